@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Builds the two browser variants of the extension from the one source tree in src/.
+//
+//   node extension/build.mjs            -> extension/dist/chromium, extension/dist/firefox
+//   node extension/build.mjs --check    -> also verifies the fixed extension id (see README.md)
+//
+// No dependencies and no bundler: the sources are plain scripts that every browser loads as
+// they are. src/ itself is a loadable Chromium extension (chrome://extensions → Load unpacked);
+// dist/chromium is a copy of it, dist/firefox differs only in manifest.json:
+//   - Firefox has no MV3 service worker: `background.scripts` (an event page) instead;
+//   - Firefox ignores `key`; the add-on id is fixed by browser_specific_settings.gecko.id, and
+//     the host manifest's allowed_extensions must list it;
+//   - `minimum_chrome_version` is Chromium-only.
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const src = join(here, 'src');
+const dist = join(here, 'dist');
+
+/** The Firefox add-on id; manifests/ and host/src/install/ list the same value. */
+export const GECKO_ID = 'mynakey@mynakey.jp';
+/** The Chromium extension id that src/manifest.json's `key` yields (checked below). */
+export const CHROMIUM_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
+
+/** Extension id from the base64 SPKI in `key`: SHA-256, first 16 bytes, hex digits 0-f → a-p. */
+export function extensionIdFromKey(keyB64) {
+  const hex = createHash('sha256').update(Buffer.from(keyB64, 'base64')).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+}
+
+export function firefoxManifest(chromium) {
+  const m = structuredClone(chromium);
+  delete m.key;
+  delete m.minimum_chrome_version;
+  m.background = { scripts: ['background.js'] };
+  m.browser_specific_settings = { gecko: { id: GECKO_ID, strict_min_version: '128.0' } };
+  return m;
+}
+
+export function build() {
+  const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+  const id = extensionIdFromKey(manifest.key);
+  if (id !== CHROMIUM_ID) {
+    throw new Error(`manifest key gives id ${id}, expected ${CHROMIUM_ID}: update CHROMIUM_ID, manifests/ and host/src/install/`);
+  }
+  rmSync(dist, { recursive: true, force: true });
+  for (const variant of ['chromium', 'firefox']) {
+    const out = join(dist, variant);
+    mkdirSync(out, { recursive: true });
+    cpSync(src, out, { recursive: true });
+  }
+  writeFileSync(join(dist, 'firefox', 'manifest.json'), JSON.stringify(firefoxManifest(manifest), null, 2) + '\n');
+  return { id, chromium: join(dist, 'chromium'), firefox: join(dist, 'firefox') };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = build();
+  console.log(`chromium: ${r.chromium} (id ${r.id})\nfirefox:  ${r.firefox} (id ${GECKO_ID})`);
+}

@@ -1,0 +1,301 @@
+// The consent and PIN window: an extension page opened by the background for one page request.
+//
+// It shows who asks (the origin the browser reported), what is asked, what personal data leaves
+// the card, the card state and tries left, and takes the PIN. The PIN goes to the background
+// over a runtime port and nowhere else; the field is emptied as soon as it is sent.
+'use strict';
+(() => {
+  const api = globalThis.browser ?? globalThis.chrome;
+  const $ = (id) => document.getElementById(id);
+  const t = (key, vars = {}) => {
+    let s = api.i18n.getMessage(key) || key;
+    for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
+    return s;
+  };
+
+  const el = {
+    main: $('main'), origin: $('origin'), action: $('action'), actionDetail: $('action-detail'),
+    docsBox: $('documents-box'), docs: $('documents'), pd: $('personal-data'), status: $('status'),
+    alert: $('alert'), form: $('form'), readerRow: $('reader-row'), reader: $('reader'), pinRow: $('pin-row'),
+    pinLabel: $('pin-label'), pin: $('pin'), showPin: $('show-pin'), pinHint: $('pin-hint'), tries: $('tries'),
+    lastTry: $('last-try'), lastTryConfirm: $('last-try-confirm'), cancel: $('cancel'), submit: $('submit'),
+    blocked: $('blocked'), blockedTitle: $('blocked-title'), close: $('close'),
+  };
+
+  const state = { action: null, pinKind: null, needLastTry: false, busy: false, finished: false };
+
+  document.documentElement.lang = t('lang');
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+
+  const flowId = new URLSearchParams(location.search).get('flow');
+  const port = api.runtime.connect({ name: 'mynakey-consent' });
+  port.onMessage.addListener(onMessage);
+  port.onDisconnect.addListener(() => {
+    // The background ended the request (result, error, timeout). Keep the PIN-blocked advice open.
+    if (!state.finished) window.close();
+  });
+  port.postMessage({ type: 'hello', flow: flowId });
+
+  // ------------------------------------------------------------------ rendering
+
+  function render(m) {
+    state.action = m.action;
+    state.needLastTry = !!m.needLastTry;
+    const shown = m.origin.startsWith('https://') ? m.origin.slice('https://'.length) : m.origin;
+    el.origin.textContent = shown;
+    el.origin.title = m.origin;
+    document.title = t('windowTitle', { origin: shown });
+
+    if (m.action === 'authenticate') {
+      el.action.textContent = t('actionLogin');
+      el.actionDetail.textContent = t('actionLoginDetail');
+      el.submit.textContent = t('buttonLogin');
+    } else if (m.action === 'getSigningCertificate') {
+      el.action.textContent = t('actionCertificate');
+      el.actionDetail.textContent = t('actionCertificateDetail');
+      el.submit.textContent = t('buttonContinue');
+      el.pd.hidden = false;
+    } else {
+      const names = m.documentNames || [];
+      el.action.textContent = t('actionSign', { n: names.length });
+      el.actionDetail.textContent = t('actionSignDetail');
+      el.docs.replaceChildren(...names.map((name, i) => {
+        const li = document.createElement('li');
+        li.textContent = name || t('unnamedDocument', { n: i + 1 });
+        return li;
+      }));
+      el.docsBox.hidden = false;
+      el.submit.textContent = t('buttonSign');
+      el.pd.hidden = false;
+    }
+    setPinKind(m.pinKind);
+    renderCard(m.card);
+    showLastTry(state.needLastTry);
+    el.main.setAttribute('aria-busy', 'false');
+    focusFirst();
+  }
+
+  function setPinKind(kind) {
+    state.pinKind = kind;
+    el.pinRow.hidden = !kind;
+    el.pin.value = '';
+    if (kind === 'auth') {
+      el.pinLabel.textContent = t('pinLabelAuth');
+      el.pinHint.textContent = t('pinHintAuth');
+      el.pin.inputMode = 'numeric';
+      el.pin.maxLength = 4;
+      el.pin.classList.remove('upper');
+    } else if (kind === 'sign') {
+      el.pinLabel.textContent = t('pinLabelSign');
+      el.pinHint.textContent = t('pinHintSign');
+      el.pin.inputMode = 'text';
+      el.pin.maxLength = 16;
+      el.pin.autocapitalize = 'characters';
+      el.pin.classList.add('upper');
+    } else {
+      setStatus(t('confirmSign'));
+    }
+  }
+
+  function renderCard(card) {
+    if (!card || !state.pinKind) return;
+    const msg = {
+      present: card.reader ? t('cardReady', { reader: card.reader }) : t('cardInserted'),
+      absent: t('cardWaiting'),
+      noReader: t('noReader'),
+      pcscUnavailable: t('pcscUnavailable'),
+      notJpki: t('notJpki'),
+      multiple: t('multipleCards'),
+      noSigningCertificate: t('noSigningCertificate'),
+    }[card.state];
+    setStatus(msg || '');
+    const readers = card.readers || [];
+    el.readerRow.hidden = readers.length < 2;
+    if (readers.length >= 2) {
+      el.reader.replaceChildren(...readers.map((r) => new Option(r, r, false, r === card.reader)));
+      if (!card.reader) el.reader.selectedIndex = -1;
+    }
+    setTries(card.triesLeft);
+  }
+
+  function setTries(n) {
+    el.tries.textContent = typeof n === 'number' ? t('triesLeft', { n }) : '';
+  }
+
+  function setStatus(text) {
+    el.status.textContent = text;
+  }
+
+  function setAlert(text) {
+    el.alert.textContent = text || '';
+    el.alert.hidden = !text;
+  }
+
+  function showLastTry(on) {
+    el.lastTry.hidden = !on || !state.pinKind;
+    if (!on) el.lastTryConfirm.checked = false;
+  }
+
+  function setBusy(on) {
+    state.busy = on;
+    el.pin.disabled = on;
+    el.submit.disabled = on;
+    el.reader.disabled = on;
+    el.lastTryConfirm.disabled = on;
+    el.main.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  function focusFirst() {
+    if (state.pinKind && !el.pinRow.hidden) el.pin.focus();
+    else el.submit.focus();
+  }
+
+  // ------------------------------------------------------------------ messages from the background
+
+  function onMessage(m) {
+    switch (m && m.type) {
+      case 'init':
+        render(m);
+        break;
+      case 'card':
+        state.needLastTry = !!m.needLastTry;
+        if (!state.busy) {
+          renderCard(m.card);
+          showLastTry(state.needLastTry);
+        }
+        break;
+      case 'busy':
+        setBusy(true);
+        setAlert('');
+        setStatus(t('working'));
+        break;
+      case 'progress':
+        if (m.event === 'waitingForCard') setStatus(t('cardWaiting'));
+        else if (m.event === 'cardInserted') setStatus(t('working'));
+        break;
+      case 'retry':
+        onRetry(m);
+        break;
+      case 'lastTry':
+        setBusy(false);
+        state.needLastTry = true;
+        setTries(1);
+        showLastTry(true);
+        setAlert(t('lastTryWarning'));
+        el.lastTryConfirm.focus();
+        break;
+      case 'needPin':
+        setBusy(false);
+        setPinKind(m.pinKind);
+        setAlert(t('holdExpired'));
+        focusFirst();
+        break;
+      case 'blocked':
+        state.finished = true;
+        el.form.hidden = true;
+        el.status.hidden = true;
+        el.alert.hidden = true;
+        el.blocked.hidden = false;
+        el.main.setAttribute('aria-busy', 'false');
+        el.blockedTitle.focus();
+        break;
+      case 'gone':
+        window.close();
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onRetry(m) {
+    setBusy(false);
+    const incorrect = state.pinKind === 'sign' ? 'pinIncorrectSign' : 'pinIncorrectAuth';
+    const text = {
+      PIN_FORMAT: state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'),
+      PIN_INCORRECT: t(incorrect, { n: m.triesLeft }),
+      PCSC_UNAVAILABLE: t('pcscUnavailable'),
+      NO_READER: t('noReader'),
+      NO_CARD: t('cardWaiting'),
+      NOT_JPKI_CARD: t('notJpki'),
+      MULTIPLE_CARDS: t('multipleCards'),
+      CARD_REMOVED: t('cardRemoved'),
+      CARD_BUSY: t('cardBusy'),
+      TIMEOUT: t('cardTimeout'),
+      CERTIFICATE_MISMATCH: t('certificateMismatch'),
+    }[m.code] || t('errorGeneric', { code: m.code });
+    setAlert(text);
+    if (typeof m.triesLeft === 'number') setTries(m.triesLeft);
+    if (m.card) renderCard(m.card);
+    if (m.needLastTry) {
+      state.needLastTry = true;
+      showLastTry(true);
+    }
+    if (m.code === 'PIN_FORMAT' || m.code === 'PIN_INCORRECT') el.pin.setAttribute('aria-invalid', 'true');
+    focusFirst();
+  }
+
+  // ------------------------------------------------------------------ input
+
+  el.pin.addEventListener('input', () => {
+    el.pin.setAttribute('aria-invalid', 'false');
+    if (state.pinKind === 'sign') {
+      const { selectionStart: s, selectionEnd: e } = el.pin;
+      el.pin.value = el.pin.value.toUpperCase();
+      el.pin.setSelectionRange(s, e);
+    }
+  });
+
+  el.showPin.addEventListener('change', () => {
+    el.pin.type = el.showPin.checked ? 'text' : 'password';
+    el.pin.focus();
+  });
+
+  el.reader.addEventListener('change', () => port.postMessage({ type: 'reader', reader: el.reader.value }));
+
+  el.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (state.busy || state.finished) return;
+    let pin = state.pinKind ? el.pin.value : '';
+    const ok = state.pinKind === 'auth' ? /^[0-9]{4}$/.test(pin)
+      : state.pinKind === 'sign' ? /^[A-Za-z0-9]{6,16}$/.test(pin) : true;
+    if (!ok) {
+      // A malformed PIN never leaves this window, so it never costs a try.
+      pin = '';
+      setAlert(state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'));
+      el.pin.setAttribute('aria-invalid', 'true');
+      el.pin.focus();
+      return;
+    }
+    if (state.pinKind && state.needLastTry && !el.lastTryConfirm.checked) {
+      setAlert(t('lastTryRequired'));
+      showLastTry(true);
+      el.lastTryConfirm.focus();
+      return;
+    }
+    const msg = { type: 'submit', allowLastTry: state.needLastTry && el.lastTryConfirm.checked };
+    if (state.pinKind) msg.pin = state.pinKind === 'sign' ? pin.toUpperCase() : pin;
+    el.pin.value = '';
+    pin = '';
+    port.postMessage(msg);
+    msg.pin = '';
+    setBusy(true);
+    setStatus(t('working'));
+  });
+
+  function cancel() {
+    if (state.finished) {
+      window.close();
+      return;
+    }
+    try { port.postMessage({ type: 'cancel' }); } catch { window.close(); }
+  }
+
+  el.cancel.addEventListener('click', cancel);
+  el.close.addEventListener('click', () => window.close());
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      cancel();
+    }
+  });
+})();
