@@ -1,0 +1,340 @@
+//! `mynakey-host verify …`: the verifier as a command.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::SystemTime;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Serialize;
+
+use super::{
+    parse_rfc3339, verify_login, verify_signature, HashAlgorithm, LoginIdentity, SignerIdentity,
+    Trust, VerifyError, TOKEN_MAX_LEN,
+};
+
+const USAGE: &str = "\
+usage:
+  mynakey-host verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json
+  mynakey-host verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64
+                      --signature-value BASE64 --certificate BASE64|@FILE [OPTIONS]
+
+Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and the
+CHALLENGE it issued, or a document signature over a hash. Prints the verdict and the
+certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.
+
+options:
+  --trust DIR    trust the root certificates in DIR instead of the built-in J-LIS roots
+                 (classified by OU, else by an auth*/sign* file name)
+  --crl FILE     check revocation against this CRL (DER or PEM; repeatable)
+  --time TIME    verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now
+  --json         print one JSON object instead of text
+  --help         show this help
+";
+
+/// Exit codes.
+const VALID: u8 = 0;
+const INVALID: u8 = 1;
+const USAGE_ERROR: u8 = 2;
+
+#[derive(Default)]
+struct Args {
+    origin: Option<String>,
+    challenge: Option<String>,
+    signature_mode: bool,
+    hash_algorithm: Option<String>,
+    hash: Option<String>,
+    signature_value: Option<String>,
+    certificate: Option<String>,
+    trust: Option<String>,
+    crls: Vec<String>,
+    time: Option<String>,
+    json: bool,
+    help: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut out = Args::default();
+    let mut it = args.iter();
+    // Accept being handed the subcommand itself.
+    let mut it_peek = it.clone();
+    if it_peek.next().map(String::as_str) == Some("verify") {
+        it.next();
+    }
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag {
+            "--origin" => out.origin = Some(value(flag)?),
+            "--challenge" => out.challenge = Some(value(flag)?),
+            "--hash-algorithm" => out.hash_algorithm = Some(value(flag)?),
+            "--hash" => out.hash = Some(value(flag)?),
+            "--signature-value" => out.signature_value = Some(value(flag)?),
+            "--certificate" => out.certificate = Some(value(flag)?),
+            "--trust" => out.trust = Some(value(flag)?),
+            "--crl" => out.crls.push(value(flag)?),
+            "--time" => out.time = Some(value(flag)?),
+            "--signature" if inline.is_none() => out.signature_mode = true,
+            "--json" if inline.is_none() => out.json = true,
+            "--help" | "-h" if inline.is_none() => out.help = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `mynakey-host verify` with the arguments after the program name (a leading `verify`
+/// is skipped). Reads the login token from `stdin`, writes the verdict to `stdout` and usage
+/// errors to `stderr`. Returns the exit code: 0 valid, 1 invalid, 2 usage or setup error.
+pub fn cli(
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    match run(args, stdin, stdout) {
+        Ok(code) => code,
+        Err(message) => {
+            // Nothing useful remains to do if stderr itself fails.
+            let _ = write!(stderr, "mynakey-host verify: {message}\n\n{USAGE}");
+            USAGE_ERROR
+        }
+    }
+}
+
+enum Verdict {
+    Login(Result<LoginIdentity, VerifyError>),
+    Signature(Result<SignerIdentity, VerifyError>),
+}
+
+fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8, String> {
+    let args = parse_args(args)?;
+    if args.help {
+        stdout
+            .write_all(USAGE.as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))?;
+        return Ok(VALID);
+    }
+    let now = match &args.time {
+        Some(t) => {
+            parse_rfc3339(t).ok_or_else(|| format!("--time {t:?} is not YYYY-MM-DDTHH:MM:SSZ"))?
+        }
+        None => SystemTime::now(),
+    };
+    let mut trust = match &args.trust {
+        Some(dir) => Trust::from_dir(Path::new(dir)).map_err(|e| e.to_string())?,
+        None => Trust::jpki().map_err(|e| e.to_string())?,
+    };
+    for file in &args.crls {
+        let bytes = std::fs::read(file).map_err(|e| format!("--crl {file}: {e}"))?;
+        trust
+            .add_crl(&bytes)
+            .map_err(|e| format!("--crl {file}: {e}"))?;
+    }
+
+    let verdict = if args.signature_mode {
+        if args.origin.is_some() || args.challenge.is_some() {
+            return Err("--origin/--challenge are for login proofs, not --signature".into());
+        }
+        let need = |v: &Option<String>, name: &str| {
+            v.clone().ok_or_else(|| format!("--signature needs {name}"))
+        };
+        let alg_name = need(&args.hash_algorithm, "--hash-algorithm")?;
+        let alg = HashAlgorithm::from_name(&alg_name).ok_or_else(|| {
+            format!("--hash-algorithm {alg_name:?} is not SHA-256, SHA-384 or SHA-512")
+        })?;
+        let b64 = |v: String, name: &str| {
+            STANDARD
+                .decode(v.trim())
+                .map_err(|_| format!("{name} is not standard base64"))
+        };
+        let hash = b64(need(&args.hash, "--hash")?, "--hash")?;
+        let signature = b64(
+            need(&args.signature_value, "--signature-value")?,
+            "--signature-value",
+        )?;
+        let cert_arg = need(&args.certificate, "--certificate")?;
+        let certificate = match cert_arg.strip_prefix('@') {
+            Some(path) => read_certificate_file(path)?,
+            None => b64(cert_arg, "--certificate")?,
+        };
+        Verdict::Signature(verify_signature(
+            &hash,
+            alg,
+            &signature,
+            &certificate,
+            &trust,
+            now,
+        ))
+    } else {
+        let (Some(origin), Some(challenge)) = (&args.origin, &args.challenge) else {
+            return Err("a login proof needs --origin and --challenge (or use --signature)".into());
+        };
+        if args.hash_algorithm.is_some()
+            || args.hash.is_some()
+            || args.signature_value.is_some()
+            || args.certificate.is_some()
+        {
+            return Err("hash/signature/certificate options need --signature".into());
+        }
+        let mut raw = Vec::new();
+        stdin
+            .take(4 * TOKEN_MAX_LEN as u64)
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
+        let result = match std::str::from_utf8(&raw) {
+            Ok(text) => verify_login(text.trim(), origin, challenge, &trust, now),
+            Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
+        };
+        Verdict::Login(result)
+    };
+
+    let (code, text) = match verdict {
+        Verdict::Login(r) => report("login proof", r, args.json, login_lines),
+        Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
+    };
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write: {e}"))?;
+    Ok(code)
+}
+
+fn read_certificate_file(path: &str) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("--certificate @{path}: {e}"))?;
+    if bytes.windows(5).any(|w| w == b"-----") {
+        x509_cert::der::pem::decode_vec(&bytes)
+            .map(|(_, der)| der)
+            .map_err(|e| format!("--certificate @{path}: bad PEM: {e}"))
+    } else {
+        Ok(bytes)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonVerdict<'a, T: Serialize> {
+    valid: bool,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    code: &'static str,
+    check: &'static str,
+    message: String,
+}
+
+fn report<T: Serialize>(
+    kind: &str,
+    result: Result<T, VerifyError>,
+    json: bool,
+    lines: fn(&T) -> Vec<(&'static str, String)>,
+) -> (u8, String) {
+    let code = if result.is_ok() { VALID } else { INVALID };
+    if json {
+        let (identity, error) = match result {
+            Ok(id) => (Some(id), None),
+            Err(e) => (
+                None,
+                Some(JsonError {
+                    code: e.code(),
+                    check: e.check(),
+                    message: e.to_string(),
+                }),
+            ),
+        };
+        let verdict = JsonVerdict {
+            valid: code == VALID,
+            kind,
+            identity,
+            error,
+        };
+        let text = serde_json::to_string_pretty(&verdict)
+            .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"));
+        return (code, text + "\n");
+    }
+    let text = match result {
+        Ok(id) => {
+            let mut s = format!("VALID {kind}\n");
+            for (label, value) in lines(&id) {
+                s.push_str(&format!("  {label:<15} {value}\n"));
+            }
+            s
+        }
+        Err(e) => format!(
+            "INVALID {kind}: the {} check failed ({})\n  {e}\n",
+            e.check(),
+            e.code()
+        ),
+    };
+    (code, text)
+}
+
+fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
+    vec![
+        ("issuer", id.issuer.clone()),
+        ("serial number", id.serial_number.clone()),
+        ("subject", id.subject.clone()),
+        ("valid from", id.not_before.clone()),
+        ("valid until", id.not_after.clone()),
+        ("account key", id.account_key.clone()),
+        ("root", id.trust_anchor.clone()),
+        ("revocation", revocation_word(id.revocation_checked)),
+    ]
+}
+
+fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(not present)".into());
+    let dob = id.date_of_birth.as_ref().map_or_else(
+        || "(not present)".to_owned(),
+        |d| match (&d.date, d.era_name) {
+            (Some(date), Some(era)) => format!("{date} ({era})"),
+            (Some(date), None) => date.clone(),
+            (None, _) => format!("{} (undecoded)", d.raw),
+        },
+    );
+    let sex = match id.sex {
+        Some(super::Sex::Male) => "male",
+        Some(super::Sex::Female) => "female",
+        Some(super::Sex::Unknown) => "unknown",
+        None => "(not present)",
+    };
+    vec![
+        ("name", opt(&id.name)),
+        ("date of birth", dob),
+        ("sex", sex.to_owned()),
+        ("address", opt(&id.address)),
+        ("issuer", id.issuer.clone()),
+        ("serial number", id.serial_number.clone()),
+        ("subject", id.subject.clone()),
+        ("valid from", id.not_before.clone()),
+        ("valid until", id.not_after.clone()),
+        ("account key", id.account_key.clone()),
+        ("root", id.trust_anchor.clone()),
+        ("revocation", revocation_word(id.revocation_checked)),
+    ]
+}
+
+fn revocation_word(checked: bool) -> String {
+    if checked {
+        "not revoked (CRL checked)".into()
+    } else {
+        "not checked (no CRL given)".into()
+    }
+}
