@@ -1,0 +1,359 @@
+//! The JPKI application (公的個人認証AP) of the My Number Card: select, read certificates,
+//! PIN status, verify, sign. Talks to the card only through [`Transport`].
+
+use log::trace;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::hazmat::PrehashVerifier;
+use rsa::RsaPublicKey;
+use x509_cert::der::referenced::OwnedToRef;
+use x509_cert::der::Decode;
+use x509_cert::Certificate;
+
+use crate::apdu::{ApduError, Command, Response, StatusWord};
+use crate::transport::{Transport, TransportError};
+
+pub mod commands;
+pub mod pin;
+
+pub use pin::{Pin, PinFormatError, PinKind};
+
+use crate::verify::HashAlgorithm;
+
+/// AID of the JPKI AP (jpki-card.md §1). The only application mynakey ever selects.
+pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+
+/// Elementary files of the JPKI AP (jpki-card.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ef {
+    /// 0001: signing certificate; readable only after the signing password.
+    SignCert,
+    /// 0002: CA certificate for 0001.
+    SignCaCert,
+    /// 0006: token information (label `JPKIAPICCTOKEN2`).
+    Token,
+    /// 0008: which certificates exist (single-source, jpki-card.md §2).
+    CertificateAvailability,
+    /// 000A: authentication certificate; free read.
+    AuthCert,
+    /// 000B: CA certificate for 000A.
+    AuthCaCert,
+    /// 0017: authentication private key.
+    AuthKey,
+    /// 0018: authentication PIN.
+    AuthPin,
+    /// 001A: signing private key.
+    SignKey,
+    /// 001B: signing password.
+    SignPin,
+}
+
+impl Ef {
+    pub fn fid(self) -> u16 {
+        match self {
+            Ef::SignCert => 0x0001,
+            Ef::SignCaCert => 0x0002,
+            Ef::Token => 0x0006,
+            Ef::CertificateAvailability => 0x0008,
+            Ef::AuthCert => 0x000A,
+            Ef::AuthCaCert => 0x000B,
+            Ef::AuthKey => 0x0017,
+            Ef::AuthPin => 0x0018,
+            Ef::SignKey => 0x001A,
+            Ef::SignPin => 0x001B,
+        }
+    }
+
+    pub fn from_fid(fid: u16) -> Option<Ef> {
+        [
+            Ef::SignCert,
+            Ef::SignCaCert,
+            Ef::Token,
+            Ef::CertificateAvailability,
+            Ef::AuthCert,
+            Ef::AuthCaCert,
+            Ef::AuthKey,
+            Ef::AuthPin,
+            Ef::SignKey,
+            Ef::SignPin,
+        ]
+        .into_iter()
+        .find(|ef| ef.fid() == fid)
+    }
+}
+
+/// The two key pairs on the card, each with its certificate, PIN and key EF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPair {
+    Auth,
+    Sign,
+}
+
+impl KeyPair {
+    fn cert(self) -> Ef {
+        match self {
+            KeyPair::Auth => Ef::AuthCert,
+            KeyPair::Sign => Ef::SignCert,
+        }
+    }
+
+    fn pin_ef(self) -> Ef {
+        match self {
+            KeyPair::Auth => Ef::AuthPin,
+            KeyPair::Sign => Ef::SignPin,
+        }
+    }
+
+    fn key(self) -> Ef {
+        match self {
+            KeyPair::Auth => Ef::AuthKey,
+            KeyPair::Sign => Ef::SignKey,
+        }
+    }
+
+    pub fn pin_kind(self) -> PinKind {
+        match self {
+            KeyPair::Auth => PinKind::Auth,
+            KeyPair::Sign => PinKind::Sign,
+        }
+    }
+}
+
+/// What the tries query says about a PIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinStatus {
+    TriesLeft(u8),
+    Blocked,
+    /// The card answered 9000: already verified in this session (jpki-card.md §3, unconfirmed).
+    Verified,
+}
+
+/// Errors of the JPKI layer.
+#[derive(Debug, thiserror::Error)]
+pub enum JpkiError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("malformed APDU: {0}")]
+    Apdu(#[from] ApduError),
+    #[error("the card has no JPKI application")]
+    NotJpki,
+    #[error("wrong PIN, {tries_left} tries left")]
+    PinIncorrect { tries_left: u8 },
+    #[error("the PIN is blocked")]
+    PinBlocked,
+    #[error("the card has no signing certificate")]
+    NoSigningCertificate,
+    #[error("{what}: the card answered {sw}")]
+    Card { what: &'static str, sw: StatusWord },
+    #[error("the certificate on the card is malformed: {0}")]
+    BadCertificate(String),
+    #[error("the card's signature does not verify with its certificate")]
+    BadSignature,
+}
+
+/// The JPKI AP on one connected card.
+pub struct Jpki<'t> {
+    transport: &'t mut dyn Transport,
+}
+
+/// Certificates are read in chunks of at most 256 bytes (short Le, jpki-card.md §5).
+const CHUNK: usize = 256;
+/// No JPKI EF is larger than the 15-bit READ BINARY offset allows.
+const MAX_EF: usize = 0x7FFF;
+
+impl<'t> Jpki<'t> {
+    pub fn new(transport: &'t mut dyn Transport) -> Self {
+        Jpki { transport }
+    }
+
+    fn send(&mut self, command: &Command) -> Result<Response, JpkiError> {
+        let bytes = command.to_bytes()?;
+        let raw = self.transport.transmit(&bytes)?;
+        let response = Response::parse(&raw)?;
+        trace!("apdu {command:?} -> {response:?}");
+        Ok(response)
+    }
+
+    fn expect_ok(&mut self, command: &Command, what: &'static str) -> Result<Response, JpkiError> {
+        let response = self.send(command)?;
+        match response.sw {
+            StatusWord::Success => Ok(response),
+            sw => Err(JpkiError::Card { what, sw }),
+        }
+    }
+
+    /// Selects the JPKI AP; any failure means this is not a JPKI card (jpki-card.md §1).
+    pub fn select_ap(&mut self) -> Result<(), JpkiError> {
+        let response = self.send(&commands::select_jpki_ap())?;
+        match response.sw {
+            StatusWord::Success => Ok(()),
+            _ => Err(JpkiError::NotJpki),
+        }
+    }
+
+    fn select_ef(&mut self, ef: Ef) -> Result<(), JpkiError> {
+        self.expect_ok(&commands::select_ef(ef), "SELECT EF").map(drop)
+    }
+
+    /// Reads the certificate of `pair` by its DER length, in ≤ 256-byte chunks, ignoring any
+    /// filler after the DER object (jpki-card.md §2, §5). The signing certificate needs the
+    /// signing password first.
+    pub fn read_certificate(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
+        match self.send(&commands::select_ef(pair.cert()))?.sw {
+            StatusWord::Success => {}
+            StatusWord::FileNotFound if pair == KeyPair::Sign => return Err(JpkiError::NoSigningCertificate),
+            sw => return Err(JpkiError::Card { what: "SELECT EF", sw }),
+        }
+        self.read_der()
+    }
+
+    fn read_der(&mut self) -> Result<Vec<u8>, JpkiError> {
+        let mut out = Vec::new();
+        let mut total: Option<usize> = None;
+        loop {
+            let wanted = match total {
+                Some(total) => (total - out.len()).min(CHUNK),
+                None => CHUNK,
+            };
+            let offset = u16::try_from(out.len()).map_err(|_| JpkiError::BadCertificate("too large".into()))?;
+            let response = self.send(&commands::read_binary(offset, wanted))?;
+            match response.sw {
+                StatusWord::Success | StatusWord::EndOfFileWarning => {}
+                StatusWord::SecurityStatusNotSatisfied => {
+                    return Err(JpkiError::Card { what: "READ BINARY", sw: response.sw })
+                }
+                sw => return Err(JpkiError::Card { what: "READ BINARY", sw }),
+            }
+            if response.data.is_empty() || response.data.len() > wanted {
+                return Err(JpkiError::BadCertificate(format!(
+                    "READ BINARY returned {} bytes for {wanted}",
+                    response.data.len()
+                )));
+            }
+            out.extend_from_slice(&response.data);
+            if total.is_none() {
+                total = der_length(&out)?;
+            }
+            match total {
+                Some(total) if out.len() >= total => {
+                    out.truncate(total);
+                    return Ok(out);
+                }
+                // Header not complete yet (short reads): keep reading.
+                _ if response.sw == StatusWord::EndOfFileWarning => {
+                    return Err(JpkiError::BadCertificate("file ends inside the certificate".into()))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the tries left without spending one: SELECT the PIN EF, then VERIFY with no data.
+    pub fn pin_status(&mut self, kind: PinKind) -> Result<PinStatus, JpkiError> {
+        let pair = match kind {
+            PinKind::Auth => KeyPair::Auth,
+            PinKind::Sign => KeyPair::Sign,
+        };
+        self.select_ef(pair.pin_ef())?;
+        let response = self.send(&commands::query_tries())?;
+        match response.sw {
+            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => Ok(PinStatus::Blocked),
+            StatusWord::VerifyFailed { tries_left } => Ok(PinStatus::TriesLeft(tries_left)),
+            StatusWord::Success => Ok(PinStatus::Verified),
+            sw => Err(JpkiError::Card { what: "VERIFY (tries query)", sw }),
+        }
+    }
+
+    /// VERIFY the PIN on the PIN EF that [`Jpki::pin_status`] just selected. Sent once; never
+    /// retried (design.md principle 3).
+    pub fn verify_pin(&mut self, pin: &Pin) -> Result<(), JpkiError> {
+        let response = self.send(&commands::verify(pin.bytes()))?;
+        match response.sw {
+            StatusWord::Success => Ok(()),
+            // 63C0 from the try that used up the counter: now blocked (jpki-card.md §3).
+            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => Err(JpkiError::PinBlocked),
+            StatusWord::VerifyFailed { tries_left } => Err(JpkiError::PinIncorrect { tries_left }),
+            sw => Err(JpkiError::Card { what: "VERIFY", sw }),
+        }
+    }
+
+    /// Selects the key EF of `pair`; done once before one or more [`Jpki::sign_digest_info`].
+    pub fn select_key(&mut self, pair: KeyPair) -> Result<(), JpkiError> {
+        self.select_ef(pair.key())
+    }
+
+    /// Sends a DigestInfo to the selected key and returns the card's signature.
+    pub fn sign_digest_info(&mut self, digest_info: &[u8]) -> Result<Vec<u8>, JpkiError> {
+        Ok(self.expect_ok(&commands::sign(digest_info), "SIGN")?.data)
+    }
+
+    /// Reads the token label (EF 0006, first 32 bytes, space-padded): `JPKIAPICCTOKEN2` on a
+    /// My Number Card, `JPKIAPICCTOKEN` on a Juki card (jpki-card.md §1).
+    pub fn token_label(&mut self) -> Result<String, JpkiError> {
+        self.select_ef(Ef::Token)?;
+        let data = self.expect_ok(&commands::read_binary(0, 32), "READ BINARY")?.data;
+        Ok(String::from_utf8_lossy(&data).trim_end_matches([' ', '\0']).to_string())
+    }
+
+    /// Whether a signing certificate exists, from EF 0008 byte 0 (jpki-card.md §2, single-source);
+    /// `None` when the card does not have that EF.
+    pub fn has_signing_certificate(&mut self) -> Result<Option<bool>, JpkiError> {
+        if self.send(&commands::select_ef(Ef::CertificateAvailability))?.sw != StatusWord::Success {
+            return Ok(None);
+        }
+        let response = self.send(&commands::read_binary(0, 3))?;
+        match (response.sw, response.data.first()) {
+            (StatusWord::Success, Some(byte)) => Ok(Some(*byte != 0)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Total length of the DER object at the start of `bytes`, or `None` if the header is incomplete.
+fn der_length(bytes: &[u8]) -> Result<Option<usize>, JpkiError> {
+    let bad = |why: &str| JpkiError::BadCertificate(why.to_string());
+    if bytes.len() < 2 {
+        return Ok(None);
+    }
+    if bytes[0] != 0x30 {
+        return Err(bad("not a DER SEQUENCE"));
+    }
+    let first = bytes[1];
+    let (header, length) = if first < 0x80 {
+        (2, usize::from(first))
+    } else {
+        let n = usize::from(first & 0x7F);
+        if n == 0 || n > 2 {
+            return Err(bad("unsupported DER length"));
+        }
+        let Some(len_bytes) = bytes.get(2..2 + n) else { return Ok(None) };
+        (2 + n, len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+    };
+    let total = header + length;
+    if total > MAX_EF {
+        return Err(bad("longer than an EF can be"));
+    }
+    Ok(Some(total))
+}
+
+/// Self-check: the signature must verify under the certificate's public key before it leaves
+/// the host. This shows the card used the key of that certificate; it is not trust.
+pub fn self_check_signature(
+    certificate: &[u8],
+    algorithm: HashAlgorithm,
+    hash: &[u8],
+    signature: &[u8],
+) -> Result<(), JpkiError> {
+    let cert = Certificate::from_der(certificate).map_err(|e| JpkiError::BadCertificate(e.to_string()))?;
+    let key = RsaPublicKey::try_from(cert.tbs_certificate.subject_public_key_info.owned_to_ref())
+        .map_err(|e| JpkiError::BadCertificate(e.to_string()))?;
+    let signature = Signature::try_from(signature).map_err(|_| JpkiError::BadSignature)?;
+    let verified = match algorithm {
+        HashAlgorithm::Sha256 => VerifyingKey::<sha2::Sha256>::new(key).verify_prehash(hash, &signature),
+        HashAlgorithm::Sha384 => VerifyingKey::<sha2::Sha384>::new(key).verify_prehash(hash, &signature),
+        HashAlgorithm::Sha512 => VerifyingKey::<sha2::Sha512>::new(key).verify_prehash(hash, &signature),
+    };
+    verified.map_err(|_| JpkiError::BadSignature)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! `mynakey-host`: the native messaging host and its commands. Thin: parses the command line
+//! and hands over to the library.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use mynakey::config::Config;
+use mynakey::transport::sim::{ApduLog, Faults, SimReaders};
+use mynakey::transport::Readers;
+
+const USAGE: &str = "mynakey-host — My Number Card (JPKI) login proofs and signatures for web pages
+
+Usage:
+  mynakey-host demo                       run a relying-party round on the built-in simulated card
+  mynakey-host status [--json] [--simulator]
+                                          readers, card, PIN tries left
+  mynakey-host verify --origin O --challenge C [--trust DIR] [--crl FILE] [--json] < token.json
+  mynakey-host verify --signature …       verify a document signature (see --help there)
+  mynakey-host install [--browser B] [--system]   register the host with browsers
+  mynakey-host uninstall [--browser B] [--system]
+  mynakey-host simulate --vpcd HOST:PORT  connect the simulated card to pcscd's vpcd reader
+  mynakey-host [--simulator [--sim-faults SPEC]]
+                                          serve the browser (native messaging on stdin/stdout)
+  mynakey-host --version | --help
+
+Browsers start the host with their own arguments (the caller's origin); those are ignored.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("mynakey-host: {e}; using defaults");
+            Config::default()
+        }
+    };
+    mynakey::logging::init(&config);
+    match args.first().map(String::as_str) {
+        Some("demo") => match mynakey::demo::run(&mut io::stdout()) {
+            Ok(true) => ExitCode::SUCCESS,
+            _ => ExitCode::FAILURE,
+        },
+        Some("verify") => {
+            let code = mynakey::verify::cli(&args[1..], &mut io::stdin(), &mut io::stdout(), &mut io::stderr());
+            ExitCode::from(code)
+        }
+        Some("--version") => {
+            println!("mynakey-host {} (protocol {})", env!("CARGO_PKG_VERSION"), mynakey::protocol::PROTOCOL_VERSION);
+            ExitCode::SUCCESS
+        }
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => serve(&args, config),
+    }
+}
+
+/// Host mode. Unknown arguments (the browser's origin, `--parent-window=…`, Firefox's manifest
+/// path and add-on id) are ignored.
+fn serve(args: &[String], config: Config) -> ExitCode {
+    let readers: Box<dyn Readers> = if args.iter().any(|a| a == "--simulator") {
+        let faults = match args.iter().position(|a| a == "--sim-faults").and_then(|i| args.get(i + 1)) {
+            Some(spec) => match Faults::parse(spec) {
+                Ok(faults) => faults,
+                Err(e) => {
+                    eprintln!("mynakey-host: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            None => Faults::default(),
+        };
+        match SimReaders::single(faults, ApduLog::new()) {
+            Ok(readers) => Box::new(readers),
+            Err(e) => {
+                eprintln!("mynakey-host: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        eprintln!("mynakey-host: the PC/SC path is not built yet; use --simulator");
+        return ExitCode::FAILURE;
+    };
+    let stdout: Box<dyn Write + Send> = Box::new(io::stdout());
+    mynakey::server::serve(&mut io::stdin().lock(), stdout, readers, config);
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,430 @@
+//! The simulated JPKI card, compiled into the normal binary (`--simulator`, `simulate --vpcd`).
+//!
+//! It follows `shared/reference/jpki-card.md`, records every APDU, and can be told to misbehave
+//! through [`Faults`] so tests see what a real card and reader can do.
+
+use std::fs::File;
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError};
+
+mod card;
+pub use card::{CardProfile, SimCard, SimError, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
+
+/// Ways the simulated card or reader can misbehave, for fault-injection tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// The card leaves the reader when APDU number N+1 arrives (N answered before).
+    pub remove_after: Option<usize>,
+    /// After a removal, the card comes back this much later.
+    pub reinsert_after: Option<Duration>,
+    /// The card is absent at start and arrives this much later.
+    pub insert_after: Option<Duration>,
+    /// Every command with this INS is answered with this status word instead.
+    pub wrong_sw: Option<(u8, u16)>,
+    /// READ BINARY returns at most this many bytes per APDU.
+    pub short_reads: Option<usize>,
+    /// Signatures come back with one bit flipped.
+    pub bad_signature: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature")]
+pub struct FaultSpecError(String);
+
+impl Faults {
+    /// Parses `remove-after=12,reinsert-ms=500,sw=B0:6F00,short-reads=100,bad-signature`.
+    pub fn parse(spec: &str) -> Result<Faults, FaultSpecError> {
+        let mut faults = Faults::default();
+        let err = || FaultSpecError(spec.to_string());
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (key, value) = item.split_once('=').unwrap_or((item, ""));
+            let number = || value.parse::<u64>().map_err(|_| err());
+            match key {
+                "remove-after" => faults.remove_after = Some(number()? as usize),
+                "reinsert-ms" => faults.reinsert_after = Some(Duration::from_millis(number()?)),
+                "insert-ms" => faults.insert_after = Some(Duration::from_millis(number()?)),
+                "short-reads" => faults.short_reads = Some((number()? as usize).max(1)),
+                "bad-signature" if value.is_empty() => faults.bad_signature = true,
+                "sw" => {
+                    let (ins, sw) = value.split_once(':').ok_or_else(err)?;
+                    let ins = u8::from_str_radix(ins, 16).map_err(|_| err())?;
+                    let sw = u16::from_str_radix(sw, 16).map_err(|_| err())?;
+                    faults.wrong_sw = Some((ins, sw));
+                }
+                _ => return Err(err()),
+            }
+        }
+        Ok(faults)
+    }
+}
+
+/// One exchange with the simulated card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub command: Vec<u8>,
+    pub response: Vec<u8>,
+}
+
+impl LogEntry {
+    pub fn ins(&self) -> u8 {
+        self.command.get(1).copied().unwrap_or(0)
+    }
+
+    pub fn sw(&self) -> u16 {
+        match self.response.as_slice() {
+            [.., a, b] => u16::from_be_bytes([*a, *b]),
+            _ => 0,
+        }
+    }
+
+    /// Command data (after Lc), if any.
+    pub fn data(&self) -> &[u8] {
+        match self.command.get(4) {
+            Some(&lc) if self.command.len() > 5 => self.command.get(5..5 + usize::from(lc)).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// A VERIFY that carries a PIN (not the tries query).
+    pub fn is_pin_verify(&self) -> bool {
+        self.ins() == 0x20 && !self.data().is_empty()
+    }
+
+    /// A short readable name: `SELECT AP`, `SELECT EF 000A`, `READ BINARY`, `VERIFY`, `VERIFY?`
+    /// (tries query), `SIGN`; PIN bytes never appear.
+    pub fn describe(&self) -> String {
+        let c = &self.command;
+        match (c.first(), self.ins(), c.get(2)) {
+            (_, 0xA4, Some(0x04)) => format!("SELECT AID {}", hex(self.data())),
+            (_, 0xA4, Some(0x02)) => format!("SELECT EF {}", hex(self.data())),
+            (_, 0xA4, _) => "SELECT".to_string(),
+            (_, 0xB0, _) => "READ BINARY".to_string(),
+            (_, 0x20, _) if self.data().is_empty() => "VERIFY?".to_string(),
+            (_, 0x20, _) => "VERIFY".to_string(),
+            (Some(0x80), 0x2A, _) => "SIGN".to_string(),
+            _ => format!("INS {:02X}", self.ins()),
+        }
+    }
+
+    /// One log line with PIN data redacted: `> 00 20 00 80 04 ** ** ** **` / `< 9000 (0 bytes)`.
+    pub fn redacted_line(&self) -> String {
+        let shown: Vec<String> = if self.is_pin_verify() {
+            self.command.iter().enumerate().map(|(i, b)| if i < 5 { format!("{b:02X}") } else { "**".into() }).collect()
+        } else {
+            self.command.iter().map(|b| format!("{b:02X}")).collect()
+        };
+        format!(
+            "{} | {} | {:04X} {}",
+            self.describe(),
+            shown.join(" "),
+            self.sw(),
+            self.response.len().saturating_sub(2)
+        )
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The record of every APDU the simulated card saw; optionally mirrored to a file (redacted).
+#[derive(Clone, Default)]
+pub struct ApduLog {
+    entries: Arc<Mutex<Vec<LogEntry>>>,
+    file: Option<Arc<Mutex<File>>>,
+}
+
+impl ApduLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_file(file: File) -> Self {
+        ApduLog { entries: Arc::default(), file: Some(Arc::new(Mutex::new(file))) }
+    }
+
+    pub(crate) fn record(&self, command: &[u8], response: &[u8]) {
+        let entry = LogEntry { command: command.to_vec(), response: response.to_vec() };
+        if let Some(file) = &self.file {
+            if let Ok(mut file) = file.lock() {
+                // A failing test log must not change the card's answers.
+                let _ = writeln!(file, "{}", entry.redacted_line());
+            }
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.push(entry);
+        }
+    }
+
+    pub fn entries(&self) -> Vec<LogEntry> {
+        self.entries.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
+    /// `describe()` of every entry, for sequence assertions.
+    pub fn sequence(&self) -> Vec<String> {
+        self.entries().iter().map(LogEntry::describe).collect()
+    }
+}
+
+struct SlotState {
+    present: bool,
+    connected: bool,
+    /// Bumped on every insertion or removal, so waiters see a change.
+    generation: u64,
+}
+
+/// One simulated reader and the card that may sit in it.
+pub struct SimSlot {
+    name: String,
+    card: Mutex<SimCard>,
+    state: Mutex<SlotState>,
+    changed: Arc<Condvar>,
+}
+
+impl SimSlot {
+    pub fn new(name: &str, card: SimCard, changed: Arc<Condvar>) -> Arc<SimSlot> {
+        let insert_after = card.faults.insert_after;
+        let slot = Arc::new(SimSlot {
+            name: name.to_string(),
+            card: Mutex::new(card),
+            state: Mutex::new(SlotState { present: insert_after.is_none(), connected: false, generation: 0 }),
+            changed,
+        });
+        if let Some(delay) = insert_after {
+            slot.insert_later(delay);
+        }
+        slot
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn card(&self) -> MutexGuard<'_, SimCard> {
+        match self.card.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, SlotState> {
+        match self.state.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub fn is_present(&self) -> bool {
+        self.state().present
+    }
+
+    /// Takes the card out: power is lost, so the security state goes with it.
+    pub fn remove(&self) {
+        self.card().reset();
+        let mut state = self.state();
+        state.present = false;
+        state.generation += 1;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    pub fn insert(&self) {
+        let mut state = self.state();
+        state.present = true;
+        state.generation += 1;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    fn insert_later(self: &Arc<Self>, delay: Duration) {
+        let slot = Arc::clone(self);
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            slot.insert();
+        });
+    }
+
+    /// Sends one APDU to the card, honouring the removal fault.
+    pub fn transmit(self: &Arc<Self>, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if !self.is_present() {
+            return Err(TransportError::CardRemoved);
+        }
+        let mut card = self.card();
+        if let Some(n) = card.faults.remove_after {
+            if card.apdus_seen >= n {
+                card.faults.remove_after = None;
+                let reinsert = card.faults.reinsert_after;
+                drop(card);
+                self.remove();
+                if let Some(delay) = reinsert {
+                    self.insert_later(delay);
+                }
+                return Err(TransportError::CardRemoved);
+            }
+        }
+        Ok(card.process(command))
+    }
+}
+
+/// Readers holding simulated cards: what `--simulator` serves.
+pub struct SimReaders {
+    slots: Vec<Arc<SimSlot>>,
+    changed: Arc<Condvar>,
+    wait_lock: Arc<Mutex<()>>,
+}
+
+impl SimReaders {
+    /// One reader with card 1 and no faults.
+    pub fn single(faults: Faults, log: ApduLog) -> Result<SimReaders, SimError> {
+        let changed = Arc::new(Condvar::new());
+        let card = SimCard::new(CardProfile::card1(), faults, log)?;
+        let slot = SimSlot::new("mynakey simulated reader 0", card, Arc::clone(&changed));
+        Ok(SimReaders { slots: vec![slot], changed, wait_lock: Arc::default() })
+    }
+
+    /// Readers with the given cards (`None`: an empty reader).
+    pub fn with_cards(cards: Vec<Option<SimCard>>) -> SimReaders {
+        let changed = Arc::new(Condvar::new());
+        let mut slots = Vec::new();
+        for (i, card) in cards.into_iter().enumerate() {
+            let name = format!("mynakey simulated reader {i}");
+            match card {
+                Some(card) => slots.push(SimSlot::new(&name, card, Arc::clone(&changed))),
+                None => {
+                    let Ok(card) = SimCard::new(CardProfile::card1(), Faults::default(), ApduLog::new()) else {
+                        continue;
+                    };
+                    let slot = SimSlot::new(&name, card, Arc::clone(&changed));
+                    slot.remove();
+                    slots.push(slot);
+                }
+            }
+        }
+        SimReaders { slots, changed, wait_lock: Arc::default() }
+    }
+
+    pub fn slot(&self, index: usize) -> Option<Arc<SimSlot>> {
+        self.slots.get(index).cloned()
+    }
+
+    fn generations(&self) -> Vec<(bool, u64)> {
+        self.slots.iter().map(|s| (s.state().present, s.state().generation)).collect()
+    }
+}
+
+impl Readers for SimReaders {
+    fn subsystem(&self) -> &'static str {
+        "simulator"
+    }
+
+    fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
+        Ok(self.slots.iter().map(|s| ReaderState { name: s.name.clone(), card_present: s.is_present() }).collect())
+    }
+
+    fn connect(&mut self, reader: &str) -> Result<Box<dyn Connection>, TransportError> {
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.name == reader)
+            .ok_or_else(|| TransportError::UnknownReader(reader.to_string()))?;
+        let mut state = slot.state();
+        if !state.present {
+            return Err(TransportError::NoCard);
+        }
+        if state.connected {
+            return Err(TransportError::CardBusy);
+        }
+        state.connected = true;
+        Ok(Box::new(SimConnection { slot: Arc::clone(slot) }))
+    }
+
+    fn wait_for_change(
+        &mut self,
+        known: &[ReaderState],
+        timeout: Duration,
+        cancel: &CancelToken,
+    ) -> Result<(), TransportError> {
+        let deadline = Instant::now() + timeout;
+        let start = self.generations();
+        let changed = Arc::clone(&self.changed);
+        cancel.on_cancel(Box::new(move || changed.notify_all()));
+        let wait_lock = Arc::clone(&self.wait_lock);
+        let mut guard = wait_lock.lock().map_err(|_| TransportError::Communication("lock".into()))?;
+        loop {
+            if cancel.is_cancelled() {
+                return Err(TransportError::Cancelled);
+            }
+            let now = self.list()?;
+            if now != known || self.generations() != start {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(TransportError::Timeout);
+            }
+            // Short slices so a change signalled before we started waiting is not missed.
+            let slice = left.min(Duration::from_millis(50));
+            guard = match self.changed.wait_timeout(guard, slice) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+}
+
+struct SimConnection {
+    slot: Arc<SimSlot>,
+}
+
+impl Transport for SimConnection {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.slot.transmit(command)
+    }
+}
+
+impl Connection for SimConnection {
+    fn reader(&self) -> &str {
+        &self.slot.name
+    }
+
+    fn disconnect(self: Box<Self>, disposition: Disposition) -> Result<(), TransportError> {
+        if disposition == Disposition::Reset {
+            self.slot.card().reset();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SimConnection {
+    fn drop(&mut self) {
+        self.slot.state().connected = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_spec_parses() {
+        let f = Faults::parse("remove-after=12,reinsert-ms=500,sw=B0:6F00,short-reads=100,bad-signature").unwrap();
+        assert_eq!(f.remove_after, Some(12));
+        assert_eq!(f.reinsert_after, Some(Duration::from_millis(500)));
+        assert_eq!(f.wrong_sw, Some((0xB0, 0x6F00)));
+        assert_eq!(f.short_reads, Some(100));
+        assert!(f.bad_signature);
+        assert_eq!(Faults::parse("").unwrap(), Faults::default());
+        for bad in ["x", "remove-after=", "sw=B0", "sw=ZZ:9000", "bad-signature=1"] {
+            assert!(Faults::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
