@@ -1,0 +1,167 @@
+//! Where each browser looks for native messaging host manifests (Linux and macOS) and which
+//! registry key it reads (Windows). Sources: shared reference native-messaging.md, A6.
+
+use std::path::{Path, PathBuf};
+
+use super::{Browser, Env, Os, Scope};
+
+/// The manifest file name every browser looks up: `<host name>.json`.
+pub const MANIFEST_FILE: &str = "jp.mynakey.host.json";
+
+/// One directory a browser reads manifests from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub dir: PathBuf,
+    /// Write here even if the browser's profile folder does not exist yet (the main channel).
+    /// Other channels (Beta, Dev, Nightly…) are written only when their profile folder exists.
+    pub always: bool,
+}
+
+impl Location {
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.join(MANIFEST_FILE)
+    }
+
+    /// The folder whose existence says the browser (channel) is in use: the parent of
+    /// `NativeMessagingHosts`.
+    pub fn profile_dir(&self) -> Option<&Path> {
+        self.dir.parent()
+    }
+}
+
+/// Linux user-level config base for Chromium-family browsers: `$CHROME_CONFIG_HOME`, else
+/// `$XDG_CONFIG_HOME`, else `~/.config` (Chromium `chrome_paths_linux.cc`).
+fn linux_config(env: &Env, chrome_style: bool) -> PathBuf {
+    if chrome_style {
+        if let Some(d) = &env.chrome_config_home {
+            return d.clone();
+        }
+    }
+    match &env.xdg_config_home {
+        Some(d) => d.clone(),
+        None => env.home.join(".config"),
+    }
+}
+
+fn loc(dir: PathBuf, always: bool) -> Location {
+    Location { dir, always }
+}
+
+/// The directories `browser` reads on `env.os` at `scope`. Empty on Windows (registry instead)
+/// and where the location is unknown (Vivaldi system-wide).
+pub fn locations(env: &Env, browser: Browser, scope: Scope) -> Vec<Location> {
+    let root = &env.root;
+    let sys = |p: &str| root.join(p.trim_start_matches('/'));
+    match (env.os, scope) {
+        (Os::Windows, _) => Vec::new(),
+        (Os::Linux, Scope::User) => {
+            let nmh = "NativeMessagingHosts";
+            let cfg = linux_config(env, true);
+            let channels: &[&str] = match browser {
+                Browser::Chrome => &[
+                    "google-chrome",
+                    "google-chrome-beta",
+                    "google-chrome-unstable",
+                ],
+                Browser::Chromium => &["chromium"],
+                Browser::Edge => &[
+                    "microsoft-edge",
+                    "microsoft-edge-beta",
+                    "microsoft-edge-dev",
+                ],
+                // Brave always reads its default profile folder, whatever --user-data-dir says.
+                Browser::Brave => &[
+                    "BraveSoftware/Brave-Browser",
+                    "BraveSoftware/Brave-Browser-Beta",
+                    "BraveSoftware/Brave-Browser-Nightly",
+                ],
+                Browser::Vivaldi => &["vivaldi", "vivaldi-snapshot"],
+                Browser::Firefox => {
+                    // Firefox keeps the legacy ~/.mozilla path even with XDG support.
+                    return vec![loc(env.home.join(".mozilla/native-messaging-hosts"), true)];
+                }
+            };
+            let cfg = if browser == Browser::Brave {
+                linux_config(env, false)
+            } else {
+                cfg
+            };
+            channels
+                .iter()
+                .enumerate()
+                .map(|(i, c)| loc(cfg.join(c).join(nmh), i == 0))
+                .collect()
+        }
+        (Os::Linux, Scope::System) => match browser {
+            // Brave reads Chrome's system folder.
+            Browser::Chrome | Browser::Brave => {
+                vec![loc(sys("/etc/opt/chrome/native-messaging-hosts"), true)]
+            }
+            Browser::Chromium => vec![loc(sys("/etc/chromium/native-messaging-hosts"), true)],
+            Browser::Edge => vec![loc(sys("/etc/opt/edge/native-messaging-hosts"), true)],
+            Browser::Vivaldi => Vec::new(),
+            Browser::Firefox => {
+                let mut v = vec![loc(sys("/usr/lib/mozilla/native-messaging-hosts"), true)];
+                // Some distributions build Firefox to read /usr/lib64 instead.
+                if sys("/usr/lib64").is_dir() {
+                    v.push(loc(sys("/usr/lib64/mozilla/native-messaging-hosts"), true));
+                }
+                v
+            }
+        },
+        (Os::MacOs, Scope::User) => {
+            let app = env.home.join("Library/Application Support");
+            let nmh = "NativeMessagingHosts";
+            match browser {
+                // Brave reads Chrome's folders on macOS.
+                Browser::Chrome | Browser::Brave => {
+                    vec![loc(app.join("Google/Chrome").join(nmh), true)]
+                }
+                Browser::Chromium => vec![loc(app.join("Chromium").join(nmh), true)],
+                Browser::Edge => [
+                    "Microsoft Edge",
+                    "Microsoft Edge Beta",
+                    "Microsoft Edge Dev",
+                    "Microsoft Edge Canary",
+                ]
+                .iter()
+                .enumerate()
+                .map(|(i, c)| loc(app.join(c).join(nmh), i == 0))
+                .collect(),
+                Browser::Vivaldi => vec![loc(app.join("Vivaldi").join(nmh), true)],
+                Browser::Firefox => vec![loc(app.join("Mozilla").join(nmh), true)],
+            }
+        }
+        (Os::MacOs, Scope::System) => match browser {
+            Browser::Chrome | Browser::Brave => vec![loc(
+                sys("/Library/Google/Chrome/NativeMessagingHosts"),
+                true,
+            )],
+            Browser::Chromium => vec![loc(
+                sys("/Library/Application Support/Chromium/NativeMessagingHosts"),
+                true,
+            )],
+            Browser::Edge => vec![loc(
+                sys("/Library/Microsoft/Edge/NativeMessagingHosts"),
+                true,
+            )],
+            Browser::Vivaldi => Vec::new(),
+            Browser::Firefox => vec![loc(
+                sys("/Library/Application Support/Mozilla/NativeMessagingHosts"),
+                true,
+            )],
+        },
+    }
+}
+
+/// The registry key (below HKCU or HKLM) that `browser` reads on Windows. Brave and Vivaldi read
+/// Chrome's key; Chromium and Edge fall back to it too, but get their own so each is explicit.
+pub fn registry_key(browser: Browser) -> String {
+    let base = match browser {
+        Browser::Chrome | Browser::Brave | Browser::Vivaldi => r"Software\Google\Chrome",
+        Browser::Chromium => r"Software\Chromium",
+        Browser::Edge => r"Software\Microsoft\Edge",
+        Browser::Firefox => r"Software\Mozilla",
+    };
+    format!(r"{base}\NativeMessagingHosts\{}", super::HOST_NAME)
+}

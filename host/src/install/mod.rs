@@ -1,0 +1,745 @@
+//! Registering `mynakey-host` with the browsers: `mynakey-host install` / `uninstall`, and the
+//! registrations `mynakey-host status` reports.
+//!
+//! Linux and macOS: a host manifest `jp.mynakey.host.json` in each folder a browser reads
+//! ([`locations`]), with `path` = the real absolute path of the running binary. Windows: the two
+//! manifests next to the binary and a registry key per browser pointing at them, written with
+//! `reg.exe`. The manifests' content matches the templates in `manifests/`.
+
+mod locations;
+mod registry;
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use locations::{locations, registry_key, Location, MANIFEST_FILE};
+pub use registry::{RegExe, Registry};
+
+/// The native messaging host name the extension connects to.
+pub const HOST_NAME: &str = "jp.mynakey.host";
+/// Chromium-family extension ids allowed to start the host (from the `key` in
+/// extension/src/manifest.json).
+pub const CHROMIUM_EXTENSION_IDS: &[&str] = &["dedionhfdmdcponbglgdkifomcnkbdka"];
+/// Firefox add-on ids allowed to start the host (`browser_specific_settings.gecko.id`).
+pub const FIREFOX_EXTENSION_IDS: &[&str] = &["mynakey@mynakey.jp"];
+const DESCRIPTION: &str = "mynakey: My Number Card (JPKI) login proofs and signatures";
+/// Windows: manifest file names next to the binary (the registry points at them).
+const WIN_CHROMIUM_MANIFEST: &str = "jp.mynakey.host.chromium.json";
+const WIN_FIREFOX_MANIFEST: &str = "jp.mynakey.host.firefox.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Browser {
+    Chrome,
+    Chromium,
+    Edge,
+    Brave,
+    Vivaldi,
+    Firefox,
+}
+
+impl Browser {
+    pub const ALL: [Browser; 6] = [
+        Browser::Chrome,
+        Browser::Chromium,
+        Browser::Edge,
+        Browser::Brave,
+        Browser::Vivaldi,
+        Browser::Firefox,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Browser::Chrome => "chrome",
+            Browser::Chromium => "chromium",
+            Browser::Edge => "edge",
+            Browser::Brave => "brave",
+            Browser::Vivaldi => "vivaldi",
+            Browser::Firefox => "firefox",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Browser> {
+        Browser::ALL
+            .into_iter()
+            .find(|b| b.name() == s.to_ascii_lowercase())
+    }
+
+    fn is_firefox(self) -> bool {
+        self == Browser::Firefox
+    }
+}
+
+impl fmt::Display for Browser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// This user only (no privileges needed).
+    User,
+    /// All users (`--system`: root on Linux/macOS, administrator on Windows).
+    System,
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scope::User => "user",
+            Scope::System => "system",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+/// Everything installing depends on outside this module, so tests can point it at a temp dir.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub os: Os,
+    pub home: PathBuf,
+    pub xdg_config_home: Option<PathBuf>,
+    pub chrome_config_home: Option<PathBuf>,
+    /// Prefix for system-wide folders (`/` outside tests).
+    pub root: PathBuf,
+    /// The host binary the manifests point at.
+    pub exe: PathBuf,
+}
+
+impl Env {
+    /// The running process: `$HOME` (`%USERPROFILE%`), `$XDG_CONFIG_HOME`, `$CHROME_CONFIG_HOME`,
+    /// and the real path of this binary.
+    pub fn from_process() -> Result<Env, InstallError> {
+        let os = if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else {
+            Os::Linux
+        };
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let home = var("HOME")
+            .or_else(|| var("USERPROFILE"))
+            .ok_or(InstallError::NoHome)?;
+        Ok(Env {
+            os,
+            home,
+            xdg_config_home: var("XDG_CONFIG_HOME").filter(|p| p.is_absolute()),
+            chrome_config_home: var("CHROME_CONFIG_HOME").filter(|p| p.is_absolute()),
+            root: PathBuf::from("/"),
+            exe: current_exe()?,
+        })
+    }
+}
+
+/// The real absolute path of the running binary (symlinks resolved, no `\\?\` prefix).
+pub fn current_exe() -> Result<PathBuf, InstallError> {
+    let exe = std::env::current_exe().map_err(InstallError::CurrentExe)?;
+    let exe = std::fs::canonicalize(&exe).map_err(InstallError::CurrentExe)?;
+    Ok(strip_verbatim(exe))
+}
+
+fn strip_verbatim(p: PathBuf) -> PathBuf {
+    match p.to_str() {
+        Some(s) if s.starts_with(r"\\?\") && !s.starts_with(r"\\?\UNC\") => PathBuf::from(&s[4..]),
+        _ => p,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot tell the home directory: set HOME")]
+    NoHome,
+    #[error("cannot find the path of this program: {0}")]
+    CurrentExe(#[source] std::io::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("registry key {key}: {detail}")]
+    Registry { key: String, detail: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
+    move |source| InstallError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The host manifest for a browser family, pointing at `exe`.
+pub fn manifest_json(firefox: bool, exe: &Path) -> String {
+    let path = exe.to_string_lossy();
+    let v = if firefox {
+        serde_json::json!({
+            "name": HOST_NAME, "description": DESCRIPTION, "path": path, "type": "stdio",
+            "allowed_extensions": FIREFOX_EXTENSION_IDS,
+        })
+    } else {
+        let origins: Vec<String> = CHROMIUM_EXTENSION_IDS
+            .iter()
+            .map(|id| format!("chrome-extension://{id}/"))
+            .collect();
+        serde_json::json!({
+            "name": HOST_NAME, "description": DESCRIPTION, "path": path, "type": "stdio",
+            "allowed_origins": origins,
+        })
+    };
+    // Serialising a json! value cannot fail; fall back to compact output all the same.
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string());
+    s.push('\n');
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning: which files and keys an install touches.
+
+/// One file or registry key, and the browsers it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    File {
+        browsers: Vec<Browser>,
+        path: PathBuf,
+        firefox: bool,
+    },
+    RegistryKey {
+        browsers: Vec<Browser>,
+        key: String,
+        value: PathBuf,
+    },
+}
+
+fn hive(scope: Scope) -> &'static str {
+    match scope {
+        Scope::User => "HKCU",
+        Scope::System => "HKLM",
+    }
+}
+
+/// What installing for `browsers` at `scope` writes, each path once (Chrome and Brave share
+/// folders on macOS and system-wide on Linux). `include_absent`: also channels whose profile
+/// folder does not exist (used for uninstall and status, which look everywhere).
+pub fn plan(env: &Env, browsers: &[Browser], scope: Scope, include_absent: bool) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    let mut add = |t: Target| {
+        let same = out.iter_mut().find(|o| match (o, &t) {
+            (Target::File { path: a, .. }, Target::File { path: b, .. }) => a == b,
+            (Target::RegistryKey { key: a, .. }, Target::RegistryKey { key: b, .. }) => a == b,
+            _ => false,
+        });
+        match (same, t) {
+            (Some(Target::File { browsers: bs, .. }), Target::File { browsers: more, .. })
+            | (
+                Some(Target::RegistryKey { browsers: bs, .. }),
+                Target::RegistryKey { browsers: more, .. },
+            ) => bs.extend(more),
+            (_, t) => out.push(t),
+        }
+    };
+    for &b in browsers {
+        if env.os == Os::Windows {
+            let dir = env.exe.parent().unwrap_or(Path::new("."));
+            let file = if b.is_firefox() {
+                WIN_FIREFOX_MANIFEST
+            } else {
+                WIN_CHROMIUM_MANIFEST
+            };
+            add(Target::File {
+                browsers: vec![b],
+                path: dir.join(file),
+                firefox: b.is_firefox(),
+            });
+            add(Target::RegistryKey {
+                browsers: vec![b],
+                key: format!(r"{}\{}", hive(scope), registry_key(b)),
+                value: dir.join(file),
+            });
+            continue;
+        }
+        for l in locations(env, b, scope) {
+            let present = l.always || l.profile_dir().is_some_and(Path::is_dir);
+            if include_absent || present {
+                add(Target::File {
+                    browsers: vec![b],
+                    path: l.manifest(),
+                    firefox: b.is_firefox(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn browsers_label(bs: &[Browser]) -> String {
+    bs.iter().map(|b| b.name()).collect::<Vec<_>>().join(",")
+}
+
+/// Writes every target; stops at the first failure.
+pub fn install(
+    env: &Env,
+    targets: &[Target],
+    reg: &mut dyn Registry,
+    out: &mut dyn Write,
+) -> Result<(), InstallError> {
+    for t in targets {
+        match t {
+            Target::File {
+                browsers,
+                path,
+                firefox,
+            } => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+                }
+                write_atomically(path, manifest_json(*firefox, &env.exe).as_bytes())?;
+                let _ = writeln!(
+                    out,
+                    "{:<22} wrote {}",
+                    browsers_label(browsers),
+                    path.display()
+                );
+            }
+            Target::RegistryKey {
+                browsers,
+                key,
+                value,
+            } => {
+                reg.set_default(key, &value.to_string_lossy())?;
+                let _ = writeln!(
+                    out,
+                    "{:<22} set   {key} = {}",
+                    browsers_label(browsers),
+                    value.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so a browser never
+/// reads half a manifest.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
+    let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644));
+    }
+    std::fs::rename(&tmp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        InstallError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Removes every target that exists: registry keys first, then files. On Windows a manifest file
+/// next to the binary stays while any browser's key still names it (e.g. `--browser chrome`
+/// leaves Edge working).
+pub fn uninstall(
+    env: &Env,
+    targets: &[Target],
+    reg: &mut dyn Registry,
+    out: &mut dyn Write,
+) -> Result<usize, InstallError> {
+    let mut removed = 0;
+    for t in targets {
+        if let Target::RegistryKey { browsers, key, .. } = t {
+            if reg.delete(key)? {
+                removed += 1;
+                let _ = writeln!(out, "{:<22} deleted {key}", browsers_label(browsers));
+            }
+        }
+    }
+    let still_named: Vec<PathBuf> = if env.os == Os::Windows {
+        registrations(env, &*reg)
+            .into_iter()
+            .map(|r| r.manifest)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for t in targets {
+        let Target::File { browsers, path, .. } = t else {
+            continue;
+        };
+        if still_named.contains(path) {
+            continue;
+        }
+        match std::fs::remove_file(path) {
+            Ok(()) => {
+                removed += 1;
+                let _ = writeln!(
+                    out,
+                    "{:<22} removed {}",
+                    browsers_label(browsers),
+                    path.display()
+                );
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(InstallError::Io {
+                    path: path.clone(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(removed)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is registered now (for `mynakey-host status`).
+
+/// One registration found on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub browser: Browser,
+    pub scope: Scope,
+    /// The manifest file (on Windows, the one the registry key names).
+    pub manifest: PathBuf,
+    /// Windows: the registry key that names the manifest.
+    pub registry_key: Option<String>,
+    /// The manifest's `path`, if it could be read.
+    pub host_path: Option<PathBuf>,
+    /// The manifest points at the running binary.
+    pub points_here: bool,
+    /// Why this registration would not work (unreadable manifest, missing binary, extension id
+    /// not allowed…), or `None` when it looks right.
+    pub problem: Option<String>,
+}
+
+/// Every manifest registered for `jp.mynakey.host`, for each browser, user level first.
+pub fn registered_browsers() -> Vec<Registration> {
+    match Env::from_process() {
+        Ok(env) => registrations(&env, &RegExe),
+        Err(e) => {
+            log::warn!("cannot list registrations: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// [`registered_browsers`] for a given environment and registry.
+pub fn registrations(env: &Env, reg: &dyn Registry) -> Vec<Registration> {
+    let mut found = Vec::new();
+    for scope in [Scope::User, Scope::System] {
+        for b in Browser::ALL {
+            if env.os == Os::Windows {
+                let key = format!(r"{}\{}", hive(scope), registry_key(b));
+                match reg.get_default(&key) {
+                    Ok(Some(value)) => {
+                        found.push(inspect(env, b, scope, PathBuf::from(value), Some(key)))
+                    }
+                    Ok(None) => {}
+                    Err(e) => log::warn!("{e}"),
+                }
+                continue;
+            }
+            for l in locations(env, b, scope) {
+                let path = l.manifest();
+                if path.is_file() {
+                    found.push(inspect(env, b, scope, path, None));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn inspect(
+    env: &Env,
+    browser: Browser,
+    scope: Scope,
+    manifest: PathBuf,
+    registry_key: Option<String>,
+) -> Registration {
+    let mut r = Registration {
+        browser,
+        scope,
+        manifest,
+        registry_key,
+        host_path: None,
+        points_here: false,
+        problem: None,
+    };
+    let text = match std::fs::read_to_string(&r.manifest) {
+        Ok(t) => t,
+        Err(e) => {
+            r.problem = Some(format!("cannot read the manifest: {e}"));
+            return r;
+        }
+    };
+    let v: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            r.problem = Some(format!("the manifest is not valid JSON: {e}"));
+            return r;
+        }
+    };
+    let Some(host) = v.get("path").and_then(|p| p.as_str()) else {
+        r.problem = Some("the manifest has no \"path\"".into());
+        return r;
+    };
+    let mut host_path = PathBuf::from(host);
+    if env.os == Os::Windows && host_path.is_relative() {
+        if let Some(dir) = r.manifest.parent() {
+            host_path = dir.join(host_path);
+        }
+    }
+    let real = std::fs::canonicalize(&host_path).map(strip_verbatim);
+    r.points_here = real.as_ref().is_ok_and(|p| *p == env.exe);
+    r.host_path = Some(host_path);
+    let (key, ids): (&str, Vec<String>) = if browser.is_firefox() {
+        (
+            "allowed_extensions",
+            FIREFOX_EXTENSION_IDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        )
+    } else {
+        (
+            "allowed_origins",
+            CHROMIUM_EXTENSION_IDS
+                .iter()
+                .map(|id| format!("chrome-extension://{id}/"))
+                .collect(),
+        )
+    };
+    let allowed: Vec<&str> = v
+        .get(key)
+        .and_then(|a| a.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    r.problem = if v.get("name").and_then(|n| n.as_str()) != Some(HOST_NAME) {
+        Some(format!("\"name\" is not {HOST_NAME}"))
+    } else if real.is_err() {
+        Some("the host program it names does not exist".into())
+    } else if !ids.iter().any(|id| allowed.contains(&id.as_str())) {
+        Some(format!("\"{key}\" does not list the mynakey extension"))
+    } else {
+        None
+    };
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line.
+
+const USAGE: &str = "\
+usage: mynakey-host install   [--browser NAME[,NAME…]] [--system] [--dry-run]
+       mynakey-host uninstall [--browser NAME[,NAME…]] [--system] [--dry-run]
+
+Registers this program as the native messaging host jp.mynakey.host.
+  --browser   chrome, chromium, edge, brave, vivaldi, firefox or all (default: all)
+  --system    for all users (needs root / administrator); default: this user only
+  --dry-run   print what would change, change nothing
+";
+
+struct Options {
+    browsers: Vec<Browser>,
+    scope: Scope,
+    dry_run: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Option<Options>, InstallError> {
+    let mut browsers: Vec<Browser> = Vec::new();
+    let mut scope = Scope::User;
+    let mut dry_run = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        match flag {
+            "-h" | "--help" => return Ok(None),
+            "--system" => scope = Scope::System,
+            "--user" => scope = Scope::User,
+            "--dry-run" | "-n" => dry_run = true,
+            "--browser" | "-b" => {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| InstallError::Usage("--browser needs a value".into()))?,
+                };
+                for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    if name.eq_ignore_ascii_case("all") {
+                        browsers.extend(Browser::ALL);
+                    } else {
+                        browsers.push(Browser::parse(name).ok_or_else(|| {
+                            InstallError::Usage(format!("unknown browser {name:?} (chrome, chromium, edge, brave, vivaldi, firefox, all)"))
+                        })?);
+                    }
+                }
+            }
+            other => return Err(InstallError::Usage(format!("unknown argument {other:?}"))),
+        }
+    }
+    if browsers.is_empty() {
+        browsers.extend(Browser::ALL);
+    }
+    let mut seen = Vec::new();
+    browsers.retain(|b| {
+        let new = !seen.contains(b);
+        seen.push(*b);
+        new
+    });
+    Ok(Some(Options {
+        browsers,
+        scope,
+        dry_run,
+    }))
+}
+
+/// `mynakey-host install …`; `args` are the arguments after `install`. Returns the exit code.
+pub fn cli_install(args: &[String], out: &mut dyn Write) -> u8 {
+    run_cli(true, args, out, Env::from_process, &mut RegExe)
+}
+
+/// `mynakey-host uninstall …`; `args` are the arguments after `uninstall`. Returns the exit code.
+pub fn cli_uninstall(args: &[String], out: &mut dyn Write) -> u8 {
+    run_cli(false, args, out, Env::from_process, &mut RegExe)
+}
+
+fn run_cli(
+    installing: bool,
+    args: &[String],
+    out: &mut dyn Write,
+    env: impl FnOnce() -> Result<Env, InstallError>,
+    reg: &mut dyn Registry,
+) -> u8 {
+    let opts = match parse_args(args) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            let _ = out.write_all(USAGE.as_bytes());
+            return 0;
+        }
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    let env = match env() {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            return 1;
+        }
+    };
+    match run(installing, &opts, &env, reg, out) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            if matches!(e, InstallError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied)
+                && opts.scope == Scope::System
+            {
+                let _ = writeln!(out, "(--system needs root or administrator rights)");
+            }
+            1
+        }
+    }
+}
+
+fn run(
+    installing: bool,
+    opts: &Options,
+    env: &Env,
+    reg: &mut dyn Registry,
+    out: &mut dyn Write,
+) -> Result<(), InstallError> {
+    let targets = plan(env, &opts.browsers, opts.scope, !installing);
+    if installing {
+        let _ = writeln!(out, "host program: {}", env.exe.display());
+    }
+    for b in &opts.browsers {
+        if env.os != Os::Windows && locations(env, *b, opts.scope).is_empty() {
+            let _ = writeln!(
+                out,
+                "{b:<22} skipped: no known {} location on this system; use a user install",
+                opts.scope
+            );
+        }
+    }
+    if opts.dry_run {
+        for t in &targets {
+            match t {
+                Target::File {
+                    browsers,
+                    path,
+                    firefox,
+                } => {
+                    let verb = if installing {
+                        "would write"
+                    } else {
+                        "would remove"
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{:<22} {verb} {}",
+                        browsers_label(browsers),
+                        path.display()
+                    );
+                    if installing {
+                        let _ = write!(out, "{}", manifest_json(*firefox, &env.exe));
+                    }
+                }
+                Target::RegistryKey {
+                    browsers,
+                    key,
+                    value,
+                } => {
+                    let verb = if installing {
+                        "would set"
+                    } else {
+                        "would delete"
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{:<22} {verb} {key} = {}",
+                        browsers_label(browsers),
+                        value.display()
+                    );
+                }
+            }
+        }
+        return Ok(());
+    }
+    if installing {
+        install(env, &targets, reg, out)?;
+        let _ = writeln!(
+            out,
+            "done. Restart the browser if it was running, then install the mynakey extension."
+        );
+    } else {
+        let n = uninstall(env, &targets, reg, out)?;
+        if n == 0 {
+            let _ = writeln!(out, "nothing to remove");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
