@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde::Serialize;
 use x509_cert::crl::CertificateList;
 use x509_cert::der::oid::db::rfc5912;
@@ -566,7 +568,7 @@ impl Trust {
 }
 
 /// Decodes the first PEM block labelled `label`.
-fn pem_to_der(pem: &[u8], label: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn pem_to_der(pem: &[u8], label: &str) -> Result<Vec<u8>, String> {
     pem_all(pem, label)?
         .into_iter()
         .next()
@@ -585,9 +587,14 @@ fn pem_all(pem: &[u8], label: &str) -> Result<Vec<Vec<u8>>, String> {
         let stop = after
             .find(&end)
             .ok_or_else(|| format!("unterminated PEM block {label}"))?;
-        let block = &after[..stop + end.len()];
-        let (_, der) = x509_cert::der::pem::decode_vec(block.as_bytes())
-            .map_err(|e| format!("bad PEM: {e}"))?;
+        // Lenient about line length and line endings (files in the wild vary); strict base64.
+        let body: String = after[begin.len()..stop]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let der = STANDARD
+            .decode(body)
+            .map_err(|_| format!("bad base64 in PEM block {label}"))?;
         out.push(der);
         rest = &after[stop + end.len()..];
     }
