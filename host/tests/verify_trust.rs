@@ -137,6 +137,7 @@ fn from_dir_refuses_what_is_not_a_classifiable_root() {
         matches!(&e, VerifyError::TrustStore(m) if m.contains("not a CA")),
         "{e:?}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 
     let dir = temp_dir("bad-prefix");
     copy(&dir, "auth-root-2.der", "sign-root.der");
@@ -145,6 +146,7 @@ fn from_dir_refuses_what_is_not_a_classifiable_root() {
         matches!(&e, VerifyError::TrustStore(m) if m.contains("OU says authentication")),
         "{e:?}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 
     let dir = temp_dir("empty");
     assert!(matches!(
