@@ -1,5 +1,7 @@
 //! Document-signature verification against the test PKI, with signatures made by the fixture
 //! private keys the way the card makes them (PKCS#1 v1.5 over a DigestInfo).
+// Integration tests: helper functions outside #[test] may unwrap and panic too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod verify_common;
 
@@ -121,7 +123,17 @@ fn each_failing_check_has_its_own_error() {
     };
 
     type Check = fn(&VerifyError) -> bool;
-    let rows: Vec<(&str, Vec<u8>, HashAlgorithm, Vec<u8>, Vec<u8>, Trust, Check)> = vec![
+    /// (name, hash, algorithm, signature, certificate, trust, expected error)
+    type Row = (
+        &'static str,
+        Vec<u8>,
+        HashAlgorithm,
+        Vec<u8>,
+        Vec<u8>,
+        Trust,
+        Check,
+    );
+    let rows: Vec<Row> = vec![
         (
             "other hash",
             other_hash,
