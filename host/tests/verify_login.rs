@@ -78,282 +78,115 @@ fn a_proof_with_a_port_and_a_long_challenge_verifies() {
     verify_login(&token, origin, &challenge, &test_trust(), now()).unwrap();
 }
 
-/// One row per failing check: (name, token, expected origin, expected challenge, trust, expected error).
-#[test]
-fn each_failing_check_has_its_own_error() {
-    let k1 = || key("card1-auth.key.der");
-    let with_cert = |file: &str| token_for(file, "card1-auth.key.der", ORIGIN, CHALLENGE);
-    let crl_trust = |crl: &str| {
-        let mut t = test_trust();
-        t.add_crl(&pki(crl)).unwrap();
-        t
-    };
-    let good = card1_token();
-    let sig = proof_signature(&k1(), ORIGIN, CHALLENGE);
-    let cert = pki("card1-auth.der");
+fn good() -> String {
+    card1_token()
+}
 
-    let mut tampered_sig = sig.clone();
-    tampered_sig[100] ^= 0x01;
-    let mut tampered_cert = cert.clone();
+/// Card 1's key, but another certificate (the negative variants reuse card 1's auth key).
+fn with_cert(file: &str) -> String {
+    token_for(file, "card1-auth.key.der", ORIGIN, CHALLENGE)
+}
+
+fn cert() -> Vec<u8> {
+    pki("card1-auth.der")
+}
+
+fn sig() -> Vec<u8> {
+    proof_signature(&key("card1-auth.key.der"), ORIGIN, CHALLENGE)
+}
+
+fn crl_trust(crl: &str) -> Trust {
+    let mut t = test_trust();
+    t.add_crl(&pki(crl)).unwrap();
+    t
+}
+
+fn tampered_signature() -> String {
+    let mut s = sig();
+    s[100] ^= 0x01;
+    token_json("web-eid:1.0", &cert(), "RS256", &s)
+}
+
+fn tampered_certificate() -> String {
+    let mut c = cert();
     // A byte inside the subject CN "TESTA1B2…": the certificate still parses.
-    let pos = tampered_cert
-        .windows(8)
-        .position(|w| w == b"TESTA1B2")
-        .unwrap();
-    tampered_cert[pos + 4] = b'Z';
+    let pos = c.windows(8).position(|w| w == b"TESTA1B2").unwrap();
+    c[pos + 4] = b'Z';
+    token_json("web-eid:1.0", &c, "RS256", &sig())
+}
 
-    type Check = fn(&VerifyError) -> bool;
-    let rows: Vec<(&str, String, &str, &str, Trust, Check)> = vec![
-        (
-            "wrong origin",
-            good.clone(),
-            "https://evil.example.jp",
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "wrong challenge",
-            good.clone(),
-            ORIGIN,
-            "Z1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=",
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "expired",
-            with_cert("auth-expired.der"),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::CertificateExpired { not_after } if not_after == "2020-01-01T00:00:00Z"),
-        ),
-        (
-            "not yet valid",
-            with_cert("auth-notyet.der"),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::CertificateNotYetValid { not_before } if not_before == "2040-01-01T00:00:00Z"),
-        ),
-        (
-            "untrusted root (same issuer name, third key)",
-            with_cert("auth-untrusted.der"),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| {
-                matches!(
-                    e,
-                    VerifyError::Untrusted {
-                        purpose: "authentication",
-                        ..
-                    }
-                )
-            },
-        ),
-        (
-            "wrong policy",
-            with_cert("auth-wrong-policy.der"),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| {
-                matches!(
-                    e,
-                    VerifyError::Policy {
-                        expected: "1.2.392.200149.8.5.1.3.30",
-                        ..
-                    }
-                )
-            },
-        ),
-        (
-            "wrong key usage",
-            with_cert("auth-wrong-ku.der"),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::KeyUsage(_)),
-        ),
-        (
-            "revoked in the CRL",
-            with_cert("auth-revoked.der"),
-            ORIGIN,
-            CHALLENGE,
-            crl_trust("auth.crl"),
-            |e| {
-                *e == VerifyError::Revoked {
-                    reason: RevocationReason::KeyCompromise,
-                    revocation_date: "2026-01-10T00:00:00Z".into(),
-                }
-            },
-        ),
-        (
-            "stale CRL",
-            good.clone(),
-            ORIGIN,
-            CHALLENGE,
-            crl_trust("auth-stale.crl"),
-            |e| {
-                *e == VerifyError::CrlStale {
-                    next_update: Some("2026-02-15T00:00:00Z".into()),
-                }
-            },
-        ),
-        (
-            "tampered signature",
-            token_json("web-eid:1.0", &cert, "RS256", &tampered_sig),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "truncated signature",
-            token_json("web-eid:1.0", &cert, "RS256", &sig[..255]),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "tampered certificate",
-            token_json("web-eid:1.0", &tampered_cert, "RS256", &sig),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::Untrusted { .. }),
-        ),
-        (
-            "certificate is not DER",
-            token_json("web-eid:1.0", &cert[..500], "RS256", &sig),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::CertificateParse(_)),
-        ),
-        (
-            "truncated token",
-            good[..good.len() / 2].to_owned(),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenJson(_)),
-        ),
-        (
-            "token too large",
-            format!("{}{}", good, " ".repeat(10_001 - good.len())),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenSize { len: 10_001 }),
-        ),
-        (
-            "token too small",
-            "{\"format\":\"web-eid:1.0\"}".into(),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenSize { len: 24 }),
-        ),
-        (
-            "wrong format string",
-            token_json("web-eid:2.0", &cert, "RS256", &sig),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenFormat(f) if f == "web-eid:2.0"),
-        ),
-        (
-            "format web-eid:1.1 (fields this verifier does not know)",
-            token_json("web-eid:1.1", &cert, "RS256", &sig),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenFormat(_)),
-        ),
-        (
-            "wrong algorithm",
-            token_json("web-eid:1.0", &cert, "ES384", &sig),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenAlgorithm(a) if a == "ES384"),
-        ),
-        (
-            "unknown field",
-            good.replacen('{', "{\"origin\":\"https://bank.example.jp\",", 1),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenJson(m) if m.contains("origin")),
-        ),
-        (
-            "missing field",
-            good.replacen("\"appVersion\"", "\"appVersio\"", 1),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::TokenJson(_)),
-        ),
-        (
-            "signature not base64",
-            good.replacen("\"signature\":\"", "\"signature\":\"*", 1),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| *e == VerifyError::TokenEncoding("signature"),
-        ),
-        (
-            "expected origin with a path",
-            good.clone(),
-            "https://bank.example.jp/login",
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::OriginInvalid { .. }),
-        ),
-        (
-            "expected challenge too short",
-            good.clone(),
-            ORIGIN,
-            "abc",
-            test_trust(),
-            |e| *e == VerifyError::ChallengeInvalid,
-        ),
-        (
-            "signing certificate in a login proof",
-            token_for("card1-sign.der", "card1-sign.key.der", ORIGIN, CHALLENGE),
-            ORIGIN,
-            CHALLENGE,
-            test_trust(),
-            |e| matches!(e, VerifyError::Policy { .. }),
-        ),
-        (
-            "auth roots missing (only signature roots trusted)",
-            good.clone(),
-            ORIGIN,
-            CHALLENGE,
-            Trust::from_der(&[], &[&pki("sign-root-2.der")]).unwrap(),
-            |e| matches!(e, VerifyError::Untrusted { .. }),
-        ),
-        (
-            "the real J-LIS roots do not trust the test PKI",
-            good.clone(),
-            ORIGIN,
-            CHALLENGE,
-            Trust::jpki().unwrap(),
-            |e| matches!(e, VerifyError::Untrusted { .. }),
-        ),
-    ];
-    assert!(rows.len() >= 15);
-    for (name, token, origin, challenge, trust, check) in rows {
-        let result = verify_login(&token, origin, challenge, &trust, now());
-        match result {
-            Err(e) => assert!(check(&e), "{name}: unexpected error {e:?}"),
-            Ok(id) => panic!("{name}: verified unexpectedly: {id:?}"),
+/// One `#[test]` per failing check:
+/// `name: (token, expected origin, expected challenge, trust) => expected error pattern,`
+macro_rules! rejects {
+    ($($name:ident: ($token:expr, $origin:expr, $challenge:expr, $trust:expr) => $pat:pat $(if $guard:expr)?),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            match verify_login(&$token, $origin, $challenge, &$trust, now()) {
+                Err(e) => assert!(matches!(&e, $pat $(if $guard)?), "unexpected error {e:?}"),
+                Ok(id) => panic!("verified unexpectedly: {id:?}"),
+            }
         }
-    }
+    )*};
+}
+
+const OTHER_CHALLENGE: &str = "Z1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
+
+rejects! {
+    rejects_wrong_origin: (good(), "https://evil.example.jp", CHALLENGE, test_trust())
+        => VerifyError::SignatureInvalid(_),
+    rejects_wrong_challenge: (good(), ORIGIN, OTHER_CHALLENGE, test_trust())
+        => VerifyError::SignatureInvalid(_),
+    rejects_expired_certificate: (with_cert("auth-expired.der"), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::CertificateExpired { not_after } if not_after == "2020-01-01T00:00:00Z",
+    rejects_not_yet_valid_certificate: (with_cert("auth-notyet.der"), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::CertificateNotYetValid { not_before } if not_before == "2040-01-01T00:00:00Z",
+    rejects_untrusted_root_with_the_same_name: (with_cert("auth-untrusted.der"), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::Untrusted { purpose: "authentication", .. },
+    rejects_wrong_policy: (with_cert("auth-wrong-policy.der"), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::Policy { expected: "1.2.392.200149.8.5.1.3.30", .. },
+    rejects_wrong_key_usage: (with_cert("auth-wrong-ku.der"), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::KeyUsage(_),
+    rejects_revoked_with_reason: (with_cert("auth-revoked.der"), ORIGIN, CHALLENGE, crl_trust("auth.crl"))
+        => VerifyError::Revoked { reason: RevocationReason::KeyCompromise, revocation_date }
+            if revocation_date == "2026-01-10T00:00:00Z",
+    rejects_stale_crl: (good(), ORIGIN, CHALLENGE, crl_trust("auth-stale.crl"))
+        => VerifyError::CrlStale { next_update: Some(n) } if n == "2026-02-15T00:00:00Z",
+    rejects_tampered_signature: (tampered_signature(), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::SignatureInvalid(_),
+    rejects_truncated_signature: (token_json("web-eid:1.0", &cert(), "RS256", &sig()[..255]), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::SignatureInvalid(_),
+    rejects_tampered_certificate: (tampered_certificate(), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::Untrusted { .. },
+    rejects_certificate_that_is_not_der: (token_json("web-eid:1.0", &cert()[..500], "RS256", &sig()), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::CertificateParse(_),
+    rejects_truncated_token: (good()[..good().len() / 2], ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenJson(_),
+    rejects_token_too_large: (format!("{}{}", good(), " ".repeat(10_001 - good().len())), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenSize { len: 10_001 },
+    rejects_token_too_small: ("{\"format\":\"web-eid:1.0\"}", ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenSize { len: 24 },
+    rejects_wrong_format_string: (token_json("web-eid:2.0", &cert(), "RS256", &sig()), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenFormat(f) if f == "web-eid:2.0",
+    rejects_format_1_1_whose_fields_it_does_not_know: (token_json("web-eid:1.1", &cert(), "RS256", &sig()), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenFormat(_),
+    rejects_wrong_algorithm: (token_json("web-eid:1.0", &cert(), "ES384", &sig()), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenAlgorithm(a) if a == "ES384",
+    rejects_unknown_field: (good().replacen('{', "{\"origin\":\"https://bank.example.jp\",", 1), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenJson(m) if m.contains("origin"),
+    rejects_missing_field: (good().replacen("\"appVersion\"", "\"appVersio\"", 1), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenJson(_),
+    rejects_signature_that_is_not_base64: (good().replacen("\"signature\":\"", "\"signature\":\"*", 1), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::TokenEncoding("signature"),
+    rejects_expected_origin_with_a_path: (good(), "https://bank.example.jp/login", CHALLENGE, test_trust())
+        => VerifyError::OriginInvalid { .. },
+    rejects_expected_challenge_too_short: (good(), ORIGIN, "abc", test_trust())
+        => VerifyError::ChallengeInvalid,
+    rejects_signing_certificate_in_a_login_proof: (token_for("card1-sign.der", "card1-sign.key.der", ORIGIN, CHALLENGE), ORIGIN, CHALLENGE, test_trust())
+        => VerifyError::Policy { .. },
+    rejects_when_only_signature_roots_are_trusted: (good(), ORIGIN, CHALLENGE, Trust::from_der(&[], &[&pki("sign-root-2.der")]).unwrap())
+        => VerifyError::Untrusted { detail, .. } if detail.contains("no trusted authentication root"),
+    real_jpki_roots_do_not_trust_the_test_pki: (good(), ORIGIN, CHALLENGE, Trust::jpki().unwrap())
+        => VerifyError::Untrusted { .. },
 }
 
 #[test]

@@ -99,167 +99,84 @@ fn signer_identity_serialises_in_camel_case() {
     assert_eq!(json["revocationChecked"], false);
 }
 
-#[test]
-fn each_failing_check_has_its_own_error() {
-    let alg = HashAlgorithm::Sha256;
-    let (hash, sig) = signed("card1-sign.key.der", alg);
-    let cert = pki("card1-sign.der");
-    let mut other_hash = hash.clone();
-    other_hash[0] ^= 1;
-    let mut tampered_sig = sig.clone();
-    tampered_sig[7] ^= 0x80;
-    let mut tampered_cert = cert.clone();
-    let pos = tampered_cert
-        .windows(8)
-        .position(|w| w == b"TESTS9R8")
-        .unwrap();
-    tampered_cert[pos + 4] = b'Z';
-    let (_, auth_sig) = signed("card1-auth.key.der", alg);
-    let (sha512_hash, sha512_sig) = signed("card1-sign.key.der", HashAlgorithm::Sha512);
-    let with_crl = || {
-        let mut t = test_trust();
-        t.add_crl(&pki("sign.crl")).unwrap();
-        t
-    };
+const ALG: HashAlgorithm = HashAlgorithm::Sha256;
 
-    type Check = fn(&VerifyError) -> bool;
-    /// (name, hash, algorithm, signature, certificate, trust, expected error)
-    type Row = (
-        &'static str,
-        Vec<u8>,
-        HashAlgorithm,
-        Vec<u8>,
-        Vec<u8>,
-        Trust,
-        Check,
-    );
-    let rows: Vec<Row> = vec![
-        (
-            "other hash",
-            other_hash,
-            alg,
-            sig.clone(),
-            cert.clone(),
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "tampered signature",
-            hash.clone(),
-            alg,
-            tampered_sig,
-            cert.clone(),
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "tampered certificate",
-            hash.clone(),
-            alg,
-            sig.clone(),
-            tampered_cert,
-            test_trust(),
-            |e| {
-                matches!(
-                    e,
-                    VerifyError::Untrusted {
-                        purpose: "signature",
-                        ..
-                    }
-                )
-            },
-        ),
-        (
-            "hash of the wrong length",
-            hash[..20].to_vec(),
-            alg,
-            sig.clone(),
-            cert.clone(),
-            test_trust(),
-            |e| {
-                *e == VerifyError::HashLength {
-                    algorithm: HashAlgorithm::Sha256,
-                    expected: 32,
-                    actual: 20,
-                }
-            },
-        ),
-        (
-            "SHA-512 signature declared as SHA-256 (DigestInfo mismatch)",
-            sha512_hash[..32].to_vec(),
-            alg,
-            sha512_sig,
-            cert.clone(),
-            test_trust(),
-            |e| matches!(e, VerifyError::SignatureInvalid(_)),
-        ),
-        (
-            "no nonRepudiation",
-            hash.clone(),
-            alg,
-            sig.clone(),
-            pki("sign-no-nonrep.der"),
-            test_trust(),
-            |e| matches!(e, VerifyError::KeyUsage(m) if m.contains("nonRepudiation")),
-        ),
-        (
-            "authentication certificate used for signing",
-            hash.clone(),
-            alg,
-            auth_sig,
-            pki("card1-auth.der"),
-            test_trust(),
-            |e| matches!(e, VerifyError::KeyUsage(_)),
-        ),
-        (
-            "only auth roots trusted",
-            hash.clone(),
-            alg,
-            sig.clone(),
-            cert.clone(),
-            Trust::from_der(&[&pki("auth-root-1.der"), &pki("auth-root-2.der")], &[]).unwrap(),
-            |e| matches!(e, VerifyError::Untrusted { detail, .. } if detail.contains("no trusted signature root")),
-        ),
-        (
-            "the real J-LIS roots do not trust the test PKI",
-            hash.clone(),
-            alg,
-            sig.clone(),
-            cert.clone(),
-            Trust::jpki().unwrap(),
-            |e| matches!(e, VerifyError::Untrusted { .. }),
-        ),
-        (
-            "certificate is garbage",
-            hash.clone(),
-            alg,
-            sig.clone(),
-            b"not a certificate".to_vec(),
-            test_trust(),
-            |e| matches!(e, VerifyError::CertificateParse(_)),
-        ),
-        (
-            "CRL not yet issued at the signing time",
-            hash.clone(),
-            alg,
-            sig.clone(),
-            cert.clone(),
-            with_crl(),
-            |e| matches!(e, VerifyError::CrlNotYetValid { .. }),
-        ),
-    ];
-    for (i, (name, hash, alg, sig, cert, trust, check)) in rows.into_iter().enumerate() {
-        // The last row verifies at 2025-12-01, before sign.crl's thisUpdate (2026-01-15).
-        let when = if i == 10 {
-            at("2025-12-01T00:00:00Z")
-        } else {
-            now()
-        };
-        match verify_signature(&hash, alg, &sig, &cert, &trust, when) {
-            Err(e) => assert!(check(&e), "{name}: unexpected error {e:?}"),
-            Ok(id) => panic!("{name}: verified unexpectedly: {id:?}"),
+fn hash() -> Vec<u8> {
+    signed("card1-sign.key.der", ALG).0
+}
+
+fn sig() -> Vec<u8> {
+    signed("card1-sign.key.der", ALG).1
+}
+
+fn cert() -> Vec<u8> {
+    pki("card1-sign.der")
+}
+
+fn flip(mut v: Vec<u8>, i: usize) -> Vec<u8> {
+    v[i] ^= 0x80;
+    v
+}
+
+fn tampered_cert() -> Vec<u8> {
+    let mut c = cert();
+    let pos = c.windows(8).position(|w| w == b"TESTS9R8").unwrap();
+    c[pos + 4] = b'Z';
+    c
+}
+
+fn with_sign_crl() -> Trust {
+    let mut t = test_trust();
+    t.add_crl(&pki("sign.crl")).unwrap();
+    t
+}
+
+/// One `#[test]` per failing check:
+/// `name: (hash, algorithm, signature, certificate, trust, time) => expected error pattern,`
+macro_rules! rejects {
+    ($($name:ident: ($hash:expr, $alg:expr, $sig:expr, $cert:expr, $trust:expr, $time:expr) => $pat:pat $(if $guard:expr)?),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            match verify_signature(&$hash, $alg, &$sig, &$cert, &$trust, $time) {
+                Err(e) => assert!(matches!(&e, $pat $(if $guard)?), "unexpected error {e:?}"),
+                Ok(id) => panic!("verified unexpectedly: {id:?}"),
+            }
         }
-    }
+    )*};
+}
+
+rejects! {
+    rejects_other_hash: (flip(hash(), 0), ALG, sig(), cert(), test_trust(), now())
+        => VerifyError::SignatureInvalid(_),
+    rejects_tampered_signature: (hash(), ALG, flip(sig(), 7), cert(), test_trust(), now())
+        => VerifyError::SignatureInvalid(_),
+    rejects_tampered_certificate: (hash(), ALG, sig(), tampered_cert(), test_trust(), now())
+        => VerifyError::Untrusted { purpose: "signature", .. },
+    rejects_hash_of_the_wrong_length: (hash()[..20], ALG, sig(), cert(), test_trust(), now())
+        => VerifyError::HashLength { algorithm: HashAlgorithm::Sha256, expected: 32, actual: 20 },
+    rejects_sha512_signature_declared_as_sha256: (
+        signed("card1-sign.key.der", HashAlgorithm::Sha512).0[..32],
+        ALG,
+        signed("card1-sign.key.der", HashAlgorithm::Sha512).1,
+        cert(), test_trust(), now()
+    ) => VerifyError::SignatureInvalid(_),
+    rejects_certificate_without_non_repudiation: (hash(), ALG, sig(), pki("sign-no-nonrep.der"), test_trust(), now())
+        => VerifyError::KeyUsage(m) if m.contains("nonRepudiation"),
+    rejects_authentication_certificate_for_signing: (
+        hash(), ALG, signed("card1-auth.key.der", ALG).1, pki("card1-auth.der"), test_trust(), now()
+    ) => VerifyError::KeyUsage(_),
+    rejects_when_only_auth_roots_are_trusted: (
+        hash(), ALG, sig(), cert(),
+        Trust::from_der(&[&pki("auth-root-1.der"), &pki("auth-root-2.der")], &[]).unwrap(), now()
+    ) => VerifyError::Untrusted { detail, .. } if detail.contains("no trusted signature root"),
+    real_jpki_roots_do_not_trust_the_test_pki: (hash(), ALG, sig(), cert(), Trust::jpki().unwrap(), now())
+        => VerifyError::Untrusted { .. },
+    rejects_garbage_certificate: (hash(), ALG, sig(), *b"not a certificate", test_trust(), now())
+        => VerifyError::CertificateParse(_),
+    // sign.crl's thisUpdate is 2026-01-15.
+    rejects_crl_issued_after_the_verification_time: (
+        hash(), ALG, sig(), cert(), with_sign_crl(), at("2025-12-01T00:00:00Z")
+    ) => VerifyError::CrlNotYetValid { .. },
 }
 
 #[test]

@@ -492,23 +492,7 @@ impl Trust {
         }
         let issuer = cert.cert.tbs_certificate.issuer.to_string();
         let detail = if candidates.is_empty() {
-            let other = match purpose {
-                Purpose::Authentication => Purpose::Signature,
-                Purpose::Signature => Purpose::Authentication,
-            };
-            let hint = if self
-                .roots_of(other)
-                .iter()
-                .any(|r| r.parsed.subject_der == cert.issuer_der)
-            {
-                format!(
-                    " (a {} root has that name: wrong kind of certificate)",
-                    other.name()
-                )
-            } else {
-                String::new()
-            };
-            format!("no trusted {} root is named {issuer}{hint}", purpose.name())
+            format!("no trusted {} root is named {issuer}", purpose.name())
         } else {
             format!(
                 "{} trusted root(s) are named {issuer}, but none of their keys verifies the \
