@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Builds the two browser variants of the extension from the one source tree in src/.
 //
-//   node extension/build.mjs            -> extension/dist/chromium, extension/dist/firefox
-//   node extension/build.mjs --check    -> also verifies the fixed extension id (see README.md)
+//   node extension/build.mjs [OUTDIR]   -> OUTDIR/chromium, OUTDIR/firefox (default extension/dist)
+//
+// It refuses to build when the manifest's `key` no longer yields the extension id that the host
+// manifests allow (see README.md, "The extension id").
 //
 // No dependencies and no bundler: the sources are plain scripts that every browser loads as
 // they are. src/ itself is a loadable Chromium extension (chrome://extensions → Load unpacked);
@@ -13,7 +15,7 @@
 //   - `minimum_chrome_version` is Chromium-only.
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,23 +42,23 @@ export function firefoxManifest(chromium) {
   return m;
 }
 
-export function build() {
+export function build(outDir = dist) {
   const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
   const id = extensionIdFromKey(manifest.key);
   if (id !== CHROMIUM_ID) {
     throw new Error(`manifest key gives id ${id}, expected ${CHROMIUM_ID}: update CHROMIUM_ID, manifests/ and host/src/install/`);
   }
-  rmSync(dist, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
   for (const variant of ['chromium', 'firefox']) {
-    const out = join(dist, variant);
+    const out = join(outDir, variant);
     mkdirSync(out, { recursive: true });
     cpSync(src, out, { recursive: true });
   }
-  writeFileSync(join(dist, 'firefox', 'manifest.json'), JSON.stringify(firefoxManifest(manifest), null, 2) + '\n');
-  return { id, chromium: join(dist, 'chromium'), firefox: join(dist, 'firefox') };
+  writeFileSync(join(outDir, 'firefox', 'manifest.json'), JSON.stringify(firefoxManifest(manifest), null, 2) + '\n');
+  return { id, chromium: join(outDir, 'chromium'), firefox: join(outDir, 'firefox') };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = build();
+  const r = build(process.argv[2] ? resolve(process.argv[2]) : dist);
   console.log(`chromium: ${r.chromium} (id ${r.id})\nfirefox:  ${r.firefox} (id ${GECKO_ID})`);
 }

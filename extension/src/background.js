@@ -311,7 +311,15 @@ class Flow {
   }
 
   /** Reads readers and tries left with the host's status command (spends no PIN try). */
-  async refreshCard() {
+  refreshCard() {
+    // The host runs one card request at a time (status included): keep them in sequence.
+    const run = (this.statusRun || Promise.resolve()).catch(() => {}).then(() => this.readCard());
+    this.statusRun = run;
+    return run;
+  }
+
+  async readCard() {
+    if (!this.host) throw new FlowError('CANCELLED');
     const st = await this.host.send('status').done;
     const readers = Array.isArray(st.readers) ? st.readers : [];
     const jpki = readers.filter((r) => r.card === 'jpki');
@@ -424,7 +432,10 @@ class Flow {
       if (this.card && this.card.reader) args.reader = this.card.reader;
     }
     clearTimeout(this.pollTimer);
+    this.inflight = { id: null, done: Promise.resolve() }; // taken: a second submit waits for this one
     this.post({ type: 'busy' });
+    await (this.statusRun || Promise.resolve()).catch(() => {});
+    if (this.done) return;
     const req = this.host.send(command, args, (ev) => this.post({ type: 'progress', event: ev.event }));
     delete args.pin;
     this.inflight = req;
@@ -493,7 +504,7 @@ class Flow {
     if (this.done) return;
     log('cancel', why);
     const inflight = this.inflight;
-    if (inflight && this.host && !this.host.closed) {
+    if (inflight && inflight.id !== null && this.host && !this.host.closed) {
       // Ask the host to stop waiting (for a card) and reset; then close the port shortly after.
       const host = this.host;
       this.host = null;

@@ -1,0 +1,220 @@
+// Shared setup for the browser tests: a real headless Chromium (Debian's /usr/bin/chromium, never
+// a downloaded one) with the real mynakey extension, the real mynakey-host registered as
+// jp.mynakey.host in a fresh profile, and the example relying party over https on 127.0.0.1.
+//
+// Environment:
+//   MYNAKEY_HOST                the host binary (default target/debug/mynakey-host; relative to the repo)
+//   MYNAKEY_BROWSER_TRANSPORT   how the host reaches a card:
+//                                 simulator  `mynakey-host --simulator` (built-in simulated card; default for now)
+//                                 pcsc       the real PC/SC path: pcscd + vpcd + `mynakey-host simulate --vpcd`
+//   CHROMIUM                    the browser binary (default /usr/lib/chromium/chromium, else /usr/bin/chromium)
+//   MYNAKEY_TEST_KEEP=1         keep the temp directories (profile, host log) for a look afterwards
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+import { startServer } from './rp/server.mjs';
+import { testTrustDir } from './rp/testpki.mjs';
+import { selfSignedCertificate } from './rp/tls.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, '../..');
+export const EXTENSION_DIR = join(repo, 'extension/src'); // loadable as it is in Chromium
+export const EXTENSION_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
+export const HOST_BINARY = resolve(repo, process.env.MYNAKEY_HOST || 'target/debug/mynakey-host');
+export const TRANSPORT = process.env.MYNAKEY_BROWSER_TRANSPORT || 'simulator';
+export const CHROMIUM = process.env.CHROMIUM
+  || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p)) || '/usr/bin/chromium';
+export const AUTH_PIN = '1234';
+export const SIGN_PASSWORD = 'ABC123';
+
+if (!['simulator', 'pcsc'].includes(TRANSPORT)) throw new Error(`MYNAKEY_BROWSER_TRANSPORT=${TRANSPORT}: use simulator or pcsc`);
+
+const keep = process.env.MYNAKEY_TEST_KEEP === '1';
+
+/** A temp directory removed by cleanup(). */
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `mynakey-${prefix}-`));
+}
+
+/** The test PKI's roots, for the relying party's verifier (see rp/testpki.mjs). */
+export const TRUST_DIR = testTrustDir();
+
+let tls;
+/** One relying-party server per test file. */
+export async function startRp() {
+  tls ??= selfSignedCertificate();
+  return startServer({ port: 0, hostBinary: HOST_BINARY, trustDir: TRUST_DIR, ...tls });
+}
+
+/**
+ * Writes the wrapper script the host manifest points at. Browsers pass no arguments from the
+ * manifest, so the transport is chosen here. The host's stderr goes to `<dir>/host.log`.
+ */
+function writeHostWrapper(dir, { transport, pcscSocket }) {
+  const log = join(dir, 'host.log');
+  const lines = ['#!/bin/sh', `echo "started: $*" >> '${log}'`];
+  if (transport === 'pcsc') {
+    lines.push(`export PCSCLITE_CSOCK_NAME='${pcscSocket}'`, `exec '${HOST_BINARY}' "$@" 2>> '${log}'`);
+  } else {
+    lines.push(`exec '${HOST_BINARY}' --simulator "$@" 2>> '${log}'`);
+  }
+  const path = join(dir, 'mynakey-host-wrapper');
+  writeFileSync(path, lines.join('\n') + '\n');
+  chmodSync(path, 0o755);
+  return { path, log };
+}
+
+/**
+ * Launches Chromium with the extension and a fresh profile.
+ *   lang        'ja' (default) or 'en' — the browser UI language, which picks the window's language
+ *   host        true (default): register the host; false: no host manifest (HOST_UNAVAILABLE)
+ *   extension   true (default): load the extension
+ *   transport   'simulator' or 'pcsc' (default: MYNAKEY_BROWSER_TRANSPORT)
+ *   card        transport pcsc: put the simulated card on the reader at once (default true)
+ * Returns {context, dir, pcsc, hostLog(), close()}.
+ */
+export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true } = {}) {
+  const dir = tempDir('browser');
+  // The PC/SC path: a private pcscd with the vpcd reader, with the simulated card on it unless
+  // `card: false` (then the test calls pcsc.insertCard()).
+  const pcsc = transport === 'pcsc' ? await startPcsc() : null;
+  if (pcsc && card) pcsc.insertCard();
+  const pcscSocket = pcsc && pcsc.socket;
+  const udd = join(dir, 'profile');
+  mkdirSync(join(udd, 'NativeMessagingHosts'), { recursive: true });
+  const wrapper = writeHostWrapper(dir, { transport, pcscSocket });
+  if (host) {
+    writeFileSync(join(udd, 'NativeMessagingHosts', 'jp.mynakey.host.json'), JSON.stringify({
+      name: 'jp.mynakey.host',
+      description: 'mynakey (browser tests)',
+      path: wrapper.path,
+      type: 'stdio',
+      allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
+    }, null, 2));
+  }
+  const locale = lang === 'en' ? 'en-US' : 'ja';
+  const args = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--ignore-certificate-errors', `--lang=${locale}`,
+  ];
+  if (extension) args.push(`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`);
+  const context = await chromium.launchPersistentContext(udd, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args,
+    locale,
+    viewport: null,
+    env: { ...process.env, LANG: lang === 'en' ? 'en_US.UTF-8' : 'ja_JP.UTF-8', LANGUAGE: lang === 'en' ? 'en_US' : 'ja' },
+  });
+  return {
+    context,
+    dir,
+    pcsc,
+    hostLog: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : ''),
+    async close() {
+      await context.close().catch(() => {});
+      if (pcsc) await pcsc.stop();
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const consentUrl = `chrome-extension://${EXTENSION_ID}/consent.html`;
+
+/** Waits for the extension's consent window; `trigger` is what makes the page ask. */
+export async function consentWindow(context, trigger) {
+  const popup = context.waitForEvent('page', { predicate: (p) => p.url().startsWith(consentUrl), timeout: 15000 });
+  const [win] = await Promise.all([popup, trigger()]);
+  await win.waitForLoadState('domcontentloaded');
+  await win.locator('#main[aria-busy="false"]').waitFor({ timeout: 10000 });
+  return win;
+}
+
+/** The page's #result once it has settled: {state: 'ok'|'error', body}. */
+export async function pageResult(page, timeout = 30000) {
+  const el = page.locator('#result[data-state="ok"], #result[data-state="error"]');
+  await el.waitFor({ timeout });
+  return { state: await el.getAttribute('data-state'), body: JSON.parse(await el.textContent()) };
+}
+
+/** Opens a page of the relying party and waits until its module has loaded. */
+export async function openPage(context, origin, path) {
+  const page = await context.newPage();
+  await page.goto(`${origin}${path}`);
+  if (path === '/test.html') await page.waitForFunction(() => window.mynakeyReady === true);
+  return page;
+}
+
+/** Runs `mynakey-host verify` directly (for checks outside the relying party). */
+export function verifyCli(args, stdin) {
+  return new Promise((resolveRun) => {
+    const child = spawn(HOST_BINARY, ['verify', ...args, '--trust', TRUST_DIR, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('close', (code) => resolveRun({ code, out }));
+    child.stdin.end(stdin);
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// The PC/SC path (MYNAKEY_BROWSER_TRANSPORT=pcsc): an isolated pcscd with the vpcd reader, and the
+// simulated card connected to it by `mynakey-host simulate --vpcd` (see the shared reference
+// pcsc-test-stack.md §4). Needs root (unshare --mount) and the pcscd + vsmartcard-vpcd packages.
+
+export async function startPcsc() {
+  const dir = tempDir('pcsc');
+  const port = 35963 + 100 + (process.pid % 400) * 2; // our own vpcd port pair
+  mkdirSync(join(dir, 'run'));
+  mkdirSync(join(dir, 'conf'));
+  writeFileSync(join(dir, 'conf', 'vpcd'), [
+    'FRIENDLYNAME "Virtual PCD"',
+    `DEVICENAME   /dev/null:0x${port.toString(16).toUpperCase()}`,
+    'LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so',
+    `CHANNELID    0x${port.toString(16).toUpperCase()}`,
+  ].join('\n') + '\n');
+  mkdirSync('/run/pcscd', { recursive: true });
+  const pcscd = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+    `mount --bind '${join(dir, 'run')}' /run/pcscd && exec pcscd --foreground -c '${join(dir, 'conf')}'`],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  const socket = join(dir, 'run', 'pcscd.comm');
+  for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
+  if (!existsSync(socket)) throw new Error('pcscd did not start');
+  let card = null;
+  return {
+    socket,
+    port,
+    /** Puts the simulated card on the reader. */
+    insertCard() {
+      card = spawn(HOST_BINARY, ['simulate', '--vpcd', `127.0.0.1:${port}`], { stdio: 'ignore' });
+    },
+    removeCard() {
+      if (card) card.kill('SIGTERM');
+      card = null;
+    },
+    async stop() {
+      if (card) card.kill('SIGTERM');
+      pcscd.kill('SIGTERM');
+      await new Promise((r) => (pcscd.exitCode !== null ? r() : pcscd.once('exit', r)));
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Presses a key in the consent window, for a key that may end the request: the window can close
+ * before the key-up arrives, which is not a failure.
+ */
+export async function pressIn(win, selector, key) {
+  try {
+    await win.locator(selector).press(key);
+  } catch (e) {
+    if (!win.isClosed()) throw e;
+  }
+}
