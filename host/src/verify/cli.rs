@@ -213,7 +213,7 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
 
 fn read_certificate_file(path: &str) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("--certificate @{path}: {e}"))?;
-    if bytes.windows(5).any(|w| w == b"-----") {
+    if super::trust::is_pem(&bytes) {
         super::trust::pem_to_der(&bytes, "CERTIFICATE")
             .map_err(|e| format!("--certificate @{path}: {e}"))
     } else {

@@ -57,6 +57,7 @@ const JPKI_ROOTS: [(Purpose, &str); 6] = [
 ];
 
 /// A trusted root certificate.
+#[derive(Clone)]
 pub(crate) struct Root {
     pub parsed: ParsedCert,
     pub fingerprint: String,
@@ -149,6 +150,7 @@ pub struct RootInfo {
 }
 
 /// A CRL whose signature was verified against a trusted root when it was loaded.
+#[derive(Clone)]
 struct LoadedCrl {
     purpose: Purpose,
     root_fingerprint: String,
@@ -167,6 +169,10 @@ struct LoadedCrl {
 /// * [`Trust::add_crl`]: revocation. Once a CRL is loaded for a purpose, every certificate of
 ///   that purpose must be covered by a current CRL from the root that issued it.
 /// * [`Trust::set_require_policy`]: the JPKI policy OID check, on by default.
+///
+/// Build it once (it parses and checks every root and CRL) and share it; rebuild it when
+/// fresh CRLs arrive.
+#[derive(Clone)]
 pub struct Trust {
     auth: Vec<Root>,
     sign: Vec<Root>,
@@ -258,7 +264,7 @@ impl Trust {
                 .unwrap_or("")
                 .to_owned();
             let bytes = std::fs::read(&path).map_err(|e| store(format!("{name}: {e}")))?;
-            let ders = if bytes.windows(5).any(|w| w == b"-----") {
+            let ders = if is_pem(&bytes) {
                 pem_all(&bytes, "CERTIFICATE").map_err(|e| store(format!("{name}: {e}")))?
             } else {
                 vec![bytes]
@@ -363,7 +369,7 @@ impl Trust {
     /// issuingDistributionPoint scopes are not evaluated (load complete CRLs).
     pub fn add_crl(&mut self, crl: &[u8]) -> Result<(), VerifyError> {
         let parse = |m: String| VerifyError::CrlParse(m);
-        let der = if crl.starts_with(b"-----") {
+        let der = if is_pem(crl) {
             pem_to_der(crl, "X509 CRL").map_err(parse)?
         } else {
             crl.to_vec()
@@ -549,6 +555,11 @@ impl Trust {
         }
         Ok(true)
     }
+}
+
+/// Whether `bytes` look like PEM text rather than DER (DER starts with a SEQUENCE tag).
+pub(crate) fn is_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
 /// Decodes the first PEM block labelled `label`.

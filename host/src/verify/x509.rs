@@ -16,6 +16,7 @@ use x509_cert::Certificate;
 use super::HashAlgorithm;
 
 /// A certificate parsed strictly from DER, with the exact bytes its signature covers.
+#[derive(Clone)]
 pub(crate) struct ParsedCert {
     pub cert: Certificate,
     /// The TBSCertificate exactly as received (not re-encoded).
