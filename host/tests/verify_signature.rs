@@ -34,7 +34,7 @@ fn verify_card1(alg: HashAlgorithm) -> Result<SignerIdentity, VerifyError> {
 fn card1_signature_verifies_with_every_hash_and_decodes_the_four_attributes() {
     for alg in HashAlgorithm::ALL {
         let id = verify_card1(alg).unwrap_or_else(|e| panic!("{alg}: {e}"));
-        assert_eq!(id.serial_number, "01A2B3C5");
+        assert_eq!(id.certificate.serial_number, "01A2B3C5");
         assert_eq!(id.name.as_deref(), Some("テスト 花子"));
         assert_eq!(id.name_substitute.as_deref(), Some("0"));
         assert_eq!(id.sex, Some(Sex::Female));
@@ -52,11 +52,13 @@ fn card1_signature_verifies_with_every_hash_and_decodes_the_four_attributes() {
             Some("東京都テスト市試験町一丁目2番3号")
         );
         assert_eq!(id.address_substitute.as_deref(), Some("0"));
-        assert_eq!(id.trust_anchor, fingerprint("sign-root-2.der"));
+        assert_eq!(id.certificate.trust_anchor, fingerprint("sign-root-2.der"));
         assert!(
-            id.subject.contains("CN=TESTS9R8Q7P6N5M13000001"),
+            id.certificate
+                .subject
+                .contains("CN=TESTS9R8Q7P6N5M13000001"),
             "{}",
-            id.subject
+            id.certificate.subject
         );
     }
 }
@@ -188,8 +190,8 @@ fn signing_crl_is_checked_and_kept_apart_from_the_auth_crl() {
     trust.add_crl(&pki("auth.crl")).unwrap();
     // Only an auth CRL: signatures are not revocation-checked.
     let id = verify_signature(&hash, alg, &sig, &cert, &trust, now()).unwrap();
-    assert!(!id.revocation_checked);
+    assert!(!id.certificate.revocation_checked);
     trust.add_crl(&pki("sign.crl")).unwrap();
     let id = verify_signature(&hash, alg, &sig, &cert, &trust, now()).unwrap();
-    assert!(id.revocation_checked);
+    assert!(id.certificate.revocation_checked);
 }

@@ -299,35 +299,29 @@ fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
 }
 
 fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(not present)".into());
-    let dob = id.date_of_birth.as_ref().map_or_else(
-        || "(not present)".to_owned(),
-        |d| match (&d.date, d.era_name) {
+    let absent = || "(not present)".to_owned();
+    let dob = id
+        .date_of_birth
+        .as_ref()
+        .map_or_else(absent, |d| match (&d.date, d.era_name) {
             (Some(date), Some(era)) => format!("{date} ({era})"),
             (Some(date), None) => date.clone(),
             (None, _) => format!("{} (undecoded)", d.raw),
-        },
-    );
+        });
     let sex = match id.sex {
-        Some(super::Sex::Male) => "male",
-        Some(super::Sex::Female) => "female",
-        Some(super::Sex::Unknown) => "unknown",
-        None => "(not present)",
+        Some(super::Sex::Male) => "male".to_owned(),
+        Some(super::Sex::Female) => "female".to_owned(),
+        Some(super::Sex::Unknown) => "unknown".to_owned(),
+        None => absent(),
     };
-    vec![
-        ("name", opt(&id.name)),
+    let mut lines = vec![
+        ("name", id.name.clone().unwrap_or_else(absent)),
         ("date of birth", dob),
-        ("sex", sex.to_owned()),
-        ("address", opt(&id.address)),
-        ("issuer", id.issuer.clone()),
-        ("serial number", id.serial_number.clone()),
-        ("subject", id.subject.clone()),
-        ("valid from", id.not_before.clone()),
-        ("valid until", id.not_after.clone()),
-        ("account key", id.account_key.clone()),
-        ("root", id.trust_anchor.clone()),
-        ("revocation", revocation_word(id.revocation_checked)),
-    ]
+        ("sex", sex),
+        ("address", id.address.clone().unwrap_or_else(absent)),
+    ];
+    lines.extend(login_lines(&id.certificate));
+    lines
 }
 
 fn revocation_word(checked: bool) -> String {

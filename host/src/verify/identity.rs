@@ -10,34 +10,6 @@ use x509_cert::ext::pkix::SubjectAltName;
 
 use super::x509::{self, ParsedCert};
 
-/// The certificate facts shared by both identities.
-pub(crate) struct CertFacts {
-    pub issuer: String,
-    pub serial_number: String,
-    pub subject: String,
-    pub not_before: String,
-    pub not_after: String,
-    pub account_key: String,
-    pub trust_anchor: String,
-    pub revocation_checked: bool,
-}
-
-impl CertFacts {
-    pub(crate) fn new(cert: &ParsedCert, trust_anchor: &str, revocation_checked: bool) -> Self {
-        let tbs = &cert.cert.tbs_certificate;
-        Self {
-            issuer: tbs.issuer.to_string(),
-            serial_number: serial_hex(tbs.serial_number.as_bytes()),
-            subject: tbs.subject.to_string(),
-            not_before: x509::rfc3339(&tbs.validity.not_before),
-            not_after: x509::rfc3339(&tbs.validity.not_after),
-            account_key: account_key(&cert.issuer_der, &cert.serial_der),
-            trust_anchor: trust_anchor.to_owned(),
-            revocation_checked,
-        }
-    }
-}
-
 /// `hex(SHA-256(DER(issuer Name) ‖ DER(serialNumber INTEGER)))`, lowercase.
 ///
 /// The same (issuer, serial) pair always gives the same key; a reissued certificate (renewal,
@@ -59,11 +31,10 @@ fn serial_hex(bytes: &[u8]) -> String {
     x509::hex_upper(bytes.get(start..).unwrap_or(bytes))
 }
 
-/// Who logged in: the user-authentication certificate (利用者証明用電子証明書). It carries no
-/// name, address, birth date or sex.
+/// What a verified certificate says about its holder, for login proofs and signatures alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LoginIdentity {
+pub struct CertificateIdentity {
     /// Issuer DN, RFC 4514 (most specific first).
     pub issuer: String,
     /// Certificate serial number (発行番号), uppercase hex without leading zero bytes.
@@ -84,42 +55,34 @@ pub struct LoginIdentity {
     pub revocation_checked: bool,
 }
 
-impl From<CertFacts> for LoginIdentity {
-    fn from(f: CertFacts) -> Self {
+impl CertificateIdentity {
+    pub(crate) fn new(cert: &ParsedCert, trust_anchor: &str, revocation_checked: bool) -> Self {
+        let tbs = &cert.cert.tbs_certificate;
         Self {
-            issuer: f.issuer,
-            serial_number: f.serial_number,
-            subject: f.subject,
-            not_before: f.not_before,
-            not_after: f.not_after,
-            account_key: f.account_key,
-            trust_anchor: f.trust_anchor,
-            revocation_checked: f.revocation_checked,
+            issuer: tbs.issuer.to_string(),
+            serial_number: serial_hex(tbs.serial_number.as_bytes()),
+            subject: tbs.subject.to_string(),
+            not_before: x509::rfc3339(&tbs.validity.not_before),
+            not_after: x509::rfc3339(&tbs.validity.not_after),
+            account_key: account_key(&cert.issuer_der, &cert.serial_der),
+            trust_anchor: trust_anchor.to_owned(),
+            revocation_checked,
         }
     }
 }
+
+/// Who logged in: the user-authentication certificate (利用者証明用電子証明書). It carries no
+/// name, address, birth date or sex.
+pub type LoginIdentity = CertificateIdentity;
 
 /// Who signed: the digital-signature certificate (署名用電子証明書) and the four basic
 /// attributes (基本4情報) J-LIS puts in its subjectAltName.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignerIdentity {
-    /// Issuer DN, RFC 4514.
-    pub issuer: String,
-    /// Certificate serial number, uppercase hex.
-    pub serial_number: String,
-    /// Subject DN, RFC 4514.
-    pub subject: String,
-    /// notBefore, RFC 3339 UTC.
-    pub not_before: String,
-    /// notAfter, RFC 3339 UTC.
-    pub not_after: String,
-    /// As in [`LoginIdentity::account_key`] (a different value: it is a different certificate).
-    pub account_key: String,
-    /// SHA-256 fingerprint of the trusted root that issued the certificate.
-    pub trust_anchor: String,
-    /// Whether a CRL was consulted.
-    pub revocation_checked: bool,
+    /// The signing certificate (its JSON fields appear at the top level).
+    #[serde(flatten)]
+    pub certificate: CertificateIdentity,
     /// Name (氏名), otherName `1.2.392.200149.8.5.5.1`.
     pub name: Option<String>,
     /// Name substitute-character information (氏名代替文字の使用位置), `…5.5.2`.
@@ -238,7 +201,7 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 const JPKI_ATTRIBUTE_ARC: &str = "1.2.392.200149.8.5.5.";
 
 impl SignerIdentity {
-    pub(crate) fn new(f: CertFacts, cert: &ParsedCert) -> Self {
+    pub(crate) fn new(certificate: CertificateIdentity, cert: &ParsedCert) -> Self {
         let mut attrs: [Option<String>; 6] = Default::default();
         if let Ok(Some((_, san))) = cert.cert.tbs_certificate.get::<SubjectAltName>() {
             for name in san.0 {
@@ -254,14 +217,7 @@ impl SignerIdentity {
         }
         let [name, name_substitute, sex, dob, address, address_substitute] = attrs;
         Self {
-            issuer: f.issuer,
-            serial_number: f.serial_number,
-            subject: f.subject,
-            not_before: f.not_before,
-            not_after: f.not_after,
-            account_key: f.account_key,
-            trust_anchor: f.trust_anchor,
-            revocation_checked: f.revocation_checked,
+            certificate,
             name,
             name_substitute,
             sex: sex.and_then(|s| match s.trim() {

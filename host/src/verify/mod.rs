@@ -42,14 +42,15 @@ pub use challenge::{new_challenge, ChallengeStore, DEFAULT_CHALLENGE_TTL};
 pub use cli::cli;
 pub use error::{RevocationReason, VerifyError};
 pub use hash::{HashAlgorithm, UnknownHashAlgorithm};
-pub use identity::{account_key, DateOfBirth, Era, LoginIdentity, Sex, SignerIdentity};
+pub use identity::{
+    account_key, CertificateIdentity, DateOfBirth, Era, LoginIdentity, Sex, SignerIdentity,
+};
 pub use token::{
     check_challenge, check_origin, TOKEN_ALGORITHM, TOKEN_FORMAT, TOKEN_MAX_LEN, TOKEN_MIN_LEN,
 };
 pub use trust::{Purpose, RootInfo, Trust};
 pub use x509::parse_rfc3339;
 
-use identity::CertFacts;
 use x509::ParsedCert;
 
 /// certificatePolicies OID of JPKI user-authentication certificates (利用者証明用).
@@ -84,7 +85,7 @@ pub fn verify_login(
     check_origin(expected_origin)?;
     check_challenge(expected_challenge)?;
     let token = token::parse(token)?;
-    let (cert, facts) =
+    let (cert, identity) =
         verify_certificate(&token.certificate, Purpose::Authentication, trust, now)?;
     let signature = Signature::try_from(token.signature.as_slice())
         .map_err(|_| VerifyError::SignatureInvalid("malformed signature value"))?;
@@ -98,7 +99,7 @@ pub fn verify_login(
                 "not made by this certificate's key over this origin and challenge",
             )
         })?;
-    Ok(facts.into())
+    Ok(identity)
 }
 
 /// Verifies a document signature made with a JPKI signing certificate: RSASSA-PKCS1-v1_5 over
@@ -122,13 +123,13 @@ pub fn verify_signature(
             actual: hash.len(),
         });
     }
-    let (cert, facts) = verify_certificate(certificate_der, Purpose::Signature, trust, now)?;
+    let (cert, identity) = verify_certificate(certificate_der, Purpose::Signature, trust, now)?;
     cert.key
         .verify(hash_algorithm.pkcs1v15(), hash, signature)
         .map_err(|_| {
             VerifyError::SignatureInvalid("not made by this certificate's key over this hash")
         })?;
-    Ok(SignerIdentity::new(facts, &cert))
+    Ok(SignerIdentity::new(identity, &cert))
 }
 
 /// Checks 3–8 of the module list for a certificate of `purpose`.
@@ -137,7 +138,7 @@ fn verify_certificate(
     purpose: Purpose,
     trust: &Trust,
     now: SystemTime,
-) -> Result<(ParsedCert, CertFacts), VerifyError> {
+) -> Result<(ParsedCert, CertificateIdentity), VerifyError> {
     let now = x509::unix(now);
 
     // Certificate parse.
@@ -205,6 +206,6 @@ fn verify_certificate(
     // Revocation.
     let revocation_checked = trust.check_revocation(purpose, root, &cert, now)?;
 
-    let facts = CertFacts::new(&cert, &root.fingerprint, revocation_checked);
-    Ok((cert, facts))
+    let identity = CertificateIdentity::new(&cert, &root.fingerprint, revocation_checked);
+    Ok((cert, identity))
 }
