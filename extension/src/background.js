@@ -380,6 +380,12 @@ class Flow {
       card: this.card,
       needLastTry: this.needLastTry,
     });
+    if (this.pinKind && this.card && this.card.triesLeft === 0) {
+      // Already blocked: say so (and how to unlock) instead of asking for a PIN.
+      this.finish(new FlowError('PIN_BLOCKED'), undefined, { keepWindow: true });
+      this.post({ type: 'blocked' });
+      return;
+    }
     this.schedulePoll();
   }
 

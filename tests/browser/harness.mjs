@@ -146,7 +146,7 @@ export async function pageResult(page, timeout = 30000) {
 export async function openPage(context, origin, path) {
   const page = await context.newPage();
   await page.goto(`${origin}${path}`);
-  if (path === '/test.html') await page.waitForFunction(() => window.mynakeyReady === true);
+  if (path === '/library.html') await page.waitForFunction(() => window.mynakeyReady === true);
   return page;
 }
 
@@ -157,6 +157,7 @@ export function verifyCli(args, stdin) {
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('close', (code) => resolveRun({ code, out }));
+    child.stdin.on('error', () => {});
     child.stdin.end(stdin);
   });
 }
@@ -208,13 +209,15 @@ export async function startPcsc() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Presses a key in the consent window, for a key that may end the request: the window can close
- * before the key-up arrives, which is not a failure.
+ * Presses a key in (or clicks) the consent window, for an action that may end the request: the
+ * window can close before Playwright's action completes, which is not a failure.
  */
 export async function pressIn(win, selector, key) {
   try {
-    await win.locator(selector).press(key);
+    await (key ? win.locator(selector).press(key) : win.locator(selector).click());
   } catch (e) {
     if (!win.isClosed()) throw e;
   }
 }
+
+export const clickIn = (win, selector) => pressIn(win, selector, null);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { AUTH_PIN, consentWindow, launch, openPage, pageResult, pressIn, startRp, verifyCli } from './harness.mjs';
+import { AUTH_PIN, consentWindow, launch, openPage, pageResult, clickIn, pressIn, startRp, verifyCli } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
@@ -72,11 +72,11 @@ test('a wrong PIN shows the tries left and asks again in the same window', async
 test('Cancel and Esc reject with USER_CANCELLED', async () => {
   const b = await launch();
   try {
-    const page = await openPage(b.context, rp.origin, '/test.html');
+    const page = await openPage(b.context, rp.origin, '/library.html');
     const challenge = 'A'.repeat(43) + '=';
     let call;
     let win = await consentWindow(b.context, () => { call = page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge); });
-    await win.locator('#cancel').click();
+    await clickIn(win, '#cancel');
     assert.equal(await call, 'USER_CANCELLED');
     win = await consentWindow(b.context, () => { call = page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge); });
     await pressIn(win, '#pin', 'Escape');
@@ -93,7 +93,7 @@ test('Cancel and Esc reject with USER_CANCELLED', async () => {
 test('a page cannot set the origin', async () => {
   const b = await launch();
   try {
-    const page = await openPage(b.context, rp.origin, '/test.html');
+    const page = await openPage(b.context, rp.origin, '/library.html');
     const challenge = await page.evaluate(async () => (await (await fetch('/api/login/challenge', { method: 'POST' })).json()).challenge);
     // Bypass the library: post a raw request that carries an origin of the page's choosing.
     const win = await consentWindow(b.context, () => page.evaluate((c) => {

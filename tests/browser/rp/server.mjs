@@ -89,6 +89,7 @@ function runVerifier(config, args, stdin) {
         verdict.valid = verdict.valid === true && !err; // exit status 0 is what counts
         resolveRun(verdict);
       });
+    child.stdin.on('error', () => {}); // the signature check reads no stdin and may exit first (EPIPE)
     child.stdin.end(stdin ?? '');
   });
 }
@@ -137,8 +138,8 @@ const STATIC = {
   '/login.js': ['login.js', 'text/javascript; charset=utf-8'],
   '/sign': ['sign.html', 'text/html; charset=utf-8'],
   '/sign.js': ['sign.js', 'text/javascript; charset=utf-8'],
-  '/test.html': ['test.html', 'text/html; charset=utf-8'],
-  '/test.js': ['test.js', 'text/javascript; charset=utf-8'],
+  '/library.html': ['library.html', 'text/html; charset=utf-8'],
+  '/library.js': ['library.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
 };
 

@@ -1,0 +1,80 @@
+// Signing: N documents with one password entry, and the certificate-first flow.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { consentWindow, launch, openPage, pageResult, clickIn, pressIn, repo, SIGN_PASSWORD, startRp } from './harness.mjs';
+
+let rp;
+before(async () => { rp = await startRp(); });
+after(async () => { await rp.close(); });
+
+test('signing two documents takes one password entry', async () => {
+  const b = await launch();
+  try {
+    const page = await openPage(b.context, rp.origin, '/sign');
+    const win = await consentWindow(b.context, () => page.click('#sign-documents'));
+    assert.match(await win.locator('#action').textContent(), /2 件の文書に電子署名/);
+    assert.deepEqual(await win.locator('#documents li').allTextContents(), ['利用規約への同意書.txt', '口座開設申込書.txt']);
+    // The window says which personal data the signing certificate reveals.
+    const pd = await win.locator('#personal-data').textContent();
+    for (const item of ['氏名', '住所', '生年月日', '性別']) assert.ok(pd.includes(item), item);
+    assert.match(await win.locator('#tries').textContent(), /5/);
+    // Lower case is shown and sent upper-cased.
+    await win.locator('#pin').pressSequentially(SIGN_PASSWORD.toLowerCase());
+    assert.equal(await win.locator('#pin').inputValue(), SIGN_PASSWORD);
+    await pressIn(win, '#pin', 'Enter');
+    const r = await pageResult(page);
+    assert.equal(r.state, 'ok', JSON.stringify(r.body));
+    assert.deepEqual(r.body.documents, ['利用規約への同意書.txt', '口座開設申込書.txt']);
+    assert.ok(r.body.signer, 'the verifier decoded the signer');
+  } finally {
+    await b.close();
+  }
+});
+
+test('certificate first: the certificate, then the signature, with one password entry', async () => {
+  const b = await launch();
+  try {
+    const page = await openPage(b.context, rp.origin, '/sign');
+    const first = await consentWindow(b.context, () => page.click('#sign-certificate-first'));
+    assert.match(await first.locator('#action').textContent(), /署名用電子証明書/);
+    assert.equal(await first.locator('#personal-data').isVisible(), true);
+    await first.locator('#pin').fill(SIGN_PASSWORD);
+    // The second window (the sign step) needs no password: only a confirmation.
+    const second = await consentWindow(b.context, () => pressIn(first, '#pin', 'Enter'));
+    assert.equal(await second.locator('#pin-row').isHidden(), true);
+    assert.match(await second.locator('#action').textContent(), /1 件の文書に電子署名/);
+    assert.match(await second.locator('#status').textContent(), /入力済み/);
+    assert.equal(await second.evaluate(() => document.activeElement.id), 'submit');
+    await pressIn(second, '#submit', 'Enter');
+    const r = await pageResult(page);
+    assert.equal(r.state, 'ok', JSON.stringify(r.body));
+    assert.ok(r.body.signer);
+  } finally {
+    await b.close();
+  }
+});
+
+// Screenshots of the consent window for the documentation, in both languages.
+for (const lang of ['ja', 'en']) {
+  test(`consent window screenshot (${lang})`, async () => {
+    const b = await launch({ lang });
+    try {
+      const page = await openPage(b.context, rp.origin, '/sign');
+      const win = await consentWindow(b.context, () => page.click('#sign-documents'));
+      assert.equal(await win.evaluate(() => document.documentElement.lang), lang);
+      assert.match(await win.locator('#submit').textContent(), lang === 'ja' ? /署名する/ : /Sign/);
+      const dir = join(repo, 'docs/images');
+      mkdirSync(dir, { recursive: true });
+      await win.locator('#pin').fill('ABC');
+      await win.screenshot({ path: join(dir, `consent-${lang}.png`), fullPage: true });
+      await clickIn(win, '#cancel');
+      const r = await pageResult(page);
+      assert.equal(r.body.code, 'USER_CANCELLED');
+    } finally {
+      await b.close();
+    }
+  });
+}
