@@ -6,11 +6,13 @@
 pub mod apdu;
 pub mod config;
 pub mod demo;
+pub mod install;
 pub mod jpki;
 pub mod logging;
 pub mod ops;
 pub mod protocol;
 pub mod secret;
 pub mod server;
+pub mod status_cli;
 pub mod transport;
 pub mod verify;

@@ -18,7 +18,8 @@ Usage:
   mynakey-host verify --signature …       verify a document signature (see --help there)
   mynakey-host install [--browser B] [--system]   register the host with browsers
   mynakey-host uninstall [--browser B] [--system]
-  mynakey-host simulate --vpcd HOST:PORT  connect the simulated card to pcscd's vpcd reader
+  mynakey-host simulate --vpcd HOST:PORT [--card card1|card2] [--sim-faults SPEC] [--apdu-log FILE]
+                                          connect the simulated card to pcscd's vpcd reader
   mynakey-host [--simulator [--sim-faults SPEC]]
                                           serve the browser (native messaging on stdin/stdout)
   mynakey-host --version | --help
@@ -44,6 +45,10 @@ fn main() -> ExitCode {
             let code = mynakey::verify::cli(&args[1..], &mut io::stdin(), &mut io::stdout(), &mut io::stderr());
             ExitCode::from(code)
         }
+        Some("status") => ExitCode::from(mynakey::status_cli::cli(&args[1..], config, &mut io::stdout(), &mut io::stderr())),
+        Some("simulate") => ExitCode::from(mynakey::transport::vpcd::cli(&args[1..], &mut io::stderr())),
+        Some("install") => ExitCode::from(mynakey::install::cli_install(&args[1..], &mut io::stdout())),
+        Some("uninstall") => ExitCode::from(mynakey::install::cli_uninstall(&args[1..], &mut io::stdout())),
         Some("--version") => {
             println!("mynakey-host {} (protocol {})", env!("CARGO_PKG_VERSION"), mynakey::protocol::PROTOCOL_VERSION);
             ExitCode::SUCCESS
@@ -78,8 +83,7 @@ fn serve(args: &[String], config: Config) -> ExitCode {
             }
         }
     } else {
-        eprintln!("mynakey-host: the PC/SC path is not built yet; use --simulator");
-        return ExitCode::FAILURE;
+        Box::new(mynakey::transport::pcsc::PcscReaders::new())
     };
     let stdout: Box<dyn Write + Send> = Box::new(io::stdout());
     mynakey::server::serve(&mut io::stdin().lock(), stdout, readers, config);

@@ -20,6 +20,9 @@ pub enum OpsError {
     PcscUnavailable(String),
     #[error("{0}")]
     NoReader(String),
+    /// The request named a reader that is not connected; `readers` are the ones that are.
+    #[error("reader {name:?} not found")]
+    ReaderNotFound { name: String, readers: Vec<String> },
     #[error("no card in the reader")]
     NoCard,
     #[error("the card in the reader is not a My Number Card (no JPKI application)")]
@@ -59,6 +62,7 @@ impl From<TransportError> for OpsError {
             TransportError::NoCard => OpsError::NoCard,
             TransportError::CardRemoved => OpsError::CardRemoved,
             TransportError::CardBusy => OpsError::CardBusy,
+            TransportError::CardUnresponsive => OpsError::NotJpkiCard,
             TransportError::Timeout => OpsError::Timeout("timed out".into()),
             TransportError::Cancelled => OpsError::Cancelled,
             TransportError::Communication(why) => OpsError::CardError { what: why, sw: None },
@@ -92,7 +96,7 @@ impl OpsError {
             ChallengeInvalid(_) => ErrorCode::ChallengeInvalid,
             PinFormat(_) => ErrorCode::PinFormat,
             PcscUnavailable(_) => ErrorCode::PcscUnavailable,
-            NoReader(_) => ErrorCode::NoReader,
+            NoReader(_) | ReaderNotFound { .. } => ErrorCode::NoReader,
             NoCard => ErrorCode::NoCard,
             NotJpkiCard => ErrorCode::NotJpkiCard,
             MultipleCards(_) => ErrorCode::MultipleCards,
@@ -117,6 +121,7 @@ impl OpsError {
             OpsError::PinLastTry => error.with("triesLeft", json!(1)),
             OpsError::PinBlocked { tries_left: Some(t) } => error.with("triesLeft", json!(t)),
             OpsError::MultipleCards(readers) => error.with("readers", json!(readers)),
+            OpsError::ReaderNotFound { readers, .. } => error.with("readers", json!(readers)),
             OpsError::CardError { sw: Some(sw), .. } => error.with("sw", Value::String(format!("{sw:04X}"))),
             _ => error,
         }

@@ -216,6 +216,10 @@ impl Ops {
                 out.card = "busy".into();
                 return out;
             }
+            Err(TransportError::CardUnresponsive) => {
+                out.card = "other".into();
+                return out;
+            }
             Err(_) => return out,
         };
         let mut session = Session::new(connection);
@@ -261,7 +265,10 @@ impl Ops {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Err(match (candidates.is_empty(), reader, timeout_ms) {
-                        (true, Some(name), _) => OpsError::NoReader(format!("reader {name:?} not found")),
+                        (true, Some(name), _) => OpsError::ReaderNotFound {
+                            name: name.to_string(),
+                            readers: states.iter().map(|s| s.name.clone()).collect(),
+                        },
                         (true, None, 0) => OpsError::NoReader("no card reader is connected".into()),
                         (_, _, 0) => OpsError::NoCard,
                         _ => OpsError::Timeout(format!("no card was inserted within {timeout_ms} ms")),
@@ -294,6 +301,8 @@ impl Ops {
                     continue;
                 }
                 Err(TransportError::NoCard | TransportError::CardRemoved) => continue,
+                // Upside down or not a smart card: not JPKI, but another reader may hold one.
+                Err(TransportError::CardUnresponsive) => continue,
                 Err(e) => return Err(e.into()),
             };
             let mut session = Session::new(connection);

@@ -4,7 +4,9 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+pub mod pcsc;
 pub mod sim;
+pub mod vpcd;
 
 /// Errors of the transport layer; each maps to one wire error code.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -21,6 +23,10 @@ pub enum TransportError {
     CardRemoved,
     #[error("the card is in use by another program")]
     CardBusy,
+    /// The reader sees a card that does not answer: upside down, dirty contacts, or not a
+    /// smart card at all.
+    #[error("the card in the reader does not respond (inserted the wrong way round?)")]
+    CardUnresponsive,
     #[error("timed out waiting for a card")]
     Timeout,
     #[error("cancelled")]

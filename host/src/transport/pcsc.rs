@@ -1,0 +1,475 @@
+//! The PC/SC adapter: card readers through pcscd (Linux, BSD), CryptoTokenKit's PC/SC layer
+//! (macOS) or the Smart Card service (Windows). The only code that names the `pcsc` crate.
+//!
+//! - Connections are **exclusive**: no other program can talk to the card while the host holds
+//!   it (another holder gives [`TransportError::CardBusy`]), so a held signing session keeps its
+//!   verified password to itself.
+//! - A connection ends with the disposition ops asks for. Dropping a `pcsc::Card` resets the
+//!   card, so [`Disposition::Leave`] disconnects explicitly with `SCARD_LEAVE_CARD`;
+//!   [`Disposition::Reset`] powers the card down (`SCARD_UNPOWER_CARD`), which surely ends a
+//!   verified PIN, where a warm reset might not (jpki-card.md §3).
+//! - Waiting for a card or a reader blocks in `SCardGetStatusChange` (with the
+//!   `\\?PnP?\Notification` pseudo-reader, so a newly plugged reader wakes it too) and is ended
+//!   early by `SCardCancel` from the thread that reads stdin. No polling loop, except on
+//!   platforms without PnP notification, where new readers are looked for once a second.
+//! - pcscd may restart under a long-lived host: a context it no longer knows is re-established
+//!   once before an error is reported.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::time::Duration;
+
+use log::{debug, info, warn};
+use pcsc::{
+    Card, Context, Error as PcscError, Protocols, Scope, ShareMode, State, PNP_NOTIFICATION,
+};
+
+use super::{
+    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
+};
+
+/// How long to wait, after an ambiguous transmit error, for PC/SC to report that the card left.
+/// pcscd looks at a reader every 400 ms (pcsc-test-stack.md §7), so a removal can take that long
+/// to show.
+const REMOVAL_GRACE: Duration = Duration::from_millis(1000);
+
+/// Where new readers are looked for when the platform has no PnP notification.
+const NO_PNP_POLL: Duration = Duration::from_secs(1);
+
+/// The PC/SC readers of this computer.
+pub struct PcscReaders {
+    context: Option<Context>,
+    /// Reader names as PC/SC spells them (they are C strings there).
+    names: HashMap<String, CString>,
+}
+
+impl Default for PcscReaders {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PcscReaders {
+    /// No context yet: the host starts (and answers `status`) even while the service is down.
+    pub fn new() -> Self {
+        PcscReaders {
+            context: None,
+            names: HashMap::new(),
+        }
+    }
+
+    fn context(&mut self) -> Result<Context, TransportError> {
+        self.raw_context().map_err(unavailable)
+    }
+
+    fn raw_context(&mut self) -> Result<Context, PcscError> {
+        if let Some(context) = &self.context {
+            return Ok(context.clone());
+        }
+        let context = Context::establish(Scope::User)
+            .inspect_err(|e| debug!("SCardEstablishContext: {e:?}"))?;
+        debug!("PC/SC context established");
+        self.context = Some(context.clone());
+        Ok(context)
+    }
+
+    /// Runs `call` on the context; if the service forgot the context (pcscd restarted), runs it
+    /// once more on a new one.
+    fn with_context<T>(
+        &mut self,
+        mut call: impl FnMut(&Context) -> Result<T, PcscError>,
+    ) -> Result<T, PcscError> {
+        let context = self.raw_context()?;
+        match call(&context) {
+            Err(e) if service_lost(e) => {
+                info!("PC/SC service lost the context ({e:?}); establishing a new one");
+                self.context = None;
+                call(&self.raw_context()?)
+            }
+            other => other,
+        }
+    }
+
+    fn reader_names(&mut self) -> Result<Vec<CString>, TransportError> {
+        match self.with_context(|c| c.list_readers_owned()) {
+            Ok(names) => Ok(names),
+            Err(PcscError::NoReadersAvailable) => Ok(Vec::new()),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    fn c_name(&self, reader: &str) -> Option<CString> {
+        self.names
+            .get(reader)
+            .cloned()
+            .or_else(|| CString::new(reader).ok())
+    }
+}
+
+impl Readers for PcscReaders {
+    fn subsystem(&self) -> &'static str {
+        "pcsc"
+    }
+
+    fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
+        // A reader can vanish between listing and asking for its state: list again then.
+        let mut last = TransportError::NoReader;
+        for _ in 0..3 {
+            let names = self.reader_names()?;
+            if names.is_empty() {
+                self.names.clear();
+                return Ok(Vec::new());
+            }
+            let mut states: Vec<pcsc::ReaderState> = names
+                .iter()
+                .map(|n| pcsc::ReaderState::new(n.clone(), State::UNAWARE))
+                .collect();
+            match self.with_context(|c| c.get_status_change(Duration::ZERO, &mut states)) {
+                Ok(()) => {
+                    self.names = names
+                        .iter()
+                        .map(|n| (n.to_string_lossy().into_owned(), n.clone()))
+                        .collect();
+                    return Ok(states
+                        .iter()
+                        .map(|s| ReaderState {
+                            name: s.name().to_string_lossy().into_owned(),
+                            card_present: s.event_state().contains(State::PRESENT),
+                        })
+                        .collect());
+                }
+                Err(e @ (PcscError::UnknownReader | PcscError::ReaderUnavailable)) => {
+                    last = map_error(e)
+                }
+                Err(e) => return Err(map_error(e)),
+            }
+        }
+        Err(last)
+    }
+
+    fn connect(&mut self, reader: &str) -> Result<Box<dyn Connection>, TransportError> {
+        let name = self
+            .c_name(reader)
+            .ok_or_else(|| TransportError::UnknownReader(reader.to_string()))?;
+        let card = self
+            .with_context(|c| c.connect(&name, ShareMode::Exclusive, Protocols::ANY))
+            .map_err(|e| match e {
+                PcscError::UnknownReader | PcscError::ReaderUnavailable => {
+                    TransportError::UnknownReader(reader.into())
+                }
+                PcscError::NoSmartcard | PcscError::RemovedCard => TransportError::NoCard,
+                e => map_error(e),
+            })?;
+        let context = self.context()?;
+        debug!("connected exclusively to {reader:?}");
+        Ok(Box::new(PcscConnection {
+            card: Some(card),
+            context,
+            name,
+            reader: reader.to_string(),
+            buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
+        }))
+    }
+
+    fn wait_for_change(
+        &mut self,
+        known: &[ReaderState],
+        timeout: Duration,
+        cancel: &CancelToken,
+    ) -> Result<(), TransportError> {
+        let context = self.context()?;
+        let hook = context.clone();
+        cancel.on_cancel(Box::new(move || {
+            // SCardCancel ends a SCardGetStatusChange blocked on this context (another thread).
+            if let Err(e) = hook.cancel() {
+                debug!("SCardCancel: {e:?}");
+            }
+        }));
+        if cancel.is_cancelled() {
+            return Err(TransportError::Cancelled);
+        }
+        let names = self.reader_names()?;
+        let listed: Vec<String> = names
+            .iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        if listed != known.iter().map(|s| s.name.clone()).collect::<Vec<_>>() {
+            return Ok(());
+        }
+        let mut states: Vec<pcsc::ReaderState> = names
+            .iter()
+            .map(|n| pcsc::ReaderState::new(n.clone(), State::UNAWARE))
+            .collect();
+        states.push(pcsc::ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE));
+        // The current state first, so a change since `known` was taken is not waited for.
+        match context.get_status_change(Duration::ZERO, &mut states) {
+            Ok(()) | Err(PcscError::Timeout) => {}
+            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => return Ok(()),
+            Err(e) => return Err(map_error(e)),
+        }
+        for (state, was) in states.iter().zip(known) {
+            if state.event_state().contains(State::PRESENT) != was.card_present {
+                return Ok(());
+            }
+        }
+        let pnp = states.last().is_some_and(|s| {
+            !s.event_state()
+                .intersects(State::UNKNOWN | State::IGNORE | State::UNAVAILABLE)
+        });
+        let mut wait = timeout;
+        if !pnp {
+            states.pop();
+            wait = wait.min(NO_PNP_POLL);
+            if states.is_empty() {
+                return if cancel.sleep(wait) {
+                    Err(TransportError::Cancelled)
+                } else {
+                    Err(TransportError::Timeout)
+                };
+            }
+        }
+        for state in &mut states {
+            state.sync_current_state();
+        }
+        if cancel.is_cancelled() {
+            return Err(TransportError::Cancelled);
+        }
+        match context.get_status_change(wait, &mut states) {
+            Ok(()) => Ok(()),
+            Err(PcscError::Timeout) => Err(TransportError::Timeout),
+            Err(PcscError::Cancelled) => Err(TransportError::Cancelled),
+            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(()),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+}
+
+/// An exclusive connection to the card in one reader.
+struct PcscConnection {
+    /// `None` only after disconnecting.
+    card: Option<Card>,
+    context: Context,
+    name: CString,
+    reader: String,
+    buffer: Vec<u8>,
+}
+
+impl PcscConnection {
+    /// After a transmit error that does not say what happened (`SCARD_E_NOT_TRANSACTED`,
+    /// `SCARD_F_COMM_ERROR`…): did the card leave? Waits up to [`REMOVAL_GRACE`] for PC/SC to
+    /// notice, since readers report removal on their next poll.
+    fn card_left(&self) -> bool {
+        let mut state = [pcsc::ReaderState::new(self.name.clone(), State::UNAWARE)];
+        if self
+            .context
+            .get_status_change(Duration::ZERO, &mut state)
+            .is_err()
+        {
+            return true;
+        }
+        let gone = |s: &pcsc::ReaderState| !s.event_state().contains(State::PRESENT);
+        if gone(&state[0]) {
+            return true;
+        }
+        let count = state[0].event_count();
+        state[0].sync_current_state();
+        match self.context.get_status_change(REMOVAL_GRACE, &mut state) {
+            Ok(()) => {
+                gone(&state[0]) || state[0].event_count() != count || self.status_says_removed()
+            }
+            Err(PcscError::Timeout) => self.status_says_removed(),
+            Err(_) => true,
+        }
+    }
+
+    /// `SCardStatus` reports a removal or reset since this handle connected.
+    fn status_says_removed(&self) -> bool {
+        match self.card.as_ref().map(Card::status2_owned) {
+            Some(Err(PcscError::RemovedCard | PcscError::ResetCard | PcscError::NoSmartcard)) => {
+                true
+            }
+            Some(Ok(status)) => !status.status().contains(pcsc::Status::PRESENT),
+            _ => false,
+        }
+    }
+}
+
+impl Transport for PcscConnection {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let Some(card) = self.card.as_ref() else {
+            return Err(TransportError::Communication(
+                "the connection is closed".into(),
+            ));
+        };
+        let error = match card.transmit(command, &mut self.buffer) {
+            Ok(response) if response.len() >= 2 => return Ok(response.to_vec()),
+            // No status word: the reader lost the card mid-command (vpcd reports a closed
+            // socket this way) or the line is garbled.
+            Ok(response) => {
+                let n = response.len();
+                warn!("SCardTransmit on {:?}: {n}-byte response", self.reader);
+                return Err(if self.card_left() {
+                    TransportError::CardRemoved
+                } else {
+                    TransportError::Communication(format!(
+                        "the reader returned {n} bytes, no status word"
+                    ))
+                });
+            }
+            Err(e) => e,
+        };
+        warn!("SCardTransmit on {:?}: {error:?}", self.reader);
+        Err(match error {
+            PcscError::RemovedCard
+            | PcscError::ResetCard
+            | PcscError::NoSmartcard
+            | PcscError::ReaderUnavailable
+            | PcscError::UnknownReader => TransportError::CardRemoved,
+            PcscError::NotTransacted
+            | PcscError::CommError
+            | PcscError::CommDataLost
+            | PcscError::UnresponsiveCard
+            | PcscError::UnpoweredCard
+            | PcscError::UnknownError
+            | PcscError::InternalError
+                if self.card_left() =>
+            {
+                TransportError::CardRemoved
+            }
+            e => map_error(e),
+        })
+    }
+}
+
+impl Connection for PcscConnection {
+    fn reader(&self) -> &str {
+        &self.reader
+    }
+
+    fn disconnect(mut self: Box<Self>, disposition: Disposition) -> Result<(), TransportError> {
+        let Some(card) = self.card.take() else {
+            return Ok(());
+        };
+        let how = match disposition {
+            Disposition::Leave => pcsc::Disposition::LeaveCard,
+            // Unpower, not a warm reset: one report says a warm reset leaves the verified PIN
+            // in force on the real card (jpki-card.md §3, single-source); losing power clears it.
+            Disposition::Reset => pcsc::Disposition::UnpowerCard,
+        };
+        debug!("disconnecting from {:?} ({disposition:?})", self.reader);
+        match card.disconnect(how) {
+            Ok(()) => Ok(()),
+            // Dropping the card disconnects it with a reset: the safe way out either way.
+            Err((card, e)) => {
+                drop(card);
+                match e {
+                    PcscError::RemovedCard
+                    | PcscError::NoSmartcard
+                    | PcscError::ReaderUnavailable => Ok(()),
+                    e => Err(map_error(e)),
+                }
+            }
+        }
+    }
+}
+
+/// The service is not there (not installed, not running, or stopped since the context was made).
+fn unavailable(e: PcscError) -> TransportError {
+    let why = match e {
+        PcscError::NoService => "the smart-card service is not running",
+        PcscError::ServiceStopped => "the smart-card service stopped",
+        PcscError::NoAccess => "access to the smart-card service was denied",
+        _ => "cannot reach the smart-card service",
+    };
+    TransportError::Unavailable(format!("{why} ({e})"))
+}
+
+fn service_lost(e: PcscError) -> bool {
+    matches!(
+        e,
+        PcscError::NoService
+            | PcscError::ServiceStopped
+            | PcscError::InvalidHandle
+            | PcscError::CommError
+    )
+}
+
+/// One `TransportError` per kind of PC/SC failure. Callers handle the errors whose meaning
+/// depends on the call (a missing card at connect vs. during a transmit) before this.
+fn map_error(e: PcscError) -> TransportError {
+    match e {
+        PcscError::NoService
+        | PcscError::ServiceStopped
+        | PcscError::NoAccess
+        | PcscError::InvalidHandle => unavailable(e),
+        PcscError::NoReadersAvailable => TransportError::NoReader,
+        PcscError::UnknownReader | PcscError::ReaderUnavailable => {
+            TransportError::UnknownReader(String::new())
+        }
+        PcscError::NoSmartcard => TransportError::NoCard,
+        PcscError::RemovedCard | PcscError::ResetCard => TransportError::CardRemoved,
+        PcscError::SharingViolation => TransportError::CardBusy,
+        PcscError::UnresponsiveCard
+        | PcscError::UnpoweredCard
+        | PcscError::UnsupportedCard
+        | PcscError::CardUnsupported => TransportError::CardUnresponsive,
+        PcscError::Timeout => TransportError::Timeout,
+        PcscError::Cancelled => TransportError::Cancelled,
+        e => TransportError::Communication(format!("PC/SC: {e} ({e:?})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_ops_distinguishes_has_its_own_error() {
+        assert!(matches!(
+            map_error(PcscError::NoService),
+            TransportError::Unavailable(_)
+        ));
+        assert!(matches!(
+            map_error(PcscError::ServiceStopped),
+            TransportError::Unavailable(_)
+        ));
+        assert_eq!(
+            map_error(PcscError::NoReadersAvailable),
+            TransportError::NoReader
+        );
+        assert!(matches!(
+            map_error(PcscError::UnknownReader),
+            TransportError::UnknownReader(_)
+        ));
+        assert_eq!(map_error(PcscError::NoSmartcard), TransportError::NoCard);
+        assert_eq!(
+            map_error(PcscError::RemovedCard),
+            TransportError::CardRemoved
+        );
+        assert_eq!(map_error(PcscError::ResetCard), TransportError::CardRemoved);
+        assert_eq!(
+            map_error(PcscError::SharingViolation),
+            TransportError::CardBusy
+        );
+        assert_eq!(
+            map_error(PcscError::UnresponsiveCard),
+            TransportError::CardUnresponsive
+        );
+        assert_eq!(map_error(PcscError::Timeout), TransportError::Timeout);
+        assert_eq!(map_error(PcscError::Cancelled), TransportError::Cancelled);
+        assert!(matches!(
+            map_error(PcscError::NotTransacted),
+            TransportError::Communication(_)
+        ));
+    }
+
+    #[test]
+    fn unknown_reader_names_are_passed_through() {
+        let readers = PcscReaders::new();
+        assert_eq!(
+            readers.c_name("Virtual PCD 00 00"),
+            CString::new("Virtual PCD 00 00").ok()
+        );
+        assert_eq!(readers.c_name("bad\0name"), None);
+    }
+}
