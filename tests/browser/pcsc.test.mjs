@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { AUTH_PIN, consentWindow, launch, openPage, pageResult, pressIn, startRp, TRANSPORT } from './harness.mjs';
+import { AUTH_PIN, clickIn, consentWindow, launch, openPage, pageResult, pressIn, startRp, TRANSPORT } from './harness.mjs';
 
 const skip = TRANSPORT !== 'pcsc' && 'needs MYNAKEY_BROWSER_TRANSPORT=pcsc';
 
@@ -44,6 +44,24 @@ test('no card when the PIN is sent: the host waits for the card, then signs', { 
     b.pcsc.insertCard();
     const r = await pageResult(page, 20000);
     assert.equal(r.state, 'ok', JSON.stringify(r.body));
+  } finally {
+    await b.close();
+  }
+});
+
+test('Cancel while the host waits for the card stops the host request', { skip }, async () => {
+  const b = await launch({ transport: 'pcsc', card: false });
+  try {
+    const page = await openPage(b.context, rp.origin, '/login');
+    const win = await consentWindow(b.context, () => page.click('#login'));
+    await win.locator('#pin').fill(AUTH_PIN);
+    await pressIn(win, '#pin', 'Enter');
+    await win.locator('#status:has-text("カードリーダーに置いてください")').waitFor();
+    const started = Date.now();
+    await clickIn(win, '#cancel');
+    const r = await pageResult(page);
+    assert.equal(r.body.code, 'USER_CANCELLED');
+    assert.ok(Date.now() - started < 3000, 'cancelled at once, not after the card wait');
   } finally {
     await b.close();
   }
