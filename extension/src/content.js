@@ -14,7 +14,11 @@
   const ACTIONS = new Set(['status', 'authenticate', 'getSigningCertificate', 'sign']);
 
   function post(msg) {
-    window.postMessage(msg, window.location.origin);
+    try {
+      window.postMessage(msg, window.location.origin);
+    } catch {
+      // An opaque origin ("null", e.g. a sandboxed page) cannot be targeted: nothing to answer.
+    }
   }
 
   window.addEventListener('message', (ev) => {
