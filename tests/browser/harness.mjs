@@ -75,16 +75,17 @@ function writeHostWrapper(dir, { transport, pcscSocket }) {
  *   extension   true (default): load the extension
  *   transport   'simulator' or 'pcsc' (default: MYNAKEY_BROWSER_TRANSPORT)
  *   card        transport pcsc: put the simulated card on the reader at once (default true)
+ *   profile     the user-data-dir to use (default: a fresh one in the temp directory)
  * Returns {context, dir, pcsc, hostLog(), close()}.
  */
-export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true } = {}) {
+export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true, profile } = {}) {
   const dir = tempDir('browser');
   // The PC/SC path: a private pcscd with the vpcd reader, with the simulated card on it unless
   // `card: false` (then the test calls pcsc.insertCard()).
   const pcsc = transport === 'pcsc' ? await startPcsc() : null;
   if (pcsc && card) pcsc.insertCard();
   const pcscSocket = pcsc && pcsc.socket;
-  const udd = join(dir, 'profile');
+  const udd = profile || join(dir, 'profile');
   mkdirSync(join(udd, 'NativeMessagingHosts'), { recursive: true });
   const wrapper = writeHostWrapper(dir, { transport, pcscSocket });
   if (host) {
