@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use mynakey::config::Config;
-use mynakey::transport::sim::{ApduLog, Faults, SimReaders};
+use mynakey::transport::sim::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
 use mynakey::transport::Readers;
 
 const USAGE: &str = "mynakey-host — My Number Card (JPKI) login proofs and signatures for web pages
@@ -20,7 +20,7 @@ Usage:
   mynakey-host uninstall [--browser B] [--system]
   mynakey-host simulate --vpcd HOST:PORT [--card card1|card2] [--sim-faults SPEC] [--apdu-log FILE]
                                           connect the simulated card to pcscd's vpcd reader
-  mynakey-host [--simulator [--sim-faults SPEC]]
+  mynakey-host [--simulator [--sim-readers card1,card2,empty] [--sim-faults SPEC]]
                                           serve the browser (native messaging on stdin/stdout)
   mynakey-host --version | --help
 
@@ -75,11 +75,12 @@ fn serve(args: &[String], config: Config) -> ExitCode {
             },
             None => Faults::default(),
         };
-        match SimReaders::single(faults, ApduLog::new()) {
+        let cards = args.iter().position(|a| a == "--sim-readers").and_then(|i| args.get(i + 1));
+        match simulated_readers(cards.map(String::as_str).unwrap_or("card1"), faults) {
             Ok(readers) => Box::new(readers),
             Err(e) => {
                 eprintln!("mynakey-host: {e}");
-                return ExitCode::FAILURE;
+                return ExitCode::from(2);
             }
         }
     } else {
@@ -88,4 +89,19 @@ fn serve(args: &[String], config: Config) -> ExitCode {
     let stdout: Box<dyn Write + Send> = Box::new(io::stdout());
     mynakey::server::serve(&mut io::stdin().lock(), stdout, readers, config);
     ExitCode::SUCCESS
+}
+
+/// `--sim-readers card1,card2,empty`: one simulated reader per item; faults apply to the first card.
+fn simulated_readers(spec: &str, faults: Faults) -> Result<SimReaders, String> {
+    let mut cards = Vec::new();
+    for (i, item) in spec.split(',').enumerate() {
+        if item == "empty" {
+            cards.push(None);
+            continue;
+        }
+        let profile = CardProfile::by_name(item).ok_or_else(|| format!("unknown simulated card {item:?} (card1, card2, empty)"))?;
+        let faults = if i == 0 { faults.clone() } else { Faults::default() };
+        cards.push(Some(SimCard::new(profile, faults, ApduLog::new()).map_err(|e| e.to_string())?));
+    }
+    Ok(SimReaders::with_cards(cards))
 }

@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn malformed_commands_are_rejected() {
-        for bytes in [&[][..], &[0, 0, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 3, 1, 2], &[0, 0, 0, 0, 1, 1, 2, 3]] {
+        for bytes in [&[][..], &[0, 0, 0], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 3, 1, 2], &[0, 0, 0, 0, 1, 1, 2, 3]] {
             assert!(Command::parse(bytes).is_err(), "{bytes:?}");
         }
     }

@@ -5,6 +5,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 pub mod pcsc;
+#[cfg(test)]
+pub mod scripted;
 pub mod sim;
 pub mod vpcd;
 

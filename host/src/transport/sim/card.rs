@@ -127,7 +127,10 @@ pub struct SimCard {
 const CERT_EF_FILLER: usize = 37;
 
 impl SimCard {
-    pub fn new(profile: CardProfile, faults: Faults, log: ApduLog) -> Result<SimCard, SimError> {
+    pub fn new(mut profile: CardProfile, faults: Faults, log: ApduLog) -> Result<SimCard, SimError> {
+        if faults.no_signing_certificate {
+            profile.sign_cert = None;
+        }
         let auth_key = RsaPrivateKey::from_pkcs8_der(profile.auth_key_pkcs8).map_err(|e| SimError::Key(e.to_string()))?;
         let sign_key = RsaPrivateKey::from_pkcs8_der(profile.sign_key_pkcs8).map_err(|e| SimError::Key(e.to_string()))?;
         // EF 0006: 160-byte token information, label space-padded to 32 bytes (jpki-card.md §2).
@@ -363,4 +366,11 @@ fn pad32(label: &[u8]) -> [u8; 32] {
     let n = label.len().min(32);
     out[..n].copy_from_slice(&label[..n]);
     out
+}
+
+/// Direct access without a reader, for layer tests and the vpcd bridge.
+impl crate::transport::Transport for SimCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+        Ok(self.process(command))
+    }
 }

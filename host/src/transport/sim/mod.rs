@@ -28,10 +28,12 @@ pub struct Faults {
     pub short_reads: Option<usize>,
     /// Signatures come back with one bit flipped.
     pub bad_signature: bool,
+    /// The card carries no signing certificate (as issued to under-15s, jpki-card.md §7).
+    pub no_signing_certificate: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature")]
+#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate")]
 pub struct FaultSpecError(String);
 
 impl Faults {
@@ -48,6 +50,7 @@ impl Faults {
                 "insert-ms" => faults.insert_after = Some(Duration::from_millis(number()?)),
                 "short-reads" => faults.short_reads = Some((number()? as usize).max(1)),
                 "bad-signature" if value.is_empty() => faults.bad_signature = true,
+                "no-signing-certificate" if value.is_empty() => faults.no_signing_certificate = true,
                 "sw" => {
                     let (ins, sw) = value.split_once(':').ok_or_else(err)?;
                     let ins = u8::from_str_radix(ins, 16).map_err(|_| err())?;
@@ -317,7 +320,13 @@ impl SimReaders {
     }
 
     fn generations(&self) -> Vec<(bool, u64)> {
-        self.slots.iter().map(|s| (s.state().present, s.state().generation)).collect()
+        self.slots
+            .iter()
+            .map(|s| {
+                let state = s.state();
+                (state.present, state.generation)
+            })
+            .collect()
     }
 }
 
