@@ -264,7 +264,7 @@ fn no_reader_hint(os: &str) -> Vec<&'static str> {
         lines.push(
             "most USB readers need the CCID driver: Debian/Ubuntu `libccid`, Fedora/Arch `ccid`.",
         );
-        lines.push("FeliCa readers (Sony PaSoRi RC-S380/S300) need a PC/SC driver for Linux to appear here.");
+        lines.push("check that the model is a supported CCID reader (older FeliCa-only PaSoRi models are not).");
     }
     lines
 }

@@ -376,10 +376,10 @@ impl Connection for PcscConnection {
 /// The service is not there (not installed, not running, or stopped since the context was made).
 fn unavailable(e: PcscError) -> TransportError {
     let why = match e {
-        PcscError::NoService => "the smart-card service is not running",
-        PcscError::ServiceStopped => "the smart-card service stopped",
-        PcscError::NoAccess => "access to the smart-card service was denied",
-        _ => "cannot reach the smart-card service",
+        PcscError::NoService => "it is not running",
+        PcscError::ServiceStopped => "it stopped",
+        PcscError::NoAccess => "access to it was denied",
+        _ => "it cannot be reached",
     };
     TransportError::Unavailable(format!("{why} ({e})"))
 }
