@@ -74,7 +74,11 @@ pub struct WireError {
 
 impl WireError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        WireError { code, message: message.into(), details: Map::new() }
+        WireError {
+            code,
+            message: message.into(),
+            details: Map::new(),
+        }
     }
 
     pub fn with(mut self, key: &str, value: Value) -> Self {
@@ -97,20 +101,36 @@ pub struct Envelope {
 
 /// Parses an inbound message. On failure returns the id when one could be read (else `null`).
 pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope, (Value, WireError)> {
-    let text = std::str::from_utf8(bytes).map_err(|_| (Value::Null, WireError::bad_request("message is not UTF-8")))?;
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| (Value::Null, WireError::bad_request(format!("message is not JSON: {e}"))))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| (Value::Null, WireError::bad_request("message is not UTF-8")))?;
+    let StrictValue(value) = serde_json::from_str(text).map_err(|e| {
+        (
+            Value::Null,
+            WireError::bad_request(format!("message is not JSON: {e}")),
+        )
+    })?;
     let Value::Object(mut object) = value else {
-        return Err((Value::Null, WireError::bad_request("message is not a JSON object")));
+        return Err((
+            Value::Null,
+            WireError::bad_request("message is not a JSON object"),
+        ));
     };
     let id = match object.remove("id") {
         Some(id @ (Value::String(_) | Value::Number(_))) => id,
-        Some(_) => return Err((Value::Null, WireError::bad_request("\"id\" must be a string or a number"))),
+        Some(_) => {
+            return Err((
+                Value::Null,
+                WireError::bad_request("\"id\" must be a string or a number"),
+            ))
+        }
         None => return Err((Value::Null, WireError::bad_request("missing \"id\""))),
     };
     if let Value::String(s) = &id {
         if s.len() > 256 {
-            return Err((Value::Null, WireError::bad_request("\"id\" is longer than 256 characters")));
+            return Err((
+                Value::Null,
+                WireError::bad_request("\"id\" is longer than 256 characters"),
+            ));
         }
     }
     let command = match object.remove("command") {
@@ -121,12 +141,90 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope, (Value, WireError)> {
     let arguments = match object.remove("arguments") {
         Some(arguments @ Value::Object(_)) => arguments,
         None => Value::Object(Map::new()),
-        Some(_) => return Err((id, WireError::bad_request("\"arguments\" must be an object"))),
+        Some(_) => {
+            return Err((
+                id,
+                WireError::bad_request("\"arguments\" must be an object"),
+            ))
+        }
     };
     if let Some(key) = object.keys().next() {
         return Err((id, WireError::bad_request(format!("unknown key {key:?}"))));
     }
-    Ok(Envelope { id, command, arguments })
+    Ok(Envelope {
+        id,
+        command,
+        arguments,
+    })
+}
+
+/// JSON with duplicate object keys refused at every depth: two parsers must never disagree
+/// about which `pin` or `origin` a message carried.
+struct StrictValue(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let StrictValue(value) = map.next_value()?;
+            if object.insert(key.clone(), value).is_some() {
+                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
+            }
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 pub fn success(id: &Value, result: Value) -> Value {
@@ -167,6 +265,10 @@ mod tests {
         let (id, e) = parse_envelope(br#"{"id":"a","command":"version","extra":1}"#).unwrap_err();
         assert_eq!(id, json!("a"));
         assert!(e.message.contains("extra"));
+        let (_, e) =
+            parse_envelope(br#"{"id":1,"command":"sign","arguments":{"pin":"1","pin":"2"}}"#)
+                .unwrap_err();
+        assert!(e.message.contains("duplicate"), "{}", e.message);
     }
 
     #[test]

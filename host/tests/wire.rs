@@ -1,0 +1,520 @@
+//! The built binary driven over real native-messaging frames (protocol 1), against the
+//! built-in simulated card: every command, every error code it can produce here, hostile
+//! frames, and the host still serving after each.
+
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+
+const ORIGIN: &str = "https://example.jp";
+const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+struct Host {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    frames: Receiver<Result<Value, String>>,
+}
+
+impl Host {
+    fn start(args: &[&str]) -> Host {
+        Self::start_env(args, &[])
+    }
+
+    fn start_env(args: &[&str], env: &[(&str, &str)]) -> Host {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mynakey-host"));
+        command
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        command.env("MYNAKEY_CONFIG", "/nonexistent/mynakey-test-config.json");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, frames) = mpsc::channel();
+        // Every byte on stdout must belong to a well-formed frame of JSON.
+        std::thread::spawn(move || loop {
+            let mut header = [0u8; 4];
+            if stdout.read_exact(&mut header).is_err() {
+                return;
+            }
+            let len = u32::from_ne_bytes(header) as usize;
+            if len > 1_048_576 {
+                let _ = tx.send(Err(format!("frame of {len} bytes")));
+                return;
+            }
+            let mut body = vec![0u8; len];
+            if stdout.read_exact(&mut body).is_err() {
+                let _ = tx.send(Err("truncated frame".into()));
+                return;
+            }
+            let _ = tx.send(serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}")));
+        });
+        Host {
+            child,
+            stdin,
+            frames,
+        }
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn frame(&mut self, body: &[u8]) {
+        let mut bytes = (body.len() as u32).to_ne_bytes().to_vec();
+        bytes.extend_from_slice(body);
+        self.raw(&bytes);
+    }
+
+    fn send(&mut self, message: Value) {
+        self.frame(&serde_json::to_vec(&message).unwrap());
+    }
+
+    fn next(&mut self) -> Value {
+        match self.frames.recv_timeout(Duration::from_secs(20)) {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => panic!("bad output: {e}"),
+            Err(e) => panic!("no reply: {e}"),
+        }
+    }
+
+    /// Sends a request and returns its final reply (skipping progress events, returned too).
+    fn call(&mut self, id: Value, command: &str, arguments: Value) -> (Value, Vec<String>) {
+        self.send(json!({"id": id, "command": command, "arguments": arguments}));
+        let mut events = Vec::new();
+        loop {
+            let reply = self.next();
+            assert_eq!(reply["id"], id, "{reply}");
+            match reply.get("event").and_then(Value::as_str) {
+                Some(event) => events.push(event.to_string()),
+                None => return (reply, events),
+            }
+        }
+    }
+
+    fn ok(&mut self, command: &str, arguments: Value) -> Value {
+        let (reply, _) = self.call(json!("ok"), command, arguments);
+        assert!(reply.get("result").is_some(), "{command}: {reply}");
+        reply["result"].clone()
+    }
+
+    fn error(&mut self, command: &str, arguments: Value) -> Value {
+        let (reply, _) = self.call(json!("err"), command, arguments);
+        assert!(reply.get("error").is_some(), "{command}: {reply}");
+        reply["error"].clone()
+    }
+
+    fn assert_serving(&mut self) {
+        let (reply, _) = self.call(json!("ping"), "version", json!({}));
+        assert_eq!(reply["result"]["protocol"], 1, "{reply}");
+    }
+
+    /// Closes stdin; the host must exit 0 within a second.
+    fn close(mut self) {
+        drop(self.stdin.take());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "{status}");
+                assert!(
+                    started.elapsed() < Duration::from_secs(1),
+                    "took {:?}",
+                    started.elapsed()
+                );
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "host did not exit on EOF"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn auth(pin: &str) -> Value {
+    json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": pin})
+}
+
+fn sign_args(pin: &str, n: usize) -> Value {
+    json!({"origin": ORIGIN, "pin": pin, "hashAlgorithm": "SHA-256",
+           "hashes": (0..n).map(|i| STANDARD.encode([i as u8; 32])).collect::<Vec<_>>()})
+}
+
+#[test]
+fn every_command_over_real_frames() {
+    let mut host = Host::start(&[
+        "chrome-extension://dedionhfdmdcponbglgdkifomcnkbdka/",
+        "--parent-window=0",
+        "--simulator",
+    ]);
+    let version = host.ok("version", json!({}));
+    assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
+    let status = host.ok("status", json!({}));
+    assert_eq!(status["readers"][0]["card"], "jpki");
+    assert_eq!(status["readers"][0]["authPinTriesLeft"], 3);
+    assert_eq!(status["readers"][0]["signPinTriesLeft"], 5);
+    let proof = host.ok("authenticate", auth("1234"));
+    assert_eq!(proof["format"], "web-eid:1.0");
+    assert_eq!(proof["algorithm"], "RS256");
+    let signed = host.ok("sign", sign_args("abc123", 2));
+    assert_eq!(signed["signatures"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        signed["signatureAlgorithm"],
+        json!({"cryptoAlgorithm": "RSA", "hashFunction": "SHA-256", "paddingScheme": "PKCS1.5"})
+    );
+    // Certificate first: one password entry, then a sign without pin on the same connection.
+    let cert = host.ok(
+        "getSigningCertificate",
+        json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}),
+    )["certificate"]
+        .clone();
+    assert_eq!(cert, signed["certificate"]);
+    let mut args = sign_args("x", 1);
+    args.as_object_mut().unwrap().remove("pin");
+    args["certificate"] = cert;
+    host.ok("sign", args);
+    assert_eq!(
+        host.ok("cancel", json!({"target": "nothing"})),
+        json!({"cancelled": false})
+    );
+    assert_eq!(host.ok("quit", json!({})), json!({}));
+    let started = Instant::now();
+    while host.child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "quit did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn pin_errors_carry_tries_left() {
+    let mut host = Host::start(&["--simulator"]);
+    let e = host.error("authenticate", auth("0000"));
+    assert_eq!(
+        (e["code"].as_str(), e["triesLeft"].as_u64()),
+        (Some("PIN_INCORRECT"), Some(2))
+    );
+    host.error("authenticate", auth("0000"));
+    let e = host.error("authenticate", auth("0000"));
+    assert_eq!(
+        (e["code"].as_str(), e["triesLeft"].as_u64()),
+        (Some("PIN_LAST_TRY"), Some(1))
+    );
+    let mut last = auth("0000");
+    last["allowLastTry"] = json!(true);
+    let e = host.error("authenticate", last);
+    assert_eq!(e["code"], "PIN_BLOCKED");
+    let e = host.error("authenticate", auth("1234"));
+    assert_eq!(e["code"], "PIN_BLOCKED");
+    // The signing password is separate.
+    host.ok("sign", sign_args("ABC123", 1));
+    assert_eq!(
+        host.ok("status", json!({}))["readers"][0]["authPinTriesLeft"],
+        0
+    );
+    host.close();
+}
+
+/// Error codes the simulated card can produce, one host per fault.
+#[test]
+fn error_codes_from_card_faults() {
+    let cases: &[(&[&str], &str, Value, &str)] = &[
+        (
+            &["--sim-faults", "sw=2A:6F00"],
+            "authenticate",
+            auth("1234"),
+            "CARD_ERROR",
+        ),
+        (
+            &["--sim-faults", "remove-after=4"],
+            "authenticate",
+            auth("1234"),
+            "CARD_REMOVED",
+        ),
+        (
+            &["--sim-faults", "sw=A4:6A82"],
+            "authenticate",
+            auth("1234"),
+            "NOT_JPKI_CARD",
+        ),
+        (
+            &["--sim-faults", "insert-ms=60000"],
+            "authenticate",
+            auth("1234"),
+            "NO_CARD",
+        ),
+        (
+            &["--sim-faults", "no-signing-certificate"],
+            "sign",
+            sign_args("ABC123", 1),
+            "NO_SIGNING_CERTIFICATE",
+        ),
+        (
+            &["--sim-readers", "card1,card2"],
+            "authenticate",
+            auth("1234"),
+            "MULTIPLE_CARDS",
+        ),
+        (
+            &[],
+            "authenticate",
+            json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "reader": "nope"}),
+            "NO_READER",
+        ),
+        (
+            &[],
+            "sign",
+            json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-256", "hashes": [STANDARD.encode([0u8; 32])], "certificate": STANDARD.encode(b"other")}),
+            "CERTIFICATE_MISMATCH",
+        ),
+    ];
+    for (extra, command, arguments, code) in cases {
+        let mut args = vec!["--simulator"];
+        args.extend_from_slice(extra);
+        let mut host = Host::start(&args);
+        let e = host.error(command, arguments.clone());
+        assert_eq!(e["code"], *code, "{extra:?}: {e}");
+        if *code == "CARD_ERROR" {
+            assert_eq!(e["sw"], "6F00");
+        }
+        if *code == "MULTIPLE_CARDS" {
+            assert_eq!(
+                e["readers"],
+                json!(["mynakey simulated reader 0", "mynakey simulated reader 1"])
+            );
+        }
+        host.assert_serving();
+        host.close();
+    }
+}
+
+#[test]
+fn waiting_for_a_card_timeout_and_cancel() {
+    let mut host = Host::start(&["--simulator", "--sim-faults", "insert-ms=300"]);
+    let mut args = auth("1234");
+    args["timeoutMs"] = json!(10_000);
+    let (reply, events) = host.call(json!(1), "authenticate", args);
+    assert!(reply.get("result").is_some(), "{reply}");
+    assert_eq!(events, vec!["waitingForCard", "cardInserted"]);
+
+    let mut host = Host::start(&["--simulator", "--sim-faults", "insert-ms=60000"]);
+    let mut args = auth("1234");
+    args["timeoutMs"] = json!(200);
+    assert_eq!(host.error("authenticate", args)["code"], "TIMEOUT");
+
+    let mut args = auth("1234");
+    args["timeoutMs"] = json!(60_000);
+    host.send(json!({"id": "wait", "command": "authenticate", "arguments": args}));
+    assert_eq!(host.next()["event"], "waitingForCard");
+    // A second card request is refused while one is pending; version still answers.
+    let e = host.error("status", json!({}));
+    assert_eq!(e["code"], "BAD_REQUEST");
+    host.assert_serving();
+    let started = Instant::now();
+    host.send(json!({"id": "c", "command": "cancel", "arguments": {"target": "wait"}}));
+    let mut replies = vec![host.next(), host.next()];
+    replies.sort_by_key(|r| r["id"].to_string());
+    assert_eq!(
+        replies[0]["result"],
+        json!({"cancelled": true}),
+        "{replies:?}"
+    );
+    assert_eq!(replies[1]["error"]["code"], "CANCELLED", "{replies:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    host.close();
+}
+
+#[test]
+fn request_checks_before_the_card() {
+    let mut host = Host::start(&["--simulator"]);
+    let cases = [
+        (
+            "authenticate",
+            json!({"origin": "http://example.jp", "challenge": CHALLENGE, "pin": "1234"}),
+            "ORIGIN_INVALID",
+        ),
+        (
+            "authenticate",
+            json!({"origin": "http://localhost:8080", "challenge": CHALLENGE, "pin": "1234"}),
+            "ORIGIN_INVALID",
+        ),
+        (
+            "authenticate",
+            json!({"origin": ORIGIN, "challenge": "abc", "pin": "1234"}),
+            "CHALLENGE_INVALID",
+        ),
+        (
+            "authenticate",
+            json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "12345"}),
+            "PIN_FORMAT",
+        ),
+        ("sign", sign_args("AB12", 1), "PIN_FORMAT"),
+        (
+            "getSigningCertificate",
+            json!({"origin": ORIGIN, "pin": "ABC-123"}),
+            "PIN_FORMAT",
+        ),
+        (
+            "sign",
+            json!({"origin": ORIGIN, "hashAlgorithm": "SHA-256", "hashes": [STANDARD.encode([0u8; 32])]}),
+            "BAD_REQUEST",
+        ),
+        ("sign", sign_args("ABC123", 101), "BAD_REQUEST"),
+        (
+            "authenticate",
+            json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "pni": "1"}),
+            "BAD_REQUEST",
+        ),
+        (
+            "authenticate",
+            json!({"origin": ORIGIN, "challenge": CHALLENGE}),
+            "BAD_REQUEST",
+        ),
+        ("frobnicate", json!({}), "UNKNOWN_COMMAND"),
+    ];
+    for (command, arguments, code) in cases {
+        let e = host.error(command, arguments.clone());
+        assert_eq!(e["code"], code, "{command} {arguments}: {e}");
+        host.assert_serving();
+    }
+    // Nothing above reached the card: all tries are still there.
+    let status = host.ok("status", json!({}));
+    assert_eq!(
+        (
+            status["readers"][0]["authPinTriesLeft"].as_u64(),
+            status["readers"][0]["signPinTriesLeft"].as_u64()
+        ),
+        (Some(3), Some(5))
+    );
+    host.close();
+}
+
+#[test]
+fn development_origins_need_the_configuration_switch() {
+    let dir = std::env::temp_dir().join(format!("mynakey-wire-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.json");
+    std::fs::write(&config, r#"{"allowDevelopmentOrigins": true}"#).unwrap();
+    let mut host = Host::start_env(
+        &["--simulator"],
+        &[("MYNAKEY_CONFIG", config.to_str().unwrap())],
+    );
+    host.ok(
+        "authenticate",
+        json!({"origin": "http://localhost:8080", "challenge": CHALLENGE, "pin": "1234"}),
+    );
+    host.close();
+}
+
+/// At least 20 malformed or hostile frames; each gets BAD_REQUEST or MESSAGE_TOO_LARGE with the
+/// right id, and the host keeps serving after each.
+#[test]
+fn hostile_frames_are_answered_and_the_host_keeps_serving() {
+    let huge = "A".repeat(60_000);
+    let cases: Vec<(Vec<u8>, Value, &str)> = vec![
+        (vec![], Value::Null, "BAD_REQUEST"),
+        (b"\xff\xfe\xfd".to_vec(), Value::Null, "BAD_REQUEST"),
+        (b"{\"id\":1,\"command\":\"version\"".to_vec(), Value::Null, "BAD_REQUEST"),
+        (b"[1,2,3]".to_vec(), Value::Null, "BAD_REQUEST"),
+        (b"\"version\"".to_vec(), Value::Null, "BAD_REQUEST"),
+        (b"null".to_vec(), Value::Null, "BAD_REQUEST"),
+        (b"42".to_vec(), Value::Null, "BAD_REQUEST"),
+        (br#"{"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+        (br#"{"id":{"a":1},"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+        (br#"{"id":true,"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+        (br#"{"id":null,"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+        (br#"{"id":5}"#.to_vec(), json!(5), "BAD_REQUEST"),
+        (br#"{"id":5,"command":7}"#.to_vec(), json!(5), "BAD_REQUEST"),
+        (br#"{"id":5,"command":"version","arguments":[]}"#.to_vec(), json!(5), "BAD_REQUEST"),
+        (br#"{"id":5,"command":"version","arguments":{"x":1}}"#.to_vec(), json!(5), "BAD_REQUEST"),
+        (br#"{"id":5,"command":"version","extra":1}"#.to_vec(), json!(5), "BAD_REQUEST"),
+        (br#"{"id":"s","command":"authenticate","arguments":{"origin":1,"challenge":2,"pin":3}}"#.to_vec(), json!("s"), "BAD_REQUEST"),
+        (br#"{"id":"s","command":"sign","arguments":{"origin":"https://a.jp","pin":"ABC123","hashAlgorithm":"SHA-256","hashes":"AAAA"}}"#.to_vec(), json!("s"), "BAD_REQUEST"),
+        (br#"{"id":"s","command":"authenticate","arguments":{"origin":"https://a.jp","challenge":"x","pin":"1234","allowLastTry":"yes"}}"#.to_vec(), json!("s"), "BAD_REQUEST"),
+        (format!(r#"{{"id":"h","command":"authenticate","arguments":{{"origin":"https://a.jp","challenge":"{huge}","pin":"1234"}}}}"#).into_bytes(), json!("h"), "CHALLENGE_INVALID"),
+        (format!(r#"{{"id":"{}","command":"version"}}"#, "i".repeat(300)).into_bytes(), Value::Null, "BAD_REQUEST"),
+        (format!("{}1{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(), Value::Null, "BAD_REQUEST"),
+        (br#"{"id":1,"id":2,"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+        (b"{\"id\":1,\"command\":\"ver\\u0000sion\"}".to_vec(), json!(1), "UNKNOWN_COMMAND"),
+        (br#"{"id":1e400,"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+    ];
+    assert!(cases.len() >= 20);
+    let mut host = Host::start(&["--simulator"]);
+    for (body, id, code) in cases {
+        host.frame(&body);
+        let reply = host.next();
+        assert_eq!(
+            reply["id"],
+            id,
+            "{}: {reply}",
+            String::from_utf8_lossy(&body[..body.len().min(80)])
+        );
+        assert_eq!(
+            reply["error"]["code"],
+            code,
+            "{}: {reply}",
+            String::from_utf8_lossy(&body[..body.len().min(80)])
+        );
+        host.assert_serving();
+    }
+    // Larger than 65,536 bytes: drained unread, answered, and the next frame is served.
+    host.frame(&vec![b' '; 65_537]);
+    assert_eq!(host.next()["error"]["code"], "MESSAGE_TOO_LARGE");
+    host.assert_serving();
+    // Exactly at the cap is read (and is not valid JSON here).
+    host.frame(&vec![b' '; 65_536]);
+    assert_eq!(host.next()["error"]["code"], "BAD_REQUEST");
+    host.assert_serving();
+    host.close();
+}
+
+#[test]
+fn truncated_input_ends_the_host_cleanly() {
+    // Half a header, then EOF.
+    let mut host = Host::start(&["--simulator"]);
+    host.raw(&[3, 0]);
+    host.close();
+    // A header announcing more than arrives, then EOF.
+    let mut host = Host::start(&["--simulator"]);
+    host.raw(&100u32.to_ne_bytes());
+    host.raw(b"{\"id\":");
+    host.close();
+    // A 4 GiB announcement is not allocated.
+    let mut host = Host::start(&["--simulator"]);
+    host.raw(&u32::MAX.to_ne_bytes());
+    host.raw(b"xyz");
+    host.close();
+}
+
+#[test]
+fn pcsc_unavailable_is_its_own_code() {
+    let mut host = Host::start_env(&[], &[("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")]);
+    let status = host.ok("status", json!({}));
+    assert_eq!(status["pcsc"], "unavailable", "{status}");
+    assert_eq!(
+        host.error("authenticate", auth("1234"))["code"],
+        "PCSC_UNAVAILABLE"
+    );
+    host.close();
+}
