@@ -22,9 +22,15 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not a valid configuration: {source}")]
-    Parse { path: PathBuf, source: serde_json::Error },
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
 impl Config {
@@ -39,16 +45,22 @@ impl Config {
         } else if cfg!(target_os = "macos") {
             home.map(|h| h.join("Library/Application Support"))
         } else {
-            std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| home.map(|h| h.join(".config")))
+            std::env::var_os("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .or_else(|| home.map(|h| h.join(".config")))
         };
         base.map(|b| b.join("mynakey").join("config.json"))
     }
 
     /// Loads the file; a missing file means defaults.
     pub fn load() -> Result<Config, ConfigError> {
-        let Some(path) = Self::path() else { return Ok(Config::default()) };
+        let Some(path) = Self::path() else {
+            return Ok(Config::default());
+        };
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| ConfigError::Parse { path, source }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| ConfigError::Parse { path, source })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(source) => Err(ConfigError::Read { path, source }),
         }

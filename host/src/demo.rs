@@ -37,7 +37,10 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
     };
     let mut ops = Ops::new(Box::new(readers), Config::default());
     let mut quiet = |_: &str, _: Map<String, Value>| {};
-    let mut ctx = RequestContext { cancel: CancelToken::new(), progress: &mut quiet };
+    let mut ctx = RequestContext {
+        cancel: CancelToken::new(),
+        progress: &mut quiet,
+    };
     let mut ok = true;
     let now = SystemTime::now();
 
@@ -46,8 +49,14 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
     let challenge = verify::new_challenge();
     writeln!(out, "   {challenge}\n")?;
 
-    writeln!(out, "2. The host asks the card for a login proof (authentication key, PIN 1234).")?;
-    writeln!(out, "   The origin comes from the browser, never from the page.")?;
+    writeln!(
+        out,
+        "2. The host asks the card for a login proof (authentication key, PIN 1234)."
+    )?;
+    writeln!(
+        out,
+        "   The origin comes from the browser, never from the page."
+    )?;
     let proof = ops.authenticate(
         AuthenticateArgs {
             origin: ORIGIN.into(),
@@ -66,13 +75,24 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
             return Ok(false);
         }
     };
-    writeln!(out, "   login proof ({} bytes, format web-eid:1.0, RS256), card exchange:", token.len())?;
+    writeln!(
+        out,
+        "   login proof ({} bytes, format web-eid:1.0, RS256), card exchange:",
+        token.len()
+    )?;
     writeln!(out, "   {}\n", log.sequence().join(" → "))?;
 
-    writeln!(out, "3. The service verifies the proof with its own origin and the challenge it stored:")?;
+    writeln!(
+        out,
+        "3. The service verifies the proof with its own origin and the challenge it stored:"
+    )?;
     match verify::verify_login(&token, ORIGIN, &challenge, &trust, now) {
         Ok(id) => {
-            writeln!(out, "   ✓ signature valid, chain to TEST root {} …, certificate valid now", &id.trust_anchor[..16.min(id.trust_anchor.len())])?;
+            writeln!(
+                out,
+                "   ✓ signature valid, chain to TEST root {} …, certificate valid now",
+                &id.trust_anchor[..16.min(id.trust_anchor.len())]
+            )?;
             writeln!(out, "   ✓ bound to {ORIGIN} and this challenge")?;
             writeln!(out, "   issuer:  {}\n   serial:  {} (発行番号)\n   subject: {} (no personal data)\n   account key: {}", id.issuer, id.serial_number, id.subject, id.account_key)?;
         }
@@ -82,7 +102,10 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
         }
     }
     match verify::verify_login(&token, "https://phishing.example", &challenge, &trust, now) {
-        Err(e) => writeln!(out, "   ✓ the same proof presented to https://phishing.example is rejected: {e}\n")?,
+        Err(e) => writeln!(
+            out,
+            "   ✓ the same proof presented to https://phishing.example is rejected: {e}\n"
+        )?,
         Ok(_) => {
             ok = false;
             writeln!(out, "   ✗ the proof verified for another origin\n")?;
@@ -93,7 +116,10 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
     let hash = HashAlgorithm::Sha256.digest(DOCUMENT.as_bytes());
     writeln!(out, "   {}\n", STANDARD.encode(&hash))?;
 
-    writeln!(out, "5. The host asks the card to sign it (signing key, password ABC123, typed as abc123).")?;
+    writeln!(
+        out,
+        "5. The host asks the card to sign it (signing key, password ABC123, typed as abc123)."
+    )?;
     writeln!(out, "   The window would first say the certificate reveals name, address, date of birth and sex.")?;
     log.clear();
     let signed = ops.sign(
@@ -116,17 +142,43 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
             return Ok(false);
         }
     };
-    writeln!(out, "   signature made, card exchange:\n   {}\n", log.sequence().join(" → "))?;
+    writeln!(
+        out,
+        "   signature made, card exchange:\n   {}\n",
+        log.sequence().join(" → ")
+    )?;
 
-    writeln!(out, "6. The service verifies the signature and learns who signed:")?;
+    writeln!(
+        out,
+        "6. The service verifies the signature and learns who signed:"
+    )?;
     let certificate = STANDARD.decode(&signed.certificate).unwrap_or_default();
-    let signature = signed.signatures.first().and_then(|s| STANDARD.decode(s).ok()).unwrap_or_default();
-    match verify::verify_signature(&hash, HashAlgorithm::Sha256, &signature, &certificate, &trust, now) {
+    let signature = signed
+        .signatures
+        .first()
+        .and_then(|s| STANDARD.decode(s).ok())
+        .unwrap_or_default();
+    match verify::verify_signature(
+        &hash,
+        HashAlgorithm::Sha256,
+        &signature,
+        &certificate,
+        &trust,
+        now,
+    ) {
         Ok(id) => {
-            writeln!(out, "   ✓ signature valid, chain to TEST root, certificate valid now")?;
+            writeln!(
+                out,
+                "   ✓ signature valid, chain to TEST root, certificate valid now"
+            )?;
             writeln!(out, "   name:    {}", id.name.as_deref().unwrap_or("?"))?;
             let dob = id.date_of_birth.as_ref();
-            writeln!(out, "   born:    {} ({})", dob.and_then(|d| d.date.as_deref()).unwrap_or("?"), dob.and_then(|d| d.era_name).unwrap_or("?"))?;
+            writeln!(
+                out,
+                "   born:    {} ({})",
+                dob.and_then(|d| d.date.as_deref()).unwrap_or("?"),
+                dob.and_then(|d| d.era_name).unwrap_or("?")
+            )?;
             writeln!(out, "   sex:     {:?}", id.sex)?;
             writeln!(out, "   address: {}", id.address.as_deref().unwrap_or("?"))?;
         }
@@ -137,13 +189,28 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
     }
     let mut tampered = hash.clone();
     tampered[0] ^= 1;
-    match verify::verify_signature(&tampered, HashAlgorithm::Sha256, &signature, &certificate, &trust, now) {
+    match verify::verify_signature(
+        &tampered,
+        HashAlgorithm::Sha256,
+        &signature,
+        &certificate,
+        &trust,
+        now,
+    ) {
         Err(_) => writeln!(out, "   ✓ the signature does not fit a changed document")?,
         Ok(_) => {
             ok = false;
             writeln!(out, "   ✗ the signature verified for a changed document")?;
         }
     }
-    writeln!(out, "\n{}", if ok { "All checks passed." } else { "Some checks FAILED." })?;
+    writeln!(
+        out,
+        "\n{}",
+        if ok {
+            "All checks passed."
+        } else {
+            "Some checks FAILED."
+        }
+    )?;
     Ok(ok)
 }

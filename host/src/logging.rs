@@ -9,7 +9,9 @@ use crate::config::Config;
 
 /// Level from `$MYNAKEY_LOG_LEVEL`, else the config file, else `warn`.
 fn level(config: &Config) -> LevelFilter {
-    let name = std::env::var("MYNAKEY_LOG_LEVEL").ok().or_else(|| config.log_level.clone());
+    let name = std::env::var("MYNAKEY_LOG_LEVEL")
+        .ok()
+        .or_else(|| config.log_level.clone());
     match name.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("off") => LevelFilter::Off,
         Some("error") => LevelFilter::Error,
@@ -25,7 +27,9 @@ fn level(config: &Config) -> LevelFilter {
 pub fn init(config: &Config) {
     let level = level(config);
     let log_config = ConfigBuilder::new().set_time_format_rfc3339().build();
-    let path = std::env::var_os("MYNAKEY_LOG_FILE").map(std::path::PathBuf::from).or_else(|| config.log_file.clone());
+    let path = std::env::var_os("MYNAKEY_LOG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| config.log_file.clone());
     let result = match path.map(|p| OpenOptions::new().create(true).append(true).open(p)) {
         Some(Ok(file)) => WriteLogger::init(level, log_config, file),
         _ => WriteLogger::init(level, log_config, std::io::stderr()),

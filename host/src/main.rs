@@ -20,7 +20,7 @@ Usage:
   mynakey-host uninstall [--browser B] [--system]
   mynakey-host simulate --vpcd HOST:PORT [--card card1|card2] [--sim-faults SPEC] [--apdu-log FILE]
                                           connect the simulated card to pcscd's vpcd reader
-  mynakey-host [--simulator [--sim-readers card1,card2,empty] [--sim-faults SPEC]]
+  mynakey-host [--simulator [--sim-readers card1,card2,empty] [--sim-faults SPEC] [--apdu-log FILE]]
                                           serve the browser (native messaging on stdin/stdout)
   mynakey-host --version | --help
 
@@ -42,15 +42,36 @@ fn main() -> ExitCode {
             _ => ExitCode::FAILURE,
         },
         Some("verify") => {
-            let code = mynakey::verify::cli(&args[1..], &mut io::stdin(), &mut io::stdout(), &mut io::stderr());
+            let code = mynakey::verify::cli(
+                &args[1..],
+                &mut io::stdin(),
+                &mut io::stdout(),
+                &mut io::stderr(),
+            );
             ExitCode::from(code)
         }
-        Some("status") => ExitCode::from(mynakey::status_cli::cli(&args[1..], config, &mut io::stdout(), &mut io::stderr())),
-        Some("simulate") => ExitCode::from(mynakey::transport::vpcd::cli(&args[1..], &mut io::stderr())),
-        Some("install") => ExitCode::from(mynakey::install::cli_install(&args[1..], &mut io::stdout())),
-        Some("uninstall") => ExitCode::from(mynakey::install::cli_uninstall(&args[1..], &mut io::stdout())),
+        Some("status") => ExitCode::from(mynakey::status_cli::cli(
+            &args[1..],
+            config,
+            &mut io::stdout(),
+            &mut io::stderr(),
+        )),
+        Some("simulate") => {
+            ExitCode::from(mynakey::transport::vpcd::cli(&args[1..], &mut io::stderr()))
+        }
+        Some("install") => {
+            ExitCode::from(mynakey::install::cli_install(&args[1..], &mut io::stdout()))
+        }
+        Some("uninstall") => ExitCode::from(mynakey::install::cli_uninstall(
+            &args[1..],
+            &mut io::stdout(),
+        )),
         Some("--version") => {
-            println!("mynakey-host {} (protocol {})", env!("CARGO_PKG_VERSION"), mynakey::protocol::PROTOCOL_VERSION);
+            println!(
+                "mynakey-host {} (protocol {})",
+                env!("CARGO_PKG_VERSION"),
+                mynakey::protocol::PROTOCOL_VERSION
+            );
             ExitCode::SUCCESS
         }
         Some("--help" | "-h" | "help") => {
@@ -65,7 +86,11 @@ fn main() -> ExitCode {
 /// path and add-on id) are ignored.
 fn serve(args: &[String], config: Config) -> ExitCode {
     let readers: Box<dyn Readers> = if args.iter().any(|a| a == "--simulator") {
-        let faults = match args.iter().position(|a| a == "--sim-faults").and_then(|i| args.get(i + 1)) {
+        let faults = match args
+            .iter()
+            .position(|a| a == "--sim-faults")
+            .and_then(|i| args.get(i + 1))
+        {
             Some(spec) => match Faults::parse(spec) {
                 Ok(faults) => faults,
                 Err(e) => {
@@ -75,8 +100,19 @@ fn serve(args: &[String], config: Config) -> ExitCode {
             },
             None => Faults::default(),
         };
-        let cards = args.iter().position(|a| a == "--sim-readers").and_then(|i| args.get(i + 1));
-        match simulated_readers(cards.map(String::as_str).unwrap_or("card1"), faults) {
+        let cards = args
+            .iter()
+            .position(|a| a == "--sim-readers")
+            .and_then(|i| args.get(i + 1));
+        let apdu_log = args
+            .iter()
+            .position(|a| a == "--apdu-log")
+            .and_then(|i| args.get(i + 1));
+        match simulated_readers(
+            cards.map(String::as_str).unwrap_or("card1"),
+            faults,
+            apdu_log.map(String::as_str),
+        ) {
             Ok(readers) => Box::new(readers),
             Err(e) => {
                 eprintln!("mynakey-host: {e}");
@@ -92,16 +128,45 @@ fn serve(args: &[String], config: Config) -> ExitCode {
 }
 
 /// `--sim-readers card1,card2,empty`: one simulated reader per item; faults apply to the first card.
-fn simulated_readers(spec: &str, faults: Faults) -> Result<SimReaders, String> {
+/// `--apdu-log FILE`: every simulated card's APDUs, redacted, appended to FILE (tests).
+fn simulated_readers(
+    spec: &str,
+    faults: Faults,
+    apdu_log: Option<&str>,
+) -> Result<SimReaders, String> {
+    let log_file = match apdu_log {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the APDU log {path}: {e}"))?,
+        ),
+        None => None,
+    };
     let mut cards = Vec::new();
     for (i, item) in spec.split(',').enumerate() {
         if item == "empty" {
             cards.push(None);
             continue;
         }
-        let profile = CardProfile::by_name(item).ok_or_else(|| format!("unknown simulated card {item:?} (card1, card2, empty)"))?;
-        let faults = if i == 0 { faults.clone() } else { Faults::default() };
-        cards.push(Some(SimCard::new(profile, faults, ApduLog::new()).map_err(|e| e.to_string())?));
+        let profile = CardProfile::by_name(item)
+            .ok_or_else(|| format!("unknown simulated card {item:?} (card1, card2, empty)"))?;
+        let faults = if i == 0 {
+            faults.clone()
+        } else {
+            Faults::default()
+        };
+        let log = match &log_file {
+            Some(file) => ApduLog::with_file(
+                file.try_clone()
+                    .map_err(|e| format!("cannot share the APDU log: {e}"))?,
+            ),
+            None => ApduLog::new(),
+        };
+        cards.push(Some(
+            SimCard::new(profile, faults, log).map_err(|e| e.to_string())?,
+        ));
     }
     Ok(SimReaders::with_cards(cards))
 }

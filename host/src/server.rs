@@ -50,13 +50,18 @@ impl Output {
                 return;
             }
         };
-        let Ok(mut writer) = self.writer.lock() else { return };
+        let Ok(mut writer) = self.writer.lock() else {
+            return;
+        };
         match write_frame(&mut **writer, &bytes) {
             Ok(()) => {}
             Err(FrameError::OutboundTooLarge(n)) => {
                 error!("reply of {n} bytes is too large for the browser");
                 let id = message.get("id").cloned().unwrap_or(Value::Null);
-                let e = WireError::new(ErrorCode::Internal, "the reply is larger than a browser accepts");
+                let e = WireError::new(
+                    ErrorCode::Internal,
+                    "the reply is larger than a browser accepts",
+                );
                 if let Ok(bytes) = serde_json::to_vec(&protocol::failure(&id, &e)) {
                     let _ = write_frame(&mut **writer, &bytes);
                 }
@@ -74,8 +79,15 @@ impl Output {
 type Pending = Arc<Mutex<Option<(Value, CancelToken)>>>;
 
 /// Serves until EOF or `quit`; returns when the worker has finished (card reset included).
-pub fn serve(input: &mut dyn Read, output: Box<dyn Write + Send>, readers: Box<dyn Readers>, config: Config) {
-    let output = Output { writer: Arc::new(Mutex::new(output)) };
+pub fn serve(
+    input: &mut dyn Read,
+    output: Box<dyn Write + Send>,
+    readers: Box<dyn Readers>,
+    config: Config,
+) {
+    let output = Output {
+        writer: Arc::new(Mutex::new(output)),
+    };
     let pending: Pending = Arc::default();
     let (jobs, job_rx) = mpsc::channel::<Job>();
     let worker = {
@@ -91,7 +103,13 @@ pub fn serve(input: &mut dyn Read, output: Box<dyn Write + Send>, readers: Box<d
                 break;
             }
             Err(FrameError::TooLarge(n)) => {
-                output.fail(&Value::Null, &WireError::new(ErrorCode::MessageTooLarge, format!("message of {n} bytes exceeds 65536")));
+                output.fail(
+                    &Value::Null,
+                    &WireError::new(
+                        ErrorCode::MessageTooLarge,
+                        format!("message of {n} bytes exceeds 65536"),
+                    ),
+                );
                 continue;
             }
             Err(e) => {
@@ -139,9 +157,14 @@ pub fn serve(input: &mut dyn Read, output: Box<dyn Write + Send>, readers: Box<d
             }
             "status" => parse_args::<ops::NoArgs>(envelope.arguments).map(|_| CardRequest::Status),
             "authenticate" => parse_args(envelope.arguments).map(CardRequest::Authenticate),
-            "getSigningCertificate" => parse_args(envelope.arguments).map(CardRequest::GetSigningCertificate),
+            "getSigningCertificate" => {
+                parse_args(envelope.arguments).map(CardRequest::GetSigningCertificate)
+            }
             "sign" => parse_args(envelope.arguments).map(CardRequest::Sign),
-            other => Err(WireError::new(ErrorCode::UnknownCommand, format!("unknown command {other:?}"))),
+            other => Err(WireError::new(
+                ErrorCode::UnknownCommand,
+                format!("unknown command {other:?}"),
+            )),
         };
         let request = match request {
             Ok(request) => request,
@@ -154,14 +177,23 @@ pub fn serve(input: &mut dyn Read, output: Box<dyn Write + Send>, readers: Box<d
         {
             let Ok(mut slot) = pending.lock() else { break };
             if let Some((other, _)) = slot.as_ref() {
-                let e = WireError::bad_request(format!("request {other} is still pending; one card request at a time"));
+                let e = WireError::bad_request(format!(
+                    "request {other} is still pending; one card request at a time"
+                ));
                 drop(slot);
                 output.fail(&id, &e);
                 continue;
             }
             *slot = Some((id.clone(), cancel.clone()));
         }
-        if jobs.send(Job { id, request, cancel }).is_err() {
+        if jobs
+            .send(Job {
+                id,
+                request,
+                cancel,
+            })
+            .is_err()
+        {
             break;
         }
     }
@@ -174,7 +206,9 @@ pub fn serve(input: &mut dyn Read, output: Box<dyn Write + Send>, readers: Box<d
 
 /// Cancels the pending request (if `target` is given, only when it matches). Returns whether one was.
 fn cancel_pending(pending: &Pending, target: Option<&Value>) -> bool {
-    let Ok(slot) = pending.lock() else { return false };
+    let Ok(slot) = pending.lock() else {
+        return false;
+    };
     match slot.as_ref() {
         Some((id, token)) if target.is_none_or(|t| t == id) => {
             token.cancel();
@@ -185,21 +219,24 @@ fn cancel_pending(pending: &Pending, target: Option<&Value>) -> bool {
 }
 
 fn parse_args<T: DeserializeOwned>(arguments: Value) -> Result<T, WireError> {
-    serde_json::from_value(arguments).map_err(|e| WireError::bad_request(format!("bad arguments: {e}")))
+    serde_json::from_value(arguments)
+        .map_err(|e| WireError::bad_request(format!("bad arguments: {e}")))
 }
 
 fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: Pending) {
     loop {
         let job = match ops.held_deadline() {
-            Some(deadline) => match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(job) => job,
-                Err(RecvTimeoutError::Timeout) => {
-                    info!("the held signing session timed out");
-                    ops.release_held();
-                    continue;
+            Some(deadline) => {
+                match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout) => {
+                        info!("the held signing session timed out");
+                        ops.release_held();
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
-            },
+            }
             None => match jobs.recv() {
                 Ok(job) => job,
                 Err(_) => break,
@@ -216,9 +253,18 @@ fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: 
 }
 
 fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
-    let Job { id, request, cancel } = job;
-    let mut progress = |event: &str, details: Map<String, Value>| output.send(&protocol::progress(&id, event, details));
-    let mut ctx = RequestContext { cancel, progress: &mut progress };
+    let Job {
+        id,
+        request,
+        cancel,
+    } = job;
+    let mut progress = |event: &str, details: Map<String, Value>| {
+        output.send(&protocol::progress(&id, event, details))
+    };
+    let mut ctx = RequestContext {
+        cancel,
+        progress: &mut progress,
+    };
     let result = match request {
         CardRequest::Status => Ok(to_value(ops.status())),
         CardRequest::Authenticate(args) => ops.authenticate(args, &mut ctx).map(to_value),

@@ -52,7 +52,14 @@ pub struct Command {
 
 impl Command {
     pub fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Command { cla, ins, p1, p2, data: Data::None, ne: None }
+        Command {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Data::None,
+            ne: None,
+        }
     }
 
     pub fn with_data(mut self, data: Vec<u8>) -> Self {
@@ -123,7 +130,11 @@ impl Command {
 /// Debug shows the header and the data length; secret data is never printed.
 impl fmt::Debug for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02X} {:02X} {:02X} {:02X}", self.cla, self.ins, self.p1, self.p2)?;
+        write!(
+            f,
+            "{:02X} {:02X} {:02X} {:02X}",
+            self.cla, self.ins, self.p1, self.p2
+        )?;
         match &self.data {
             Data::None => {}
             Data::Plain(d) => write!(f, " Lc={}", d.len())?,
@@ -161,7 +172,10 @@ impl Response {
     }
 
     pub fn status(sw: StatusWord) -> Response {
-        Response { data: Vec::new(), sw }
+        Response {
+            data: Vec::new(),
+            sw,
+        }
     }
 }
 
@@ -181,7 +195,9 @@ pub enum StatusWord {
     /// 6300: verification failed, no retry counter.
     VerifyFailedNoCounter,
     /// 63Cx: wrong PIN (or the tries query), x tries left.
-    VerifyFailed { tries_left: u8 },
+    VerifyFailed {
+        tries_left: u8,
+    },
     /// 6700
     WrongLength,
     /// 6882: secure messaging not supported.
@@ -220,7 +236,9 @@ impl StatusWord {
             0x9000 => Success,
             0x6282 => EndOfFileWarning,
             0x6300 => VerifyFailedNoCounter,
-            0x63C0..=0x63CF => VerifyFailed { tries_left: (sw & 0x0F) as u8 },
+            0x63C0..=0x63CF => VerifyFailed {
+                tries_left: (sw & 0x0F) as u8,
+            },
             0x6700 => WrongLength,
             0x6882 => SecureMessagingNotSupported,
             0x6981 => IncompatibleFileStructure,
@@ -309,7 +327,13 @@ mod tests {
 
     #[test]
     fn malformed_commands_are_rejected() {
-        for bytes in [&[][..], &[0, 0, 0], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 3, 1, 2], &[0, 0, 0, 0, 1, 1, 2, 3]] {
+        for bytes in [
+            &[][..],
+            &[0, 0, 0],
+            &[0, 0, 0, 0, 0, 1],
+            &[0, 0, 0, 0, 3, 1, 2],
+            &[0, 0, 0, 0, 1, 1, 2, 3],
+        ] {
             assert!(Command::parse(bytes).is_err(), "{bytes:?}");
         }
     }
@@ -319,7 +343,10 @@ mod tests {
         for sw in (0x6000u16..=0x6FFF).chain([0x9000, 0x9001, 0x0000, 0xFFFF]) {
             assert_eq!(StatusWord::from_u16(sw).to_u16(), sw);
         }
-        assert_eq!(StatusWord::from_u16(0x63C2), StatusWord::VerifyFailed { tries_left: 2 });
+        assert_eq!(
+            StatusWord::from_u16(0x63C2),
+            StatusWord::VerifyFailed { tries_left: 2 }
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub fn verify(pin: &[u8]) -> Command {
 /// COMPUTE DIGITAL SIGNATURE `80 2A 00 80 Lc <DigestInfo> 00` with the key of the current
 /// key EF; the card adds PKCS#1 v1.5 type-1 padding (jpki-card.md §4).
 pub fn sign(digest_info: &[u8]) -> Command {
-    Command::new(0x80, 0x2A, 0x00, 0x80).with_data(digest_info.to_vec()).with_ne(256)
+    Command::new(0x80, 0x2A, 0x00, 0x80)
+        .with_data(digest_info.to_vec())
+        .with_ne(256)
 }
 
 #[cfg(test)]
@@ -44,7 +46,11 @@ mod tests {
     use super::*;
 
     fn hex(c: Command) -> String {
-        c.to_bytes().unwrap().iter().map(|b| format!("{b:02X}")).collect()
+        c.to_bytes()
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
     }
 
     /// Byte-exact against the traces in jpki-card.md §1–§4 and pcsc-test-stack.md §10.3.
@@ -57,6 +63,9 @@ mod tests {
         assert_eq!(hex(read_binary(0x0300, 0x3D)), "00B003003D");
         assert_eq!(hex(query_tries()), "00200080");
         assert_eq!(hex(verify(b"1234")), "002000800431323334");
-        assert_eq!(hex(sign(&[0xAA; 51])), format!("802A008033{}00", "AA".repeat(51)));
+        assert_eq!(
+            hex(sign(&[0xAA; 51])),
+            format!("802A008033{}00", "AA".repeat(51))
+        );
     }
 }

@@ -191,7 +191,8 @@ impl<'t> Jpki<'t> {
     }
 
     fn select_ef(&mut self, ef: Ef) -> Result<(), JpkiError> {
-        self.expect_ok(&commands::select_ef(ef), "SELECT EF").map(drop)
+        self.expect_ok(&commands::select_ef(ef), "SELECT EF")
+            .map(drop)
     }
 
     /// Reads the certificate of `pair` by its DER length, in ≤ 256-byte chunks, ignoring any
@@ -200,8 +201,15 @@ impl<'t> Jpki<'t> {
     pub fn read_certificate(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
         match self.send(&commands::select_ef(pair.cert()))?.sw {
             StatusWord::Success => {}
-            StatusWord::FileNotFound if pair == KeyPair::Sign => return Err(JpkiError::NoSigningCertificate),
-            sw => return Err(JpkiError::Card { what: "SELECT EF", sw }),
+            StatusWord::FileNotFound if pair == KeyPair::Sign => {
+                return Err(JpkiError::NoSigningCertificate)
+            }
+            sw => {
+                return Err(JpkiError::Card {
+                    what: "SELECT EF",
+                    sw,
+                })
+            }
         }
         self.read_der()
     }
@@ -214,14 +222,23 @@ impl<'t> Jpki<'t> {
                 Some(total) => (total - out.len()).min(CHUNK),
                 None => CHUNK,
             };
-            let offset = u16::try_from(out.len()).map_err(|_| JpkiError::BadCertificate("too large".into()))?;
+            let offset = u16::try_from(out.len())
+                .map_err(|_| JpkiError::BadCertificate("too large".into()))?;
             let response = self.send(&commands::read_binary(offset, wanted))?;
             match response.sw {
                 StatusWord::Success | StatusWord::EndOfFileWarning => {}
                 StatusWord::SecurityStatusNotSatisfied => {
-                    return Err(JpkiError::Card { what: "READ BINARY", sw: response.sw })
+                    return Err(JpkiError::Card {
+                        what: "READ BINARY",
+                        sw: response.sw,
+                    })
                 }
-                sw => return Err(JpkiError::Card { what: "READ BINARY", sw }),
+                sw => {
+                    return Err(JpkiError::Card {
+                        what: "READ BINARY",
+                        sw,
+                    })
+                }
             }
             if response.data.is_empty() || response.data.len() > wanted {
                 return Err(JpkiError::BadCertificate(format!(
@@ -240,7 +257,9 @@ impl<'t> Jpki<'t> {
                 }
                 // Header not complete yet (short reads): keep reading.
                 _ if response.sw == StatusWord::EndOfFileWarning => {
-                    return Err(JpkiError::BadCertificate("file ends inside the certificate".into()))
+                    return Err(JpkiError::BadCertificate(
+                        "file ends inside the certificate".into(),
+                    ))
                 }
                 _ => {}
             }
@@ -256,10 +275,15 @@ impl<'t> Jpki<'t> {
         self.select_ef(pair.pin_ef())?;
         let response = self.send(&commands::query_tries())?;
         match response.sw {
-            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => Ok(PinStatus::Blocked),
+            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => {
+                Ok(PinStatus::Blocked)
+            }
             StatusWord::VerifyFailed { tries_left } => Ok(PinStatus::TriesLeft(tries_left)),
             StatusWord::Success => Ok(PinStatus::Verified),
-            sw => Err(JpkiError::Card { what: "VERIFY (tries query)", sw }),
+            sw => Err(JpkiError::Card {
+                what: "VERIFY (tries query)",
+                sw,
+            }),
         }
     }
 
@@ -270,7 +294,9 @@ impl<'t> Jpki<'t> {
         match response.sw {
             StatusWord::Success => Ok(()),
             // 63C0 from the try that used up the counter: now blocked (jpki-card.md §3).
-            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => Err(JpkiError::PinBlocked),
+            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => {
+                Err(JpkiError::PinBlocked)
+            }
             StatusWord::VerifyFailed { tries_left } => Err(JpkiError::PinIncorrect { tries_left }),
             sw => Err(JpkiError::Card { what: "VERIFY", sw }),
         }
@@ -290,14 +316,22 @@ impl<'t> Jpki<'t> {
     /// My Number Card, `JPKIAPICCTOKEN` on a Juki card (jpki-card.md §1).
     pub fn token_label(&mut self) -> Result<String, JpkiError> {
         self.select_ef(Ef::Token)?;
-        let data = self.expect_ok(&commands::read_binary(0, 32), "READ BINARY")?.data;
-        Ok(String::from_utf8_lossy(&data).trim_end_matches([' ', '\0']).to_string())
+        let data = self
+            .expect_ok(&commands::read_binary(0, 32), "READ BINARY")?
+            .data;
+        Ok(String::from_utf8_lossy(&data)
+            .trim_end_matches([' ', '\0'])
+            .to_string())
     }
 
     /// Whether a signing certificate exists, from EF 0008 byte 0 (jpki-card.md §2, single-source);
     /// `None` when the card does not have that EF.
     pub fn has_signing_certificate(&mut self) -> Result<Option<bool>, JpkiError> {
-        if self.send(&commands::select_ef(Ef::CertificateAvailability))?.sw != StatusWord::Success {
+        if self
+            .send(&commands::select_ef(Ef::CertificateAvailability))?
+            .sw
+            != StatusWord::Success
+        {
             return Ok(None);
         }
         let response = self.send(&commands::read_binary(0, 3))?;
@@ -325,8 +359,15 @@ fn der_length(bytes: &[u8]) -> Result<Option<usize>, JpkiError> {
         if n == 0 || n > 2 {
             return Err(bad("unsupported DER length"));
         }
-        let Some(len_bytes) = bytes.get(2..2 + n) else { return Ok(None) };
-        (2 + n, len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+        let Some(len_bytes) = bytes.get(2..2 + n) else {
+            return Ok(None);
+        };
+        (
+            2 + n,
+            len_bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+        )
     };
     let total = header + length;
     if total > MAX_EF {
@@ -343,14 +384,21 @@ pub fn self_check_signature(
     hash: &[u8],
     signature: &[u8],
 ) -> Result<(), JpkiError> {
-    let cert = Certificate::from_der(certificate).map_err(|e| JpkiError::BadCertificate(e.to_string()))?;
+    let cert =
+        Certificate::from_der(certificate).map_err(|e| JpkiError::BadCertificate(e.to_string()))?;
     let key = RsaPublicKey::try_from(cert.tbs_certificate.subject_public_key_info.owned_to_ref())
         .map_err(|e| JpkiError::BadCertificate(e.to_string()))?;
     let signature = Signature::try_from(signature).map_err(|_| JpkiError::BadSignature)?;
     let verified = match algorithm {
-        HashAlgorithm::Sha256 => VerifyingKey::<sha2::Sha256>::new(key).verify_prehash(hash, &signature),
-        HashAlgorithm::Sha384 => VerifyingKey::<sha2::Sha384>::new(key).verify_prehash(hash, &signature),
-        HashAlgorithm::Sha512 => VerifyingKey::<sha2::Sha512>::new(key).verify_prehash(hash, &signature),
+        HashAlgorithm::Sha256 => {
+            VerifyingKey::<sha2::Sha256>::new(key).verify_prehash(hash, &signature)
+        }
+        HashAlgorithm::Sha384 => {
+            VerifyingKey::<sha2::Sha384>::new(key).verify_prehash(hash, &signature)
+        }
+        HashAlgorithm::Sha512 => {
+            VerifyingKey::<sha2::Sha512>::new(key).verify_prehash(hash, &signature)
+        }
     };
     verified.map_err(|_| JpkiError::BadSignature)
 }

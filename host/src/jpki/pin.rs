@@ -48,13 +48,19 @@ impl Pin {
                 if text.len() != 4 || !text.iter().all(u8::is_ascii_digit) {
                     return Err(PinFormatError::Auth);
                 }
-                Ok(Pin { kind, bytes: Zeroizing::new(text.to_vec()) })
+                Ok(Pin {
+                    kind,
+                    bytes: Zeroizing::new(text.to_vec()),
+                })
             }
             PinKind::Sign => {
                 if !(6..=16).contains(&text.len()) || !text.iter().all(u8::is_ascii_alphanumeric) {
                     return Err(PinFormatError::Sign);
                 }
-                Ok(Pin { kind, bytes: Zeroizing::new(text.to_ascii_uppercase()) })
+                Ok(Pin {
+                    kind,
+                    bytes: Zeroizing::new(text.to_ascii_uppercase()),
+                })
             }
         }
     }
@@ -86,7 +92,11 @@ mod tests {
     fn auth_pin_is_exactly_four_digits() {
         assert!(Pin::parse(PinKind::Auth, &secret("1234")).is_ok());
         for bad in ["123", "12345", "12a4", "", "１２３４", "12 4", "-123"] {
-            assert_eq!(Pin::parse(PinKind::Auth, &secret(bad)).unwrap_err(), PinFormatError::Auth, "{bad}");
+            assert_eq!(
+                Pin::parse(PinKind::Auth, &secret(bad)).unwrap_err(),
+                PinFormatError::Auth,
+                "{bad}"
+            );
         }
     }
 
@@ -95,8 +105,19 @@ mod tests {
         let pin = Pin::parse(PinKind::Sign, &secret("abc123")).unwrap();
         assert_eq!(pin.bytes(), b"ABC123");
         assert!(Pin::parse(PinKind::Sign, &secret("A1B2C3D4E5F6G7H8")).is_ok());
-        for bad in ["abc12", "A1B2C3D4E5F6G7H8X", "abc-123", "ａｂｃ１２３", "abc 123", ""] {
-            assert_eq!(Pin::parse(PinKind::Sign, &secret(bad)).unwrap_err(), PinFormatError::Sign, "{bad}");
+        for bad in [
+            "abc12",
+            "A1B2C3D4E5F6G7H8X",
+            "abc-123",
+            "ａｂｃ１２３",
+            "abc 123",
+            "",
+        ] {
+            assert_eq!(
+                Pin::parse(PinKind::Sign, &secret(bad)).unwrap_err(),
+                PinFormatError::Sign,
+                "{bad}"
+            );
         }
     }
 

@@ -5,7 +5,15 @@ use crate::transport::sim::{ApduLog, CardProfile, Faults, SimCard};
 
 fn card(faults: &str) -> (SimCard, ApduLog) {
     let log = ApduLog::new();
-    (SimCard::new(CardProfile::card1(), Faults::parse(faults).unwrap(), log.clone()).unwrap(), log)
+    (
+        SimCard::new(
+            CardProfile::card1(),
+            Faults::parse(faults).unwrap(),
+            log.clone(),
+        )
+        .unwrap(),
+        log,
+    )
 }
 
 fn pin(kind: PinKind, s: &str) -> Pin {
@@ -20,10 +28,18 @@ fn reads_the_auth_certificate_by_der_length_without_filler() {
     let cert = jpki.read_certificate(KeyPair::Auth).unwrap();
     assert_eq!(cert, CardProfile::card1().auth_cert);
     // 1029 bytes: 256 + 256 + 256 + 256 + 5, the last Le exactly the remainder.
-    let reads: Vec<String> = log.entries().iter().filter(|e| e.ins() == 0xB0).map(|e| hex(&e.command)).collect();
+    let reads: Vec<String> = log
+        .entries()
+        .iter()
+        .filter(|e| e.ins() == 0xB0)
+        .map(|e| hex(&e.command))
+        .collect();
     assert_eq!(reads.len(), cert.len().div_ceil(256));
     assert_eq!(reads[0], "00B0000000");
-    assert_eq!(reads.last().unwrap(), &format!("00B00400{:02X}", cert.len() - 1024));
+    assert_eq!(
+        reads.last().unwrap(),
+        &format!("00B00400{:02X}", cert.len() - 1024)
+    );
 }
 
 #[test]
@@ -31,7 +47,10 @@ fn short_reads_advance_by_what_the_card_returned() {
     let (mut sim, log) = card("short-reads=100");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    assert_eq!(jpki.read_certificate(KeyPair::Auth).unwrap(), CardProfile::card1().auth_cert);
+    assert_eq!(
+        jpki.read_certificate(KeyPair::Auth).unwrap(),
+        CardProfile::card1().auth_cert
+    );
     let reads = log.entries().iter().filter(|e| e.ins() == 0xB0).count();
     assert_eq!(reads, CardProfile::card1().auth_cert.len().div_ceil(100));
 }
@@ -42,10 +61,25 @@ fn signing_certificate_needs_the_password() {
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Sign).unwrap_err();
-    assert!(matches!(err, JpkiError::Card { sw: StatusWord::SecurityStatusNotSatisfied, .. }), "{err:?}");
-    assert_eq!(jpki.pin_status(PinKind::Sign).unwrap(), PinStatus::TriesLeft(5));
+    assert!(
+        matches!(
+            err,
+            JpkiError::Card {
+                sw: StatusWord::SecurityStatusNotSatisfied,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        jpki.pin_status(PinKind::Sign).unwrap(),
+        PinStatus::TriesLeft(5)
+    );
     jpki.verify_pin(&pin(PinKind::Sign, "abc123")).unwrap();
-    assert_eq!(jpki.read_certificate(KeyPair::Sign).unwrap(), CardProfile::card1().sign_cert.unwrap());
+    assert_eq!(
+        jpki.read_certificate(KeyPair::Sign).unwrap(),
+        CardProfile::card1().sign_cert.unwrap()
+    );
 }
 
 #[test]
@@ -54,7 +88,10 @@ fn a_card_without_signing_certificate_says_so() {
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     assert_eq!(jpki.has_signing_certificate().unwrap(), Some(false));
-    assert!(matches!(jpki.read_certificate(KeyPair::Sign), Err(JpkiError::NoSigningCertificate)));
+    assert!(matches!(
+        jpki.read_certificate(KeyPair::Sign),
+        Err(JpkiError::NoSigningCertificate)
+    ));
 }
 
 #[test]
@@ -62,15 +99,33 @@ fn tries_count_down_then_block() {
     let (mut sim, _) = card("");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    assert_eq!(jpki.pin_status(PinKind::Auth).unwrap(), PinStatus::TriesLeft(3));
+    assert_eq!(
+        jpki.pin_status(PinKind::Auth).unwrap(),
+        PinStatus::TriesLeft(3)
+    );
     let wrong = pin(PinKind::Auth, "0000");
-    assert!(matches!(jpki.verify_pin(&wrong), Err(JpkiError::PinIncorrect { tries_left: 2 })));
-    assert!(matches!(jpki.verify_pin(&wrong), Err(JpkiError::PinIncorrect { tries_left: 1 })));
-    assert_eq!(jpki.pin_status(PinKind::Auth).unwrap(), PinStatus::TriesLeft(1));
-    assert!(matches!(jpki.verify_pin(&wrong), Err(JpkiError::PinBlocked)));
+    assert!(matches!(
+        jpki.verify_pin(&wrong),
+        Err(JpkiError::PinIncorrect { tries_left: 2 })
+    ));
+    assert!(matches!(
+        jpki.verify_pin(&wrong),
+        Err(JpkiError::PinIncorrect { tries_left: 1 })
+    ));
+    assert_eq!(
+        jpki.pin_status(PinKind::Auth).unwrap(),
+        PinStatus::TriesLeft(1)
+    );
+    assert!(matches!(
+        jpki.verify_pin(&wrong),
+        Err(JpkiError::PinBlocked)
+    ));
     assert_eq!(jpki.pin_status(PinKind::Auth).unwrap(), PinStatus::Blocked);
     // Blocked: even the right PIN gets 6984 and changes nothing.
-    assert!(matches!(jpki.verify_pin(&pin(PinKind::Auth, "1234")), Err(JpkiError::PinBlocked)));
+    assert!(matches!(
+        jpki.verify_pin(&pin(PinKind::Auth, "1234")),
+        Err(JpkiError::PinBlocked)
+    ));
     assert_eq!(sim.tries_left(), (0, 5));
 }
 
@@ -95,10 +150,22 @@ fn signing_needs_the_matching_pin() {
     // The signing password does not unlock the authentication key.
     jpki.select_key(KeyPair::Auth).unwrap();
     let di = HashAlgorithm::Sha256.digest_info(&[0u8; 32]).unwrap();
-    assert!(matches!(jpki.sign_digest_info(&di), Err(JpkiError::Card { sw: StatusWord::SecurityStatusNotSatisfied, .. })));
+    assert!(matches!(
+        jpki.sign_digest_info(&di),
+        Err(JpkiError::Card {
+            sw: StatusWord::SecurityStatusNotSatisfied,
+            ..
+        })
+    ));
     jpki.select_key(KeyPair::Sign).unwrap();
     let signature = jpki.sign_digest_info(&di).unwrap();
-    self_check_signature(CardProfile::card1().sign_cert.unwrap(), HashAlgorithm::Sha256, &[0u8; 32], &signature).unwrap();
+    self_check_signature(
+        CardProfile::card1().sign_cert.unwrap(),
+        HashAlgorithm::Sha256,
+        &[0u8; 32],
+        &signature,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -125,9 +192,16 @@ fn self_check_catches_a_wrong_signature() {
     jpki.verify_pin(&pin(PinKind::Auth, "1234")).unwrap();
     jpki.select_key(KeyPair::Auth).unwrap();
     let hash = [7u8; 32];
-    let signature = jpki.sign_digest_info(&HashAlgorithm::Sha256.digest_info(&hash).unwrap()).unwrap();
+    let signature = jpki
+        .sign_digest_info(&HashAlgorithm::Sha256.digest_info(&hash).unwrap())
+        .unwrap();
     assert!(matches!(
-        self_check_signature(CardProfile::card1().auth_cert, HashAlgorithm::Sha256, &hash, &signature),
+        self_check_signature(
+            CardProfile::card1().auth_cert,
+            HashAlgorithm::Sha256,
+            &hash,
+            &signature
+        ),
         Err(JpkiError::BadSignature)
     ));
 }
@@ -135,7 +209,10 @@ fn self_check_catches_a_wrong_signature() {
 #[test]
 fn other_applications_are_not_jpki() {
     let (mut sim, _) = card("sw=A4:6A82");
-    assert!(matches!(Jpki::new(&mut sim).select_ap(), Err(JpkiError::NotJpki)));
+    assert!(matches!(
+        Jpki::new(&mut sim).select_ap(),
+        Err(JpkiError::NotJpki)
+    ));
 }
 
 #[test]
@@ -143,15 +220,33 @@ fn simulator_refuses_other_aids_and_unknown_commands() {
     let (mut sim, _) = card("");
     // 券面事項入力補助AP: the card holds it, but the simulator answers 6A82 for every AID but
     // JPKI's, like a card whose driver must not be claimed by another OpenSC driver.
-    assert_eq!(sim.process(&crate::transport::scripted::hex("00A4040C0AD3921000310001010408")), vec![0x6A, 0x82]);
-    assert_eq!(sim.process(&[0x00, 0xA4, 0x00, 0x00]), vec![0x6A, 0x86], "no MF after a cold reset");
-    assert_eq!(sim.process(&[0x00, 0xCA, 0x00, 0x00, 0x00]), vec![0x6D, 0x00]);
+    assert_eq!(
+        sim.process(&crate::transport::scripted::hex(
+            "00A4040C0AD3921000310001010408"
+        )),
+        vec![0x6A, 0x82]
+    );
+    assert_eq!(
+        sim.process(&[0x00, 0xA4, 0x00, 0x00]),
+        vec![0x6A, 0x86],
+        "no MF after a cold reset"
+    );
+    assert_eq!(
+        sim.process(&[0x00, 0xCA, 0x00, 0x00, 0x00]),
+        vec![0x6D, 0x00]
+    );
     assert_eq!(sim.process(&[0x0C, 0xA4, 0x04, 0x0C]), vec![0x68, 0x82]);
     // READ BINARY before any EF is selected, and beyond the end of a file.
-    assert_eq!(sim.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]), vec![0x69, 0x86]);
+    assert_eq!(
+        sim.process(&[0x00, 0xB0, 0x00, 0x00, 0x00]),
+        vec![0x69, 0x86]
+    );
     sim.process(&commands::select_jpki_ap().to_bytes().unwrap());
     sim.process(&commands::select_ef(Ef::AuthCert).to_bytes().unwrap());
-    assert_eq!(sim.process(&[0x00, 0xB0, 0x7F, 0x00, 0x10]), vec![0x6B, 0x00]);
+    assert_eq!(
+        sim.process(&[0x00, 0xB0, 0x7F, 0x00, 0x10]),
+        vec![0x6B, 0x00]
+    );
 }
 
 #[test]
@@ -178,7 +273,9 @@ fn a_card_that_sends_too_much_is_refused() {
         v
     });
     let mut t = script.clone();
-    let err = Jpki::new(&mut t).read_certificate(KeyPair::Auth).unwrap_err();
+    let err = Jpki::new(&mut t)
+        .read_certificate(KeyPair::Auth)
+        .unwrap_err();
     assert!(matches!(err, JpkiError::BadCertificate(_)), "{err:?}");
 }
 

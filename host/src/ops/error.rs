@@ -58,14 +58,19 @@ impl From<TransportError> for OpsError {
         match e {
             TransportError::Unavailable(why) => OpsError::PcscUnavailable(why),
             TransportError::NoReader => OpsError::NoReader("no card reader is connected".into()),
-            TransportError::UnknownReader(name) => OpsError::NoReader(format!("reader {name:?} not found")),
+            TransportError::UnknownReader(name) => {
+                OpsError::NoReader(format!("reader {name:?} not found"))
+            }
             TransportError::NoCard => OpsError::NoCard,
             TransportError::CardRemoved => OpsError::CardRemoved,
             TransportError::CardBusy => OpsError::CardBusy,
             TransportError::CardUnresponsive => OpsError::NotJpkiCard,
             TransportError::Timeout => OpsError::Timeout("timed out".into()),
             TransportError::Cancelled => OpsError::Cancelled,
-            TransportError::Communication(why) => OpsError::CardError { what: why, sw: None },
+            TransportError::Communication(why) => OpsError::CardError {
+                what: why,
+                sw: None,
+            },
         }
     }
 }
@@ -77,12 +82,18 @@ impl From<JpkiError> for OpsError {
             JpkiError::Apdu(a) => OpsError::Internal(a.to_string()),
             JpkiError::NotJpki => OpsError::NotJpkiCard,
             JpkiError::PinIncorrect { tries_left } => OpsError::PinIncorrect { tries_left },
-            JpkiError::PinBlocked => OpsError::PinBlocked { tries_left: Some(0) },
+            JpkiError::PinBlocked => OpsError::PinBlocked {
+                tries_left: Some(0),
+            },
             JpkiError::NoSigningCertificate => OpsError::NoSigningCertificate,
-            JpkiError::Card { what, sw } => OpsError::CardError { what: what.into(), sw: Some(sw.to_u16()) },
-            e @ (JpkiError::BadCertificate(_) | JpkiError::BadSignature) => {
-                OpsError::CardError { what: e.to_string(), sw: None }
-            }
+            JpkiError::Card { what, sw } => OpsError::CardError {
+                what: what.into(),
+                sw: Some(sw.to_u16()),
+            },
+            e @ (JpkiError::BadCertificate(_) | JpkiError::BadSignature) => OpsError::CardError {
+                what: e.to_string(),
+                sw: None,
+            },
         }
     }
 }
@@ -119,10 +130,14 @@ impl OpsError {
         match self {
             OpsError::PinIncorrect { tries_left } => error.with("triesLeft", json!(tries_left)),
             OpsError::PinLastTry => error.with("triesLeft", json!(1)),
-            OpsError::PinBlocked { tries_left: Some(t) } => error.with("triesLeft", json!(t)),
+            OpsError::PinBlocked {
+                tries_left: Some(t),
+            } => error.with("triesLeft", json!(t)),
             OpsError::MultipleCards(readers) => error.with("readers", json!(readers)),
             OpsError::ReaderNotFound { readers, .. } => error.with("readers", json!(readers)),
-            OpsError::CardError { sw: Some(sw), .. } => error.with("sw", Value::String(format!("{sw:04X}"))),
+            OpsError::CardError { sw: Some(sw), .. } => {
+                error.with("sw", Value::String(format!("{sw:04X}")))
+            }
             _ => error,
         }
     }

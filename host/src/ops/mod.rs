@@ -14,7 +14,9 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::jpki::{self, Jpki, KeyPair, Pin, PinKind, PinStatus};
 use crate::secret::Secret;
-use crate::transport::{CancelToken, Connection, Disposition, ReaderState, Readers, TransportError};
+use crate::transport::{
+    CancelToken, Connection, Disposition, ReaderState, Readers, TransportError,
+};
 use crate::verify::HashAlgorithm;
 
 pub mod args;
@@ -28,7 +30,10 @@ pub use error::OpsError;
 pub const HOLD_LIMIT: Duration = Duration::from_secs(120);
 
 /// Where a release of this host is described; part of every login proof (`appVersion`).
-pub const APP_VERSION_URL: &str = concat!("https://github.com/mynakey/mynakey/releases/", env!("CARGO_PKG_VERSION"));
+pub const APP_VERSION_URL: &str = concat!(
+    "https://github.com/mynakey/mynakey/releases/",
+    env!("CARGO_PKG_VERSION")
+);
 
 /// Progress events of a running request (`waitingForCard`, `cardInserted`).
 pub trait Progress {
@@ -119,7 +124,10 @@ struct Session {
 
 impl Session {
     fn new(connection: Box<dyn Connection>) -> Self {
-        Session { connection: Some(connection), pin_sent: false }
+        Session {
+            connection: Some(connection),
+            pin_sent: false,
+        }
     }
 
     fn jpki(&mut self) -> Result<Jpki<'_>, OpsError> {
@@ -137,7 +145,11 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
-            let disposition = if self.pin_sent { Disposition::Reset } else { Disposition::Leave };
+            let disposition = if self.pin_sent {
+                Disposition::Reset
+            } else {
+                Disposition::Leave
+            };
             if let Err(e) = connection.disconnect(disposition) {
                 warn!("disconnect ({disposition:?}) failed: {e}");
             }
@@ -154,7 +166,11 @@ pub struct Ops {
 
 impl Ops {
     pub fn new(readers: Box<dyn Readers>, config: Config) -> Self {
-        Ops { readers, config, held: None }
+        Ops {
+            readers,
+            config,
+            held: None,
+        }
     }
 
     /// When the held session must be ended, if there is one.
@@ -223,7 +239,9 @@ impl Ops {
             Err(_) => return out,
         };
         let mut session = Session::new(connection);
-        let Ok(mut card) = session.jpki() else { return out };
+        let Ok(mut card) = session.jpki() else {
+            return out;
+        };
         if card.select_ap().is_err() {
             out.card = "other".into();
             return out;
@@ -243,7 +261,12 @@ impl Ops {
 
     /// Finds the one JPKI card (by selecting its AID, never by ATR), waiting up to `timeout_ms`
     /// for one to be inserted. The returned connection has the JPKI AP selected.
-    fn open_card(&mut self, reader: Option<&str>, timeout_ms: u64, ctx: &mut RequestContext<'_>) -> Result<Session, OpsError> {
+    fn open_card(
+        &mut self,
+        reader: Option<&str>,
+        timeout_ms: u64,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<Session, OpsError> {
         let timeout_ms = timeout_ms.min(MAX_TIMEOUT_MS);
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         let mut announced_wait = false;
@@ -260,7 +283,11 @@ impl Ops {
                 Some(name) => states.iter().filter(|s| s.name == name).collect(),
                 None => states.iter().collect(),
             };
-            let present: Vec<String> = candidates.iter().filter(|s| s.card_present).map(|s| s.name.clone()).collect();
+            let present: Vec<String> = candidates
+                .iter()
+                .filter(|s| s.card_present)
+                .map(|s| s.name.clone())
+                .collect();
             if present.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
@@ -271,7 +298,9 @@ impl Ops {
                         },
                         (true, None, 0) => OpsError::NoReader("no card reader is connected".into()),
                         (_, _, 0) => OpsError::NoCard,
-                        _ => OpsError::Timeout(format!("no card was inserted within {timeout_ms} ms")),
+                        _ => OpsError::Timeout(format!(
+                            "no card was inserted within {timeout_ms} ms"
+                        )),
                     });
                 }
                 if !announced_wait {
@@ -313,12 +342,17 @@ impl Ops {
             }
         }
         match found.len() {
-            1 => found.pop().ok_or_else(|| OpsError::Internal("no session".into())),
+            1 => found
+                .pop()
+                .ok_or_else(|| OpsError::Internal("no session".into())),
             0 if busy => Err(OpsError::CardBusy),
             0 if present.is_empty() => Err(OpsError::NoCard),
             0 => Err(OpsError::NotJpkiCard),
             _ => Err(OpsError::MultipleCards(
-                found.iter().filter_map(|s| s.connection.as_ref().map(|c| c.reader().to_string())).collect(),
+                found
+                    .iter()
+                    .filter_map(|s| s.connection.as_ref().map(|c| c.reader().to_string()))
+                    .collect(),
             )),
         }
     }
@@ -327,7 +361,11 @@ impl Ops {
     fn verify_pin(session: &mut Session, pin: &Pin, allow_last_try: bool) -> Result<(), OpsError> {
         let mut card = session.jpki()?;
         match card.pin_status(pin.kind())? {
-            PinStatus::Blocked => return Err(OpsError::PinBlocked { tries_left: Some(0) }),
+            PinStatus::Blocked => {
+                return Err(OpsError::PinBlocked {
+                    tries_left: Some(0),
+                })
+            }
             PinStatus::TriesLeft(1) if !allow_last_try => return Err(OpsError::PinLastTry),
             PinStatus::TriesLeft(_) | PinStatus::Verified => {}
         }
@@ -337,8 +375,13 @@ impl Ops {
     }
 
     /// A login proof for `origin` and `challenge` with the authentication key.
-    pub fn authenticate(&mut self, args: AuthenticateArgs, ctx: &mut RequestContext<'_>) -> Result<LoginProof, OpsError> {
-        validate::origin(&args.origin, self.config.allow_development_origins).map_err(OpsError::OriginInvalid)?;
+    pub fn authenticate(
+        &mut self,
+        args: AuthenticateArgs,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<LoginProof, OpsError> {
+        validate::origin(&args.origin, self.config.allow_development_origins)
+            .map_err(OpsError::OriginInvalid)?;
         validate::challenge(&args.challenge).map_err(OpsError::ChallengeInvalid)?;
         let pin = Pin::parse(PinKind::Auth, &args.pin)?;
         self.release_held();
@@ -346,7 +389,13 @@ impl Ops {
         let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
         Self::verify_pin(&mut session, &pin, args.allow_last_try)?;
         let hash = login_hash(&args.origin, &args.challenge);
-        let signature = sign_hashes(&mut session, KeyPair::Auth, &certificate, HashAlgorithm::Sha256, &[hash])?;
+        let signature = sign_hashes(
+            &mut session,
+            KeyPair::Auth,
+            &certificate,
+            HashAlgorithm::Sha256,
+            &[hash],
+        )?;
         drop(session);
         info!("login proof made");
         Ok(LoginProof {
@@ -365,7 +414,8 @@ impl Ops {
         args: GetSigningCertificateArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<Value, OpsError> {
-        validate::origin(&args.origin, self.config.allow_development_origins).map_err(OpsError::OriginInvalid)?;
+        validate::origin(&args.origin, self.config.allow_development_origins)
+            .map_err(OpsError::OriginInvalid)?;
         let pin = Pin::parse(PinKind::Sign, &args.pin)?;
         self.release_held();
         let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
@@ -387,23 +437,35 @@ impl Ops {
     }
 
     /// Signs 1–100 hashes with the signing key, one password entry.
-    pub fn sign(&mut self, args: SignArgs, ctx: &mut RequestContext<'_>) -> Result<Signatures, OpsError> {
-        validate::origin(&args.origin, self.config.allow_development_origins).map_err(OpsError::OriginInvalid)?;
+    pub fn sign(
+        &mut self,
+        args: SignArgs,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<Signatures, OpsError> {
+        validate::origin(&args.origin, self.config.allow_development_origins)
+            .map_err(OpsError::OriginInvalid)?;
         let algorithm = HashAlgorithm::from_name(&args.hash_algorithm).ok_or_else(|| {
             OpsError::BadRequest("hashAlgorithm must be SHA-256, SHA-384 or SHA-512".into())
         })?;
         let hashes = decode_hashes(&args.hashes, algorithm)?;
-        let expected = match &args.certificate {
-            Some(b64) => Some(
-                STANDARD.decode(b64).map_err(|_| OpsError::BadRequest("certificate is not standard base64".into()))?,
-            ),
-            None => None,
-        };
+        let expected =
+            match &args.certificate {
+                Some(b64) => Some(STANDARD.decode(b64).map_err(|_| {
+                    OpsError::BadRequest("certificate is not standard base64".into())
+                })?),
+                None => None,
+            };
         let (mut session, certificate) = match &args.pin {
             None => self.take_held(&args.origin, expected.as_deref())?,
             Some(secret) => self.open_for_signing(secret, &args, expected.as_deref(), ctx)?,
         };
-        let signatures = sign_hashes(&mut session, KeyPair::Sign, &certificate, algorithm, &hashes)?;
+        let signatures = sign_hashes(
+            &mut session,
+            KeyPair::Sign,
+            &certificate,
+            algorithm,
+            &hashes,
+        )?;
         drop(session);
         info!("{} signature(s) made", signatures.len());
         Ok(Signatures {
@@ -436,23 +498,34 @@ impl Ops {
     }
 
     /// The held session, if it belongs to `origin` and holds `expected`.
-    fn take_held(&mut self, origin: &str, expected: Option<&[u8]>) -> Result<(Session, Vec<u8>), OpsError> {
+    fn take_held(
+        &mut self,
+        origin: &str,
+        expected: Option<&[u8]>,
+    ) -> Result<(Session, Vec<u8>), OpsError> {
         let Some(held) = self.held.as_ref() else {
             return Err(OpsError::BadRequest(
                 "pin is required: no signing session is held (getSigningCertificate with hold first)".into(),
             ));
         };
         if held.origin != origin {
-            return Err(OpsError::BadRequest("the held signing session belongs to another origin".into()));
+            return Err(OpsError::BadRequest(
+                "the held signing session belongs to another origin".into(),
+            ));
         }
         let Some(expected) = expected else {
-            return Err(OpsError::BadRequest("certificate is required to sign in a held session".into()));
+            return Err(OpsError::BadRequest(
+                "certificate is required to sign in a held session".into(),
+            ));
         };
         if expected != held.certificate.as_slice() {
             self.release_held();
             return Err(OpsError::CertificateMismatch);
         }
-        let held = self.held.take().ok_or_else(|| OpsError::Internal("held session vanished".into()))?;
+        let held = self
+            .held
+            .take()
+            .ok_or_else(|| OpsError::Internal("held session vanished".into()))?;
         let mut session = Session::new(held.connection);
         session.pin_sent = true;
         Ok((session, held.certificate))
@@ -475,7 +548,9 @@ pub fn login_hash(origin: &str, challenge: &str) -> Vec<u8> {
 
 fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<u8>>, OpsError> {
     if hashes.is_empty() || hashes.len() > MAX_HASHES {
-        return Err(OpsError::BadRequest(format!("hashes must hold 1 to {MAX_HASHES} hashes")));
+        return Err(OpsError::BadRequest(format!(
+            "hashes must hold 1 to {MAX_HASHES} hashes"
+        )));
     }
     hashes
         .iter()
@@ -488,7 +563,9 @@ fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<
                 algorithm.name(),
                 algorithm.digest_len()
             ))),
-            Err(_) => Err(OpsError::BadRequest(format!("hashes[{i}] is not standard base64"))),
+            Err(_) => Err(OpsError::BadRequest(format!(
+                "hashes[{i}] is not standard base64"
+            ))),
         })
         .collect()
 }

@@ -6,7 +6,9 @@ use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 
 use super::*;
 use crate::transport::scripted::{hex, ScriptedCard, ScriptedReaders};
-use crate::transport::sim::{ApduLog, CardProfile, Faults, SimCard, SimReaders, SimSlot, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
+use crate::transport::sim::{
+    ApduLog, CardProfile, Faults, SimCard, SimReaders, SimSlot, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS,
+};
 use crate::verify::{self, Trust};
 
 const ORIGIN: &str = "https://example.jp";
@@ -24,7 +26,11 @@ fn fixture(faults: &str) -> Fixture {
     let log = ApduLog::new();
     let readers = SimReaders::single(Faults::parse(faults).unwrap(), log.clone()).unwrap();
     let slot = readers.slot(0).unwrap();
-    Fixture { ops: Ops::new(Box::new(readers), Config::default()), log, slot }
+    Fixture {
+        ops: Ops::new(Box::new(readers), Config::default()),
+        log,
+        slot,
+    }
 }
 
 fn quiet() -> impl FnMut(&str, Map<String, Value>) {
@@ -57,12 +63,24 @@ fn sign_args(pin: Option<&str>, n: usize) -> SignArgs {
 
 fn authenticate(f: &mut Fixture, args: AuthenticateArgs) -> Result<LoginProof, OpsError> {
     let mut p = quiet();
-    f.ops.authenticate(args, &mut RequestContext { cancel: CancelToken::new(), progress: &mut p })
+    f.ops.authenticate(
+        args,
+        &mut RequestContext {
+            cancel: CancelToken::new(),
+            progress: &mut p,
+        },
+    )
 }
 
 fn sign(f: &mut Fixture, args: SignArgs) -> Result<Signatures, OpsError> {
     let mut p = quiet();
-    f.ops.sign(args, &mut RequestContext { cancel: CancelToken::new(), progress: &mut p })
+    f.ops.sign(
+        args,
+        &mut RequestContext {
+            cancel: CancelToken::new(),
+            progress: &mut p,
+        },
+    )
 }
 
 fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<Value, OpsError> {
@@ -75,7 +93,13 @@ fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<Value, OpsError> {
         reader: None,
         timeout_ms: 0,
     };
-    f.ops.get_signing_certificate(args, &mut RequestContext { cancel: CancelToken::new(), progress: &mut p })
+    f.ops.get_signing_certificate(
+        args,
+        &mut RequestContext {
+            cancel: CancelToken::new(),
+            progress: &mut p,
+        },
+    )
 }
 
 fn trust() -> Trust {
@@ -105,7 +129,13 @@ fn login_sends_the_minimal_apdu_sequence() {
         seq(&[
             &s(&[JPKI_SELECT, "SELECT EF 000A"]),
             &reads(cert_reads),
-            &s(&["SELECT EF 0018", "VERIFY?", "VERIFY", "SELECT EF 0017", "SIGN"]),
+            &s(&[
+                "SELECT EF 0018",
+                "VERIFY?",
+                "VERIFY",
+                "SELECT EF 0017",
+                "SIGN"
+            ]),
         ])
     );
 }
@@ -121,14 +151,25 @@ fn batch_signing_adds_one_sign_per_hash() {
         assert_eq!(
             f.log.sequence(),
             seq(&[
-                &s(&[JPKI_SELECT, "SELECT EF 001B", "VERIFY?", "VERIFY", "SELECT EF 0001"]),
+                &s(&[
+                    JPKI_SELECT,
+                    "SELECT EF 001B",
+                    "VERIFY?",
+                    "VERIFY",
+                    "SELECT EF 0001"
+                ]),
                 &reads(cert_reads),
                 &s(&["SELECT EF 001A"]),
                 &signs,
             ])
         );
         // The password reached the card upper-cased, once.
-        let verifies: Vec<_> = f.log.entries().into_iter().filter(|e| e.is_pin_verify()).collect();
+        let verifies: Vec<_> = f
+            .log
+            .entries()
+            .into_iter()
+            .filter(|e| e.is_pin_verify())
+            .collect();
         assert_eq!(verifies.len(), 1);
         assert_eq!(verifies[0].data(), b"ABC123");
     }
@@ -140,7 +181,14 @@ fn the_proof_verifies_only_for_its_origin_and_challenge() {
     let token = serde_json::to_string(&authenticate(&mut f, auth_args("1234")).unwrap()).unwrap();
     let now = SystemTime::now();
     verify::verify_login(&token, ORIGIN, CHALLENGE, &trust(), now).unwrap();
-    assert!(verify::verify_login(&token, "https://example.jp.evil.example", CHALLENGE, &trust(), now).is_err());
+    assert!(verify::verify_login(
+        &token,
+        "https://example.jp.evil.example",
+        CHALLENGE,
+        &trust(),
+        now
+    )
+    .is_err());
     assert!(verify::verify_login(&token, "https://example.com", CHALLENGE, &trust(), now).is_err());
     let other = STANDARD.encode([9u8; 32]);
     assert!(verify::verify_login(&token, ORIGIN, &other, &trust(), now).is_err());
@@ -156,7 +204,15 @@ fn signatures_verify_with_the_returned_certificate() {
     let cert = STANDARD.decode(&out.certificate).unwrap();
     for (i, sig) in out.signatures.iter().enumerate() {
         let sig = STANDARD.decode(sig).unwrap();
-        verify::verify_signature(&[i as u8 + 1; 64], HashAlgorithm::Sha512, &sig, &cert, &trust(), SystemTime::now()).unwrap();
+        verify::verify_signature(
+            &[i as u8 + 1; 64],
+            HashAlgorithm::Sha512,
+            &sig,
+            &cert,
+            &trust(),
+            SystemTime::now(),
+        )
+        .unwrap();
     }
     assert_eq!(out.signature_algorithm.hash_function, "SHA-512");
 }
@@ -165,12 +221,28 @@ fn signatures_verify_with_the_returned_certificate() {
 fn a_malformed_pin_never_reaches_the_card() {
     let mut f = fixture("");
     for pin in ["123", "12345", "abcd", "", "１２３４"] {
-        assert!(matches!(authenticate(&mut f, auth_args(pin)), Err(OpsError::PinFormat(_))), "{pin}");
+        assert!(
+            matches!(
+                authenticate(&mut f, auth_args(pin)),
+                Err(OpsError::PinFormat(_))
+            ),
+            "{pin}"
+        );
     }
     for pin in ["abc", "abc-123", "ABCDEFGHIJ1234567"] {
-        assert!(matches!(sign(&mut f, sign_args(Some(pin), 1)), Err(OpsError::PinFormat(_))), "{pin}");
+        assert!(
+            matches!(
+                sign(&mut f, sign_args(Some(pin), 1)),
+                Err(OpsError::PinFormat(_))
+            ),
+            "{pin}"
+        );
     }
-    assert!(f.log.entries().is_empty(), "no APDU at all: {:?}", f.log.sequence());
+    assert!(
+        f.log.entries().is_empty(),
+        "no APDU at all: {:?}",
+        f.log.sequence()
+    );
     assert_eq!(f.slot.card().tries_left(), (3, 5));
 }
 
@@ -179,15 +251,27 @@ fn bad_origin_challenge_and_hashes_are_refused_before_the_card() {
     let mut f = fixture("");
     let mut a = auth_args("1234");
     a.origin = "https://example.jp/login".into();
-    assert!(matches!(authenticate(&mut f, a), Err(OpsError::OriginInvalid(_))));
+    assert!(matches!(
+        authenticate(&mut f, a),
+        Err(OpsError::OriginInvalid(_))
+    ));
     let mut a = auth_args("1234");
     a.challenge = "short".into();
-    assert!(matches!(authenticate(&mut f, a), Err(OpsError::ChallengeInvalid(_))));
+    assert!(matches!(
+        authenticate(&mut f, a),
+        Err(OpsError::ChallengeInvalid(_))
+    ));
     let mut a = sign_args(Some("ABC123"), 1);
     a.hashes = vec![STANDARD.encode([0u8; 31])];
     assert!(matches!(sign(&mut f, a), Err(OpsError::BadRequest(_))));
-    assert!(matches!(sign(&mut f, sign_args(Some("ABC123"), 0)), Err(OpsError::BadRequest(_))));
-    assert!(matches!(sign(&mut f, sign_args(Some("ABC123"), 101)), Err(OpsError::BadRequest(_))));
+    assert!(matches!(
+        sign(&mut f, sign_args(Some("ABC123"), 0)),
+        Err(OpsError::BadRequest(_))
+    ));
+    assert!(matches!(
+        sign(&mut f, sign_args(Some("ABC123"), 101)),
+        Err(OpsError::BadRequest(_))
+    ));
     let mut a = sign_args(Some("ABC123"), 1);
     a.hash_algorithm = "SHA-1".into();
     assert!(matches!(sign(&mut f, a), Err(OpsError::BadRequest(_))));
@@ -197,11 +281,20 @@ fn bad_origin_challenge_and_hashes_are_refused_before_the_card() {
 #[test]
 fn wrong_pin_reports_tries_and_the_last_try_needs_consent() {
     let mut f = fixture("");
-    assert!(matches!(authenticate(&mut f, auth_args("0000")), Err(OpsError::PinIncorrect { tries_left: 2 })));
-    assert!(matches!(authenticate(&mut f, auth_args("0000")), Err(OpsError::PinIncorrect { tries_left: 1 })));
+    assert!(matches!(
+        authenticate(&mut f, auth_args("0000")),
+        Err(OpsError::PinIncorrect { tries_left: 2 })
+    ));
+    assert!(matches!(
+        authenticate(&mut f, auth_args("0000")),
+        Err(OpsError::PinIncorrect { tries_left: 1 })
+    ));
     f.log.clear();
     // One try left: refused without spending it.
-    assert!(matches!(authenticate(&mut f, auth_args("0000")), Err(OpsError::PinLastTry)));
+    assert!(matches!(
+        authenticate(&mut f, auth_args("0000")),
+        Err(OpsError::PinLastTry)
+    ));
     assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
     assert_eq!(f.slot.card().tries_left().0, 1);
     // With consent the right PIN works and restores the counter.
@@ -219,24 +312,38 @@ fn a_blocked_pin_is_reported_and_never_tried() {
     }
     let mut a = auth_args("0000");
     a.allow_last_try = true;
-    assert!(matches!(authenticate(&mut f, a), Err(OpsError::PinBlocked { .. })));
+    assert!(matches!(
+        authenticate(&mut f, a),
+        Err(OpsError::PinBlocked { .. })
+    ));
     f.log.clear();
     let mut a = auth_args("1234");
     a.allow_last_try = true;
     let err = authenticate(&mut f, a).unwrap_err();
     assert_eq!(err.to_wire().code.as_str(), "PIN_BLOCKED");
-    assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()), "no VERIFY on a blocked PIN");
+    assert!(
+        f.log.entries().iter().all(|e| !e.is_pin_verify()),
+        "no VERIFY on a blocked PIN"
+    );
 }
 
 #[test]
 fn every_flow_selects_only_the_jpki_application_and_login_never_reads_the_signing_certificate() {
     let mut f = fixture("");
     authenticate(&mut f, auth_args("1234")).unwrap();
-    assert!(!f.log.sequence().iter().any(|s| s == "SELECT EF 0001"), "login read EF 0001");
+    assert!(
+        !f.log.sequence().iter().any(|s| s == "SELECT EF 0001"),
+        "login read EF 0001"
+    );
     sign(&mut f, sign_args(Some("ABC123"), 3)).unwrap();
     get_cert(&mut f, "ABC123", false).unwrap();
     f.ops.status();
-    let selects: Vec<_> = f.log.sequence().into_iter().filter(|s| s.starts_with("SELECT AID")).collect();
+    let selects: Vec<_> = f
+        .log
+        .sequence()
+        .into_iter()
+        .filter(|s| s.starts_with("SELECT AID"))
+        .collect();
     assert!(!selects.is_empty());
     assert!(selects.iter().all(|s| s == JPKI_SELECT), "{selects:?}");
 }
@@ -261,23 +368,40 @@ fn status_spends_no_try_and_reads_no_certificate() {
     let status = f.ops.status();
     assert_eq!(status.readers.len(), 1);
     let r = &status.readers[0];
-    assert_eq!((r.card.as_str(), r.auth_pin_tries_left, r.sign_pin_tries_left), ("jpki", Some(3), Some(5)));
+    assert_eq!(
+        (
+            r.card.as_str(),
+            r.auth_pin_tries_left,
+            r.sign_pin_tries_left
+        ),
+        ("jpki", Some(3), Some(5))
+    );
     assert_eq!(r.has_signing_certificate, Some(true));
     assert_eq!(r.token_label.as_deref(), Some("JPKIAPICCTOKEN2"));
     assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
-    assert!(!f.log.sequence().iter().any(|s| s == "SELECT EF 000A" || s == "SELECT EF 0001"));
+    assert!(!f
+        .log
+        .sequence()
+        .iter()
+        .any(|s| s == "SELECT EF 000A" || s == "SELECT EF 0001"));
 }
 
 #[test]
 fn certificate_first_signing_uses_one_password_entry() {
     let mut f = fixture("");
-    let cert = get_cert(&mut f, "abc123", true).unwrap()["certificate"].as_str().unwrap().to_string();
+    let cert = get_cert(&mut f, "abc123", true).unwrap()["certificate"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(f.ops.held_deadline().is_some());
     let mut args = sign_args(None, 1);
     args.certificate = Some(cert.clone());
     let out = sign(&mut f, args).unwrap();
     assert_eq!(out.certificate, cert);
-    assert_eq!(f.log.entries().iter().filter(|e| e.is_pin_verify()).count(), 1);
+    assert_eq!(
+        f.log.entries().iter().filter(|e| e.is_pin_verify()).count(),
+        1
+    );
     assert!(f.ops.held_deadline().is_none());
     // The session is gone: no more signing without the password.
     let mut args = sign_args(None, 1);
@@ -295,8 +419,14 @@ fn a_held_session_refuses_another_certificate_and_origin() {
     assert!(matches!(sign(&mut f, args), Err(OpsError::BadRequest(_))));
     let mut args = sign_args(None, 1);
     args.certificate = Some(STANDARD.encode(CardProfile::card1().auth_cert));
-    assert!(matches!(sign(&mut f, args), Err(OpsError::CertificateMismatch)));
-    assert!(f.ops.held_deadline().is_none(), "a mismatch ends the session");
+    assert!(matches!(
+        sign(&mut f, args),
+        Err(OpsError::CertificateMismatch)
+    ));
+    assert!(
+        f.ops.held_deadline().is_none(),
+        "a mismatch ends the session"
+    );
 }
 
 #[test]
@@ -315,7 +445,10 @@ fn certificate_mismatch_when_the_card_holds_another_one() {
     let mut f = fixture("");
     let mut args = sign_args(Some("ABC123"), 1);
     args.certificate = Some(STANDARD.encode(CardProfile::card2().sign_cert.unwrap()));
-    assert!(matches!(sign(&mut f, args), Err(OpsError::CertificateMismatch)));
+    assert!(matches!(
+        sign(&mut f, args),
+        Err(OpsError::CertificateMismatch)
+    ));
 }
 
 #[test]
@@ -333,21 +466,40 @@ fn card_faults_become_distinct_errors() {
         assert_eq!(err.to_wire().code.as_str(), code, "{faults}: {err}");
     }
     let mut f = fixture("sw=2A:6F00");
-    let wire = authenticate(&mut f, auth_args("1234")).unwrap_err().to_wire();
+    let wire = authenticate(&mut f, auth_args("1234"))
+        .unwrap_err()
+        .to_wire();
     assert_eq!(wire.details.get("sw"), Some(&json!("6F00")));
     let mut f = fixture("no-signing-certificate");
-    assert_eq!(sign(&mut f, sign_args(Some("ABC123"), 1)).unwrap_err().to_wire().code.as_str(), "NO_SIGNING_CERTIFICATE");
+    assert_eq!(
+        sign(&mut f, sign_args(Some("ABC123"), 1))
+            .unwrap_err()
+            .to_wire()
+            .code
+            .as_str(),
+        "NO_SIGNING_CERTIFICATE"
+    );
 }
 
 #[test]
 fn a_pin_is_never_resent_after_card_removed() {
     // Removed right after VERIFY (SELECT AP, SELECT 000A, 5 READs, SELECT 0018, VERIFY?, VERIFY = 10).
     let mut f = fixture("remove-after=10,reinsert-ms=50");
-    assert!(matches!(authenticate(&mut f, auth_args("1234")), Err(OpsError::CardRemoved)));
-    assert_eq!(f.log.entries().iter().filter(|e| e.is_pin_verify()).count(), 1);
+    assert!(matches!(
+        authenticate(&mut f, auth_args("1234")),
+        Err(OpsError::CardRemoved)
+    ));
+    assert_eq!(
+        f.log.entries().iter().filter(|e| e.is_pin_verify()).count(),
+        1
+    );
     std::thread::sleep(Duration::from_millis(150));
     authenticate(&mut f, auth_args("1234")).unwrap();
-    assert_eq!(f.log.entries().iter().filter(|e| e.is_pin_verify()).count(), 2, "one per request");
+    assert_eq!(
+        f.log.entries().iter().filter(|e| e.is_pin_verify()).count(),
+        2,
+        "one per request"
+    );
 }
 
 #[test]
@@ -357,7 +509,15 @@ fn waiting_for_a_card_reports_progress_and_continues() {
     let mut progress = |name: &str, _: Map<String, Value>| events.push(name.to_string());
     let mut args = auth_args("1234");
     args.timeout_ms = 5_000;
-    f.ops.authenticate(args, &mut RequestContext { cancel: CancelToken::new(), progress: &mut progress }).unwrap();
+    f.ops
+        .authenticate(
+            args,
+            &mut RequestContext {
+                cancel: CancelToken::new(),
+                progress: &mut progress,
+            },
+        )
+        .unwrap();
     assert_eq!(events, vec!["waitingForCard", "cardInserted"]);
 }
 
@@ -366,7 +526,10 @@ fn waiting_times_out_or_is_cancelled() {
     let mut f = fixture("insert-ms=60000");
     let mut args = auth_args("1234");
     args.timeout_ms = 100;
-    assert!(matches!(authenticate(&mut f, args), Err(OpsError::Timeout(_))));
+    assert!(matches!(
+        authenticate(&mut f, args),
+        Err(OpsError::Timeout(_))
+    ));
     let cancel = CancelToken::new();
     let c2 = cancel.clone();
     let t = std::thread::spawn(move || {
@@ -377,7 +540,13 @@ fn waiting_times_out_or_is_cancelled() {
     args.timeout_ms = 60_000;
     let mut p = quiet();
     let started = std::time::Instant::now();
-    let r = f.ops.authenticate(args, &mut RequestContext { cancel, progress: &mut p });
+    let r = f.ops.authenticate(
+        args,
+        &mut RequestContext {
+            cancel,
+            progress: &mut p,
+        },
+    );
     assert!(matches!(r, Err(OpsError::Cancelled)));
     assert!(started.elapsed() < Duration::from_secs(2));
     t.join().unwrap();
@@ -386,21 +555,37 @@ fn waiting_times_out_or_is_cancelled() {
 #[test]
 fn several_cards_need_a_reader_choice() {
     let card = |p: CardProfile| Some(SimCard::new(p, Faults::default(), ApduLog::new()).unwrap());
-    let readers = SimReaders::with_cards(vec![card(CardProfile::card1()), None, card(CardProfile::card2())]);
-    let mut f = Fixture { slot: readers.slot(0).unwrap(), ops: Ops::new(Box::new(readers), Config::default()), log: ApduLog::new() };
+    let readers = SimReaders::with_cards(vec![
+        card(CardProfile::card1()),
+        None,
+        card(CardProfile::card2()),
+    ]);
+    let mut f = Fixture {
+        slot: readers.slot(0).unwrap(),
+        ops: Ops::new(Box::new(readers), Config::default()),
+        log: ApduLog::new(),
+    };
     match authenticate(&mut f, auth_args("1234")) {
         Err(OpsError::MultipleCards(names)) => {
-            assert_eq!(names, vec!["mynakey simulated reader 0", "mynakey simulated reader 2"])
+            assert_eq!(
+                names,
+                vec!["mynakey simulated reader 0", "mynakey simulated reader 2"]
+            )
         }
         other => panic!("{other:?}"),
     }
     let mut a = auth_args("5678");
     a.reader = Some("mynakey simulated reader 2".into());
     let token = authenticate(&mut f, a).unwrap();
-    assert_eq!(STANDARD.decode(token.unverified_certificate).unwrap(), CardProfile::card2().auth_cert);
+    assert_eq!(
+        STANDARD.decode(token.unverified_certificate).unwrap(),
+        CardProfile::card2().auth_cert
+    );
     let mut a = auth_args("1234");
     a.reader = Some("no such reader".into());
-    assert!(matches!(authenticate(&mut f, a), Err(OpsError::ReaderNotFound { readers, .. }) if readers.len() == 3));
+    assert!(
+        matches!(authenticate(&mut f, a), Err(OpsError::ReaderNotFound { readers, .. }) if readers.len() == 3)
+    );
     let mut a = auth_args("1234");
     a.reader = Some("mynakey simulated reader 1".into());
     assert!(matches!(authenticate(&mut f, a), Err(OpsError::NoCard)));
@@ -411,8 +596,15 @@ fn a_card_held_elsewhere_is_busy() {
     let mut readers = SimReaders::single(Faults::default(), ApduLog::new()).unwrap();
     let other_program = readers.connect("mynakey simulated reader 0").unwrap();
     let slot = readers.slot(0).unwrap();
-    let mut f = Fixture { ops: Ops::new(Box::new(readers), Config::default()), log: ApduLog::new(), slot };
-    assert!(matches!(authenticate(&mut f, auth_args("1234")), Err(OpsError::CardBusy)));
+    let mut f = Fixture {
+        ops: Ops::new(Box::new(readers), Config::default()),
+        log: ApduLog::new(),
+        slot,
+    };
+    assert!(matches!(
+        authenticate(&mut f, auth_args("1234")),
+        Err(OpsError::CardBusy)
+    ));
     assert_eq!(f.ops.status().readers[0].card, "busy");
     drop(other_program);
     authenticate(&mut f, auth_args("1234")).unwrap();
@@ -427,7 +619,9 @@ fn scripted_transcript_of_a_login_proof() {
     // SHA-256(SHA-256("https://example.jp") ‖ SHA-256(challenge)), computed independently.
     let hash = "DC4CC3A753F0024730BE33D1331EC611199A15E4707E8C3514A6C6C515047519";
     let digest_info = format!("3031300D060960864801650304020105000420{hash}");
-    let signature = key.sign(Pkcs1v15Sign::new_unprefixed(), &hex(&digest_info)).unwrap();
+    let signature = key
+        .sign(Pkcs1v15Sign::new_unprefixed(), &hex(&digest_info))
+        .unwrap();
     let card = ScriptedCard::new();
     card.expect_hex("00A4040C0AD392F000260100000001", "9000");
     card.expect_hex("00A4020C02000A", "9000");
@@ -446,7 +640,15 @@ fn scripted_transcript_of_a_login_proof() {
     card.expect(hex(&format!("802A008033{digest_info}00")), response);
     let mut ops = Ops::new(Box::new(ScriptedReaders(card.clone())), Config::default());
     let mut p = quiet();
-    let proof = ops.authenticate(auth_args("1234"), &mut RequestContext { cancel: CancelToken::new(), progress: &mut p }).unwrap();
+    let proof = ops
+        .authenticate(
+            auth_args("1234"),
+            &mut RequestContext {
+                cancel: CancelToken::new(),
+                progress: &mut p,
+            },
+        )
+        .unwrap();
     assert_eq!(card.remaining(), 0);
     assert_eq!(card.disconnects(), vec![Disposition::Reset]);
     let expected = format!(

@@ -42,14 +42,21 @@ pub fn origin(origin: &str, allow_development: bool) -> Result<(), String> {
         }
     }
     if !valid_host(host) {
-        return Err("origin must be scheme://host[:port] with a lower-case host and nothing after it".into());
+        return Err(
+            "origin must be scheme://host[:port] with a lower-case host and nothing after it"
+                .into(),
+        );
     }
     if development {
         if !allow_development {
-            return Err("http origins are accepted only when development origins are switched on".into());
+            return Err(
+                "http origins are accepted only when development origins are switched on".into(),
+            );
         }
         if host != "localhost" && host != "127.0.0.1" {
-            return Err("only http://localhost and http://127.0.0.1 are development origins".into());
+            return Err(
+                "only http://localhost and http://127.0.0.1 are development origins".into(),
+            );
         }
     }
     Ok(())
@@ -67,7 +74,9 @@ fn valid_host(host: &str) -> bool {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     })
 }
 
@@ -89,15 +98,38 @@ mod tests {
 
     #[test]
     fn origins() {
-        for ok in ["https://example.jp", "https://a.b-c.example:8443", "https://127.0.0.1:4443", "https://[::1]:443", "https://xn--eckwd4c7c.jp"] {
+        for ok in [
+            "https://example.jp",
+            "https://a.b-c.example:8443",
+            "https://127.0.0.1:4443",
+            "https://[::1]:443",
+            "https://xn--eckwd4c7c.jp",
+        ] {
             assert_eq!(origin(ok, false), Ok(()), "{ok}");
         }
         for bad in [
-            "", "example.jp", "http://example.jp", "https://", "https://example.jp/", "https://example.jp/path",
-            "https://example.jp?q", "https://example.jp#f", "https://user@example.jp", "https://Example.jp",
-            "https://example.jp:", "https://example.jp:0", "https://example.jp:65536", "https://example.jp:08",
-            "https://exa mple.jp", "https://-a.jp", "https://a..jp", "chrome-extension://abc", "wss://example.jp",
-            "https://例え.jp", "https://[::1", "https://[zz]:1",
+            "",
+            "example.jp",
+            "http://example.jp",
+            "https://",
+            "https://example.jp/",
+            "https://example.jp/path",
+            "https://example.jp?q",
+            "https://example.jp#f",
+            "https://user@example.jp",
+            "https://Example.jp",
+            "https://example.jp:",
+            "https://example.jp:0",
+            "https://example.jp:65536",
+            "https://example.jp:08",
+            "https://exa mple.jp",
+            "https://-a.jp",
+            "https://a..jp",
+            "chrome-extension://abc",
+            "wss://example.jp",
+            "https://例え.jp",
+            "https://[::1",
+            "https://[zz]:1",
         ] {
             assert!(origin(bad, true).is_err(), "{bad}");
         }
@@ -117,7 +149,13 @@ mod tests {
         let good = STANDARD.encode([7u8; 32]);
         assert_eq!(challenge(&good), Ok(()));
         assert_eq!(challenge(&STANDARD.encode([7u8; 96])), Ok(()));
-        for bad in [String::new(), STANDARD.encode([7u8; 31]), format!("{}!", &good[..43]), STANDARD.encode([7u8; 97]), good.replace('=', "")] {
+        for bad in [
+            String::new(),
+            STANDARD.encode([7u8; 31]),
+            format!("{}!", &good[..43]),
+            STANDARD.encode([7u8; 97]),
+            good.replace('=', ""),
+        ] {
             assert!(challenge(&bad).is_err(), "{bad}");
         }
     }

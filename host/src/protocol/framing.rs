@@ -82,7 +82,10 @@ mod tests {
 
     #[test]
     fn truncated_header_and_body_are_eof() {
-        assert!(matches!(read_frame(&mut &[1u8, 0][..]), Err(FrameError::Eof)));
+        assert!(matches!(
+            read_frame(&mut &[1u8, 0][..]),
+            Err(FrameError::Eof)
+        ));
         let mut data = framed(b"{\"id\":1}");
         data.truncate(7);
         assert!(matches!(read_frame(&mut &data[..]), Err(FrameError::Eof)));
@@ -93,7 +96,9 @@ mod tests {
         let mut data = framed(&vec![b'x'; MAX_INBOUND + 1]);
         data.extend(framed(b"{}"));
         let mut input = &data[..];
-        assert!(matches!(read_frame(&mut input), Err(FrameError::TooLarge(n)) if n as usize == MAX_INBOUND + 1));
+        assert!(
+            matches!(read_frame(&mut input), Err(FrameError::TooLarge(n)) if n as usize == MAX_INBOUND + 1)
+        );
         assert_eq!(read_frame(&mut input).unwrap().as_slice(), b"{}");
     }
 
@@ -109,7 +114,10 @@ mod tests {
     fn outbound_cap() {
         let mut out = Vec::new();
         assert!(write_frame(&mut out, &vec![b'x'; MAX_OUTBOUND]).is_ok());
-        assert!(matches!(write_frame(&mut Vec::new(), &vec![b'x'; MAX_OUTBOUND + 1]), Err(FrameError::OutboundTooLarge(_))));
+        assert!(matches!(
+            write_frame(&mut Vec::new(), &vec![b'x'; MAX_OUTBOUND + 1]),
+            Err(FrameError::OutboundTooLarge(_))
+        ));
         assert_eq!(&out[..4], &(MAX_OUTBOUND as u32).to_ne_bytes());
     }
 }

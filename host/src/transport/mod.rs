@@ -113,7 +113,11 @@ impl CancelToken {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.lock().map(|flag| *flag).unwrap_or(true)
+        self.inner
+            .cancelled
+            .lock()
+            .map(|flag| *flag)
+            .unwrap_or(true)
     }
 
     /// Runs `hook` on cancel (e.g. SCardCancel); at once if already cancelled.
@@ -128,8 +132,14 @@ impl CancelToken {
 
     /// Sleeps up to `timeout`; returns true when cancelled.
     pub fn sleep(&self, timeout: Duration) -> bool {
-        let Ok(guard) = self.inner.cancelled.lock() else { return true };
-        match self.inner.wake.wait_timeout_while(guard, timeout, |cancelled| !*cancelled) {
+        let Ok(guard) = self.inner.cancelled.lock() else {
+            return true;
+        };
+        match self
+            .inner
+            .wake
+            .wait_timeout_while(guard, timeout, |cancelled| !*cancelled)
+        {
             Ok((guard, _)) => *guard,
             Err(_) => true,
         }

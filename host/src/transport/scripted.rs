@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError};
+use super::{
+    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
+};
 
 #[derive(Default)]
 struct Script {
@@ -22,7 +24,10 @@ pub struct ScriptedCard {
 
 pub fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 impl ScriptedCard {
@@ -32,7 +37,11 @@ impl ScriptedCard {
 
     /// Expects `command` next and answers `response` (both bytes).
     pub fn expect(&self, command: Vec<u8>, response: Vec<u8>) -> &Self {
-        self.script.lock().unwrap().steps.push_back((command, response));
+        self.script
+            .lock()
+            .unwrap()
+            .steps
+            .push_back((command, response));
         self
     }
 
@@ -58,7 +67,11 @@ impl Transport for ScriptedCard {
             .steps
             .pop_front()
             .unwrap_or_else(|| panic!("unexpected command {command:02X?}"));
-        assert_eq!(command, expected.as_slice(), "command differs from the script");
+        assert_eq!(
+            command,
+            expected.as_slice(),
+            "command differs from the script"
+        );
         Ok(response)
     }
 }
@@ -83,14 +96,22 @@ impl Readers for ScriptedReaders {
     }
 
     fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
-        Ok(vec![ReaderState { name: "scripted reader".into(), card_present: true }])
+        Ok(vec![ReaderState {
+            name: "scripted reader".into(),
+            card_present: true,
+        }])
     }
 
     fn connect(&mut self, _: &str) -> Result<Box<dyn Connection>, TransportError> {
         Ok(Box::new(self.0.clone()))
     }
 
-    fn wait_for_change(&mut self, _: &[ReaderState], _: Duration, _: &CancelToken) -> Result<(), TransportError> {
+    fn wait_for_change(
+        &mut self,
+        _: &[ReaderState],
+        _: Duration,
+        _: &CancelToken,
+    ) -> Result<(), TransportError> {
         Err(TransportError::Timeout)
     }
 }

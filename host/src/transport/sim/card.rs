@@ -27,7 +27,11 @@ pub struct CardProfile {
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/pki/", $name))
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/pki/",
+            $name
+        ))
     };
 }
 
@@ -37,8 +41,8 @@ pub const TEST_SIGN_ROOTS: [&[u8]; 2] = [fixture!("sign-root-1.der"), fixture!("
 
 /// A contact My Number Card ATR from pcsc-tools (jpki-card.md §1): the host must not rely on it.
 const CONTACT_ATR: [u8; 19] = [
-    0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6, 0x01,
-    0xC0, 0x3B,
+    0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
+    0x01, 0xC0, 0x3B,
 ];
 
 impl CardProfile {
@@ -62,7 +66,9 @@ impl CardProfile {
     pub fn card2() -> CardProfile {
         CardProfile {
             label: "card2",
-            atr: vec![0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F],
+            atr: vec![
+                0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F,
+            ],
             auth_cert: fixture!("card2-auth.der"),
             auth_ca: fixture!("auth-root-2.der"),
             auth_key_pkcs8: fixture!("card2-auth.key.der"),
@@ -105,7 +111,12 @@ struct PinState {
 
 impl PinState {
     fn new(value: &[u8], max_tries: u8) -> Self {
-        PinState { value: Zeroizing::new(value.to_vec()), tries_left: max_tries, verified: false, max_tries }
+        PinState {
+            value: Zeroizing::new(value.to_vec()),
+            tries_left: max_tries,
+            verified: false,
+            max_tries,
+        }
     }
 }
 
@@ -127,12 +138,18 @@ pub struct SimCard {
 const CERT_EF_FILLER: usize = 37;
 
 impl SimCard {
-    pub fn new(mut profile: CardProfile, faults: Faults, log: ApduLog) -> Result<SimCard, SimError> {
+    pub fn new(
+        mut profile: CardProfile,
+        faults: Faults,
+        log: ApduLog,
+    ) -> Result<SimCard, SimError> {
         if faults.no_signing_certificate {
             profile.sign_cert = None;
         }
-        let auth_key = RsaPrivateKey::from_pkcs8_der(profile.auth_key_pkcs8).map_err(|e| SimError::Key(e.to_string()))?;
-        let sign_key = RsaPrivateKey::from_pkcs8_der(profile.sign_key_pkcs8).map_err(|e| SimError::Key(e.to_string()))?;
+        let auth_key = RsaPrivateKey::from_pkcs8_der(profile.auth_key_pkcs8)
+            .map_err(|e| SimError::Key(e.to_string()))?;
+        let sign_key = RsaPrivateKey::from_pkcs8_der(profile.sign_key_pkcs8)
+            .map_err(|e| SimError::Key(e.to_string()))?;
         // EF 0006: 160-byte token information, label space-padded to 32 bytes (jpki-card.md §2).
         let mut token_info = vec![0u8; 160];
         token_info[..32].copy_from_slice(&pad32(b"JPKIAPICCTOKEN2"));
@@ -225,7 +242,9 @@ impl SimCard {
                 if c.p2 != 0x0C {
                     return Response::status(StatusWord::IncorrectP1P2);
                 }
-                let [hi, lo] = data else { return Response::status(StatusWord::WrongLength) };
+                let [hi, lo] = data else {
+                    return Response::status(StatusWord::WrongLength);
+                };
                 let fid = u16::from_be_bytes([*hi, *lo]);
                 if self.df != Df::Jpki || self.ef_content(fid).is_none() && !is_key_or_pin(fid) {
                     return Response::status(StatusWord::FileNotFound);
@@ -249,9 +268,15 @@ impl SimCard {
             Ef::SignCert => self.profile.sign_cert.map(with_filler),
             Ef::SignCaCert => Some(with_filler(self.profile.sign_ca)),
             Ef::Token => Some(self.token_info.clone()),
-            Ef::CertificateAvailability => {
-                Some(vec![if self.profile.sign_cert.is_some() { 0x8F } else { 0x00 }, 0x8F, 0x00])
-            }
+            Ef::CertificateAvailability => Some(vec![
+                if self.profile.sign_cert.is_some() {
+                    0x8F
+                } else {
+                    0x00
+                },
+                0x8F,
+                0x00,
+            ]),
             Ef::AuthCert => Some(with_filler(self.profile.auth_cert)),
             Ef::AuthCaCert => Some(with_filler(self.profile.auth_ca)),
             Ef::AuthKey | Ef::AuthPin | Ef::SignKey | Ef::SignPin => None,
@@ -261,7 +286,9 @@ impl SimCard {
     /// READ BINARY `00 B0 P1 P2 Le` at offset P1‖P2 (jpki-card.md §5). The signing certificate
     /// needs the signing password first (§2, 6982).
     fn read_binary(&mut self, c: &Command) -> Response {
-        let Some(fid) = self.ef else { return Response::status(StatusWord::CommandNotAllowed) };
+        let Some(fid) = self.ef else {
+            return Response::status(StatusWord::CommandNotAllowed);
+        };
         if c.p1 & 0x80 != 0 {
             return Response::status(StatusWord::IncorrectP1P2);
         }
@@ -283,8 +310,15 @@ impl SimCard {
         if let Some(limit) = self.faults.short_reads {
             n = n.min(limit.max(1));
         }
-        let sw = if offset + ne > content.len() { StatusWord::EndOfFileWarning } else { StatusWord::Success };
-        Response { data: content[offset..offset + n].to_vec(), sw }
+        let sw = if offset + ne > content.len() {
+            StatusWord::EndOfFileWarning
+        } else {
+            StatusWord::Success
+        };
+        Response {
+            data: content[offset..offset + n].to_vec(),
+            sw,
+        }
     }
 
     /// VERIFY `00 20 00 80 [Lc PIN]` on the current PIN EF; with no data it only reports
@@ -305,7 +339,9 @@ impl SimCard {
             } else if pin.verified {
                 StatusWord::Success
             } else {
-                StatusWord::VerifyFailed { tries_left: pin.tries_left }
+                StatusWord::VerifyFailed {
+                    tries_left: pin.tries_left,
+                }
             });
         }
         if pin.tries_left == 0 {
@@ -318,7 +354,9 @@ impl SimCard {
         } else {
             pin.tries_left -= 1;
             pin.verified = false;
-            Response::status(StatusWord::VerifyFailed { tries_left: pin.tries_left })
+            Response::status(StatusWord::VerifyFailed {
+                tries_left: pin.tries_left,
+            })
         }
     }
 
@@ -350,7 +388,10 @@ impl SimCard {
                         *last ^= 0x01;
                     }
                 }
-                Response { data: signature, sw: StatusWord::Success }
+                Response {
+                    data: signature,
+                    sw: StatusWord::Success,
+                }
             }
             Err(_) => Response::status(StatusWord::ConditionsNotSatisfied),
         }
@@ -358,7 +399,10 @@ impl SimCard {
 }
 
 fn is_key_or_pin(fid: u16) -> bool {
-    matches!(Ef::from_fid(fid), Some(Ef::AuthKey | Ef::AuthPin | Ef::SignKey | Ef::SignPin))
+    matches!(
+        Ef::from_fid(fid),
+        Some(Ef::AuthKey | Ef::AuthPin | Ef::SignKey | Ef::SignPin)
+    )
 }
 
 fn pad32(label: &[u8]) -> [u8; 32] {

@@ -8,7 +8,9 @@ use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError};
+use super::{
+    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
+};
 
 mod card;
 pub use card::{CardProfile, SimCard, SimError, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
@@ -50,7 +52,9 @@ impl Faults {
                 "insert-ms" => faults.insert_after = Some(Duration::from_millis(number()?)),
                 "short-reads" => faults.short_reads = Some((number()? as usize).max(1)),
                 "bad-signature" if value.is_empty() => faults.bad_signature = true,
-                "no-signing-certificate" if value.is_empty() => faults.no_signing_certificate = true,
+                "no-signing-certificate" if value.is_empty() => {
+                    faults.no_signing_certificate = true
+                }
                 "sw" => {
                     let (ins, sw) = value.split_once(':').ok_or_else(err)?;
                     let ins = u8::from_str_radix(ins, 16).map_err(|_| err())?;
@@ -86,7 +90,9 @@ impl LogEntry {
     /// Command data (after Lc), if any.
     pub fn data(&self) -> &[u8] {
         match self.command.get(4) {
-            Some(&lc) if self.command.len() > 5 => self.command.get(5..5 + usize::from(lc)).unwrap_or(&[]),
+            Some(&lc) if self.command.len() > 5 => {
+                self.command.get(5..5 + usize::from(lc)).unwrap_or(&[])
+            }
             _ => &[],
         }
     }
@@ -115,7 +121,17 @@ impl LogEntry {
     /// One log line with PIN data redacted: `> 00 20 00 80 04 ** ** ** **` / `< 9000 (0 bytes)`.
     pub fn redacted_line(&self) -> String {
         let shown: Vec<String> = if self.is_pin_verify() {
-            self.command.iter().enumerate().map(|(i, b)| if i < 5 { format!("{b:02X}") } else { "**".into() }).collect()
+            self.command
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if i < 5 {
+                        format!("{b:02X}")
+                    } else {
+                        "**".into()
+                    }
+                })
+                .collect()
         } else {
             self.command.iter().map(|b| format!("{b:02X}")).collect()
         };
@@ -146,11 +162,17 @@ impl ApduLog {
     }
 
     pub fn with_file(file: File) -> Self {
-        ApduLog { entries: Arc::default(), file: Some(Arc::new(Mutex::new(file))) }
+        ApduLog {
+            entries: Arc::default(),
+            file: Some(Arc::new(Mutex::new(file))),
+        }
     }
 
     pub(crate) fn record(&self, command: &[u8], response: &[u8]) {
-        let entry = LogEntry { command: command.to_vec(), response: response.to_vec() };
+        let entry = LogEntry {
+            command: command.to_vec(),
+            response: response.to_vec(),
+        };
         if let Some(file) = &self.file {
             if let Ok(mut file) = file.lock() {
                 // A failing test log must not change the card's answers.
@@ -199,7 +221,11 @@ impl SimSlot {
         let slot = Arc::new(SimSlot {
             name: name.to_string(),
             card: Mutex::new(card),
-            state: Mutex::new(SlotState { present: insert_after.is_none(), connected: false, generation: 0 }),
+            state: Mutex::new(SlotState {
+                present: insert_after.is_none(),
+                connected: false,
+                generation: 0,
+            }),
             changed,
         });
         if let Some(delay) = insert_after {
@@ -291,7 +317,11 @@ impl SimReaders {
         let changed = Arc::new(Condvar::new());
         let card = SimCard::new(CardProfile::card1(), faults, log)?;
         let slot = SimSlot::new("mynakey simulated reader 0", card, Arc::clone(&changed));
-        Ok(SimReaders { slots: vec![slot], changed, wait_lock: Arc::default() })
+        Ok(SimReaders {
+            slots: vec![slot],
+            changed,
+            wait_lock: Arc::default(),
+        })
     }
 
     /// Readers with the given cards (`None`: an empty reader).
@@ -303,7 +333,9 @@ impl SimReaders {
             match card {
                 Some(card) => slots.push(SimSlot::new(&name, card, Arc::clone(&changed))),
                 None => {
-                    let Ok(card) = SimCard::new(CardProfile::card1(), Faults::default(), ApduLog::new()) else {
+                    let Ok(card) =
+                        SimCard::new(CardProfile::card1(), Faults::default(), ApduLog::new())
+                    else {
                         continue;
                     };
                     let slot = SimSlot::new(&name, card, Arc::clone(&changed));
@@ -312,7 +344,11 @@ impl SimReaders {
                 }
             }
         }
-        SimReaders { slots, changed, wait_lock: Arc::default() }
+        SimReaders {
+            slots,
+            changed,
+            wait_lock: Arc::default(),
+        }
     }
 
     pub fn slot(&self, index: usize) -> Option<Arc<SimSlot>> {
@@ -336,7 +372,14 @@ impl Readers for SimReaders {
     }
 
     fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
-        Ok(self.slots.iter().map(|s| ReaderState { name: s.name.clone(), card_present: s.is_present() }).collect())
+        Ok(self
+            .slots
+            .iter()
+            .map(|s| ReaderState {
+                name: s.name.clone(),
+                card_present: s.is_present(),
+            })
+            .collect())
     }
 
     fn connect(&mut self, reader: &str) -> Result<Box<dyn Connection>, TransportError> {
@@ -353,7 +396,9 @@ impl Readers for SimReaders {
             return Err(TransportError::CardBusy);
         }
         state.connected = true;
-        Ok(Box::new(SimConnection { slot: Arc::clone(slot) }))
+        Ok(Box::new(SimConnection {
+            slot: Arc::clone(slot),
+        }))
     }
 
     fn wait_for_change(
@@ -367,7 +412,9 @@ impl Readers for SimReaders {
         let changed = Arc::clone(&self.changed);
         cancel.on_cancel(Box::new(move || changed.notify_all()));
         let wait_lock = Arc::clone(&self.wait_lock);
-        let mut guard = wait_lock.lock().map_err(|_| TransportError::Communication("lock".into()))?;
+        let mut guard = wait_lock
+            .lock()
+            .map_err(|_| TransportError::Communication("lock".into()))?;
         loop {
             if cancel.is_cancelled() {
                 return Err(TransportError::Cancelled);
@@ -425,14 +472,23 @@ mod tests {
 
     #[test]
     fn fault_spec_parses() {
-        let f = Faults::parse("remove-after=12,reinsert-ms=500,sw=B0:6F00,short-reads=100,bad-signature").unwrap();
+        let f = Faults::parse(
+            "remove-after=12,reinsert-ms=500,sw=B0:6F00,short-reads=100,bad-signature",
+        )
+        .unwrap();
         assert_eq!(f.remove_after, Some(12));
         assert_eq!(f.reinsert_after, Some(Duration::from_millis(500)));
         assert_eq!(f.wrong_sw, Some((0xB0, 0x6F00)));
         assert_eq!(f.short_reads, Some(100));
         assert!(f.bad_signature);
         assert_eq!(Faults::parse("").unwrap(), Faults::default());
-        for bad in ["x", "remove-after=", "sw=B0", "sw=ZZ:9000", "bad-signature=1"] {
+        for bad in [
+            "x",
+            "remove-after=",
+            "sw=B0",
+            "sw=ZZ:9000",
+            "bad-signature=1",
+        ] {
             assert!(Faults::parse(bad).is_err(), "{bad}");
         }
     }
