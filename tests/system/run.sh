@@ -3,6 +3,7 @@
 # vpcd virtual reader, the simulated card (`mynakey-host simulate`), and OpenSC.
 #
 #   tests/system/run.sh [extra cargo test filter/args]
+#   MYNAKEY_SYSTEM_KEEP=1 tests/system/run.sh …   keep the logs (APDU logs, host logs, pcscd)
 #   tests/system/run.sh --exec COMMAND…   run COMMAND inside the stack instead (debugging;
 #                                         e.g. --exec bash -c 'mynakey-host simulate … & pcsc_scan')
 #
@@ -67,9 +68,10 @@ cleanup() {
         kill -KILL "$PCSCD_PID" 2>/dev/null
         wait "$PCSCD_PID" 2>/dev/null
     fi
-    if ((rc != 0)); then
-        say "FAILED; logs kept in $DIR"
-        [[ -f $DIR/pcscd.log ]] && tail -n 30 "$DIR/pcscd.log" >&2
+    if ((rc != 0)) || [[ -n ${MYNAKEY_SYSTEM_KEEP:-} ]]; then
+        ((rc == 0)) || say "FAILED"
+        say "logs kept in $DIR"
+        ((rc == 0)) || [[ ! -f $DIR/pcscd.log ]] || tail -n 30 "$DIR/pcscd.log" >&2
     else
         rm -rf "$DIR"
     fi

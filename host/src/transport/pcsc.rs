@@ -202,9 +202,20 @@ impl Readers for PcscReaders {
             .collect();
         states.push(pcsc::ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE));
         // The current state first, so a change since `known` was taken is not waited for.
+        let mut pnp = true;
         match context.get_status_change(Duration::ZERO, &mut states) {
             Ok(()) | Err(PcscError::Timeout) => {}
-            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => return Ok(()),
+            // A service without PnP notification may refuse the pseudo-reader by name.
+            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => {
+                states.pop();
+                pnp = false;
+                match context.get_status_change(Duration::ZERO, &mut states) {
+                    Ok(()) | Err(PcscError::Timeout) => {}
+                    // A real reader went away: the caller lists again.
+                    Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => return Ok(()),
+                    Err(e) => return Err(map_error(e)),
+                }
+            }
             Err(e) => return Err(map_error(e)),
         }
         for (state, was) in states.iter().zip(known) {
@@ -212,13 +223,18 @@ impl Readers for PcscReaders {
                 return Ok(());
             }
         }
-        let pnp = states.last().is_some_and(|s| {
-            !s.event_state()
-                .intersects(State::UNKNOWN | State::IGNORE | State::UNAVAILABLE)
-        });
+        // Or it flags the pseudo-reader as unknown.
+        if pnp
+            && states
+                .last()
+                .is_some_and(|s| s.event_state().intersects(State::UNKNOWN | State::IGNORE))
+        {
+            states.pop();
+            pnp = false;
+        }
         let mut wait = timeout;
         if !pnp {
-            states.pop();
+            // No notification of new readers: look again once a second.
             wait = wait.min(NO_PNP_POLL);
             if states.is_empty() {
                 return if cancel.sleep(wait) {
@@ -228,6 +244,10 @@ impl Readers for PcscReaders {
                 };
             }
         }
+        debug!(
+            "waiting up to {wait:?} for a card or reader change (PnP notification: {})",
+            if pnp { "yes" } else { "no" }
+        );
         for state in &mut states {
             state.sync_current_state();
         }
