@@ -5,8 +5,8 @@
 // Environment:
 //   MYNAKEY_HOST                the host binary (default target/debug/mynakey-host; relative to the repo)
 //   MYNAKEY_BROWSER_TRANSPORT   how the host reaches a card:
-//                                 simulator  `mynakey-host --simulator` (built-in simulated card; default for now)
-//                                 pcsc       the real PC/SC path: pcscd + vpcd + `mynakey-host simulate --vpcd`
+//                                 pcsc       the real PC/SC path: pcscd + vpcd + `mynakey-host simulate --vpcd` (default)
+//                                 simulator  `mynakey-host --simulator` (built-in simulated card, no pcscd)
 //   CHROMIUM                    the browser binary (default /usr/lib/chromium/chromium, else /usr/bin/chromium)
 //   MYNAKEY_TEST_KEEP=1         keep the temp directories (profile, host log) for a look afterwards
 import { spawn } from 'node:child_process';
@@ -25,7 +25,7 @@ export const repo = resolve(here, '../..');
 export const EXTENSION_DIR = join(repo, 'extension/src'); // loadable as it is in Chromium
 export const EXTENSION_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
 export const HOST_BINARY = resolve(repo, process.env.MYNAKEY_HOST || 'target/debug/mynakey-host');
-export const TRANSPORT = process.env.MYNAKEY_BROWSER_TRANSPORT || 'simulator';
+export const TRANSPORT = process.env.MYNAKEY_BROWSER_TRANSPORT || 'pcsc';
 export const CHROMIUM = process.env.CHROMIUM
   || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p)) || '/usr/bin/chromium';
 export const AUTH_PIN = '1234';

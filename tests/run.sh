@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Every test of mynakey, in one command (the README's test command; CI runs it via .ci/run):
+#   1. format and lints (cargo fmt --check, clippy with warnings denied)
+#   2. cargo test: unit tests per layer, the binary over real frames, the verifier, the corpus
+#   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
+#   4. browser tests: headless Chromium with the real extension against an https relying party
+#   5. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
+# Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
+#
+# As root on Debian/Ubuntu it installs what it needs (apt-get, npm ci). Knobs:
+#   MYNAKEY_SKIP="fuzz browser"   skip suites (for local iteration; CI skips nothing)
+#   FUZZ_SECONDS=20               time per fuzz target
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SKIP=" ${MYNAKEY_SKIP:-} "
+say() { printf '\n=== %s\n' "$*"; }
+
+# --- what the suites need, installed once -------------------------------------------------
+PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
+          chromium chromium-l10n fonts-ipafont-gothic openssl)
+missing=()
+for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { echo "apt-get install failed" >&2; exit 1; }
+    else
+        echo "missing packages: ${missing[*]} (run as root on Debian/Ubuntu, or install them)" >&2
+        exit 1
+    fi
+fi
+
+passed=0
+failed=0
+failures=()
+suite() {
+    local name=$1; shift
+    if [[ $SKIP == *" $name "* ]]; then say "$name: skipped (MYNAKEY_SKIP)"; return; fi
+    say "$name"
+    local started=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1)); say "$name: passed in $((SECONDS - started)) s"
+    else
+        failed=$((failed + 1)); failures+=("$name"); say "$name: FAILED after $((SECONDS - started)) s"
+    fi
+}
+
+lints() {
+    cargo fmt --all -- --check && cargo clippy --workspace --all-targets --quiet -- -D warnings
+}
+unit() {
+    cargo test --workspace
+}
+system() {
+    tests/system/run.sh
+}
+browser() {
+    cargo build -p mynakey-host --quiet &&
+        npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
+        node --test --test-concurrency=1 tests/browser/
+}
+fuzz() {
+    fuzz/run.sh
+}
+
+suite lints lints
+suite unit unit
+suite system system
+suite browser browser
+suite fuzz fuzz
+
+say "summary"
+((failed)) && echo "failed suites: ${failures[*]}"
+echo "suites: $passed passed, $failed failed"
+((failed == 0))
