@@ -2,6 +2,9 @@
 //! built-in simulated card: every command, every error code it can produce here, hostile
 //! frames, and the host still serving after each.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
