@@ -13,7 +13,7 @@ use crate::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
 use crate::secret::Secret;
 use crate::transport::sim::{ApduLog, Faults, SimReaders, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
 use crate::transport::CancelToken;
-use crate::verify::{self, HashAlgorithm, Trust};
+use crate::verify::{self, HashAlgorithm, Sex, Trust};
 
 const ORIGIN: &str = "https://service.example.jp";
 const DOCUMENT: &str = "契約書（テスト）: mynakey demo document. 甲は乙に…";
@@ -179,7 +179,13 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
                 dob.and_then(|d| d.date.as_deref()).unwrap_or("?"),
                 dob.and_then(|d| d.era_name).unwrap_or("?")
             )?;
-            writeln!(out, "   sex:     {:?}", id.sex)?;
+            let sex = match id.sex {
+                Some(Sex::Male) => "男 (male)",
+                Some(Sex::Female) => "女 (female)",
+                Some(Sex::Unknown) => "不明 (unknown)",
+                None => "?",
+            };
+            writeln!(out, "   sex:     {sex}")?;
             writeln!(out, "   address: {}", id.address.as_deref().unwrap_or("?"))?;
         }
         Err(e) => {
