@@ -357,6 +357,28 @@ impl Ops {
         }
     }
 
+    fn check_origin(&self, origin: &str) -> Result<(), OpsError> {
+        validate::origin(origin, self.config.allow_development_origins)
+            .map_err(OpsError::OriginInvalid)
+    }
+
+    /// Finds the card, verifies the signing password and reads the signing certificate (which
+    /// the card releases only after the password, jpki-card.md §2).
+    fn unlock_signing_key(
+        &mut self,
+        pin: &Pin,
+        allow_last_try: bool,
+        reader: Option<&str>,
+        timeout_ms: u64,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<(Session, Vec<u8>), OpsError> {
+        self.release_held();
+        let mut session = self.open_card(reader, timeout_ms, ctx)?;
+        Self::verify_pin(&mut session, pin, allow_last_try)?;
+        let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
+        Ok((session, certificate))
+    }
+
     /// The tries query, then the last-try guard, then exactly one VERIFY.
     fn verify_pin(session: &mut Session, pin: &Pin, allow_last_try: bool) -> Result<(), OpsError> {
         let mut card = session.jpki()?;
@@ -380,8 +402,7 @@ impl Ops {
         args: AuthenticateArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<LoginProof, OpsError> {
-        validate::origin(&args.origin, self.config.allow_development_origins)
-            .map_err(OpsError::OriginInvalid)?;
+        self.check_origin(&args.origin)?;
         validate::challenge(&args.challenge).map_err(OpsError::ChallengeInvalid)?;
         let pin = Pin::parse(PinKind::Auth, &args.pin)?;
         self.release_held();
@@ -414,13 +435,15 @@ impl Ops {
         args: GetSigningCertificateArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<Value, OpsError> {
-        validate::origin(&args.origin, self.config.allow_development_origins)
-            .map_err(OpsError::OriginInvalid)?;
+        self.check_origin(&args.origin)?;
         let pin = Pin::parse(PinKind::Sign, &args.pin)?;
-        self.release_held();
-        let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
-        Self::verify_pin(&mut session, &pin, args.allow_last_try)?;
-        let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
+        let (session, certificate) = self.unlock_signing_key(
+            &pin,
+            args.allow_last_try,
+            args.reader.as_deref(),
+            args.timeout_ms,
+            ctx,
+        )?;
         let encoded = STANDARD.encode(&certificate);
         if args.hold {
             if let Some(connection) = session.take() {
@@ -442,8 +465,7 @@ impl Ops {
         args: SignArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<Signatures, OpsError> {
-        validate::origin(&args.origin, self.config.allow_development_origins)
-            .map_err(OpsError::OriginInvalid)?;
+        self.check_origin(&args.origin)?;
         let algorithm = HashAlgorithm::from_name(&args.hash_algorithm).ok_or_else(|| {
             OpsError::BadRequest("hashAlgorithm must be SHA-256, SHA-384 or SHA-512".into())
         })?;
@@ -487,10 +509,13 @@ impl Ops {
         ctx: &mut RequestContext<'_>,
     ) -> Result<(Session, Vec<u8>), OpsError> {
         let pin = Pin::parse(PinKind::Sign, secret)?;
-        self.release_held();
-        let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
-        Self::verify_pin(&mut session, &pin, args.allow_last_try)?;
-        let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
+        let (session, certificate) = self.unlock_signing_key(
+            &pin,
+            args.allow_last_try,
+            args.reader.as_deref(),
+            args.timeout_ms,
+            ctx,
+        )?;
         if expected.is_some_and(|e| e != certificate.as_slice()) {
             return Err(OpsError::CertificateMismatch);
         }
