@@ -232,7 +232,9 @@ impl Readers for PcscReaders {
             states.pop();
             pnp = false;
         }
-        let mut wait = timeout;
+        // Bounded slices: a cancel landing between the check below and the blocking call would
+        // otherwise be lost until the request's whole timeout; the caller simply waits again.
+        let mut wait = timeout.min(CANCEL_SAFETY_SLICE);
         if !pnp {
             // No notification of new readers: look again once a second.
             wait = wait.min(NO_PNP_POLL);
@@ -263,6 +265,9 @@ impl Readers for PcscReaders {
         }
     }
 }
+
+/// Longest single SCardGetStatusChange; see `wait_for_change`.
+const CANCEL_SAFETY_SLICE: Duration = Duration::from_secs(5);
 
 /// An exclusive connection to the card in one reader.
 struct PcscConnection {
