@@ -28,7 +28,8 @@ HOST=$ROOT/target/release/mynakey-host
 BENCH=$ROOT/target/release/examples/bench
 
 # Everything else on this machine competes for 2 cores: say how busy it was.
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+say "load average before: $LOAD_BEFORE"
 
 if [[ $(id -u) == 0 ]] || unshare --user --map-root-user true 2>/dev/null; then
     # The system-test harness starts the isolated pcscd + vpcd and exports
@@ -45,5 +46,10 @@ if command -v hyperfine >/dev/null; then
         'true' "$HOST --version" >&2 || say "hyperfine failed (ignored)"
     cat "$OUT/hyperfine.md"
 fi
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+say "load average after: $LOAD_AFTER"
+printf '\nLoad average (1/5/15 min) before the run: %s; after: %s.\n' "$LOAD_BEFORE" "$LOAD_AFTER" >>"$OUT/results.md"
+if [[ -f $OUT/hyperfine.md ]]; then
+    { printf '\n## hyperfine cross-check: `true` vs `mynakey-host --version` (no frames)\n\n'; cat "$OUT/hyperfine.md"; } >>"$OUT/results.md"
+fi
 say "written: $OUT/results.md"

@@ -41,7 +41,7 @@ fn options() -> R<Options> {
     let mut o = Options {
         host: PathBuf::from("target/release/mynakey-host"),
         iterations: 200,
-        rounds: 30,
+        rounds: 50,
         cold_runs: 200,
         out: None,
     };
