@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Config {
     /// Accept `http://localhost[:port]` and `http://127.0.0.1[:port]` origins (development only).
     #[serde(default)]
@@ -52,17 +52,63 @@ impl Config {
         base.map(|b| b.join("mynakey").join("config.json"))
     }
 
-    /// Loads the file; a missing file means defaults.
-    pub fn load() -> Result<Config, ConfigError> {
+    /// Loads the file; a missing file means defaults. Unknown keys are reported (so a typo
+    /// is seen) and skipped, keeping the settings that were understood.
+    pub fn load() -> Result<Loaded, ConfigError> {
         let Some(path) = Self::path() else {
-            return Ok(Config::default());
+            return Ok(Loaded::default());
         };
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|source| ConfigError::Parse { path, source })
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::parse(&bytes).map_err(|source| ConfigError::Parse {
+            path: path.clone(),
+            source,
+        })
+    }
+
+    fn parse(bytes: &[u8]) -> Result<Loaded, serde_json::Error> {
+        let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)?;
+        let mut warnings = Vec::new();
+        map.retain(|key, _| {
+            let known = KNOWN_KEYS.contains(&key.as_str());
+            if !known {
+                warnings.push(format!(
+                    "unknown configuration key {key:?} ignored (known: {})",
+                    KNOWN_KEYS.join(", ")
+                ));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path, source }),
-        }
+            known
+        });
+        let config = serde_json::from_value(serde_json::Value::Object(map))?;
+        Ok(Loaded { config, warnings })
+    }
+}
+
+const KNOWN_KEYS: [&str; 3] = ["allowDevelopmentOrigins", "logFile", "logLevel"];
+
+/// A configuration and what was wrong with the file.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_reported_and_the_rest_kept() {
+        let loaded =
+            Config::parse(br#"{"allowDevelopmentOrigins": true, "allowDevOrigins": true}"#)
+                .unwrap();
+        assert!(loaded.config.allow_development_origins);
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(loaded.warnings[0].contains("allowDevOrigins"));
+        assert!(Config::parse(br#"{"allowDevelopmentOrigins": "yes"}"#).is_err());
+        assert!(Config::parse(b"[]").is_err());
     }
 }

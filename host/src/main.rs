@@ -28,14 +28,16 @@ Browsers start the host with their own arguments (the caller's origin); those ar
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match Config::load() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("mynakey-host: {e}; using defaults");
-            Config::default()
-        }
+    let (config, problems) = match Config::load() {
+        Ok(loaded) => (loaded.config, loaded.warnings),
+        Err(e) => (Config::default(), vec![format!("{e}; using defaults")]),
     };
     mynakey::logging::init(&config);
+    for problem in problems {
+        // stderr reaches a terminal or the browser's log; the log file keeps it too.
+        eprintln!("mynakey-host: {problem}");
+        log::warn!("{problem}");
+    }
     match args.first().map(String::as_str) {
         Some("demo") => match mynakey::demo::run(&mut io::stdout()) {
             Ok(true) => ExitCode::SUCCESS,

@@ -136,7 +136,7 @@ pub enum JpkiError {
     Apdu(#[from] ApduError),
     #[error("the card has no JPKI application")]
     NotJpki,
-    #[error("wrong PIN, {tries_left} tries left")]
+    #[error("wrong PIN, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
     PinIncorrect { tries_left: u8 },
     #[error("the PIN is blocked")]
     PinBlocked,

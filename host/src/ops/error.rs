@@ -33,7 +33,7 @@ pub enum OpsError {
     CardRemoved,
     #[error("the card is in use by another program")]
     CardBusy,
-    #[error("wrong PIN, {tries_left} tries left")]
+    #[error("wrong PIN, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
     PinIncorrect { tries_left: u8 },
     #[error("only one try is left; the request must say allowLastTry")]
     PinLastTry,

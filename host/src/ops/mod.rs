@@ -267,7 +267,11 @@ impl Ops {
         timeout_ms: u64,
         ctx: &mut RequestContext<'_>,
     ) -> Result<Session, OpsError> {
-        let timeout_ms = timeout_ms.min(MAX_TIMEOUT_MS);
+        if timeout_ms > MAX_TIMEOUT_MS {
+            return Err(OpsError::BadRequest(format!(
+                "timeoutMs must be at most {MAX_TIMEOUT_MS}"
+            )));
+        }
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         let mut announced_wait = false;
         loop {
@@ -374,13 +378,18 @@ impl Ops {
     ) -> Result<(Session, Vec<u8>), OpsError> {
         self.release_held();
         let mut session = self.open_card(reader, timeout_ms, ctx)?;
-        Self::verify_pin(&mut session, pin, allow_last_try)?;
+        Self::verify_pin(&mut session, pin, allow_last_try, &ctx.cancel)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
         Ok((session, certificate))
     }
 
     /// The tries query, then the last-try guard, then exactly one VERIFY.
-    fn verify_pin(session: &mut Session, pin: &Pin, allow_last_try: bool) -> Result<(), OpsError> {
+    fn verify_pin(
+        session: &mut Session,
+        pin: &Pin,
+        allow_last_try: bool,
+        cancel: &CancelToken,
+    ) -> Result<(), OpsError> {
         let mut card = session.jpki()?;
         match card.pin_status(pin.kind())? {
             PinStatus::Blocked => {
@@ -391,6 +400,8 @@ impl Ops {
             PinStatus::TriesLeft(1) if !allow_last_try => return Err(OpsError::PinLastTry),
             PinStatus::TriesLeft(_) | PinStatus::Verified => {}
         }
+        // A cancelled request spends no try.
+        check_cancel(cancel)?;
         session.pin_sent = true;
         session.jpki()?.verify_pin(pin)?;
         Ok(())
@@ -408,10 +419,11 @@ impl Ops {
         self.release_held();
         let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
-        Self::verify_pin(&mut session, &pin, args.allow_last_try)?;
+        Self::verify_pin(&mut session, &pin, args.allow_last_try, &ctx.cancel)?;
         let hash = login_hash(&args.origin, &args.challenge);
         let signature = sign_hashes(
             &mut session,
+            &ctx.cancel,
             KeyPair::Auth,
             &certificate,
             HashAlgorithm::Sha256,
@@ -483,6 +495,7 @@ impl Ops {
         };
         let signatures = sign_hashes(
             &mut session,
+            &ctx.cancel,
             KeyPair::Sign,
             &certificate,
             algorithm,
@@ -522,38 +535,36 @@ impl Ops {
         Ok((session, certificate))
     }
 
-    /// The held session, if it belongs to `origin` and holds `expected`.
+    /// The held session, if it belongs to `origin` and holds `expected`. Any refusal ends the
+    /// session (card reset): a verified card is not kept waiting for a request that went wrong.
     fn take_held(
         &mut self,
         origin: &str,
         expected: Option<&[u8]>,
     ) -> Result<(Session, Vec<u8>), OpsError> {
-        let Some(held) = self.held.as_ref() else {
+        let Some(held) = self.held.take() else {
             return Err(OpsError::BadRequest(
-                "pin is required: no signing session is held (getSigningCertificate with hold first)".into(),
+                "pin is required: no signing session is held (getSigningCertificate with hold first, \
+                 and sign within 120 s)"
+                    .into(),
             ));
         };
+        let mut session = Session::new(held.connection);
+        session.pin_sent = true;
         if held.origin != origin {
             return Err(OpsError::BadRequest(
                 "the held signing session belongs to another origin".into(),
             ));
         }
-        let Some(expected) = expected else {
-            return Err(OpsError::BadRequest(
+        match expected {
+            None => Err(OpsError::BadRequest(
                 "certificate is required to sign in a held session".into(),
-            ));
-        };
-        if expected != held.certificate.as_slice() {
-            self.release_held();
-            return Err(OpsError::CertificateMismatch);
+            )),
+            Some(expected) if expected != held.certificate.as_slice() => {
+                Err(OpsError::CertificateMismatch)
+            }
+            Some(_) => Ok((session, held.certificate)),
         }
-        let held = self
-            .held
-            .take()
-            .ok_or_else(|| OpsError::Internal("held session vanished".into()))?;
-        let mut session = Session::new(held.connection);
-        session.pin_sent = true;
-        Ok((session, held.certificate))
     }
 }
 
@@ -561,6 +572,14 @@ impl Drop for Ops {
     fn drop(&mut self) {
         self.release_held();
     }
+}
+
+/// Cancellation is honoured between card commands: before VERIFY and before every SIGN.
+fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
+    if cancel.is_cancelled() {
+        return Err(OpsError::Cancelled);
+    }
+    Ok(())
 }
 
 /// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
@@ -599,6 +618,7 @@ fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<
 /// certificate before it leaves the host.
 fn sign_hashes(
     session: &mut Session,
+    cancel: &CancelToken,
     pair: KeyPair,
     certificate: &[u8],
     algorithm: HashAlgorithm,
@@ -608,6 +628,7 @@ fn sign_hashes(
     card.select_key(pair)?;
     let mut signatures = Vec::with_capacity(hashes.len());
     for hash in hashes {
+        check_cancel(cancel)?;
         let digest_info = algorithm
             .digest_info(hash)
             .ok_or_else(|| OpsError::Internal("hash length does not match its algorithm".into()))?;

@@ -417,6 +417,11 @@ fn a_held_session_refuses_another_certificate_and_origin() {
     args.origin = "https://other.example".into();
     args.certificate = Some(STANDARD.encode(CardProfile::card1().sign_cert.unwrap()));
     assert!(matches!(sign(&mut f, args), Err(OpsError::BadRequest(_))));
+    assert!(
+        f.ops.held_deadline().is_none(),
+        "a refusal ends the session"
+    );
+    get_cert(&mut f, "ABC123", true).unwrap();
     let mut args = sign_args(None, 1);
     args.certificate = Some(STANDARD.encode(CardProfile::card1().auth_cert));
     assert!(matches!(
@@ -427,6 +432,38 @@ fn a_held_session_refuses_another_certificate_and_origin() {
         f.ops.held_deadline().is_none(),
         "a mismatch ends the session"
     );
+}
+
+#[test]
+fn a_cancelled_request_spends_no_try_and_signs_nothing() {
+    let mut f = fixture("");
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let mut p = quiet();
+    let r = f.ops.authenticate(
+        auth_args("1234"),
+        &mut RequestContext {
+            cancel,
+            progress: &mut p,
+        },
+    );
+    assert!(matches!(r, Err(OpsError::Cancelled)));
+    assert!(f
+        .log
+        .entries()
+        .iter()
+        .all(|e| !e.is_pin_verify() && e.ins() != 0x2A));
+}
+
+#[test]
+fn timeouts_beyond_ten_minutes_are_refused() {
+    let mut f = fixture("");
+    let mut a = auth_args("1234");
+    a.timeout_ms = MAX_TIMEOUT_MS + 1;
+    assert!(matches!(
+        authenticate(&mut f, a),
+        Err(OpsError::BadRequest(_))
+    ));
 }
 
 #[test]

@@ -40,6 +40,10 @@ pub fn origin(origin: &str, allow_development: bool) -> Result<(), String> {
         if !valid {
             return Err("origin has an invalid port".into());
         }
+        // Browsers never serialise the default port, so such an origin could never verify.
+        if (port == "443" && !development) || (port == "80" && development) {
+            return Err("origin must not spell out the default port".into());
+        }
     }
     if !valid_host(host) {
         return Err(
@@ -102,7 +106,7 @@ mod tests {
             "https://example.jp",
             "https://a.b-c.example:8443",
             "https://127.0.0.1:4443",
-            "https://[::1]:443",
+            "https://[::1]:8443",
             "https://xn--eckwd4c7c.jp",
         ] {
             assert_eq!(origin(ok, false), Ok(()), "{ok}");
@@ -120,6 +124,8 @@ mod tests {
             "https://Example.jp",
             "https://example.jp:",
             "https://example.jp:0",
+            "https://example.jp:443",
+            "http://localhost:80",
             "https://example.jp:65536",
             "https://example.jp:08",
             "https://exa mple.jp",
