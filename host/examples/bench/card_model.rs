@@ -1,8 +1,8 @@
 //! Card-time model: what an APDU trace costs on a real reader and a real My Number Card.
 //!
-//! Per APDU: `fixed` (reader + USB/CCID + PC/SC round trip and the card's command dispatch)
-//! + the bytes on the wire at the link's rate with its framing + the card's own work for the
-//! two expensive commands: VERIFY with a PIN (retry counter written to non-volatile memory,
+//! Per APDU: `fixed` (reader + USB/CCID + PC/SC round trip and the card's command dispatch),
+//! plus the bytes on the wire at the link's rate with its framing, plus the card's own work for
+//! the two expensive commands: VERIFY with a PIN (retry counter written to non-volatile memory,
 //! inference) and SIGN (RSA-2048 private-key operation).
 //!
 //! Every figure is public, and cited in docs/performance.md ("Card-time model"); no source
@@ -56,7 +56,9 @@ impl Link {
                 const MAX_INF: usize = 253; // FSC 256 − PCB − CRC (assumed)
                 let frames = |n: usize| n.div_ceil(MAX_INF).max(1);
                 let (fc, fr) = (frames(a.command), frames(a.response));
-                let frame_etu = |payload: usize, frames: usize| (payload + 3 * frames) as f64 * 10.0 + frames as f64 * 24.0;
+                let frame_etu = |payload: usize, frames: usize| {
+                    (payload + 3 * frames) as f64 * 10.0 + frames as f64 * 24.0
+                };
                 // Chaining acknowledgements: an R(ACK) frame (PCB + CRC) per extra frame.
                 let acks = (fc - 1 + fr - 1) as f64 * (3.0 * 10.0 + 24.0);
                 (frame_etu(a.command, fc) + frame_etu(a.response, fr) + acks) / bps * 1e3
@@ -73,8 +75,16 @@ pub struct CardCosts {
     pub rsa_ms: f64,
 }
 
-pub const FAST: CardCosts = CardCosts { fixed_ms: 1.26, verify_ms: 9.1, rsa_ms: 138.5 };
-pub const SLOW: CardCosts = CardCosts { fixed_ms: 9.45, verify_ms: 33.0, rsa_ms: 269.2 };
+pub const FAST: CardCosts = CardCosts {
+    fixed_ms: 1.26,
+    verify_ms: 9.1,
+    rsa_ms: 138.5,
+};
+pub const SLOW: CardCosts = CardCosts {
+    fixed_ms: 9.45,
+    verify_ms: 33.0,
+    rsa_ms: 269.2,
+};
 
 pub const LINKS: [Link; 7] = [
     Link::Contact(7_812.0),
@@ -137,7 +147,11 @@ pub fn report(traces: &[(String, Trace)]) -> String {
             card_only_ms(t, SLOW)
         ));
         for l in LINKS {
-            s.push_str(&format!(" {:.0} – {:.0} |", trace_ms(t, l, FAST), trace_ms(t, l, SLOW)));
+            s.push_str(&format!(
+                " {:.0} – {:.0} |",
+                trace_ms(t, l, FAST),
+                trace_ms(t, l, SLOW)
+            ));
         }
         s.push('\n');
     }
