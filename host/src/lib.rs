@@ -4,6 +4,7 @@
 //! `protocol` knows no cards; [`server`] ties protocol and ops together for host mode.
 
 pub mod apdu;
+pub mod binding;
 pub mod config;
 pub mod demo;
 pub mod install;

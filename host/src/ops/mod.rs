@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::binding;
 use crate::config::Config;
 use crate::jpki::{self, Jpki, KeyPair, Pin, PinKind, PinStatus};
 use crate::secret::Secret;
@@ -21,7 +22,6 @@ use crate::verify::HashAlgorithm;
 
 pub mod args;
 mod error;
-pub mod validate;
 
 pub use args::*;
 pub use error::OpsError;
@@ -362,8 +362,8 @@ impl Ops {
     }
 
     fn check_origin(&self, origin: &str) -> Result<(), OpsError> {
-        validate::origin(origin, self.config.allow_development_origins)
-            .map_err(OpsError::OriginInvalid)
+        binding::check_origin(origin, self.config.allow_development_origins)
+            .map_err(|reason| OpsError::OriginInvalid(format!("origin {reason}")))
     }
 
     /// Finds the card, verifies the signing password and reads the signing certificate (which
@@ -414,7 +414,8 @@ impl Ops {
         ctx: &mut RequestContext<'_>,
     ) -> Result<LoginProof, OpsError> {
         self.check_origin(&args.origin)?;
-        validate::challenge(&args.challenge).map_err(OpsError::ChallengeInvalid)?;
+        binding::check_challenge(&args.challenge)
+            .map_err(|reason| OpsError::ChallengeInvalid(format!("challenge {reason}")))?;
         let pin = Pin::parse(PinKind::Auth, &args.pin)?;
         self.release_held();
         let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;

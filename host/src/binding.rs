@@ -1,4 +1,5 @@
-//! Checks on what the browser sends, done before any APDU.
+//! What a login proof binds, checked the same way by the host (before any APDU) and by the
+//! relying-party verifier: the origin and the challenge (design.md "Login proof").
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -6,16 +7,16 @@ use base64::Engine;
 /// `origin` must be `https://host[:port]` with no path, query, fragment or user info, at most
 /// 255 characters, lower case as browsers serialise it. `http://localhost[:port]` and
 /// `http://127.0.0.1[:port]` only when development origins are switched on.
-pub fn origin(origin: &str, allow_development: bool) -> Result<(), String> {
+pub fn check_origin(origin: &str, allow_development: bool) -> Result<(), &'static str> {
     if origin.len() > 255 {
-        return Err("origin is longer than 255 characters".into());
+        return Err("is longer than 255 characters");
     }
     let (rest, development) = if let Some(rest) = origin.strip_prefix("https://") {
         (rest, false)
     } else if let Some(rest) = origin.strip_prefix("http://") {
         (rest, true)
     } else {
-        return Err("origin must start with https://".into());
+        return Err("must start with https://");
     };
     let (host, port) = if rest.starts_with('[') {
         match rest.find(']') {
@@ -23,7 +24,7 @@ pub fn origin(origin: &str, allow_development: bool) -> Result<(), String> {
                 "" => (rest, None),
                 tail => (&rest[..=end], Some(tail.strip_prefix(':').unwrap_or("x"))),
             },
-            None => return Err("origin has a malformed IPv6 host".into()),
+            None => return Err("has a malformed IPv6 host"),
         }
     } else {
         match rest.rsplit_once(':') {
@@ -38,29 +39,22 @@ pub fn origin(origin: &str, allow_development: bool) -> Result<(), String> {
             && port.bytes().all(|b| b.is_ascii_digit())
             && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
         if !valid {
-            return Err("origin has an invalid port".into());
+            return Err("has an invalid port");
         }
         // Browsers never serialise the default port, so such an origin could never verify.
         if (port == "443" && !development) || (port == "80" && development) {
-            return Err("origin must not spell out the default port".into());
+            return Err("must not spell out the default port (browsers omit it)");
         }
     }
     if !valid_host(host) {
-        return Err(
-            "origin must be scheme://host[:port] with a lower-case host and nothing after it"
-                .into(),
-        );
+        return Err("must be scheme://host[:port] with a lower-case host and nothing after it");
     }
     if development {
         if !allow_development {
-            return Err(
-                "http origins are accepted only when development origins are switched on".into(),
-            );
+            return Err("is http, accepted only when development origins are switched on");
         }
         if host != "localhost" && host != "127.0.0.1" {
-            return Err(
-                "only http://localhost and http://127.0.0.1 are development origins".into(),
-            );
+            return Err("is http but not http://localhost or http://127.0.0.1");
         }
     }
     Ok(())
@@ -85,14 +79,14 @@ fn valid_host(host: &str) -> bool {
 }
 
 /// `challenge`: standard base64 of at least 32 random bytes, 44–128 characters (design.md).
-pub fn challenge(challenge: &str) -> Result<(), String> {
+pub fn check_challenge(challenge: &str) -> Result<(), &'static str> {
     if !(44..=128).contains(&challenge.len()) {
-        return Err("challenge must be 44 to 128 characters of base64".into());
+        return Err("must be 44 to 128 characters of base64");
     }
     match STANDARD.decode(challenge) {
         Ok(bytes) if bytes.len() >= 32 => Ok(()),
-        Ok(_) => Err("challenge must encode at least 32 bytes".into()),
-        Err(_) => Err("challenge is not standard base64".into()),
+        Ok(_) => Err("must encode at least 32 bytes"),
+        Err(_) => Err("is not standard base64"),
     }
 }
 
@@ -109,7 +103,7 @@ mod tests {
             "https://[::1]:8443",
             "https://xn--eckwd4c7c.jp",
         ] {
-            assert_eq!(origin(ok, false), Ok(()), "{ok}");
+            assert_eq!(check_origin(ok, false), Ok(()), "{ok}");
         }
         for bad in [
             "",
@@ -137,24 +131,24 @@ mod tests {
             "https://[::1",
             "https://[zz]:1",
         ] {
-            assert!(origin(bad, true).is_err(), "{bad}");
+            assert!(check_origin(bad, true).is_err(), "{bad}");
         }
-        assert!(origin(&format!("https://{}.jp", "a".repeat(252)), false).is_err());
+        assert!(check_origin(&format!("https://{}.jp", "a".repeat(252)), false).is_err());
     }
 
     #[test]
     fn development_origins_need_the_switch() {
-        assert!(origin("http://localhost:8080", false).is_err());
-        assert_eq!(origin("http://localhost:8080", true), Ok(()));
-        assert_eq!(origin("http://127.0.0.1", true), Ok(()));
-        assert!(origin("http://example.jp", true).is_err());
+        assert!(check_origin("http://localhost:8080", false).is_err());
+        assert_eq!(check_origin("http://localhost:8080", true), Ok(()));
+        assert_eq!(check_origin("http://127.0.0.1", true), Ok(()));
+        assert!(check_origin("http://example.jp", true).is_err());
     }
 
     #[test]
     fn challenges() {
         let good = STANDARD.encode([7u8; 32]);
-        assert_eq!(challenge(&good), Ok(()));
-        assert_eq!(challenge(&STANDARD.encode([7u8; 96])), Ok(()));
+        assert_eq!(check_challenge(&good), Ok(()));
+        assert_eq!(check_challenge(&STANDARD.encode([7u8; 96])), Ok(()));
         for bad in [
             String::new(),
             STANDARD.encode([7u8; 31]),
@@ -162,7 +156,7 @@ mod tests {
             STANDARD.encode([7u8; 97]),
             good.replace('=', ""),
         ] {
-            assert!(challenge(&bad).is_err(), "{bad}");
+            assert!(check_challenge(&bad).is_err(), "{bad}");
         }
     }
 }
