@@ -3,6 +3,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use sha2::{Digest, Sha256};
 
 /// `origin` must be `https://host[:port]` with no path, query, fragment or user info, at most
 /// 255 characters, lower case as browsers serialise it. `http://localhost[:port]` and
@@ -88,6 +89,16 @@ pub fn check_challenge(challenge: &str) -> Result<(), &'static str> {
         Ok(_) => Err("must encode at least 32 bytes"),
         Err(_) => Err("is not standard base64"),
     }
+}
+
+/// The 64 bytes a login proof signs: `SHA-256(origin UTF-8) ‖ SHA-256(challenge UTF-8)`, the
+/// challenge as its base64 string (Web eID `web-eid:1.0`). Hashing each first keeps the two
+/// fields apart. The card signs the DigestInfo of SHA-256 of these bytes.
+pub fn login_signed_data(origin: &str, challenge: &str) -> [u8; 64] {
+    let mut data = [0u8; 64];
+    data[..32].copy_from_slice(&Sha256::digest(origin.as_bytes()));
+    data[32..].copy_from_slice(&Sha256::digest(challenge.as_bytes()));
+    data
 }
 
 #[cfg(test)]

@@ -123,7 +123,8 @@ impl KeyPair {
 pub enum PinStatus {
     TriesLeft(u8),
     Blocked,
-    /// The card answered 9000: already verified in this session (jpki-card.md §3, unconfirmed).
+    /// The card answered 9000: already verified. ISO 7816 allows it; the JPKI card answers 63Cx
+    /// instead (OpenSC PR #959), but a host must not mistake it for an error.
     Verified,
 }
 

@@ -586,9 +586,7 @@ fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
 /// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
 /// (design.md "Login proof"; Web eID `web-eid:1.0`).
 pub fn login_hash(origin: &str, challenge: &str) -> Vec<u8> {
-    let mut data = Sha256::digest(origin.as_bytes()).to_vec();
-    data.extend_from_slice(&Sha256::digest(challenge.as_bytes()));
-    Sha256::digest(&data).to_vec()
+    Sha256::digest(binding::login_signed_data(origin, challenge)).to_vec()
 }
 
 fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<u8>>, OpsError> {

@@ -34,7 +34,7 @@ use std::time::SystemTime;
 
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use x509_cert::der::oid::ObjectIdentifier;
 use x509_cert::ext::pkix::{CertificatePolicies, KeyUsage};
 
@@ -61,14 +61,7 @@ pub const SIGN_POLICY_OID: &str = "1.2.392.200149.8.5.1.1.20";
 const AUTH_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap(AUTH_POLICY_OID);
 const SIGN_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap(SIGN_POLICY_OID);
 
-/// The 64 bytes a login proof signs: `SHA-256(origin UTF-8) ‖ SHA-256(challenge UTF-8)`.
-/// The card signs the DigestInfo of SHA-256 of these bytes.
-pub fn login_signed_data(origin: &str, challenge: &str) -> [u8; 64] {
-    let mut data = [0u8; 64];
-    data[..32].copy_from_slice(&Sha256::digest(origin.as_bytes()));
-    data[32..].copy_from_slice(&Sha256::digest(challenge.as_bytes()));
-    data
-}
+pub use crate::binding::login_signed_data;
 
 /// Verifies a login proof (the token JSON the page posted) against the service's own origin
 /// and the challenge it stored for this browser session.

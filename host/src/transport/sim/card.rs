@@ -333,15 +333,12 @@ impl SimCard {
             _ => return Response::status(StatusWord::ReferencedDataNotFound),
         };
         let data = c.data.bytes();
+        // The tries query answers 63Cx even once the PIN is verified: "JPKI card always return
+        // tries_left when calling 00 20 00 80" (OpenSC PR #959, the JPKI driver's author, on a
+        // real card: VERIFY 1234 → 9000, then 00 20 00 80 → 63 C3).
         if data.is_empty() {
-            return Response::status(if pin.tries_left == 0 {
-                StatusWord::VerifyFailed { tries_left: 0 }
-            } else if pin.verified {
-                StatusWord::Success
-            } else {
-                StatusWord::VerifyFailed {
-                    tries_left: pin.tries_left,
-                }
+            return Response::status(StatusWord::VerifyFailed {
+                tries_left: pin.tries_left,
             });
         }
         if pin.tries_left == 0 {
