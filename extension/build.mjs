@@ -38,7 +38,14 @@ export function firefoxManifest(chromium) {
   delete m.key;
   delete m.minimum_chrome_version;
   m.background = { scripts: ['background.js'] };
-  m.browser_specific_settings = { gecko: { id: GECKO_ID, strict_min_version: '128.0' } };
+  // Nothing is collected by or sent to the extension's authors; what a page receives (a proof,
+  // the signing certificate) is the person's consented exchange with that page.
+  m.browser_specific_settings = {
+    // 140 (ESR) is the first with data_collection_permissions; Android has no native messaging,
+    // its minimum only keeps the linter's version check consistent.
+    gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+    gecko_android: { strict_min_version: '142.0' },
+  };
   return m;
 }
 

@@ -1,5 +1,6 @@
 // The extension's build and static checks (no browser needed).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -54,4 +55,21 @@ test('Japanese and English window texts have the same keys, and every key used e
     ...[...sources.matchAll(/__MSG_([A-Za-z]+)__/g)].map((m) => m[1]),
   ]);
   for (const k of used) assert.ok(k in ja, `missing message ${k}`);
+});
+
+// No Firefox runs here (Playwright drives only its own patched Firefox), so the Firefox build is
+// checked by Mozilla's own validator, the one addons.mozilla.org runs on every upload.
+test('the Firefox build passes addons-linter with no errors or warnings', () => {
+  const out = tempDir('ext-lint');
+  try {
+    build(out);
+    const linter = join(repo, 'tests/browser/node_modules/.bin/addons-linter');
+    const r = spawnSync(linter, ['--output', 'json', join(out, 'firefox')], { encoding: 'utf8' });
+    const report = JSON.parse(r.stdout);
+    const problems = [...report.errors, ...report.warnings].map((m) => `${m.code}: ${m.message}`);
+    assert.deepEqual(problems, []);
+    assert.equal(report.summary.errors, 0);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
