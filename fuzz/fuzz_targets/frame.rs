@@ -1,0 +1,98 @@
+//! The inbound half of protocol 1: frames, the envelope, typed arguments and every check made
+//! before a card is touched. Properties: no panic; an accepted origin/PIN has the contract's shape.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mynakey::jpki::{Pin, PinKind};
+use mynakey::binding::{check_challenge, check_origin};
+use mynakey::ops::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, NoArgs, SignArgs};
+use mynakey::protocol::framing::{read_frame, FrameError, MAX_INBOUND};
+use mynakey::protocol::{parse_envelope, ErrorCode};
+use mynakey::secret::Secret;
+use mynakey::verify::HashAlgorithm;
+use serde_json::Value;
+
+fuzz_target!(|data: &[u8]| {
+    check_body(data);
+    let mut input = data;
+    for _ in 0..64 {
+        match read_frame(&mut input) {
+            Ok(frame) => {
+                assert!(frame.len() <= MAX_INBOUND);
+                check_body(&frame);
+            }
+            Err(FrameError::TooLarge(n)) => assert!(n as usize > MAX_INBOUND),
+            Err(_) => break,
+        }
+    }
+});
+
+fn check_body(body: &[u8]) {
+    let envelope = match parse_envelope(body) {
+        Ok(envelope) => envelope,
+        Err((id, e)) => {
+            assert!(matches!(id, Value::Null | Value::String(_) | Value::Number(_)));
+            assert_eq!(e.code, ErrorCode::BadRequest);
+            return;
+        }
+    };
+    assert!(envelope.arguments.is_object());
+    let args = envelope.arguments;
+    match envelope.command.as_str() {
+        "version" | "status" | "quit" => {
+            let _ = serde_json::from_value::<NoArgs>(args);
+        }
+        "cancel" => {
+            let _ = serde_json::from_value::<CancelArgs>(args);
+        }
+        "authenticate" => {
+            if let Ok(a) = serde_json::from_value::<AuthenticateArgs>(args) {
+                origin_property(&a.origin);
+                if check_challenge(&a.challenge).is_ok() {
+                    assert!((44..=128).contains(&a.challenge.len()));
+                }
+                check_pin(PinKind::Auth, &a.pin);
+            }
+        }
+        "getSigningCertificate" => {
+            if let Ok(a) = serde_json::from_value::<GetSigningCertificateArgs>(args) {
+                origin_property(&a.origin);
+                check_pin(PinKind::Sign, &a.pin);
+            }
+        }
+        "sign" => {
+            if let Ok(a) = serde_json::from_value::<SignArgs>(args) {
+                origin_property(&a.origin);
+                if let Some(pin) = &a.pin {
+                    check_pin(PinKind::Sign, pin);
+                }
+                let _ = HashAlgorithm::from_name(&a.hash_algorithm);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn origin_property(origin: &str) {
+    if check_origin(origin, false).is_ok() {
+        let rest = origin.strip_prefix("https://").expect("accepted origin is https");
+        assert!(origin.len() <= 255);
+        assert!(!rest.contains(['/', '?', '#', '@', '\\', ' ']) && !rest.is_empty(), "{origin:?}");
+        assert!(!rest.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()), "{origin:?}");
+    }
+    if check_origin(origin, true).is_ok() && !origin.starts_with("https://") {
+        assert!(origin.starts_with("http://localhost") || origin.starts_with("http://127.0.0.1"), "{origin:?}");
+    }
+}
+
+fn check_pin(kind: PinKind, secret: &Secret) {
+    if let Ok(pin) = Pin::parse(kind, secret) {
+        let b = pin.bytes();
+        match kind {
+            PinKind::Auth => assert!(b.len() == 4 && b.iter().all(u8::is_ascii_digit)),
+            PinKind::Sign => assert!(
+                (6..=16).contains(&b.len()) && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            ),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The JPKI layer and the ops policy fed fuzzed card answers (a scripted `Transport` /
+//! `Readers`). Properties: no panic; every command sent is a well-formed APDU; only the JPKI AID
+//! is ever selected; a login never touches the signing certificate, key or password; at most one
+//! PIN VERIFY per request, and only after a tries query that showed ≥ 2 tries (or "verified").
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mynakey::config::Config;
+use mynakey::jpki::{Jpki, KeyPair, Pin, PinKind};
+use mynakey::ops::{AuthenticateArgs, GetSigningCertificateArgs, Ops, RequestContext, SignArgs};
+use mynakey::secret::Secret;
+use mynakey::transport::CancelToken;
+use mynakey_fuzz::{Log, Script, ScriptReaders};
+use serde_json::{Map, Value};
+
+const ORIGIN: &str = "https://bank.example.jp";
+const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
+
+fn ctx_run<T>(f: impl FnOnce(&mut RequestContext<'_>) -> T) -> T {
+    let mut progress = |_: &str, _: Map<String, Value>| {};
+    let mut ctx = RequestContext { cancel: CancelToken::new(), progress: &mut progress };
+    f(&mut ctx)
+}
+
+fn guard_held(log: &Log, max_verifies: usize) {
+    assert!(!log.selects_other_application(), "{log:?}");
+    assert!(log.verifies_after.len() <= max_verifies, "{log:?}");
+    for query in &log.verifies_after {
+        // The host reads only the status word of the tries query (any data is ignored).
+        let sw = query.as_deref().and_then(|q| q.get(q.len().checked_sub(2)?..));
+        let ok = matches!(sw, Some([0x63, x]) if (0xC2..=0xCF).contains(x)) || matches!(sw, Some([0x90, 0x00]));
+        assert!(ok, "VERIFY sent after tries answer {query:02X?}");
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let script = Script::new(rest);
+    match mode % 6 {
+        0 => {
+            let mut t = script.clone();
+            let mut card = Jpki::new(&mut t);
+            let _ = card.select_ap();
+            if let Ok(cert) = card.read_certificate(KeyPair::Auth) {
+                assert!(cert.len() <= 0x7FFF);
+            }
+            let _ = card.pin_status(PinKind::Auth);
+            if let Ok(pin) = Pin::parse(PinKind::Auth, &Secret::new("1234".into())) {
+                let _ = card.verify_pin(&pin);
+            }
+            let _ = card.select_key(KeyPair::Auth);
+            let _ = card.sign_digest_info(&[0x30; 51]);
+            let _ = card.token_label();
+            let _ = card.has_signing_certificate();
+            let _ = card.read_certificate(KeyPair::Sign);
+            let _ = card.pin_status(PinKind::Sign);
+        }
+        1 => {
+            let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
+            let _ = ops.status();
+            let log = script.log();
+            assert!(log.verifies_after.is_empty(), "status sent a PIN");
+            assert!(!log.selected_ef(&[0x0001]), "status read the signing certificate");
+            assert!(!log.selects_other_application());
+        }
+        2 | 3 => {
+            let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
+            let args = AuthenticateArgs {
+                origin: ORIGIN.into(),
+                challenge: CHALLENGE.into(),
+                pin: Secret::new("1234".into()),
+                allow_last_try: false,
+                reader: None,
+                timeout_ms: 0,
+            };
+            let result = ctx_run(|ctx| ops.authenticate(args, ctx));
+            let log = script.log();
+            guard_held(&log, 1);
+            assert!(!log.selected_ef(&[0x0001, 0x001A, 0x001B]), "login touched the signing side");
+            if result.is_ok() {
+                assert_eq!(log.verifies_after.len(), 1);
+            }
+        }
+        _ => {
+            let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
+            let args = GetSigningCertificateArgs {
+                origin: ORIGIN.into(),
+                pin: Secret::new("abc123".into()),
+                allow_last_try: false,
+                hold: true,
+                reader: None,
+                timeout_ms: 0,
+            };
+            let cert = ctx_run(|ctx| ops.get_signing_certificate(args, ctx));
+            let certificate = cert.ok().and_then(|v| v["certificate"].as_str().map(str::to_string));
+            let args = SignArgs {
+                origin: ORIGIN.into(),
+                pin: if mode % 2 == 0 { None } else { Some(Secret::new("ABC123".into())) },
+                allow_last_try: false,
+                hash_algorithm: "SHA-256".into(),
+                hashes: vec!["ERERERERERERERERERERERERERERERERERERERERERE=".into()],
+                certificate,
+                reader: None,
+                timeout_ms: 0,
+            };
+            let _ = ctx_run(|ctx| ops.sign(args, ctx));
+            drop(ops);
+            // One password entry per request: two requests, at most two VERIFYs.
+            guard_held(&script.log(), 2);
+            assert!(!script.log().selected_ef(&[0x000A, 0x0017, 0x0018]), "signing touched the auth side");
+        }
+    }
+});
