@@ -47,7 +47,7 @@ VPCD_DRIVER=$(ls /usr/lib/pcsc/drivers/serial/libifdvpcd.so /usr/lib64/pcsc/driv
 
 # --- build first (the tests run the binary) --------------------------------------------------
 cargo build --quiet -p mynakey-host
-cargo test --quiet -p mynakey-host --test system --no-run
+cargo test --quiet -p mynakey-host --test system --test system_faults --no-run
 
 # --- isolated pcscd ----------------------------------------------------------------------------
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/mynakey-system.XXXXXX")
@@ -62,6 +62,8 @@ cleanup() {
             if grep -qa 'simulate' "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null; fi
         done <"$DIR/pids"
     fi
+    # A test that restarted pcscd (system_faults.rs, via $DIR/pcscd-start) left the new pid here.
+    [[ -s $DIR/pcscd.pid ]] && PCSCD_PID=$(cat "$DIR/pcscd.pid")
     if [[ -n $PCSCD_PID ]] && kill -0 "$PCSCD_PID" 2>/dev/null; then
         kill -TERM "$PCSCD_PID" 2>/dev/null
         for _ in $(seq 30); do kill -0 "$PCSCD_PID" 2>/dev/null || break; sleep 0.1; done
@@ -106,6 +108,14 @@ fi
 "${UNSHARE[@]}" sh -c "mount --bind '$DIR/run' /run/pcscd && exec pcscd --foreground -c '$DIR/conf'" \
     >"$DIR/pcscd.log" 2>&1 &
 PCSCD_PID=$!
+echo "$PCSCD_PID" >"$DIR/pcscd.pid"
+# For tests that stop pcscd mid-operation and start it again (same namespace setup and config).
+cat >"$DIR/pcscd-start" <<EOF
+#!/bin/sh
+${UNSHARE[*]} sh -c "mount --bind '$DIR/run' /run/pcscd && exec pcscd --foreground -c '$DIR/conf'" >>"$DIR/pcscd.log" 2>&1 &
+echo \$! >"$DIR/pcscd.pid"
+EOF
+chmod +x "$DIR/pcscd-start"
 export PCSCLITE_CSOCK_NAME=$DIR/run/pcscd.comm
 
 # Ready = both virtual readers listed (never the socket file alone: §7).
@@ -128,10 +138,10 @@ if [[ ${1:-} == --exec ]]; then
     exit
 fi
 : >"$DIR/ran"
-cargo test --quiet -p mynakey-host --test system -- --test-threads=1 "$@"
+cargo test --quiet -p mynakey-host --test system --test system_faults -- --test-threads=1 "$@"
 
 # Every listed test must have run (skipping is only for machines without this script).
-expected=$(cargo test --quiet -p mynakey-host --test system -- --list "$@" 2>/dev/null | sed -n 's/: test$//p' | sort)
+expected=$(cargo test --quiet -p mynakey-host --test system --test system_faults -- --list "$@" 2>/dev/null | sed -n 's/: test$//p' | sort)
 ran=$(sort "$DIR/ran")
 if [[ -z $expected || $expected != "$ran" ]]; then
     say "not every system test ran"
