@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mynakey::jpki::{Pin, PinKind};
 use mynakey::binding::{check_challenge, check_origin};
+use mynakey::jpki::{Pin, PinKind};
 use mynakey::ops::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, NoArgs, SignArgs};
 use mynakey::protocol::framing::{read_frame, FrameError, MAX_INBOUND};
 use mynakey::protocol::{parse_envelope, ErrorCode};
@@ -31,7 +31,10 @@ fn check_body(body: &[u8]) {
     let envelope = match parse_envelope(body) {
         Ok(envelope) => envelope,
         Err((id, e)) => {
-            assert!(matches!(id, Value::Null | Value::String(_) | Value::Number(_)));
+            assert!(matches!(
+                id,
+                Value::Null | Value::String(_) | Value::Number(_)
+            ));
             assert_eq!(e.code, ErrorCode::BadRequest);
             return;
         }
@@ -75,13 +78,26 @@ fn check_body(body: &[u8]) {
 
 fn origin_property(origin: &str) {
     if check_origin(origin, false).is_ok() {
-        let rest = origin.strip_prefix("https://").expect("accepted origin is https");
+        let rest = origin
+            .strip_prefix("https://")
+            .expect("accepted origin is https");
         assert!(origin.len() <= 255);
-        assert!(!rest.contains(['/', '?', '#', '@', '\\', ' ']) && !rest.is_empty(), "{origin:?}");
-        assert!(!rest.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()), "{origin:?}");
+        assert!(
+            !rest.contains(['/', '?', '#', '@', '\\', ' ']) && !rest.is_empty(),
+            "{origin:?}"
+        );
+        assert!(
+            !rest
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || !b.is_ascii()),
+            "{origin:?}"
+        );
     }
     if check_origin(origin, true).is_ok() && !origin.starts_with("https://") {
-        assert!(origin.starts_with("http://localhost") || origin.starts_with("http://127.0.0.1"), "{origin:?}");
+        assert!(
+            origin.starts_with("http://localhost") || origin.starts_with("http://127.0.0.1"),
+            "{origin:?}"
+        );
     }
 }
 
@@ -91,7 +107,9 @@ fn check_pin(kind: PinKind, secret: &Secret) {
         match kind {
             PinKind::Auth => assert!(b.len() == 4 && b.iter().all(u8::is_ascii_digit)),
             PinKind::Sign => assert!(
-                (6..=16).contains(&b.len()) && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                (6..=16).contains(&b.len())
+                    && b.iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             ),
         }
     }

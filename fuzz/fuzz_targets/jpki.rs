@@ -18,7 +18,10 @@ const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 
 fn ctx_run<T>(f: impl FnOnce(&mut RequestContext<'_>) -> T) -> T {
     let mut progress = |_: &str, _: Map<String, Value>| {};
-    let mut ctx = RequestContext { cancel: CancelToken::new(), progress: &mut progress };
+    let mut ctx = RequestContext {
+        cancel: CancelToken::new(),
+        progress: &mut progress,
+    };
     f(&mut ctx)
 }
 
@@ -27,14 +30,19 @@ fn guard_held(log: &Log, max_verifies: usize) {
     assert!(log.verifies_after.len() <= max_verifies, "{log:?}");
     for query in &log.verifies_after {
         // The host reads only the status word of the tries query (any data is ignored).
-        let sw = query.as_deref().and_then(|q| q.get(q.len().checked_sub(2)?..));
-        let ok = matches!(sw, Some([0x63, x]) if (0xC2..=0xCF).contains(x)) || matches!(sw, Some([0x90, 0x00]));
+        let sw = query
+            .as_deref()
+            .and_then(|q| q.get(q.len().checked_sub(2)?..));
+        let ok = matches!(sw, Some([0x63, x]) if (0xC2..=0xCF).contains(x))
+            || matches!(sw, Some([0x90, 0x00]));
         assert!(ok, "VERIFY sent after tries answer {query:02X?}");
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let script = Script::new(rest);
     match mode % 6 {
         0 => {
@@ -60,7 +68,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = ops.status();
             let log = script.log();
             assert!(log.verifies_after.is_empty(), "status sent a PIN");
-            assert!(!log.selected_ef(&[0x0001]), "status read the signing certificate");
+            assert!(
+                !log.selected_ef(&[0x0001]),
+                "status read the signing certificate"
+            );
             assert!(!log.selects_other_application());
         }
         2 | 3 => {
@@ -76,7 +87,10 @@ fuzz_target!(|data: &[u8]| {
             let result = ctx_run(|ctx| ops.authenticate(args, ctx));
             let log = script.log();
             guard_held(&log, 1);
-            assert!(!log.selected_ef(&[0x0001, 0x001A, 0x001B]), "login touched the signing side");
+            assert!(
+                !log.selected_ef(&[0x0001, 0x001A, 0x001B]),
+                "login touched the signing side"
+            );
             if result.is_ok() {
                 assert_eq!(log.verifies_after.len(), 1);
             }
@@ -92,10 +106,16 @@ fuzz_target!(|data: &[u8]| {
                 timeout_ms: 0,
             };
             let cert = ctx_run(|ctx| ops.get_signing_certificate(args, ctx));
-            let certificate = cert.ok().and_then(|v| v["certificate"].as_str().map(str::to_string));
+            let certificate = cert
+                .ok()
+                .and_then(|v| v["certificate"].as_str().map(str::to_string));
             let args = SignArgs {
                 origin: ORIGIN.into(),
-                pin: if mode % 2 == 0 { None } else { Some(Secret::new("ABC123".into())) },
+                pin: if mode % 2 == 0 {
+                    None
+                } else {
+                    Some(Secret::new("ABC123".into()))
+                },
                 allow_last_try: false,
                 hash_algorithm: "SHA-256".into(),
                 hashes: vec!["ERERERERERERERERERERERERERERERERERERERERERE=".into()],
@@ -107,7 +127,10 @@ fuzz_target!(|data: &[u8]| {
             drop(ops);
             // One password entry per request: two requests, at most two VERIFYs.
             guard_held(&script.log(), 2);
-            assert!(!script.log().selected_ef(&[0x000A, 0x0017, 0x0018]), "signing touched the auth side");
+            assert!(
+                !script.log().selected_ef(&[0x000A, 0x0017, 0x0018]),
+                "signing touched the auth side"
+            );
         }
     }
 });

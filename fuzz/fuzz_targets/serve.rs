@@ -17,7 +17,10 @@ struct Out(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Out {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -26,7 +29,10 @@ impl Write for Out {
 }
 
 fn faults(selector: &[u8]) -> Faults {
-    let (mode, arg) = (selector.first().copied().unwrap_or(0), selector.get(1).copied().unwrap_or(0));
+    let (mode, arg) = (
+        selector.first().copied().unwrap_or(0),
+        selector.get(1).copied().unwrap_or(0),
+    );
     let mut f = Faults::default();
     match mode % 8 {
         1 => {
@@ -37,7 +43,9 @@ fn faults(selector: &[u8]) -> Faults {
         3 => f.bad_signature = true,
         4 => {
             let ins = [0xA4, 0xB0, 0x20, 0x2A][usize::from(arg % 4)];
-            let sw = [0x6F00, 0x6982, 0x63C0, 0x6A82, 0x6984, 0x63C1, 0x9000, 0x6700][usize::from(arg / 4 % 8)];
+            let sw = [
+                0x6F00, 0x6982, 0x63C0, 0x6A82, 0x6984, 0x63C1, 0x9000, 0x6700,
+            ][usize::from(arg / 4 % 8)];
             f.wrong_sw = Some((ins, sw));
         }
         5 => f.no_signing_certificate = true,
@@ -48,15 +56,25 @@ fn faults(selector: &[u8]) -> Faults {
 
 fuzz_target!(|data: &[u8]| {
     let (selector, mut input) = data.split_at(data.len().min(2));
-    let Ok(readers) = SimReaders::single(faults(selector), ApduLog::new()) else { return };
+    let Ok(readers) = SimReaders::single(faults(selector), ApduLog::new()) else {
+        return;
+    };
     let out = Out::default();
-    mynakey::server::serve(&mut input, Box::new(out.clone()), Box::new(readers), Config::default());
+    mynakey::server::serve(
+        &mut input,
+        Box::new(out.clone()),
+        Box::new(readers),
+        Config::default(),
+    );
     let bytes = out.0.lock().map(|b| b.clone()).unwrap_or_default();
     let mut rest = &bytes[..];
     while !rest.is_empty() {
         assert!(rest.len() >= 4, "partial frame header on stdout");
         let n = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-        assert!(n <= 1_048_576 && rest.len() >= 4 + n, "bad frame length {n}");
+        assert!(
+            n <= 1_048_576 && rest.len() >= 4 + n,
+            "bad frame length {n}"
+        );
         let v: Value = serde_json::from_slice(&rest[4..4 + n]).expect("frame is JSON");
         assert!(v.get("id").is_some(), "frame without id: {v}");
         rest = &rest[4 + n..];

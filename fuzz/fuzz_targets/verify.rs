@@ -15,7 +15,9 @@ use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
 use mynakey::secret::Secret;
 use mynakey::transport::sim::{ApduLog, Faults, SimReaders, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
 use mynakey::transport::CancelToken;
-use mynakey::verify::{parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Purpose, Trust};
+use mynakey::verify::{
+    parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Purpose, Trust,
+};
 use serde_json::{json, Map, Value};
 
 const ORIGIN: &str = "https://bank.example.jp";
@@ -35,10 +37,14 @@ struct Fixtures {
 fn fixtures() -> &'static Fixtures {
     static F: OnceLock<Fixtures> = OnceLock::new();
     F.get_or_init(|| {
-        let readers = SimReaders::single(Faults::default(), ApduLog::new()).expect("simulated card");
+        let readers =
+            SimReaders::single(Faults::default(), ApduLog::new()).expect("simulated card");
         let mut ops = Ops::new(Box::new(readers), Config::default());
         let mut progress = |_: &str, _: Map<String, Value>| {};
-        let mut ctx = RequestContext { cancel: CancelToken::new(), progress: &mut progress };
+        let mut ctx = RequestContext {
+            cancel: CancelToken::new(),
+            progress: &mut progress,
+        };
         let proof = ops
             .authenticate(
                 AuthenticateArgs {
@@ -77,14 +83,19 @@ fn fixtures() -> &'static Fixtures {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let f = fixtures();
     let text = String::from_utf8_lossy(rest);
     match mode % 7 {
         0 => {
             if verify_login(&text, ORIGIN, CHALLENGE, &f.trust, f.now).is_ok() {
                 let token: Value = serde_json::from_str(&text).expect("a verified token is JSON");
-                assert_eq!(token["unverifiedCertificate"], f.token["unverifiedCertificate"]);
+                assert_eq!(
+                    token["unverifiedCertificate"],
+                    f.token["unverifiedCertificate"]
+                );
             }
         }
         1 => {
@@ -98,30 +109,63 @@ fuzz_target!(|data: &[u8]| {
             let mut token = f.token.clone();
             token["signature"] = json!(STANDARD.encode(rest));
             if verify_login(&token.to_string(), ORIGIN, CHALLENGE, &f.trust, f.now).is_ok() {
-                assert_eq!(Some(STANDARD.encode(rest).as_str()), f.token["signature"].as_str());
+                assert_eq!(
+                    Some(STANDARD.encode(rest).as_str()),
+                    f.token["signature"].as_str()
+                );
             }
         }
         3 => {
-            if verify_signature(&HASH, HashAlgorithm::Sha256, &f.signature, rest, &f.trust, f.now).is_ok() {
+            if verify_signature(
+                &HASH,
+                HashAlgorithm::Sha256,
+                &f.signature,
+                rest,
+                &f.trust,
+                f.now,
+            )
+            .is_ok()
+            {
                 assert_eq!(rest, SIGN_CERT, "a forged signing certificate verified");
             }
-            let _ = verify_signature(&HASH, HashAlgorithm::Sha256, rest, SIGN_CERT, &f.trust, f.now);
+            let _ = verify_signature(
+                &HASH,
+                HashAlgorithm::Sha256,
+                rest,
+                SIGN_CERT,
+                &f.trust,
+                f.now,
+            );
         }
         4 => {
             let mut trust = f.trust.clone();
             if trust.add_crl(rest).is_ok() {
                 let _ = verify_login(&f.token.to_string(), ORIGIN, CHALLENGE, &trust, f.now);
-                let _ = verify_signature(&HASH, HashAlgorithm::Sha256, &f.signature, SIGN_CERT, &trust, f.now);
+                let _ = verify_signature(
+                    &HASH,
+                    HashAlgorithm::Sha256,
+                    &f.signature,
+                    SIGN_CERT,
+                    &trust,
+                    f.now,
+                );
             }
         }
         5 => {
             let mut trust = Trust::empty();
-            let purpose = if rest.first().is_some_and(|b| b & 1 == 1) { Purpose::Signature } else { Purpose::Authentication };
+            let purpose = if rest.first().is_some_and(|b| b & 1 == 1) {
+                Purpose::Signature
+            } else {
+                Purpose::Authentication
+            };
             if trust.add_root(purpose, rest).is_ok() {
                 let _ = trust.roots(purpose);
                 // Only the real test roots can make the real certificate verify.
                 if verify_login(&f.token.to_string(), ORIGIN, CHALLENGE, &trust, f.now).is_ok() {
-                    assert!(TEST_AUTH_ROOTS.contains(&rest), "a forged root verified the certificate");
+                    assert!(
+                        TEST_AUTH_ROOTS.contains(&rest),
+                        "a forged root verified the certificate"
+                    );
                 }
             }
         }

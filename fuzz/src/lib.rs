@@ -4,7 +4,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mynakey::transport::{CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError};
+use mynakey::transport::{
+    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
+};
 
 /// Card answers taken from fuzz input: each answer is a 2-byte big-endian length then that many
 /// bytes (length 0xFFFF means "the card is gone": `CardRemoved`). When the input runs out every
@@ -29,13 +31,18 @@ impl Log {
     /// SELECT by AID of anything but JPKI, or SELECT of a file by path/name we never use.
     pub fn selects_other_application(&self) -> bool {
         const JPKI: [u8; 10] = mynakey::jpki::JPKI_AID;
-        self.commands.iter().any(|c| c.len() >= 4 && c[1] == 0xA4 && c[2] == 0x04 && c.get(5..) != Some(&JPKI[..]))
+        self.commands
+            .iter()
+            .any(|c| c.len() >= 4 && c[1] == 0xA4 && c[2] == 0x04 && c.get(5..) != Some(&JPKI[..]))
     }
 
     /// SELECT EF of one of these file ids.
     pub fn selected_ef(&self, fids: &[u16]) -> bool {
         self.commands.iter().any(|c| {
-            c.len() == 7 && c[1] == 0xA4 && c[2] == 0x02 && fids.contains(&u16::from_be_bytes([c[5], c[6]]))
+            c.len() == 7
+                && c[1] == 0xA4
+                && c[2] == 0x02
+                && fids.contains(&u16::from_be_bytes([c[5], c[6]]))
         })
     }
 }
@@ -54,7 +61,10 @@ impl Script {
             answers.push_back(Some(rest[..n].to_vec()));
             data = &rest[n..];
         }
-        Script { answers: Arc::new(Mutex::new(answers)), log: Arc::default() }
+        Script {
+            answers: Arc::new(Mutex::new(answers)),
+            log: Arc::default(),
+        }
     }
 
     pub fn log(&self) -> Log {
@@ -62,7 +72,9 @@ impl Script {
     }
 
     fn next(&self) -> Result<Vec<u8>, TransportError> {
-        let Ok(mut answers) = self.answers.lock() else { return Err(TransportError::CardRemoved) };
+        let Ok(mut answers) = self.answers.lock() else {
+            return Err(TransportError::CardRemoved);
+        };
         match answers.pop_front() {
             Some(Some(answer)) => Ok(answer),
             Some(None) => Err(TransportError::CardRemoved),
@@ -74,7 +86,10 @@ impl Script {
 impl Transport for Script {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         // Every command the host builds must be a well-formed short APDU.
-        assert!(mynakey::apdu::Command::parse(command).is_ok(), "host sent a malformed APDU {command:02X?}");
+        assert!(
+            mynakey::apdu::Command::parse(command).is_ok(),
+            "host sent a malformed APDU {command:02X?}"
+        );
         let answer = self.next();
         if let Ok(mut log) = self.log.lock() {
             log.commands.push(command.to_vec());
@@ -118,14 +133,22 @@ impl Readers for ScriptReaders {
     }
 
     fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
-        Ok(vec![ReaderState { name: "fuzz reader".into(), card_present: true }])
+        Ok(vec![ReaderState {
+            name: "fuzz reader".into(),
+            card_present: true,
+        }])
     }
 
     fn connect(&mut self, _reader: &str) -> Result<Box<dyn Connection>, TransportError> {
         Ok(Box::new(ScriptConnection(self.0.clone())))
     }
 
-    fn wait_for_change(&mut self, _known: &[ReaderState], _timeout: Duration, _cancel: &CancelToken) -> Result<(), TransportError> {
+    fn wait_for_change(
+        &mut self,
+        _known: &[ReaderState],
+        _timeout: Duration,
+        _cancel: &CancelToken,
+    ) -> Result<(), TransportError> {
         Err(TransportError::Timeout)
     }
 }

@@ -57,7 +57,10 @@ fn framed(body: &[u8]) -> Vec<u8> {
 }
 
 fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// The bytes one corpus frame puts on the host's stdin.
@@ -105,14 +108,22 @@ fn check_outbound(body: &[u8]) -> Frame {
         return Err(format!("frame of {} bytes", body.len()));
     }
     let text = std::str::from_utf8(body).map_err(|_| "frame is not UTF-8".to_string())?;
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("frame is not JSON ({e}): {text:.200}"))?;
-    let Some(object) = value.as_object() else { return Err(format!("frame is not an object: {text:.200}")) };
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("frame is not JSON ({e}): {text:.200}"))?;
+    let Some(object) = value.as_object() else {
+        return Err(format!("frame is not an object: {text:.200}"));
+    };
     if !object.contains_key("id") {
         return Err(format!("frame without id: {text:.200}"));
     }
-    let kinds = ["result", "error", "event"].iter().filter(|k| object.contains_key(**k)).count();
+    let kinds = ["result", "error", "event"]
+        .iter()
+        .filter(|k| object.contains_key(**k))
+        .count();
     if kinds != 1 {
-        return Err(format!("frame is not exactly one of result/error/event: {text:.200}"));
+        return Err(format!(
+            "frame is not exactly one of result/error/event: {text:.200}"
+        ));
     }
     if let Some(e) = object.get("error") {
         if !e["code"].is_string() || !e["message"].is_string() {
@@ -180,7 +191,14 @@ impl Host {
                 return;
             }
         });
-        Host { child, stdin, frames, apdu_log, stderr, log }
+        Host {
+            child,
+            stdin,
+            frames,
+            apdu_log,
+            stderr,
+            log,
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -193,14 +211,22 @@ impl Host {
     fn next(&mut self, case: &str) -> Option<Value> {
         match self.frames.recv_timeout(PATIENCE) {
             Ok(Ok(v)) => Some(v),
-            Ok(Err(e)) => panic!("{case}: stdout carried something other than a well-formed frame: {e}"),
+            Ok(Err(e)) => {
+                panic!("{case}: stdout carried something other than a well-formed frame: {e}")
+            }
             Err(RecvTimeoutError::Disconnected) => None,
-            Err(RecvTimeoutError::Timeout) => panic!("{case}: no frame within {PATIENCE:?} (hang?)"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{case}: no frame within {PATIENCE:?} (hang?)")
+            }
         }
     }
 
     fn apdu_lines(&self) -> Vec<String> {
-        fs::read_to_string(&self.apdu_log).unwrap_or_default().lines().map(str::to_string).collect()
+        fs::read_to_string(&self.apdu_log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     /// Closes stdin; the host must exit 0 within a second, after any remaining frames.
@@ -216,12 +242,18 @@ impl Host {
                 assert!(status.success(), "{case}: host exited with {status}");
                 break;
             }
-            assert!(Instant::now() < deadline, "{case}: host still running after EOF");
+            assert!(
+                Instant::now() < deadline,
+                "{case}: host still running after EOF"
+            );
             thread::sleep(Duration::from_millis(10));
         }
         let stderr = fs::read_to_string(&self.stderr).unwrap_or_default();
         let log = fs::read_to_string(&self.log).unwrap_or_default();
-        assert!(!stderr.contains("panicked") && !log.contains("panicked"), "{case}: panic\n{stderr}\n{log}");
+        assert!(
+            !stderr.contains("panicked") && !log.contains("panicked"),
+            "{case}: panic\n{stderr}\n{log}"
+        );
         rest
     }
 }
@@ -239,7 +271,9 @@ impl Drop for Host {
 /// `expected` ⊆ `actual` for objects; equality otherwise.
 fn subset(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
         _ => expected == actual,
     }
 }
@@ -286,7 +320,9 @@ fn run_case(host: &mut Host, case: &Value, index: usize) {
         host.write(&frame_bytes(&frame));
         if let Some(event) = frame.get("await_event").and_then(Value::as_str) {
             loop {
-                let v = host.next(name).unwrap_or_else(|| panic!("{name}: host exited"));
+                let v = host
+                    .next(name)
+                    .unwrap_or_else(|| panic!("{name}: host exited"));
                 if v.get("event").and_then(Value::as_str) == Some(event) {
                     break;
                 }
@@ -297,10 +333,16 @@ fn run_case(host: &mut Host, case: &Value, index: usize) {
         }
     }
     if eof {
-        answers.extend(host.finish(name).into_iter().filter(|v| v.get("event").is_none()));
+        answers.extend(
+            host.finish(name)
+                .into_iter()
+                .filter(|v| v.get("event").is_none()),
+        );
     } else {
         while answers.len() < expected.len() {
-            let v = host.next(name).unwrap_or_else(|| panic!("{name}: host exited; answers so far {answers:?}"));
+            let v = host
+                .next(name)
+                .unwrap_or_else(|| panic!("{name}: host exited; answers so far {answers:?}"));
             if v.get("event").is_none() {
                 answers.push(v);
             }
@@ -314,21 +356,36 @@ fn run_case(host: &mut Host, case: &Value, index: usize) {
             .unwrap_or_else(|| panic!("{name}: expected {e}, got {answers:#?}"));
         unmatched.remove(i);
     }
-    assert!(unmatched.is_empty(), "{name}: unexpected answers {unmatched:#?}");
+    assert!(
+        unmatched.is_empty(),
+        "{name}: unexpected answers {unmatched:#?}"
+    );
     if !eof {
         // Still serving, and nothing stray was queued before this answer.
         let ping = format!("ping-{index}");
-        host.write(&framed(json!({"id": ping, "command": "version"}).to_string().as_bytes()));
-        let v = host.next(name).unwrap_or_else(|| panic!("{name}: host exited instead of answering version"));
+        host.write(&framed(
+            json!({"id": ping, "command": "version"})
+                .to_string()
+                .as_bytes(),
+        ));
+        let v = host
+            .next(name)
+            .unwrap_or_else(|| panic!("{name}: host exited instead of answering version"));
         assert_eq!(v["id"], json!(ping), "{name}: stray frame {v}");
         assert_eq!(v["result"]["protocol"], json!(1), "{name}: {v}");
     }
     let new_apdus = host.apdu_lines()[apdus_before..].to_vec();
     if case["apdus"].as_str() != Some("any") {
-        assert!(new_apdus.is_empty(), "{name}: the card saw APDUs for a request that must not reach it: {new_apdus:#?}");
+        assert!(
+            new_apdus.is_empty(),
+            "{name}: the card saw APDUs for a request that must not reach it: {new_apdus:#?}"
+        );
     }
     // One VERIFY per PIN the user typed: never more than one per case.
-    let verifies = new_apdus.iter().filter(|l| l.starts_with("VERIFY |")).count();
+    let verifies = new_apdus
+        .iter()
+        .filter(|l| l.starts_with("VERIFY |"))
+        .count();
     assert!(verifies <= 1, "{name}: {verifies} VERIFYs");
 }
 
@@ -336,7 +393,9 @@ fn load_cases() -> Vec<Value> {
     let text = fs::read_to_string(corpus_dir().join("cases.jsonl")).unwrap();
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad corpus line {e}: {l:.200}")))
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("bad corpus line {e}: {l:.200}"))
+        })
         .collect()
 }
 
@@ -344,13 +403,19 @@ fn load_cases() -> Vec<Value> {
 fn corpus_is_well_formed_and_large_enough() {
     let cases = load_cases();
     assert!(cases.len() >= 60, "{} cases", cases.len());
-    let mut names: Vec<&str> = cases.iter().map(|c| c["name"].as_str().expect("name")).collect();
+    let mut names: Vec<&str> = cases
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
     names.sort_unstable();
     let before = names.len();
     names.dedup();
     assert_eq!(before, names.len(), "duplicate case names");
     for c in &cases {
-        assert!(!expectations(c).is_empty() || c["eof"] == json!(true), "{c}");
+        assert!(
+            !expectations(c).is_empty() || c["eof"] == json!(true),
+            "{c}"
+        );
         for f in frames_of(c) {
             let _ = frame_bytes(&f);
         }
@@ -378,16 +443,31 @@ fn every_corpus_case_gets_its_answer_and_the_host_keeps_serving() {
             run_case(&mut host, case, i);
             if case["eof"] != json!(true) {
                 let rest = host.finish(case["name"].as_str().unwrap());
-                assert!(rest.iter().all(|v| v.get("event").is_some() || v["error"]["code"] == "CANCELLED"), "{rest:?}");
+                assert!(
+                    rest.iter()
+                        .all(|v| v.get("event").is_some() || v["error"]["code"] == "CANCELLED"),
+                    "{rest:?}"
+                );
             }
         }
     }
     let rest = shared.finish("shared host");
     assert!(rest.is_empty(), "stray frames at the end: {rest:?}");
     // Every malformed PIN and origin case ran on a host whose card log shows no VERIFY of it.
-    let shared_verifies = shared.apdu_lines().iter().filter(|l| l.starts_with("VERIFY |")).count();
+    let shared_verifies = shared
+        .apdu_lines()
+        .iter()
+        .filter(|l| l.starts_with("VERIFY |"))
+        .count();
     let controls = cases.iter().filter(|c| c["apdus"] == "any").count();
-    assert_eq!(shared_verifies, controls, "one VERIFY per positive control, none for malformed input");
-    eprintln!("{} corpus cases ({own} in their own host) in {:?}", cases.len(), started.elapsed());
+    assert_eq!(
+        shared_verifies, controls,
+        "one VERIFY per positive control, none for malformed input"
+    );
+    eprintln!(
+        "{} corpus cases ({own} in their own host) in {:?}",
+        cases.len(),
+        started.elapsed()
+    );
     let _ = fs::remove_dir_all(&dir);
 }

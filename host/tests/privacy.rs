@@ -24,7 +24,9 @@ const ORIGIN: &str = "https://bank.example.jp";
 const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 const SELECT_JPKI: &str = "SELECT AID D392F000260100000001";
 /// PINs that any flow below types (right and wrong ones), in every spelling a log could use.
-const PINS: [&str; 7] = ["1234", "ABC123", "abc123", "9731", "WRONG1", "wrong1", "5678"];
+const PINS: [&str; 7] = [
+    "1234", "ABC123", "abc123", "9731", "WRONG1", "wrong1", "5678",
+];
 /// Card 1's identity (tests/fixtures/pki/README.md) and card 2's.
 const PERSONAL: [&str; 9] = [
     "テスト 花子",
@@ -80,7 +82,11 @@ impl Host {
             .stderr(fs::File::create(dir.join(format!("{flow}.stderr"))).unwrap())
             .spawn()
             .unwrap();
-        Host { stdin: child.stdin.take(), stdout: child.stdout.take().unwrap(), child }
+        Host {
+            stdin: child.stdin.take(),
+            stdout: child.stdout.take().unwrap(),
+            child,
+        }
     }
 
     fn send(&mut self, message: &Value) {
@@ -189,7 +195,11 @@ fn flows() -> Vec<Flow> {
             h.fails(4, "authenticate", args, "PIN_BLOCKED");
         }),
         ("certificate-first-hold-and-sign", &[], Sign, |h| {
-            let cert = h.ok(1, "getSigningCertificate", json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}));
+            let cert = h.ok(
+                1,
+                "getSigningCertificate",
+                json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}),
+            );
             h.ok(
                 2,
                 "sign",
@@ -209,56 +219,118 @@ fn flows() -> Vec<Flow> {
             h.fails(3, "sign", args, "CERTIFICATE_MISMATCH");
         }),
         ("held-session-refused-for-another-origin", &[], Sign, |h| {
-            let cert = h.ok(1, "getSigningCertificate", json!({"origin": ORIGIN, "pin": "abc123", "hold": true}));
+            let cert = h.ok(
+                1,
+                "getSigningCertificate",
+                json!({"origin": ORIGIN, "pin": "abc123", "hold": true}),
+            );
             let args = json!({"origin": "https://evil.example", "hashAlgorithm": "SHA-256", "hashes": [hash(4)], "certificate": cert["certificate"]});
             h.fails(2, "sign", args, "BAD_REQUEST");
         }),
-        ("bad-signature", &["--sim-faults", "bad-signature"], Login, |h| {
-            h.fails(1, "authenticate", auth("1234"), "CARD_ERROR");
-        }),
-        ("bad-signature-sign", &["--sim-faults", "bad-signature"], Sign, |h| {
-            h.fails(1, "sign", json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-512", "hashes": [STANDARD.encode([5u8; 64])]}), "CARD_ERROR");
-        }),
-        ("sign-sw-fault", &["--sim-faults", "sw=2A:6F00"], Sign, |h| {
-            h.fails(1, "sign", json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-256", "hashes": [hash(6)]}), "CARD_ERROR");
-        }),
-        ("verify-sw-fault", &["--sim-faults", "sw=20:6F00"], Login, |h| {
-            h.fails(1, "authenticate", auth("1234"), "CARD_ERROR");
-        }),
-        ("removed-mid-login", &["--sim-faults", "remove-after=5"], Login, |h| {
-            h.fails(1, "authenticate", auth("1234"), "CARD_REMOVED");
-            h.fails(2, "authenticate", auth("1234"), "NO_CARD");
-        }),
-        ("removed-after-verify", &["--sim-faults", "remove-after=11"], Sign, |h| {
-            h.fails(1, "sign", json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-256", "hashes": [hash(7)]}), "CARD_REMOVED");
-        }),
-        ("short-reads", &["--sim-faults", "short-reads=7"], Login, |h| {
-            h.ok(1, "authenticate", auth("1234"));
-        }),
-        ("no-signing-certificate", &["--sim-faults", "no-signing-certificate"], Sign, |h| {
-            h.ok(1, "status", json!({}));
-            h.fails(2, "getSigningCertificate", json!({"origin": ORIGIN, "pin": "ABC123"}), "NO_SIGNING_CERTIFICATE");
-        }),
+        (
+            "bad-signature",
+            &["--sim-faults", "bad-signature"],
+            Login,
+            |h| {
+                h.fails(1, "authenticate", auth("1234"), "CARD_ERROR");
+            },
+        ),
+        (
+            "bad-signature-sign",
+            &["--sim-faults", "bad-signature"],
+            Sign,
+            |h| {
+                h.fails(1, "sign", json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-512", "hashes": [STANDARD.encode([5u8; 64])]}), "CARD_ERROR");
+            },
+        ),
+        (
+            "sign-sw-fault",
+            &["--sim-faults", "sw=2A:6F00"],
+            Sign,
+            |h| {
+                h.fails(1, "sign", json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-256", "hashes": [hash(6)]}), "CARD_ERROR");
+            },
+        ),
+        (
+            "verify-sw-fault",
+            &["--sim-faults", "sw=20:6F00"],
+            Login,
+            |h| {
+                h.fails(1, "authenticate", auth("1234"), "CARD_ERROR");
+            },
+        ),
+        (
+            "removed-mid-login",
+            &["--sim-faults", "remove-after=5"],
+            Login,
+            |h| {
+                h.fails(1, "authenticate", auth("1234"), "CARD_REMOVED");
+                h.fails(2, "authenticate", auth("1234"), "NO_CARD");
+            },
+        ),
+        (
+            "removed-after-verify",
+            &["--sim-faults", "remove-after=11"],
+            Sign,
+            |h| {
+                h.fails(1, "sign", json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-256", "hashes": [hash(7)]}), "CARD_REMOVED");
+            },
+        ),
+        (
+            "short-reads",
+            &["--sim-faults", "short-reads=7"],
+            Login,
+            |h| {
+                h.ok(1, "authenticate", auth("1234"));
+            },
+        ),
+        (
+            "no-signing-certificate",
+            &["--sim-faults", "no-signing-certificate"],
+            Sign,
+            |h| {
+                h.ok(1, "status", json!({}));
+                h.fails(
+                    2,
+                    "getSigningCertificate",
+                    json!({"origin": ORIGIN, "pin": "ABC123"}),
+                    "NO_SIGNING_CERTIFICATE",
+                );
+            },
+        ),
         ("two-cards", &["--sim-readers", "card1,card2"], Login, |h| {
             h.fails(1, "authenticate", auth("5678"), "MULTIPLE_CARDS");
             let mut args = auth("5678");
             args["reader"] = json!("mynakey simulated reader 1");
             h.ok(2, "authenticate", args);
         }),
-        ("wait-and-cancel", &["--sim-faults", "insert-ms=60000"], Login, |h| {
-            let mut args = auth("1234");
-            args["timeoutMs"] = json!(30000);
-            h.send(&json!({"id": 1, "command": "authenticate", "arguments": args}));
-            assert_eq!(h.next()["event"], "waitingForCard");
-            h.send(&json!({"id": 2, "command": "cancel", "arguments": {"target": 1}}));
-            let a = h.next();
-            let b = h.next();
-            assert!([&a, &b].iter().any(|f| f["error"]["code"] == "CANCELLED"), "{a} {b}");
-        }),
+        (
+            "wait-and-cancel",
+            &["--sim-faults", "insert-ms=60000"],
+            Login,
+            |h| {
+                let mut args = auth("1234");
+                args["timeoutMs"] = json!(30000);
+                h.send(&json!({"id": 1, "command": "authenticate", "arguments": args}));
+                assert_eq!(h.next()["event"], "waitingForCard");
+                h.send(&json!({"id": 2, "command": "cancel", "arguments": {"target": 1}}));
+                let a = h.next();
+                let b = h.next();
+                assert!(
+                    [&a, &b].iter().any(|f| f["error"]["code"] == "CANCELLED"),
+                    "{a} {b}"
+                );
+            },
+        ),
         ("malformed", &[], Login, |h| {
             h.fails(1, "authenticate", auth("12345"), "PIN_FORMAT");
             h.fails(2, "sign", json!({"origin": ORIGIN, "pin": "ABC-123", "hashAlgorithm": "SHA-256", "hashes": [hash(8)]}), "PIN_FORMAT");
-            h.fails(3, "authenticate", json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "x": 1}), "BAD_REQUEST");
+            h.fails(
+                3,
+                "authenticate",
+                json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "x": 1}),
+                "BAD_REQUEST",
+            );
         }),
     ]
 }
@@ -284,7 +356,9 @@ fn decoded_runs(text: &str) -> Vec<Vec<u8>> {
     let flush_hex = |hex: &mut String, out: &mut Vec<Vec<u8>>| {
         for start in 0..2 {
             let h = &hex[start.min(hex.len())..];
-            let bytes: Vec<u8> = (0..h.len() / 2).filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect();
+            let bytes: Vec<u8> = (0..h.len() / 2)
+                .filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok())
+                .collect();
             if bytes.len() >= 16 {
                 out.push(bytes);
             }
@@ -294,7 +368,11 @@ fn decoded_runs(text: &str) -> Vec<Vec<u8>> {
     for (i, c) in chars.iter().enumerate() {
         if c.is_ascii_hexdigit() {
             hex.push(*c);
-        } else if (*c == ' ' || *c == ':') && chars.get(i + 1).is_some_and(char::is_ascii_hexdigit) && hex.len() % 2 == 0 && !hex.is_empty() {
+        } else if (*c == ' ' || *c == ':')
+            && chars.get(i + 1).is_some_and(char::is_ascii_hexdigit)
+            && hex.len() % 2 == 0
+            && !hex.is_empty()
+        {
         } else {
             flush_hex(&mut hex, &mut out);
         }
@@ -309,7 +387,10 @@ fn decoded_runs(text: &str) -> Vec<Vec<u8>> {
         let lenient = GeneralPurposeConfig::new()
             .with_decode_padding_mode(DecodePaddingMode::RequireNone)
             .with_decode_allow_trailing_bits(true);
-        let engines = [GeneralPurpose::new(&alphabet::STANDARD, lenient), GeneralPurpose::new(&alphabet::URL_SAFE, lenient)];
+        let engines = [
+            GeneralPurpose::new(&alphabet::STANDARD, lenient),
+            GeneralPurpose::new(&alphabet::URL_SAFE, lenient),
+        ];
         for start in 0..4 {
             let mut part = run[start..].to_string();
             if part.len() % 4 == 1 {
@@ -324,7 +405,10 @@ fn decoded_runs(text: &str) -> Vec<Vec<u8>> {
     }
     // Decimal lists such as Rust's `[48, 130, 5, …]`.
     for run in text.split(|c: char| !(c.is_ascii_digit() || c == ',' || c == ' ')) {
-        let bytes: Vec<u8> = run.split(',').filter_map(|n| n.trim().parse::<u8>().ok()).collect();
+        let bytes: Vec<u8> = run
+            .split(',')
+            .filter_map(|n| n.trim().parse::<u8>().ok())
+            .collect();
         if bytes.len() >= 16 {
             out.push(bytes);
         }
@@ -339,7 +423,13 @@ fn hex_upper(b: &[u8]) -> String {
 /// A log line without its timestamp (digits there could spell a PIN by chance).
 fn strip_timestamp(line: &str) -> &str {
     match line.split_once(' ') {
-        Some((first, rest)) if first.len() > 19 && first.as_bytes().get(4) == Some(&b'-') && first.contains('T') => rest,
+        Some((first, rest))
+            if first.len() > 19
+                && first.as_bytes().get(4) == Some(&b'-')
+                && first.contains('T') =>
+        {
+            rest
+        }
         _ => line,
     }
 }
@@ -350,13 +440,23 @@ fn leaks(text: &str, windows: &HashSet<Vec<u8>>) -> Vec<String> {
         let line = strip_timestamp(line);
         for pin in PINS {
             let hex = hex_upper(pin.as_bytes());
-            if line.contains(pin) || line.to_ascii_uppercase().replace([' ', ':'], "").contains(&hex) {
+            if line.contains(pin)
+                || line
+                    .to_ascii_uppercase()
+                    .replace([' ', ':'], "")
+                    .contains(&hex)
+            {
                 found.push(format!("PIN {pin}: {line}"));
             }
         }
         for p in PERSONAL {
             let hex = hex_upper(p.as_bytes());
-            if line.contains(p) || line.to_ascii_uppercase().replace([' ', ':'], "").contains(&hex) {
+            if line.contains(p)
+                || line
+                    .to_ascii_uppercase()
+                    .replace([' ', ':'], "")
+                    .contains(&hex)
+            {
                 found.push(format!("personal data {p}: {line}"));
             }
         }
@@ -392,9 +492,19 @@ fn the_detector_finds_what_it_looks_for() {
         format!("cert {}", STANDARD.encode(&cert[7..400])),
         format!("cert {}", URL_SAFE.encode(&cert[8..200])),
         format!("x {}", hex_upper(slice)),
-        format!("x {}", slice.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")),
+        format!(
+            "x {}",
+            slice
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
         format!("x {:?}", slice),
-        format!("name {}", hex_upper("東京都テスト市試験町一丁目2番3号".as_bytes())),
+        format!(
+            "name {}",
+            hex_upper("東京都テスト市試験町一丁目2番3号".as_bytes())
+        ),
         "born 319850315".to_string(),
         format!("b64 {}", STANDARD.encode("テスト 花子".as_bytes())),
     ] {
@@ -420,28 +530,51 @@ fn logs_hold_no_pin_certificate_or_personal_data_and_cards_see_only_jpki() {
         let stderr = fs::read_to_string(dir.join(format!("{flow}.stderr"))).unwrap();
         traced |= log.contains("[TRACE]");
         for (what, text) in [("log", &log), ("stderr", &stderr)] {
-            assert!(!text.contains("panicked"), "{flow}: {what} shows a panic:\n{text}");
+            assert!(
+                !text.contains("panicked"),
+                "{flow}: {what} shows a panic:\n{text}"
+            );
             for leak in leaks(text, &windows) {
                 problems.push(format!("{flow} {what}: {leak}"));
             }
         }
         // The card's side (test-only log; PIN bytes must appear redacted even there).
         let apdus = apdu_sequence(&dir, flow);
-        let selects: Vec<&String> = apdus.iter().filter(|l| l.starts_with("SELECT AID")).collect();
-        assert!(!selects.is_empty() || flow == "wait-and-cancel" || flow == "malformed", "{flow}: no SELECT");
+        let selects: Vec<&String> = apdus
+            .iter()
+            .filter(|l| l.starts_with("SELECT AID"))
+            .collect();
+        assert!(
+            !selects.is_empty() || flow == "wait-and-cancel" || flow == "malformed",
+            "{flow}: no SELECT"
+        );
         for s in selects {
-            assert!(s.starts_with(SELECT_JPKI), "{flow}: selected another application: {s}");
+            assert!(
+                s.starts_with(SELECT_JPKI),
+                "{flow}: selected another application: {s}"
+            );
         }
         for l in apdus.iter().filter(|l| l.starts_with("VERIFY |")) {
             assert!(l.contains("** ** **"), "{flow}: VERIFY not redacted: {l}");
         }
         if kind != Sign {
-            assert!(!apdus.iter().any(|l| l.starts_with("SELECT EF 0001")), "{flow}: read the signing certificate: {apdus:#?}");
+            assert!(
+                !apdus.iter().any(|l| l.starts_with("SELECT EF 0001")),
+                "{flow}: read the signing certificate: {apdus:#?}"
+            );
         }
         if kind == Login {
-            assert!(!apdus.iter().any(|l| l.starts_with("SELECT EF 001A") || l.starts_with("SELECT EF 001B")), "{flow}: a login flow touched the signing key or password: {apdus:#?}");
+            assert!(
+                !apdus
+                    .iter()
+                    .any(|l| l.starts_with("SELECT EF 001A") || l.starts_with("SELECT EF 001B")),
+                "{flow}: a login flow touched the signing key or password: {apdus:#?}"
+            );
         }
-        for leak in leaks(&apdus.join("\n"), &HashSet::new()).into_iter().filter(|l| l.starts_with("PIN") || l.starts_with("encoded")) {
+        for leak in leaks(&apdus.join("\n"), &HashSet::new())
+            .into_iter()
+            .filter(|l| l.starts_with("PIN") || l.starts_with("encoded"))
+        {
             problems.push(format!("{flow} apdu log: {leak}"));
         }
     }

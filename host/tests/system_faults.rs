@@ -48,7 +48,9 @@ struct System {
 }
 
 fn system(name: &'static str) -> Option<System> {
-    if std::env::var("MYNAKEY_SYSTEM").as_deref() != Ok("1") || std::env::var_os("PCSCLITE_CSOCK_NAME").is_none() {
+    if std::env::var("MYNAKEY_SYSTEM").as_deref() != Ok("1")
+        || std::env::var_os("PCSCLITE_CSOCK_NAME").is_none()
+    {
         eprintln!("{name}: skipped (needs pcscd + vpcd: run tests/system/run.sh)");
         return None;
     }
@@ -59,10 +61,21 @@ fn system(name: &'static str) -> Option<System> {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mynakey-host")));
     let port = std::env::var("MYNAKEY_VPCD_PORT").unwrap().parse().unwrap();
     let reader_prefix = std::env::var("MYNAKEY_VPCD_NAME").unwrap_or_else(|_| "Virtual PCD".into());
-    let s = System { _serial: serial, bin, dir, port, reader_prefix, name };
+    let s = System {
+        _serial: serial,
+        bin,
+        dir,
+        port,
+        reader_prefix,
+        name,
+    };
     s.wait_presence(0, false);
     s.wait_presence(1, false);
-    let mut ran = OpenOptions::new().create(true).append(true).open(s.dir.join("ran")).unwrap();
+    let mut ran = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(s.dir.join("ran"))
+        .unwrap();
     writeln!(ran, "{name}").unwrap();
     Some(s)
 }
@@ -79,17 +92,28 @@ impl System {
         loop {
             // Tolerates a pcscd that is just coming back.
             let states = readers.list().unwrap_or_default();
-            if states.iter().any(|s| s.name == name && s.card_present == present) {
+            if states
+                .iter()
+                .any(|s| s.name == name && s.card_present == present)
+            {
                 return;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "{name}: card never became {}: {states:?}", if present { "present" } else { "absent" });
+            assert!(
+                !left.is_zero(),
+                "{name}: card never became {}: {states:?}",
+                if present { "present" } else { "absent" }
+            );
             if states.is_empty() {
                 thread::sleep(Duration::from_millis(50));
                 readers = PcscReaders::new();
                 continue;
             }
-            match readers.wait_for_change(&states, left.min(Duration::from_secs(1)), &CancelToken::new()) {
+            match readers.wait_for_change(
+                &states,
+                left.min(Duration::from_secs(1)),
+                &CancelToken::new(),
+            ) {
                 Ok(()) | Err(TransportError::Timeout) => {}
                 Err(_) => {
                     thread::sleep(Duration::from_millis(50));
@@ -100,12 +124,24 @@ impl System {
     }
 
     fn card(&self, slot: u16, card: &str, faults: &str) -> Card {
-        let log = self.dir.join(format!("{}-slot{slot}-{card}.apdu.log", self.name));
+        let log = self
+            .dir
+            .join(format!("{}-slot{slot}-{card}.apdu.log", self.name));
         let _ = fs::remove_file(&log);
-        let stderr = fs::File::create(self.dir.join(format!("{}-slot{slot}-{card}.stderr", self.name))).unwrap();
+        let stderr = fs::File::create(
+            self.dir
+                .join(format!("{}-slot{slot}-{card}.stderr", self.name)),
+        )
+        .unwrap();
         let mut command = Command::new(&self.bin);
         command
-            .args(["simulate", "--vpcd", &format!("127.0.0.1:{}", self.port + slot), "--card", card])
+            .args([
+                "simulate",
+                "--vpcd",
+                &format!("127.0.0.1:{}", self.port + slot),
+                "--card",
+                card,
+            ])
             .arg("--apdu-log")
             .arg(&log)
             .stdin(Stdio::null())
@@ -115,7 +151,11 @@ impl System {
             command.args(["--sim-faults", faults]);
         }
         let child = command.spawn().unwrap();
-        let mut pids = OpenOptions::new().create(true).append(true).open(self.dir.join("pids")).unwrap();
+        let mut pids = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("pids"))
+            .unwrap();
         writeln!(pids, "{}", child.id()).unwrap();
         let c = Card { child, log, slot };
         self.wait_presence(slot, true);
@@ -126,7 +166,10 @@ impl System {
         let stderr = self.dir.join(format!("{}-{tag}-host.stderr", self.name));
         let mut child = Command::new(&self.bin)
             .env("MYNAKEY_CONFIG", self.dir.join("no-config.json"))
-            .env("MYNAKEY_LOG_FILE", self.dir.join(format!("{}-{tag}-host.log", self.name)))
+            .env(
+                "MYNAKEY_LOG_FILE",
+                self.dir.join(format!("{}-{tag}-host.log", self.name)),
+            )
             .env("MYNAKEY_LOG_LEVEL", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -141,17 +184,33 @@ impl System {
                 return;
             }
             let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
-            if stdout.read_exact(&mut body).is_err() || tx.send(serde_json::from_slice::<Value>(&body).unwrap()).is_err() {
+            if stdout.read_exact(&mut body).is_err()
+                || tx
+                    .send(serde_json::from_slice::<Value>(&body).unwrap())
+                    .is_err()
+            {
                 return;
             }
         });
-        Host { stdin: child.stdin.take(), child, frames, stderr }
+        Host {
+            stdin: child.stdin.take(),
+            child,
+            frames,
+            stderr,
+        }
     }
 
     /// Stops pcscd (SIGTERM, as a system shutdown or an update would) and waits until it is gone.
     fn stop_pcscd(&self) {
-        let pid = fs::read_to_string(self.dir.join("pcscd.pid")).unwrap().trim().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let pid = fs::read_to_string(self.dir.join("pcscd.pid"))
+            .unwrap()
+            .trim()
+            .to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
         let deadline = Instant::now() + PATIENCE;
         while PathBuf::from(format!("/proc/{pid}")).exists() {
             // A zombie until run.sh reaps it: gone enough once it is no longer running.
@@ -170,13 +229,21 @@ impl System {
     }
 
     fn try_start_pcscd(&self) -> bool {
-        if !Command::new(self.dir.join("pcscd-start")).status().is_ok_and(|s| s.success()) {
+        if !Command::new(self.dir.join("pcscd-start"))
+            .status()
+            .is_ok_and(|s| s.success())
+        {
             return false;
         }
         let deadline = Instant::now() + PATIENCE;
         while Instant::now() < deadline {
             let mut readers = PcscReaders::new();
-            if readers.list().is_ok_and(|l| l.iter().filter(|r| r.name.starts_with(&self.reader_prefix)).count() == 2) {
+            if readers.list().is_ok_and(|l| {
+                l.iter()
+                    .filter(|r| r.name.starts_with(&self.reader_prefix))
+                    .count()
+                    == 2
+            }) {
                 return true;
             }
             thread::sleep(Duration::from_millis(50));
@@ -185,7 +252,10 @@ impl System {
     }
 
     fn pcscd_running(&self) -> bool {
-        let pid = fs::read_to_string(self.dir.join("pcscd.pid")).unwrap_or_default().trim().to_string();
+        let pid = fs::read_to_string(self.dir.join("pcscd.pid"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         !stat.is_empty() && stat.split_whitespace().nth(2) != Some("Z")
     }
@@ -210,11 +280,18 @@ struct Card {
 
 impl Card {
     fn apdus(&self) -> Vec<String> {
-        fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_string).collect()
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     fn sequence(&self) -> Vec<String> {
-        self.apdus().iter().map(|l| l.split(" | ").next().unwrap_or("").to_string()).collect()
+        self.apdus()
+            .iter()
+            .map(|l| l.split(" | ").next().unwrap_or("").to_string())
+            .collect()
     }
 
     fn pin_verifies(&self) -> usize {
@@ -225,7 +302,10 @@ impl Card {
     fn assert_clean(&self) {
         for line in self.apdus() {
             if line.starts_with("SELECT AID") {
-                assert!(line.starts_with(SELECT_JPKI), "another application selected: {line}");
+                assert!(
+                    line.starts_with(SELECT_JPKI),
+                    "another application selected: {line}"
+                );
             }
             if line.starts_with("VERIFY |") {
                 assert!(line.contains("** **"), "VERIFY data not redacted: {line}");
@@ -262,7 +342,9 @@ impl Host {
     }
 
     fn next(&mut self) -> Value {
-        self.frames.recv_timeout(PATIENCE).expect("no frame from the host (hang?)")
+        self.frames
+            .recv_timeout(PATIENCE)
+            .expect("no frame from the host (hang?)")
     }
 
     fn answer(&mut self, id: u64) -> Value {
@@ -336,7 +418,14 @@ fn sign(n: usize) -> Value {
 
 /// How many APDUs a clean run answers before the first line whose description is `what`
 /// (the `occurrence`-th one, from 1): the `remove-after` that makes the card leave just then.
-fn apdus_before(s: &System, slot: u16, command: &str, args: Value, what: &str, occurrence: usize) -> usize {
+fn apdus_before(
+    s: &System,
+    slot: u16,
+    command: &str,
+    args: Value,
+    what: &str,
+    occurrence: usize,
+) -> usize {
     let card = s.card(slot, "card1", "");
     let mut host = s.host("probe");
     host.ok(1, command, args);
@@ -363,32 +452,51 @@ fn removal(s: &System, command: &str, args: Value, n: usize, verifies_before: us
     let card = s.card(0, "card1", &format!("remove-after={n},reinsert-ms=600"));
     let mut host = s.host("main");
     host.fails(1, command, args.clone(), "CARD_REMOVED");
-    assert_eq!(card.sequence().len(), n, "the card answered exactly {n} APDUs: {:?}", card.apdus());
+    assert_eq!(
+        card.sequence().len(),
+        n,
+        "the card answered exactly {n} APDUs: {:?}",
+        card.apdus()
+    );
     assert_eq!(card.pin_verifies(), verifies_before, "{:?}", card.apdus());
     // Back in the reader: nothing is retried on its own (no PIN resent after CARD_REMOVED).
     s.wait_presence(0, false);
     s.wait_presence(0, true);
     thread::sleep(Duration::from_millis(300));
-    assert_eq!(card.pin_verifies(), verifies_before, "a PIN was resent after CARD_REMOVED: {:?}", card.apdus());
+    assert_eq!(
+        card.pin_verifies(),
+        verifies_before,
+        "a PIN was resent after CARD_REMOVED: {:?}",
+        card.apdus()
+    );
     // Power was lost: no verified state survived, and the user's next entry works.
     let status = host.ok(2, "status", json!({}));
     assert_eq!(status["readers"][0]["card"], "jpki", "{status}");
     host.ok(3, command, args);
-    assert_eq!(card.pin_verifies(), verifies_before + 1, "one VERIFY per user entry: {:?}", card.apdus());
+    assert_eq!(
+        card.pin_verifies(),
+        verifies_before + 1,
+        "one VERIFY per user entry: {:?}",
+        card.apdus()
+    );
     host.close();
     card.assert_clean();
 }
 
 #[test]
 fn fault_card_removed_during_the_certificate_read() {
-    let Some(s) = system("fault_card_removed_during_the_certificate_read") else { return };
+    let Some(s) = system("fault_card_removed_during_the_certificate_read") else {
+        return;
+    };
     // SELECT AP, SELECT 000A, one READ BINARY; the second READ BINARY finds no card.
     removal(&s, "authenticate", auth(), 3, 0);
 }
 
 #[test]
 fn fault_card_removed_between_verify_and_sign() {
-    let Some(s) = system("fault_card_removed_between_verify_and_sign") else { return };
+    let Some(s) = system("fault_card_removed_between_verify_and_sign") else {
+        return;
+    };
     // Everything up to and including the PIN VERIFY, then the card leaves at SELECT EF 0017.
     let n = apdus_before(&s, 0, "authenticate", auth(), "SELECT EF 0017", 1);
     removal(&s, "authenticate", auth(), n, 1);
@@ -396,7 +504,9 @@ fn fault_card_removed_between_verify_and_sign() {
 
 #[test]
 fn fault_card_removed_during_sign() {
-    let Some(s) = system("fault_card_removed_during_sign") else { return };
+    let Some(s) = system("fault_card_removed_during_sign") else {
+        return;
+    };
     // Two hashes: the first SIGN is answered, the card leaves at the second.
     let n = apdus_before(&s, 0, "sign", sign(2), "SIGN", 2);
     removal(&s, "sign", sign(2), n, 1);
@@ -404,7 +514,9 @@ fn fault_card_removed_during_sign() {
 
 #[test]
 fn fault_pcscd_stopped_while_waiting_then_restarted() {
-    let Some(s) = system("fault_pcscd_stopped_while_waiting_then_restarted") else { return };
+    let Some(s) = system("fault_pcscd_stopped_while_waiting_then_restarted") else {
+        return;
+    };
     let _restart = RestartPcscdOnDrop(&s);
     let mut host = s.host("main");
     let mut args = auth();
@@ -422,11 +534,16 @@ fn fault_pcscd_stopped_while_waiting_then_restarted() {
     // to its owner). Until then a PC/SC-level CARD_ERROR (no card status word) is accepted.
     let pcsc_level = code == "CARD_ERROR"
         && answer["error"].get("sw").is_none()
-        && answer["error"]["message"].as_str().is_some_and(|m| m.starts_with("PC/SC:"));
+        && answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("PC/SC:"));
     if pcsc_level {
         eprintln!("note: pcscd stop reported as {answer} (should be PCSC_UNAVAILABLE)");
     }
-    assert!(["PCSC_UNAVAILABLE", "NO_READER"].contains(&code.as_str()) || pcsc_level, "{answer}");
+    assert!(
+        ["PCSC_UNAVAILABLE", "NO_READER"].contains(&code.as_str()) || pcsc_level,
+        "{answer}"
+    );
     assert!(took < BOUND, "the wait outlived pcscd by {took:?}");
     // pcscd is down: status says so at once.
     let status = host.ok(2, "status", json!({}));
@@ -442,7 +559,9 @@ fn fault_pcscd_stopped_while_waiting_then_restarted() {
 
 #[test]
 fn fault_pcscd_stopped_mid_request_never_hangs() {
-    let Some(s) = system("fault_pcscd_stopped_mid_request_never_hangs") else { return };
+    let Some(s) = system("fault_pcscd_stopped_mid_request_never_hangs") else {
+        return;
+    };
     let _restart = RestartPcscdOnDrop(&s);
     let card = s.card(0, "card1", "");
     let mut host = s.host("main");
@@ -456,7 +575,16 @@ fn fault_pcscd_stopped_mid_request_never_hangs() {
     let answer = host.answer(2);
     assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
     if let Some(code) = answer["error"]["code"].as_str() {
-        assert!(["PCSC_UNAVAILABLE", "CARD_REMOVED", "CARD_ERROR", "NO_READER"].contains(&code), "{answer}");
+        assert!(
+            [
+                "PCSC_UNAVAILABLE",
+                "CARD_REMOVED",
+                "CARD_ERROR",
+                "NO_READER"
+            ]
+            .contains(&code),
+            "{answer}"
+        );
     }
     s.start_pcscd();
     s.wait_presence(0, true);
@@ -469,11 +597,17 @@ fn fault_pcscd_stopped_mid_request_never_hangs() {
 
 #[test]
 fn fault_card_held_exclusively_by_another_process_is_busy() {
-    let Some(s) = system("fault_card_held_exclusively_by_another_process_is_busy") else { return };
+    let Some(s) = system("fault_card_held_exclusively_by_another_process_is_busy") else {
+        return;
+    };
     let card = s.card(0, "card1", "");
     // Another host process with a held signing session keeps the card exclusively.
     let mut holder = s.host("holder");
-    let cert = holder.ok(1, "getSigningCertificate", json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}));
+    let cert = holder.ok(
+        1,
+        "getSigningCertificate",
+        json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}),
+    );
     let mut host = s.host("main");
     host.fails(1, "authenticate", auth(), "CARD_BUSY");
     host.fails(2, "sign", sign(1), "CARD_BUSY");
@@ -494,39 +628,81 @@ fn fault_card_held_exclusively_by_another_process_is_busy() {
     let mut other = PcscReaders::new();
     let held = other.connect(&s.reader(0)).unwrap();
     let mut host = s.host("third");
-    host.fails(1, "getSigningCertificate", json!({"origin": ORIGIN, "pin": "ABC123"}), "CARD_BUSY");
+    host.fails(
+        1,
+        "getSigningCertificate",
+        json!({"origin": ORIGIN, "pin": "ABC123"}),
+        "CARD_BUSY",
+    );
     held.disconnect(Disposition::Leave).unwrap();
-    host.ok(2, "getSigningCertificate", json!({"origin": ORIGIN, "pin": "ABC123"}));
+    host.ok(
+        2,
+        "getSigningCertificate",
+        json!({"origin": ORIGIN, "pin": "ABC123"}),
+    );
     host.close();
     assert_eq!(card.pin_verifies(), 3);
 }
 
 #[test]
 fn fault_short_reads_still_give_a_valid_certificate() {
-    let Some(s) = system("fault_short_reads_still_give_a_valid_certificate") else { return };
+    let Some(s) = system("fault_short_reads_still_give_a_valid_certificate") else {
+        return;
+    };
     let card = s.card(0, "card1", "short-reads=61");
     let mut host = s.host("main");
     let token = host.ok(1, "authenticate", auth());
-    let cert = STANDARD.decode(token["unverifiedCertificate"].as_str().unwrap()).unwrap();
-    let fixture = fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/pki/card1-auth.der")).unwrap();
+    let cert = STANDARD
+        .decode(token["unverifiedCertificate"].as_str().unwrap())
+        .unwrap();
+    let fixture = fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/pki/card1-auth.der"),
+    )
+    .unwrap();
     assert_eq!(cert, fixture);
     host.ok(2, "sign", sign(1));
     host.close();
-    let reads = card.sequence().iter().filter(|d| *d == "READ BINARY").count();
+    let reads = card
+        .sequence()
+        .iter()
+        .filter(|d| *d == "READ BINARY")
+        .count();
     assert!(reads >= fixture.len() / 61, "{reads} reads");
     card.assert_clean();
 }
 
 #[test]
 fn fault_unexpected_status_words_and_a_wrong_signature_have_their_own_codes() {
-    let Some(s) = system("fault_unexpected_status_words_and_a_wrong_signature_have_their_own_codes") else { return };
+    let Some(s) =
+        system("fault_unexpected_status_words_and_a_wrong_signature_have_their_own_codes")
+    else {
+        return;
+    };
     // (faults, command, arguments, expected code, expected sw detail)
     let cases: [(&str, &str, Value, &str, Option<&str>); 5] = [
-        ("sw=2A:6F00", "authenticate", auth(), "CARD_ERROR", Some("6F00")),
-        ("sw=B0:6982", "authenticate", auth(), "CARD_ERROR", Some("6982")),
+        (
+            "sw=2A:6F00",
+            "authenticate",
+            auth(),
+            "CARD_ERROR",
+            Some("6F00"),
+        ),
+        (
+            "sw=B0:6982",
+            "authenticate",
+            auth(),
+            "CARD_ERROR",
+            Some("6982"),
+        ),
         ("sw=A4:6A82", "authenticate", auth(), "NOT_JPKI_CARD", None),
         ("bad-signature", "sign", sign(1), "CARD_ERROR", None),
-        ("no-signing-certificate", "sign", sign(1), "NO_SIGNING_CERTIFICATE", None),
+        (
+            "no-signing-certificate",
+            "sign",
+            sign(1),
+            "NO_SIGNING_CERTIFICATE",
+            None,
+        ),
     ];
     for (faults, command, args, code, sw) in cases {
         let card = s.card(0, "card1", faults);
@@ -556,7 +732,9 @@ fn fault_unexpected_status_words_and_a_wrong_signature_have_their_own_codes() {
 
 #[test]
 fn pin_safety_on_the_card_log_over_pcscd() {
-    let Some(s) = system("pin_safety_on_the_card_log_over_pcscd") else { return };
+    let Some(s) = system("pin_safety_on_the_card_log_over_pcscd") else {
+        return;
+    };
     let card = s.card(0, "card1", "");
     let mut host = s.host("main");
     // The tries query never spends a try: ten status requests, still 3 and 5.
@@ -569,11 +747,24 @@ fn pin_safety_on_the_card_log_over_pcscd() {
     assert!(card.sequence().iter().filter(|d| *d == "VERIFY?").count() >= 20);
     // Each VERIFY? answered 63Cx (never spent): the counter stays where it was.
     for line in card.apdus().iter().filter(|l| l.starts_with("VERIFY? |")) {
-        assert!(line.contains("| 63C3 ") || line.contains("| 63C5 "), "{line}");
+        assert!(
+            line.contains("| 63C3 ") || line.contains("| 63C5 "),
+            "{line}"
+        );
     }
     // One VERIFY per entry, wrong or right; the last try is guarded over pcscd.
-    host.fails(11, "authenticate", json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "0000"}), "PIN_INCORRECT");
-    host.fails(12, "authenticate", json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "0000"}), "PIN_INCORRECT");
+    host.fails(
+        11,
+        "authenticate",
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "0000"}),
+        "PIN_INCORRECT",
+    );
+    host.fails(
+        12,
+        "authenticate",
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "0000"}),
+        "PIN_INCORRECT",
+    );
     assert_eq!(card.pin_verifies(), 2);
     host.fails(13, "authenticate", auth(), "PIN_LAST_TRY");
     host.fails(14, "authenticate", auth(), "PIN_LAST_TRY");
@@ -583,7 +774,12 @@ fn pin_safety_on_the_card_log_over_pcscd() {
     host.ok(15, "authenticate", last);
     assert_eq!(card.pin_verifies(), 3);
     // Malformed PINs never reach the card.
-    host.fails(16, "authenticate", json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "12345"}), "PIN_FORMAT");
+    host.fails(
+        16,
+        "authenticate",
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "12345"}),
+        "PIN_FORMAT",
+    );
     host.fails(17, "sign", json!({"origin": ORIGIN, "pin": "AB-123", "hashAlgorithm": "SHA-256", "hashes": [STANDARD.encode([1u8; 32])]}), "PIN_FORMAT");
     assert_eq!(card.pin_verifies(), 3);
     host.close();
@@ -591,7 +787,11 @@ fn pin_safety_on_the_card_log_over_pcscd() {
     let seq = card.sequence();
     for (i, d) in seq.iter().enumerate() {
         if d == "VERIFY" {
-            assert_eq!(seq.get(i.wrapping_sub(1)).map(String::as_str), Some("VERIFY?"), "{seq:?}");
+            assert_eq!(
+                seq.get(i.wrapping_sub(1)).map(String::as_str),
+                Some("VERIFY?"),
+                "{seq:?}"
+            );
         }
     }
     card.assert_clean();
@@ -605,10 +805,20 @@ fn correct(command: &str, result: &Value) {
     if command == "authenticate" {
         verify_login(&result.to_string(), ORIGIN, CHALLENGE, &trust, now).unwrap();
     } else {
-        let cert = STANDARD.decode(result["certificate"].as_str().unwrap()).unwrap();
+        let cert = STANDARD
+            .decode(result["certificate"].as_str().unwrap())
+            .unwrap();
         for (i, sig) in result["signatures"].as_array().unwrap().iter().enumerate() {
             let sig = STANDARD.decode(sig.as_str().unwrap()).unwrap();
-            verify_signature(&[i as u8 + 1; 32], HashAlgorithm::Sha256, &sig, &cert, &trust, now).unwrap();
+            verify_signature(
+                &[i as u8 + 1; 32],
+                HashAlgorithm::Sha256,
+                &sig,
+                &cert,
+                &trust,
+                now,
+            )
+            .unwrap();
         }
     }
 }
@@ -628,7 +838,16 @@ fn valid_run(run: &[String]) -> bool {
         n > 0 && &r[n..] == tail
     };
     if rest.starts_with(&auth_prefix) {
-        return reads_then(&rest[1..], &["SELECT EF 0018", "VERIFY?", "VERIFY", "SELECT EF 0017", "SIGN"]);
+        return reads_then(
+            &rest[1..],
+            &[
+                "SELECT EF 0018",
+                "VERIFY?",
+                "VERIFY",
+                "SELECT EF 0017",
+                "SIGN",
+            ],
+        );
     }
     if rest.starts_with(&sign_prefix) {
         return reads_then(&rest[4..], &["SELECT EF 001A", "SIGN"]);
@@ -638,7 +857,9 @@ fn valid_run(run: &[String]) -> bool {
 
 #[test]
 fn concurrency_two_hosts_on_one_card_never_interleave() {
-    let Some(s) = system("concurrency_two_hosts_on_one_card_never_interleave") else { return };
+    let Some(s) = system("concurrency_two_hosts_on_one_card_never_interleave") else {
+        return;
+    };
     let card = s.card(0, "card1", "");
     let rounds = 6;
     let mut workers = Vec::new();
@@ -647,7 +868,11 @@ fn concurrency_two_hosts_on_one_card_never_interleave() {
         workers.push(thread::spawn(move || {
             let mut outcomes = Vec::new();
             for id in 0..rounds {
-                let args = if command == "authenticate" { auth() } else { sign(1) };
+                let args = if command == "authenticate" {
+                    auth()
+                } else {
+                    sign(1)
+                };
                 let (answer, took) = host.timed(id, command, args);
                 assert!(took < BOUND, "{command} took {took:?}");
                 let outcome = match (answer.get("result"), answer["error"]["code"].as_str()) {
@@ -678,7 +903,11 @@ fn concurrency_two_hosts_on_one_card_never_interleave() {
         }
         runs.last_mut().expect("log starts with SELECT AID").push(d);
     }
-    assert_eq!(runs.len(), oks, "one run per successful request, none for CARD_BUSY: {outcomes:?}");
+    assert_eq!(
+        runs.len(),
+        oks,
+        "one run per successful request, none for CARD_BUSY: {outcomes:?}"
+    );
     for run in &runs {
         assert!(valid_run(run), "interleaved or partial APDU run: {run:?}");
     }
