@@ -529,21 +529,8 @@ fn fault_pcscd_stopped_while_waiting_then_restarted() {
     let took = started.elapsed();
     let code = answer["error"]["code"].as_str().unwrap_or("").to_string();
     // pcsc-lite reports the vanished daemon inside SCardGetStatusChange as SCARD_F_COMM_ERROR
-    // or SCARD_E_NO_ACCESS-like codes (seen: CommError, SecurityViolation), which
-    // transport/pcsc.rs maps to CARD_ERROR today; PCSC_UNAVAILABLE is the right code (reported
-    // to its owner). Until then a PC/SC-level CARD_ERROR (no card status word) is accepted.
-    let pcsc_level = code == "CARD_ERROR"
-        && answer["error"].get("sw").is_none()
-        && answer["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("PC/SC:"));
-    if pcsc_level {
-        eprintln!("note: pcscd stop reported as {answer} (should be PCSC_UNAVAILABLE)");
-    }
-    assert!(
-        ["PCSC_UNAVAILABLE", "NO_READER"].contains(&code.as_str()) || pcsc_level,
-        "{answer}"
-    );
+    // or SecurityViolation; the transport checks the context and says PCSC_UNAVAILABLE.
+    assert_eq!(code, "PCSC_UNAVAILABLE", "{answer}");
     assert!(took < BOUND, "the wait outlived pcscd by {took:?}");
     // pcscd is down: status says so at once.
     let status = host.ok(2, "status", json!({}));

@@ -123,9 +123,6 @@ impl KeyPair {
 pub enum PinStatus {
     TriesLeft(u8),
     Blocked,
-    /// The card answered 9000: already verified. ISO 7816 allows it; the JPKI card answers 63Cx
-    /// instead (OpenSC PR #959), but a host must not mistake it for an error.
-    Verified,
 }
 
 /// Errors of the JPKI layer.
@@ -280,7 +277,12 @@ impl<'t> Jpki<'t> {
                 Ok(PinStatus::Blocked)
             }
             StatusWord::VerifyFailed { tries_left } => Ok(PinStatus::TriesLeft(tries_left)),
-            StatusWord::Success => Ok(PinStatus::Verified),
+            // Without a count the last-try guard could not act, so no VERIFY follows. ISO 7816
+            // allows 9000 here for a verified PIN; the JPKI card never answers it (OpenSC PR #959).
+            StatusWord::Success => Err(JpkiError::Card {
+                what: "the tries query gave no count",
+                sw: StatusWord::Success,
+            }),
             sw => Err(JpkiError::Card {
                 what: "VERIFY (tries query)",
                 sw,

@@ -398,7 +398,7 @@ impl Ops {
                 })
             }
             PinStatus::TriesLeft(1) if !allow_last_try => return Err(OpsError::PinLastTry),
-            PinStatus::TriesLeft(_) | PinStatus::Verified => {}
+            PinStatus::TriesLeft(_) => {}
         }
         // A cancelled request spends no try.
         check_cancel(cancel)?;

@@ -696,3 +696,13 @@ fn scripted_transcript_of_a_login_proof() {
     );
     assert_eq!(serde_json::to_string(&proof).unwrap(), expected);
 }
+
+#[test]
+fn no_verify_without_a_tries_count() {
+    // A card answering the tries query with 9000 gives no count, so the last-try guard could
+    // not act: the PIN is not sent.
+    let mut f = fixture("sw=20:9000");
+    let err = authenticate(&mut f, auth_args("1234")).unwrap_err();
+    assert_eq!(err.to_wire().code.as_str(), "CARD_ERROR", "{err}");
+    assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
+}

@@ -261,6 +261,13 @@ impl Readers for PcscReaders {
             Err(PcscError::Timeout) => Err(TransportError::Timeout),
             Err(PcscError::Cancelled) => Err(TransportError::Cancelled),
             Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(()),
+            // pcscd dying under a blocked wait shows up as CommError or SecurityViolation
+            // rather than NoService: ask whether the context survived.
+            Err(e) if service_lost(e) || context.is_valid().is_err() => {
+                info!("PC/SC service went away during the wait ({e:?})");
+                self.context = None;
+                Err(unavailable(e))
+            }
             Err(e) => Err(map_error(e)),
         }
     }
