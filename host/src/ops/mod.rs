@@ -366,19 +366,20 @@ impl Ops {
             .map_err(|reason| OpsError::OriginInvalid(format!("origin {reason}")))
     }
 
-    /// Finds the card, verifies the signing password and reads the signing certificate (which
-    /// the card releases only after the password, jpki-card.md §2).
+    /// Checks the password's format, finds the card, verifies the password and reads the signing
+    /// certificate (which the card releases only after the password, jpki-card.md §2).
     fn unlock_signing_key(
         &mut self,
-        pin: &Pin,
+        secret: &Secret,
         allow_last_try: bool,
         reader: Option<&str>,
         timeout_ms: u64,
         ctx: &mut RequestContext<'_>,
     ) -> Result<(Session, Vec<u8>), OpsError> {
+        let pin = Pin::parse(PinKind::Sign, secret)?;
         self.release_held();
         let mut session = self.open_card(reader, timeout_ms, ctx)?;
-        Self::verify_pin(&mut session, pin, allow_last_try, &ctx.cancel)?;
+        Self::verify_pin(&mut session, &pin, allow_last_try, &ctx.cancel)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
         Ok((session, certificate))
     }
@@ -449,9 +450,8 @@ impl Ops {
         ctx: &mut RequestContext<'_>,
     ) -> Result<Value, OpsError> {
         self.check_origin(&args.origin)?;
-        let pin = Pin::parse(PinKind::Sign, &args.pin)?;
         let (session, certificate) = self.unlock_signing_key(
-            &pin,
+            &args.pin,
             args.allow_last_try,
             args.reader.as_deref(),
             args.timeout_ms,
@@ -522,9 +522,8 @@ impl Ops {
         expected: Option<&[u8]>,
         ctx: &mut RequestContext<'_>,
     ) -> Result<(Session, Vec<u8>), OpsError> {
-        let pin = Pin::parse(PinKind::Sign, secret)?;
         let (session, certificate) = self.unlock_signing_key(
-            &pin,
+            secret,
             args.allow_last_try,
             args.reader.as_deref(),
             args.timeout_ms,
