@@ -9,17 +9,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
-const PATIENCE: Duration = Duration::from_secs(15);
-const MAX_OUTBOUND: usize = 1_048_576;
+mod support;
+use support::host::{framed, Host};
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
@@ -48,12 +44,6 @@ fn expand(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn framed(body: &[u8]) -> Vec<u8> {
-    let mut v = (body.len() as u32).to_ne_bytes().to_vec();
-    v.extend_from_slice(body);
-    v
 }
 
 fn unhex(hex: &str) -> Vec<u8> {
@@ -96,176 +86,6 @@ fn frame_bytes(frame: &Value) -> Vec<u8> {
         return fs::read(corpus_dir().join(f)).unwrap();
     }
     panic!("frame without json/text/body_hex/raw/file: {frame}");
-}
-
-/// What the host wrote to stdout, one item per frame; `Err` for anything not a well-formed frame.
-type Frame = Result<Value, String>;
-
-/// Checks one outbound frame: ≤ 1 MiB, UTF-8 JSON object with an `id` and exactly one of
-/// `result`, `error` (with `code` and `message` strings) or `event`.
-fn check_outbound(body: &[u8]) -> Frame {
-    if body.len() > MAX_OUTBOUND {
-        return Err(format!("frame of {} bytes", body.len()));
-    }
-    let text = std::str::from_utf8(body).map_err(|_| "frame is not UTF-8".to_string())?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| format!("frame is not JSON ({e}): {text:.200}"))?;
-    let Some(object) = value.as_object() else {
-        return Err(format!("frame is not an object: {text:.200}"));
-    };
-    if !object.contains_key("id") {
-        return Err(format!("frame without id: {text:.200}"));
-    }
-    let kinds = ["result", "error", "event"]
-        .iter()
-        .filter(|k| object.contains_key(**k))
-        .count();
-    if kinds != 1 {
-        return Err(format!(
-            "frame is not exactly one of result/error/event: {text:.200}"
-        ));
-    }
-    if let Some(e) = object.get("error") {
-        if !e["code"].is_string() || !e["message"].is_string() {
-            return Err(format!("error without code/message: {text:.200}"));
-        }
-    }
-    Ok(value)
-}
-
-struct Host {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    frames: Receiver<Frame>,
-    apdu_log: PathBuf,
-    stderr: PathBuf,
-    log: PathBuf,
-}
-
-impl Host {
-    fn start(dir: &Path, tag: &str, extra: &[String]) -> Host {
-        let apdu_log = dir.join(format!("{tag}.apdu.log"));
-        let stderr = dir.join(format!("{tag}.stderr"));
-        let log = dir.join(format!("{tag}.log"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mynakey-host"))
-            .arg("--simulator")
-            .args(extra)
-            .arg("--apdu-log")
-            .arg(&apdu_log)
-            .env("MYNAKEY_CONFIG", dir.join("no-config.json"))
-            .env("MYNAKEY_LOG_LEVEL", "trace")
-            .env("MYNAKEY_LOG_FILE", &log)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let stdin = child.stdin.take();
-        let (tx, frames) = mpsc::channel();
-        thread::spawn(move || loop {
-            let mut len = [0u8; 4];
-            match stdout.read(&mut len[..1]) {
-                Ok(0) => return, // clean EOF between frames
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = tx.send(Err(format!("stdout: {e}")));
-                    return;
-                }
-            }
-            if stdout.read_exact(&mut len[1..]).is_err() {
-                let _ = tx.send(Err("stdout ended inside a frame header".into()));
-                return;
-            }
-            let n = u32::from_ne_bytes(len) as usize;
-            if n > MAX_OUTBOUND {
-                let _ = tx.send(Err(format!("frame header announces {n} bytes")));
-                return;
-            }
-            let mut body = vec![0u8; n];
-            if stdout.read_exact(&mut body).is_err() {
-                let _ = tx.send(Err("stdout ended inside a frame".into()));
-                return;
-            }
-            if tx.send(check_outbound(&body)).is_err() {
-                return;
-            }
-        });
-        Host {
-            child,
-            stdin,
-            frames,
-            apdu_log,
-            stderr,
-            log,
-        }
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(bytes).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// The next frame; `None` once stdout closed.
-    fn next(&mut self, case: &str) -> Option<Value> {
-        match self.frames.recv_timeout(PATIENCE) {
-            Ok(Ok(v)) => Some(v),
-            Ok(Err(e)) => {
-                panic!("{case}: stdout carried something other than a well-formed frame: {e}")
-            }
-            Err(RecvTimeoutError::Disconnected) => None,
-            Err(RecvTimeoutError::Timeout) => {
-                panic!("{case}: no frame within {PATIENCE:?} (hang?)")
-            }
-        }
-    }
-
-    fn apdu_lines(&self) -> Vec<String> {
-        fs::read_to_string(&self.apdu_log)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// Closes stdin; the host must exit 0 within a second, after any remaining frames.
-    fn finish(&mut self, case: &str) -> Vec<Value> {
-        drop(self.stdin.take());
-        let mut rest = Vec::new();
-        while let Some(v) = self.next(case) {
-            rest.push(v);
-        }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{case}: host exited with {status}");
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{case}: host still running after EOF"
-            );
-            thread::sleep(Duration::from_millis(10));
-        }
-        let stderr = fs::read_to_string(&self.stderr).unwrap_or_default();
-        let log = fs::read_to_string(&self.log).unwrap_or_default();
-        assert!(
-            !stderr.contains("panicked") && !log.contains("panicked"),
-            "{case}: panic\n{stderr}\n{log}"
-        );
-        rest
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
 }
 
 /// `expected` ⊆ `actual` for objects; equality otherwise.
@@ -321,7 +141,7 @@ fn run_case(host: &mut Host, case: &Value, index: usize) {
         if let Some(event) = frame.get("await_event").and_then(Value::as_str) {
             loop {
                 let v = host
-                    .next(name)
+                    .next_or_eof(name)
                     .unwrap_or_else(|| panic!("{name}: host exited"));
                 if v.get("event").and_then(Value::as_str) == Some(event) {
                     break;
@@ -341,7 +161,7 @@ fn run_case(host: &mut Host, case: &Value, index: usize) {
     } else {
         while answers.len() < expected.len() {
             let v = host
-                .next(name)
+                .next_or_eof(name)
                 .unwrap_or_else(|| panic!("{name}: host exited; answers so far {answers:?}"));
             if v.get("event").is_none() {
                 answers.push(v);
@@ -369,7 +189,7 @@ fn run_case(host: &mut Host, case: &Value, index: usize) {
                 .as_bytes(),
         ));
         let v = host
-            .next(name)
+            .next_or_eof(name)
             .unwrap_or_else(|| panic!("{name}: host exited instead of answering version"));
         assert_eq!(v["id"], json!(ping), "{name}: stray frame {v}");
         assert_eq!(v["result"]["protocol"], json!(1), "{name}: {v}");
@@ -427,19 +247,19 @@ fn every_corpus_case_gets_its_answer_and_the_host_keeps_serving() {
     let started = Instant::now();
     let dir = scratch("all");
     let cases = load_cases();
-    let mut shared = Host::start(&dir, "shared", &[]);
+    let mut shared = Host::simulator(&dir, "shared", &[]);
     let mut own = 0;
     for (i, case) in cases.iter().enumerate() {
-        let args: Vec<String> = case
+        let args: Vec<&str> = case
             .get("args")
             .and_then(Value::as_array)
-            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .map(|a| a.iter().map(|v| v.as_str().unwrap()).collect())
             .unwrap_or_default();
         if args.is_empty() && case["eof"] != json!(true) {
             run_case(&mut shared, case, i);
         } else {
             own += 1;
-            let mut host = Host::start(&dir, &format!("case{i}"), &args);
+            let mut host = Host::simulator(&dir, &format!("case{i}"), &args);
             run_case(&mut host, case, i);
             if case["eof"] != json!(true) {
                 let rest = host.finish(case["name"].as_str().unwrap());

@@ -9,10 +9,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD, URL_SAFE};
@@ -20,9 +17,13 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::{json, Value};
 
+mod support;
+use support::card_log::{self, SELECT_JPKI};
+use support::host::Host;
+use support::{fixture, fixtures};
+
 const ORIGIN: &str = "https://bank.example.jp";
 const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
-const SELECT_JPKI: &str = "SELECT AID D392F000260100000001";
 /// PINs that any flow below types (right and wrong ones), in every spelling a log could use.
 const PINS: [&str; 7] = [
     "1234", "ABC123", "abc123", "9731", "WRONG1", "wrong1", "5678",
@@ -40,14 +41,6 @@ const PERSONAL: [&str; 9] = [
     "419950707",
 ];
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/pki")
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    fs::read(fixtures().join(name)).unwrap()
-}
-
 fn certificates() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in fs::read_dir(fixtures()).unwrap() {
@@ -59,91 +52,6 @@ fn certificates() -> Vec<(String, Vec<u8>)> {
     }
     assert!(out.len() >= 8, "{out:?}");
     out
-}
-
-struct Host {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: ChildStdout,
-}
-
-impl Host {
-    fn start(dir: &Path, flow: &str, args: &[&str]) -> Host {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mynakey-host"))
-            .arg("--simulator")
-            .args(args)
-            .arg("--apdu-log")
-            .arg(dir.join(format!("{flow}.apdu.log")))
-            .env("MYNAKEY_CONFIG", dir.join("no-config.json"))
-            .env("MYNAKEY_LOG_LEVEL", "trace")
-            .env("MYNAKEY_LOG_FILE", dir.join(format!("{flow}.log")))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(dir.join(format!("{flow}.stderr"))).unwrap())
-            .spawn()
-            .unwrap();
-        Host {
-            stdin: child.stdin.take(),
-            stdout: child.stdout.take().unwrap(),
-            child,
-        }
-    }
-
-    fn send(&mut self, message: &Value) {
-        let body = serde_json::to_vec(message).unwrap();
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(&(body.len() as u32).to_ne_bytes()).unwrap();
-        stdin.write_all(&body).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn next(&mut self) -> Value {
-        let mut len = [0u8; 4];
-        self.stdout.read_exact(&mut len).unwrap();
-        let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
-        self.stdout.read_exact(&mut body).unwrap();
-        serde_json::from_slice(&body).unwrap()
-    }
-
-    /// The final answer to `id` (progress events skipped).
-    fn request(&mut self, id: u64, command: &str, arguments: Value) -> Value {
-        self.send(&json!({"id": id, "command": command, "arguments": arguments}));
-        loop {
-            let frame = self.next();
-            if frame.get("event").is_none() {
-                assert_eq!(frame["id"], json!(id), "{frame}");
-                return frame;
-            }
-        }
-    }
-
-    fn ok(&mut self, id: u64, command: &str, arguments: Value) -> Value {
-        let answer = self.request(id, command, arguments);
-        assert!(answer.get("result").is_some(), "{command}: {answer}");
-        answer["result"].clone()
-    }
-
-    fn fails(&mut self, id: u64, command: &str, arguments: Value, code: &str) {
-        let answer = self.request(id, command, arguments);
-        assert_eq!(answer["error"]["code"], json!(code), "{command}: {answer}");
-    }
-
-    fn close(mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "host still running after EOF");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn auth(pin: &str) -> Value {
@@ -474,14 +382,6 @@ fn leaks(text: &str, windows: &HashSet<Vec<u8>>) -> Vec<String> {
     found
 }
 
-fn apdu_sequence(dir: &Path, flow: &str) -> Vec<String> {
-    fs::read_to_string(dir.join(format!("{flow}.apdu.log")))
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn the_detector_finds_what_it_looks_for() {
     let windows = certificate_windows();
@@ -523,7 +423,7 @@ fn logs_hold_no_pin_certificate_or_personal_data_and_cards_see_only_jpki() {
     let mut problems = Vec::new();
     let mut traced = false;
     for (flow, args, kind, run) in flows() {
-        let mut host = Host::start(&dir, flow, args);
+        let mut host = Host::simulator(&dir, flow, args);
         run(&mut host);
         host.close();
         let log = fs::read_to_string(dir.join(format!("{flow}.log"))).unwrap_or_default();
@@ -539,7 +439,7 @@ fn logs_hold_no_pin_certificate_or_personal_data_and_cards_see_only_jpki() {
             }
         }
         // The card's side (test-only log; PIN bytes must appear redacted even there).
-        let apdus = apdu_sequence(&dir, flow);
+        let apdus = card_log::lines(&dir.join(format!("{flow}.apdu.log")));
         let selects: Vec<&String> = apdus
             .iter()
             .filter(|l| l.starts_with("SELECT AID"))

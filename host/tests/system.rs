@@ -7,374 +7,31 @@
 //! at once (plain `cargo test` passes on machines without pcscd); with them each test records
 //! its name in `$MYNAKEY_SYSTEM_DIR/ran` so the script can fail when they did not run.
 //!
-//! All tests share one pcscd and its two vpcd slots, so they run one at a time (a lock).
+//! All tests share one pcscd and its two vpcd slots, so they run one at a time (a lock). The
+//! harness (stack, simulated cards, host driver) is `support/`, shared with `system_faults.rs`.
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Mutex, MutexGuard};
-use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey::transport::pcsc::PcscReaders;
-use mynakey::transport::sim::{TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
-use mynakey::transport::{CancelToken, Disposition, Readers, TransportError};
-use mynakey::verify::{parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Trust};
+use mynakey::transport::{Disposition, Readers, TransportError};
+use mynakey::verify::{verify_login, verify_signature, HashAlgorithm};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+mod support;
+use support::card_log::SELECT_JPKI;
+use support::system::system;
+use support::{fixture, now, trust};
+
 const ORIGIN: &str = "https://bank.example.jp";
 const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
-const SELECT_JPKI: &str = "SELECT AID D392F000260100000001";
-/// How long anything may take before a test calls it a hang.
-const PATIENCE: Duration = Duration::from_secs(15);
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// What run.sh set up.
-struct System {
-    _serial: MutexGuard<'static, ()>,
-    bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
-    reader_prefix: String,
-    name: &'static str,
-}
-
-/// `None` (test skipped) unless run.sh started the stack.
-fn system(name: &'static str) -> Option<System> {
-    if std::env::var("MYNAKEY_SYSTEM").as_deref() != Ok("1")
-        || std::env::var_os("PCSCLITE_CSOCK_NAME").is_none()
-    {
-        eprintln!("{name}: skipped (needs pcscd + vpcd: run tests/system/run.sh)");
-        return None;
-    }
-    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = PathBuf::from(std::env::var("MYNAKEY_SYSTEM_DIR").expect("MYNAKEY_SYSTEM_DIR"));
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin = std::env::var_os("MYNAKEY_HOST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/debug/mynakey-host"));
-    assert!(bin.exists(), "{} is not built", bin.display());
-    let port = std::env::var("MYNAKEY_VPCD_PORT")
-        .expect("MYNAKEY_VPCD_PORT")
-        .parse()
-        .unwrap();
-    let reader_prefix = std::env::var("MYNAKEY_VPCD_NAME").unwrap_or_else(|_| "Virtual PCD".into());
-    let s = System {
-        _serial: serial,
-        bin,
-        dir,
-        port,
-        reader_prefix,
-        name,
-    };
-    // Both slots empty at the start of every test.
-    s.wait_presence(0, false);
-    s.wait_presence(1, false);
-    let mut ran = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(s.dir.join("ran"))
-        .unwrap();
-    writeln!(ran, "{name}").unwrap();
-    Some(s)
-}
-
-impl System {
-    fn reader(&self, slot: u16) -> String {
-        format!("{} 00 {slot:02}", self.reader_prefix)
-    }
-
-    /// Waits (SCardGetStatusChange through the product's own PC/SC transport) until the card in
-    /// `slot` is present or absent.
-    fn wait_presence(&self, slot: u16, present: bool) {
-        let name = self.reader(slot);
-        let mut readers = PcscReaders::new();
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let states = readers.list().unwrap();
-            let state = states
-                .iter()
-                .find(|s| s.name == name)
-                .unwrap_or_else(|| panic!("{name} missing: {states:?}"));
-            if state.card_present == present {
-                return;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "{name}: card never became {}",
-                if present { "present" } else { "absent" }
-            );
-            match readers.wait_for_change(&states, left, &CancelToken::new()) {
-                Ok(()) | Err(TransportError::Timeout) => {}
-                Err(e) => panic!("{e}"),
-            }
-        }
-    }
-
-    /// Starts `mynakey-host simulate` for `slot` without waiting for pcscd to see it.
-    fn spawn_card(&self, slot: u16, card: &str, faults: &str) -> Card {
-        let log = self
-            .dir
-            .join(format!("{}-slot{slot}-{card}.apdu.log", self.name));
-        let _ = fs::remove_file(&log);
-        let stderr = fs::File::create(
-            self.dir
-                .join(format!("{}-slot{slot}-{card}.stderr", self.name)),
-        )
-        .unwrap();
-        let mut command = Command::new(&self.bin);
-        command
-            .args([
-                "simulate",
-                "--vpcd",
-                &format!("127.0.0.1:{}", self.port + slot),
-                "--card",
-                card,
-            ])
-            .arg("--apdu-log")
-            .arg(&log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        if !faults.is_empty() {
-            command.args(["--sim-faults", faults]);
-        }
-        let child = command.spawn().unwrap();
-        // run.sh kills what is left of these if a test binary dies.
-        let mut pids = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("pids"))
-            .unwrap();
-        writeln!(pids, "{}", child.id()).unwrap();
-        Card { child, log, slot }
-    }
-
-    /// A card in `slot`, seen by pcscd.
-    fn card(&self, slot: u16, card: &str, faults: &str) -> Card {
-        let c = self.spawn_card(slot, card, faults);
-        self.wait_presence(slot, true);
-        c
-    }
-
-    fn remove(&self, mut card: Card) {
-        card.kill();
-        self.wait_presence(card.slot, false);
-    }
-
-    fn host(&self) -> Host {
-        Host::start(self, &[])
-    }
-
-    /// `mynakey-host status …` as a command.
-    fn status_command(&self, args: &[&str]) -> Output {
-        self.command().arg("status").args(args).output().unwrap()
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(&self.bin);
-        c.env("MYNAKEY_CONFIG", self.dir.join("no-config.json"));
-        c
-    }
-}
-
-/// A running simulated card; killed when dropped.
-struct Card {
-    child: Child,
-    log: PathBuf,
-    slot: u16,
-}
-
-impl Card {
-    /// The card's APDU log (PINs redacted): `describe | bytes | SW len` per line.
-    fn apdus(&self) -> Vec<String> {
-        fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// The `describe()` part of each line.
-    fn sequence(&self) -> Vec<String> {
-        self.apdus()
-            .iter()
-            .map(|l| l.split(" | ").next().unwrap_or("").to_string())
-            .collect()
-    }
-
-    fn pin_verifies(&self) -> usize {
-        self.sequence().iter().filter(|d| *d == "VERIFY").count()
-    }
-
-    /// Design principle 1: the host selects no application but JPKI.
-    fn assert_only_jpki_selected(&self) {
-        let aids: Vec<String> = self
-            .sequence()
-            .into_iter()
-            .filter(|d| d.starts_with("SELECT AID"))
-            .collect();
-        assert!(!aids.is_empty(), "no SELECT at all: {:?}", self.apdus());
-        assert!(aids.iter().all(|a| a == SELECT_JPKI), "{aids:?}");
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Card {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// The host in native-messaging mode, spoken to over its stdin/stdout.
-struct Host {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    frames: Receiver<Value>,
-}
-
-impl Host {
-    fn start(s: &System, args: &[&str]) -> Host {
-        let mut child = s
-            .command()
-            .args(args)
-            .env(
-                "MYNAKEY_LOG_FILE",
-                s.dir.join(format!("{}-host.log", s.name)),
-            )
-            .env("MYNAKEY_LOG_LEVEL", "debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let (tx, frames) = mpsc::channel();
-        thread::spawn(move || loop {
-            let mut len = [0u8; 4];
-            if stdout.read_exact(&mut len).is_err() {
-                return;
-            }
-            let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
-            if stdout.read_exact(&mut body).is_err() {
-                return;
-            }
-            if tx
-                .send(serde_json::from_slice::<Value>(&body).unwrap())
-                .is_err()
-            {
-                return;
-            }
-        });
-        Host {
-            stdin: child.stdin.take(),
-            child,
-            frames,
-        }
-    }
-
-    fn send(&mut self, message: &Value) {
-        let body = serde_json::to_vec(message).unwrap();
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(&(body.len() as u32).to_ne_bytes()).unwrap();
-        stdin.write_all(&body).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn next(&mut self) -> Value {
-        self.frames
-            .recv_timeout(PATIENCE)
-            .expect("no frame from the host")
-    }
-
-    /// Sends a request; returns its progress events and its final answer.
-    fn request(&mut self, id: u64, command: &str, arguments: Value) -> (Vec<String>, Value) {
-        self.send(&json!({"id": id, "command": command, "arguments": arguments}));
-        self.answer(id)
-    }
-
-    fn answer(&mut self, id: u64) -> (Vec<String>, Value) {
-        let mut events = Vec::new();
-        loop {
-            let frame = self.next();
-            assert_eq!(frame["id"], json!(id), "{frame}");
-            match frame.get("event").and_then(Value::as_str) {
-                Some(event) => events.push(event.to_string()),
-                None => return (events, frame),
-            }
-        }
-    }
-
-    fn ok(&mut self, id: u64, command: &str, arguments: Value) -> Value {
-        let (_, answer) = self.request(id, command, arguments);
-        assert!(answer.get("result").is_some(), "{command}: {answer}");
-        answer["result"].clone()
-    }
-
-    fn fails(&mut self, id: u64, command: &str, arguments: Value, code: &str) -> Value {
-        let (_, answer) = self.request(id, command, arguments);
-        assert_eq!(answer["error"]["code"], json!(code), "{command}: {answer}");
-        answer["error"].clone()
-    }
-
-    /// Closes stdin: the host must exit 0 within a second (design.md).
-    fn close(mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(1);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{status}");
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "host still running 1 s after EOF"
-            );
-            thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
-
-fn trust() -> Trust {
-    Trust::from_der(&TEST_AUTH_ROOTS, &TEST_SIGN_ROOTS).unwrap()
-}
-
-/// Inside the fixtures' validity.
-fn now() -> SystemTime {
-    parse_rfc3339("2026-11-26T00:00:00Z").unwrap()
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/pki")
-            .join(name),
-    )
-    .unwrap()
-}
 
 fn auth_args(pin: &str) -> Value {
     json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": pin})
@@ -427,7 +84,7 @@ fn status_reports_the_card_and_both_tries() {
     );
     assert!(text.contains("Browsers registered"), "{text}");
     // The same through the protocol.
-    let mut host = s.host();
+    let mut host = s.host("main");
     let result = host.ok(1, "status", json!({}));
     assert_eq!(result["readers"][0]["card"], "jpki");
     assert_eq!(result["readers"][0]["authPinTriesLeft"], 3);
@@ -446,7 +103,7 @@ fn login_proof_verifies_and_the_card_is_reset_after() {
         return;
     };
     let card = s.card(0, "card1", "");
-    let mut host = s.host();
+    let mut host = s.host("main");
     let started = Instant::now();
     let token = host.ok(1, "authenticate", auth_args("1234"));
     let took = started.elapsed();
@@ -480,7 +137,7 @@ fn signatures_verify() {
         return;
     };
     let card = s.card(0, "card1", "");
-    let mut host = s.host();
+    let mut host = s.host("main");
     let hashes = [hash_of("document one"), hash_of("document two")];
     let result = host.ok(
         1,
@@ -522,7 +179,7 @@ fn held_signing_session_signs_without_the_password_and_keeps_the_card_exclusive(
         return;
     };
     let card = s.card(0, "card1", "");
-    let mut host = s.host();
+    let mut host = s.host("main");
     let result = host.ok(
         1,
         "getSigningCertificate",
@@ -573,7 +230,7 @@ fn wrong_pins_count_down_then_the_last_try_is_guarded_then_blocked() {
         return;
     };
     let card = s.card(0, "card1", "");
-    let mut host = s.host();
+    let mut host = s.host("main");
     let e = host.fails(1, "authenticate", auth_args("9999"), "PIN_INCORRECT");
     assert_eq!(e["triesLeft"], 2);
     let e = host.fails(2, "authenticate", auth_args("9999"), "PIN_INCORRECT");
@@ -607,7 +264,7 @@ fn wrong_pins_count_down_then_the_last_try_is_guarded_then_blocked() {
     // A fresh card process: fresh counters.
     s.remove(card);
     let card = s.card(0, "card1", "");
-    let mut host = s.host();
+    let mut host = s.host("main");
     host.ok(7, "authenticate", auth_args("1234"));
     host.close();
     assert_eq!(card.pin_verifies(), 1);
@@ -618,7 +275,7 @@ fn no_card_then_a_card_arrives_while_waiting() {
     let Some(s) = system("no_card_then_a_card_arrives_while_waiting") else {
         return;
     };
-    let mut host = s.host();
+    let mut host = s.host("main");
     host.fails(1, "authenticate", auth_args("1234"), "NO_CARD");
     host.send(&json!({"id": 2, "command": "authenticate",
                       "arguments": with(auth_args("1234"), "timeoutMs", json!(20000))}));
@@ -652,7 +309,7 @@ fn cancel_ends_a_wait_and_the_next_wait_still_blocks() {
     let Some(s) = system("cancel_ends_a_wait_and_the_next_wait_still_blocks") else {
         return;
     };
-    let mut host = s.host();
+    let mut host = s.host("main");
     host.send(&json!({"id": 1, "command": "authenticate",
                       "arguments": with(auth_args("1234"), "timeoutMs", json!(60000))}));
     assert_eq!(host.next()["event"], "waitingForCard");
@@ -701,7 +358,7 @@ fn a_card_removed_mid_operation_is_card_removed() {
     };
     // SELECT AP, SELECT 000A, then the card leaves during the certificate read.
     let card = s.card(0, "card1", "remove-after=3");
-    let mut host = s.host();
+    let mut host = s.host("main");
     let started = Instant::now();
     host.fails(1, "authenticate", auth_args("1234"), "CARD_REMOVED");
     assert!(
@@ -723,7 +380,7 @@ fn two_cards_need_a_reader_choice() {
     };
     let card1 = s.card(0, "card1", "");
     let card2 = s.card(1, "card2", "");
-    let mut host = s.host();
+    let mut host = s.host("main");
     let e = host.fails(1, "authenticate", auth_args("5678"), "MULTIPLE_CARDS");
     assert_eq!(e["readers"], json!([s.reader(0), s.reader(1)]));
     let token = host.ok(
@@ -758,7 +415,7 @@ fn a_card_held_by_another_program_is_busy() {
     let card = s.card(0, "card1", "");
     let mut other = PcscReaders::new();
     let held = other.connect(&s.reader(0)).unwrap();
-    let mut host = s.host();
+    let mut host = s.host("main");
     host.fails(1, "authenticate", auth_args("1234"), "CARD_BUSY");
     let status = host.ok(2, "status", json!({}));
     assert_eq!(status["readers"][0]["card"], "busy", "{status}");

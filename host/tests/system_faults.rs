@@ -2,409 +2,45 @@
 //!
 //! Run by `tests/system/run.sh` together with `system.rs`, with the same gating: without
 //! `MYNAKEY_SYSTEM=1` and `PCSCLITE_CSOCK_NAME` every test returns at once; with them each test
-//! records its name in `$MYNAKEY_SYSTEM_DIR/ran`. The small harness below follows `system.rs`
-//! (same environment, same card/host conventions; integration-test files cannot share modules
-//! without a `tests/support` directory) and adds what faults need: captured host stderr (no
-//! "panicked"), a restartable pcscd (`$MYNAKEY_SYSTEM_DIR/pcscd-start`) and APDU-log parsing.
+//! records its name in `$MYNAKEY_SYSTEM_DIR/ran`. The harness is `support/`, shared with
+//! `system.rs`: captured host stderr (no "panicked"), a restartable pcscd
+//! (`$MYNAKEY_SYSTEM_DIR/pcscd-start`) and APDU-log parsing; hosts here are held to [`BOUND`].
 //!
 //! Every fault must end in its own error code within a bounded time, without a hang or a
 //! panic, and a later request must succeed.
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey::transport::pcsc::PcscReaders;
-use mynakey::transport::sim::{TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
-use mynakey::transport::{CancelToken, Disposition, Readers, TransportError};
-use mynakey::verify::{parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Trust};
+use mynakey::transport::{Disposition, Readers};
+use mynakey::verify::{verify_login, verify_signature, HashAlgorithm};
 use serde_json::{json, Value};
+
+mod support;
+use support::card_log::SELECT_JPKI;
+use support::host::Limits;
+use support::system::{RestartPcscdOnDrop, System};
+use support::{fixture, now, trust};
 
 const ORIGIN: &str = "https://bank.example.jp";
 const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
-const SELECT_JPKI: &str = "SELECT AID D392F000260100000001";
-const PATIENCE: Duration = Duration::from_secs(15);
 /// Every fault must be answered within this (pcscd polls readers every 400 ms).
 const BOUND: Duration = Duration::from_secs(5);
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-struct System {
-    _serial: MutexGuard<'static, ()>,
-    bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
-    reader_prefix: String,
-    name: &'static str,
-}
-
+/// The stack, with every `ok`/`fails` answer held to [`BOUND`] and 2 s for a host's exit on EOF.
 fn system(name: &'static str) -> Option<System> {
-    if std::env::var("MYNAKEY_SYSTEM").as_deref() != Ok("1")
-        || std::env::var_os("PCSCLITE_CSOCK_NAME").is_none()
-    {
-        eprintln!("{name}: skipped (needs pcscd + vpcd: run tests/system/run.sh)");
-        return None;
-    }
-    let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = PathBuf::from(std::env::var("MYNAKEY_SYSTEM_DIR").unwrap());
-    let bin = std::env::var_os("MYNAKEY_HOST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mynakey-host")));
-    let port = std::env::var("MYNAKEY_VPCD_PORT").unwrap().parse().unwrap();
-    let reader_prefix = std::env::var("MYNAKEY_VPCD_NAME").unwrap_or_else(|_| "Virtual PCD".into());
-    let s = System {
-        _serial: serial,
-        bin,
-        dir,
-        port,
-        reader_prefix,
-        name,
-    };
-    s.wait_presence(0, false);
-    s.wait_presence(1, false);
-    let mut ran = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(s.dir.join("ran"))
-        .unwrap();
-    writeln!(ran, "{name}").unwrap();
-    Some(s)
-}
-
-impl System {
-    fn reader(&self, slot: u16) -> String {
-        format!("{} 00 {slot:02}", self.reader_prefix)
-    }
-
-    fn wait_presence(&self, slot: u16, present: bool) {
-        let name = self.reader(slot);
-        let deadline = Instant::now() + PATIENCE;
-        let mut readers = PcscReaders::new();
-        loop {
-            // Tolerates a pcscd that is just coming back.
-            let states = readers.list().unwrap_or_default();
-            if states
-                .iter()
-                .any(|s| s.name == name && s.card_present == present)
-            {
-                return;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "{name}: card never became {}: {states:?}",
-                if present { "present" } else { "absent" }
-            );
-            if states.is_empty() {
-                thread::sleep(Duration::from_millis(50));
-                readers = PcscReaders::new();
-                continue;
-            }
-            match readers.wait_for_change(
-                &states,
-                left.min(Duration::from_secs(1)),
-                &CancelToken::new(),
-            ) {
-                Ok(()) | Err(TransportError::Timeout) => {}
-                Err(_) => {
-                    thread::sleep(Duration::from_millis(50));
-                    readers = PcscReaders::new();
-                }
-            }
-        }
-    }
-
-    fn card(&self, slot: u16, card: &str, faults: &str) -> Card {
-        let log = self
-            .dir
-            .join(format!("{}-slot{slot}-{card}.apdu.log", self.name));
-        let _ = fs::remove_file(&log);
-        let stderr = fs::File::create(
-            self.dir
-                .join(format!("{}-slot{slot}-{card}.stderr", self.name)),
-        )
-        .unwrap();
-        let mut command = Command::new(&self.bin);
-        command
-            .args([
-                "simulate",
-                "--vpcd",
-                &format!("127.0.0.1:{}", self.port + slot),
-                "--card",
-                card,
-            ])
-            .arg("--apdu-log")
-            .arg(&log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        if !faults.is_empty() {
-            command.args(["--sim-faults", faults]);
-        }
-        let child = command.spawn().unwrap();
-        let mut pids = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("pids"))
-            .unwrap();
-        writeln!(pids, "{}", child.id()).unwrap();
-        let c = Card { child, log, slot };
-        self.wait_presence(slot, true);
-        c
-    }
-
-    fn host(&self, tag: &str) -> Host {
-        let stderr = self.dir.join(format!("{}-{tag}-host.stderr", self.name));
-        let mut child = Command::new(&self.bin)
-            .env("MYNAKEY_CONFIG", self.dir.join("no-config.json"))
-            .env(
-                "MYNAKEY_LOG_FILE",
-                self.dir.join(format!("{}-{tag}-host.log", self.name)),
-            )
-            .env("MYNAKEY_LOG_LEVEL", "debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let (tx, frames) = mpsc::channel();
-        thread::spawn(move || loop {
-            let mut len = [0u8; 4];
-            if stdout.read_exact(&mut len).is_err() {
-                return;
-            }
-            let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
-            if stdout.read_exact(&mut body).is_err()
-                || tx
-                    .send(serde_json::from_slice::<Value>(&body).unwrap())
-                    .is_err()
-            {
-                return;
-            }
-        });
-        Host {
-            stdin: child.stdin.take(),
-            child,
-            frames,
-            stderr,
-        }
-    }
-
-    /// Stops pcscd (SIGTERM, as a system shutdown or an update would) and waits until it is gone.
-    fn stop_pcscd(&self) {
-        let pid = fs::read_to_string(self.dir.join("pcscd.pid"))
-            .unwrap()
-            .trim()
-            .to_string();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let deadline = Instant::now() + PATIENCE;
-        while PathBuf::from(format!("/proc/{pid}")).exists() {
-            // A zombie until run.sh reaps it: gone enough once it is no longer running.
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            if stat.split_whitespace().nth(2) == Some("Z") {
-                break;
-            }
-            assert!(Instant::now() < deadline, "pcscd {pid} did not stop");
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Starts pcscd again with run.sh's own command (it records the new pid for cleanup).
-    fn start_pcscd(&self) {
-        assert!(self.try_start_pcscd(), "pcscd did not come back");
-    }
-
-    fn try_start_pcscd(&self) -> bool {
-        if !Command::new(self.dir.join("pcscd-start"))
-            .status()
-            .is_ok_and(|s| s.success())
-        {
-            return false;
-        }
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            let mut readers = PcscReaders::new();
-            if readers.list().is_ok_and(|l| {
-                l.iter()
-                    .filter(|r| r.name.starts_with(&self.reader_prefix))
-                    .count()
-                    == 2
-            }) {
-                return true;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-
-    fn pcscd_running(&self) -> bool {
-        let pid = fs::read_to_string(self.dir.join("pcscd.pid"))
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        !stat.is_empty() && stat.split_whitespace().nth(2) != Some("Z")
-    }
-}
-
-/// Brings pcscd back even when a test fails while it is stopped, so later tests still run.
-struct RestartPcscdOnDrop<'a>(&'a System);
-
-impl Drop for RestartPcscdOnDrop<'_> {
-    fn drop(&mut self) {
-        if !self.0.pcscd_running() {
-            let _ = self.0.try_start_pcscd();
-        }
-    }
-}
-
-struct Card {
-    child: Child,
-    log: PathBuf,
-    slot: u16,
-}
-
-impl Card {
-    fn apdus(&self) -> Vec<String> {
-        fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn sequence(&self) -> Vec<String> {
-        self.apdus()
-            .iter()
-            .map(|l| l.split(" | ").next().unwrap_or("").to_string())
-            .collect()
-    }
-
-    fn pin_verifies(&self) -> usize {
-        self.sequence().iter().filter(|d| *d == "VERIFY").count()
-    }
-
-    /// Principle 1 and PIN redaction on the card's own log.
-    fn assert_clean(&self) {
-        for line in self.apdus() {
-            if line.starts_with("SELECT AID") {
-                assert!(
-                    line.starts_with(SELECT_JPKI),
-                    "another application selected: {line}"
-                );
-            }
-            if line.starts_with("VERIFY |") {
-                assert!(line.contains("** **"), "VERIFY data not redacted: {line}");
-            }
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Card {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-struct Host {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    frames: Receiver<Value>,
-    stderr: PathBuf,
-}
-
-impl Host {
-    fn send(&mut self, message: &Value) {
-        let body = serde_json::to_vec(message).unwrap();
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(&(body.len() as u32).to_ne_bytes()).unwrap();
-        stdin.write_all(&body).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn next(&mut self) -> Value {
-        self.frames
-            .recv_timeout(PATIENCE)
-            .expect("no frame from the host (hang?)")
-    }
-
-    fn answer(&mut self, id: u64) -> Value {
-        loop {
-            let frame = self.next();
-            assert_eq!(frame["id"], json!(id), "{frame}");
-            if frame.get("event").is_none() {
-                return frame;
-            }
-        }
-    }
-
-    /// Sends a request and returns its answer and how long it took.
-    fn timed(&mut self, id: u64, command: &str, arguments: Value) -> (Value, Duration) {
-        let started = Instant::now();
-        self.send(&json!({"id": id, "command": command, "arguments": arguments}));
-        let answer = self.answer(id);
-        (answer, started.elapsed())
-    }
-
-    fn ok(&mut self, id: u64, command: &str, arguments: Value) -> Value {
-        let (answer, took) = self.timed(id, command, arguments);
-        assert!(answer.get("result").is_some(), "{command}: {answer}");
-        assert!(took < BOUND, "{command} took {took:?}");
-        answer["result"].clone()
-    }
-
-    /// The request must fail with `code` within [`BOUND`].
-    fn fails(&mut self, id: u64, command: &str, arguments: Value, code: &str) -> Value {
-        let (answer, took) = self.timed(id, command, arguments);
-        assert_eq!(answer["error"]["code"], json!(code), "{command}: {answer}");
-        assert!(took < BOUND, "{command} → {code} took {took:?}");
-        answer["error"].clone()
-    }
-
-    /// EOF: exit 0 within a second, and nothing panicked.
-    fn close(mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(2);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{status}");
-                break;
-            }
-            assert!(Instant::now() < deadline, "host still running after EOF");
-            thread::sleep(Duration::from_millis(10));
-        }
-        let stderr = fs::read_to_string(&self.stderr).unwrap_or_default();
-        assert!(!stderr.contains("panicked"), "{stderr}");
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
+    support::system::system(name).map(|s| {
+        s.with_host_limits(Limits {
+            answer: Some(BOUND),
+            exit: Duration::from_secs(2),
+            ..Limits::DEFAULT
+        })
+    })
 }
 
 fn auth() -> Value {
@@ -525,7 +161,7 @@ fn fault_pcscd_stopped_while_waiting_then_restarted() {
     assert_eq!(host.next()["event"], "waitingForCard");
     let started = Instant::now();
     s.stop_pcscd();
-    let answer = host.answer(1);
+    let (_, answer) = host.answer(1);
     let took = started.elapsed();
     let code = answer["error"]["code"].as_str().unwrap_or("").to_string();
     // pcsc-lite reports the vanished daemon inside SCardGetStatusChange as SCARD_F_COMM_ERROR
@@ -559,7 +195,7 @@ fn fault_pcscd_stopped_mid_request_never_hangs() {
     thread::sleep(Duration::from_millis(150));
     let started = Instant::now();
     s.stop_pcscd();
-    let answer = host.answer(2);
+    let (_, answer) = host.answer(2);
     assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
     if let Some(code) = answer["error"]["code"].as_str() {
         assert!(
@@ -642,10 +278,7 @@ fn fault_short_reads_still_give_a_valid_certificate() {
     let cert = STANDARD
         .decode(token["unverifiedCertificate"].as_str().unwrap())
         .unwrap();
-    let fixture = fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/pki/card1-auth.der"),
-    )
-    .unwrap();
+    let fixture = fixture("card1-auth.der");
     assert_eq!(cert, fixture);
     host.ok(2, "sign", sign(1));
     host.close();
@@ -787,8 +420,8 @@ fn pin_safety_on_the_card_log_over_pcscd() {
 /// A result is correct: the login proof verifies for this origin and challenge, each signature
 /// verifies over its hash with the returned certificate (test roots).
 fn correct(command: &str, result: &Value) {
-    let trust = Trust::from_der(&TEST_AUTH_ROOTS, &TEST_SIGN_ROOTS).unwrap();
-    let now = parse_rfc3339("2026-11-26T00:00:00Z").unwrap();
+    let trust = trust();
+    let now = now();
     if command == "authenticate" {
         verify_login(&result.to_string(), ORIGIN, CHALLENGE, &trust, now).unwrap();
     } else {

@@ -5,151 +5,35 @@
 // Test code: a failed expectation should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
+mod support;
+use support::host::Host;
+
 const ORIGIN: &str = "https://example.jp";
 const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-struct Host {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    frames: Receiver<Result<Value, String>>,
-}
 
 impl Host {
     fn start(args: &[&str]) -> Host {
         Self::start_env(args, &[])
     }
 
+    /// The built host with no configuration file and its stderr discarded.
     fn start_env(args: &[&str], env: &[(&str, &str)]) -> Host {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mynakey-host"));
-        command
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        command.args(args).stderr(Stdio::null());
         command.env("MYNAKEY_CONFIG", "/nonexistent/mynakey-test-config.json");
         for (k, v) in env {
             command.env(k, v);
         }
-        let mut child = command.spawn().unwrap();
-        let stdin = child.stdin.take();
-        let mut stdout = child.stdout.take().unwrap();
-        let (tx, frames) = mpsc::channel();
-        // Every byte on stdout must belong to a well-formed frame of JSON.
-        std::thread::spawn(move || loop {
-            let mut header = [0u8; 4];
-            if stdout.read_exact(&mut header).is_err() {
-                return;
-            }
-            let len = u32::from_ne_bytes(header) as usize;
-            if len > 1_048_576 {
-                let _ = tx.send(Err(format!("frame of {len} bytes")));
-                return;
-            }
-            let mut body = vec![0u8; len];
-            if stdout.read_exact(&mut body).is_err() {
-                let _ = tx.send(Err("truncated frame".into()));
-                return;
-            }
-            let _ = tx.send(serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}")));
-        });
-        Host {
-            child,
-            stdin,
-            frames,
-        }
-    }
-
-    fn raw(&mut self, bytes: &[u8]) {
-        let stdin = self.stdin.as_mut().unwrap();
-        stdin.write_all(bytes).unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn frame(&mut self, body: &[u8]) {
-        let mut bytes = (body.len() as u32).to_ne_bytes().to_vec();
-        bytes.extend_from_slice(body);
-        self.raw(&bytes);
-    }
-
-    fn send(&mut self, message: Value) {
-        self.frame(&serde_json::to_vec(&message).unwrap());
-    }
-
-    fn next(&mut self) -> Value {
-        match self.frames.recv_timeout(Duration::from_secs(20)) {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => panic!("bad output: {e}"),
-            Err(e) => panic!("no reply: {e}"),
-        }
-    }
-
-    /// Sends a request and returns its final reply (skipping progress events, returned too).
-    fn call(&mut self, id: Value, command: &str, arguments: Value) -> (Value, Vec<String>) {
-        self.send(json!({"id": id, "command": command, "arguments": arguments}));
-        let mut events = Vec::new();
-        loop {
-            let reply = self.next();
-            assert_eq!(reply["id"], id, "{reply}");
-            match reply.get("event").and_then(Value::as_str) {
-                Some(event) => events.push(event.to_string()),
-                None => return (reply, events),
-            }
-        }
-    }
-
-    fn ok(&mut self, command: &str, arguments: Value) -> Value {
-        let (reply, _) = self.call(json!("ok"), command, arguments);
-        assert!(reply.get("result").is_some(), "{command}: {reply}");
-        reply["result"].clone()
-    }
-
-    fn error(&mut self, command: &str, arguments: Value) -> Value {
-        let (reply, _) = self.call(json!("err"), command, arguments);
-        assert!(reply.get("error").is_some(), "{command}: {reply}");
-        reply["error"].clone()
-    }
-
-    fn assert_serving(&mut self) {
-        let (reply, _) = self.call(json!("ping"), "version", json!({}));
-        assert_eq!(reply["result"]["protocol"], 1, "{reply}");
-    }
-
-    /// Closes stdin; the host must exit 0 within a second.
-    fn close(mut self) {
-        drop(self.stdin.take());
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{status}");
-                assert!(
-                    started.elapsed() < Duration::from_secs(1),
-                    "took {:?}",
-                    started.elapsed()
-                );
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(2),
-                "host did not exit on EOF"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut host = Host::spawn(command);
+        host.limits.patience = Duration::from_secs(20);
+        host
     }
 }
 
@@ -169,16 +53,16 @@ fn every_command_over_real_frames() {
         "--parent-window=0",
         "--simulator",
     ]);
-    let version = host.ok("version", json!({}));
+    let version = host.ok("ok", "version", json!({}));
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
-    let status = host.ok("status", json!({}));
+    let status = host.ok("ok", "status", json!({}));
     assert_eq!(status["readers"][0]["card"], "jpki");
     assert_eq!(status["readers"][0]["authPinTriesLeft"], 3);
     assert_eq!(status["readers"][0]["signPinTriesLeft"], 5);
-    let proof = host.ok("authenticate", auth("1234"));
+    let proof = host.ok("ok", "authenticate", auth("1234"));
     assert_eq!(proof["format"], "web-eid:1.0");
     assert_eq!(proof["algorithm"], "RS256");
-    let signed = host.ok("sign", sign_args("abc123", 2));
+    let signed = host.ok("ok", "sign", sign_args("abc123", 2));
     assert_eq!(signed["signatures"].as_array().unwrap().len(), 2);
     assert_eq!(
         signed["signatureAlgorithm"],
@@ -186,6 +70,7 @@ fn every_command_over_real_frames() {
     );
     // Certificate first: one password entry, then a sign without pin on the same connection.
     let cert = host.ok(
+        "ok",
         "getSigningCertificate",
         json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}),
     )["certificate"]
@@ -194,14 +79,14 @@ fn every_command_over_real_frames() {
     let mut args = sign_args("x", 1);
     args.as_object_mut().unwrap().remove("pin");
     args["certificate"] = cert;
-    host.ok("sign", args);
+    host.ok("ok", "sign", args);
     assert_eq!(
-        host.ok("cancel", json!({"target": "nothing"})),
+        host.ok("ok", "cancel", json!({"target": "nothing"})),
         json!({"cancelled": false})
     );
-    assert_eq!(host.ok("quit", json!({})), json!({}));
+    assert_eq!(host.ok("ok", "quit", json!({})), json!({}));
     let started = Instant::now();
-    while host.child.try_wait().unwrap().is_none() {
+    while host.try_wait().is_none() {
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "quit did not exit"
@@ -213,27 +98,27 @@ fn every_command_over_real_frames() {
 #[test]
 fn pin_errors_carry_tries_left() {
     let mut host = Host::start(&["--simulator"]);
-    let e = host.error("authenticate", auth("0000"));
+    let e = host.error("err", "authenticate", auth("0000"));
     assert_eq!(
         (e["code"].as_str(), e["triesLeft"].as_u64()),
         (Some("PIN_INCORRECT"), Some(2))
     );
-    host.error("authenticate", auth("0000"));
-    let e = host.error("authenticate", auth("0000"));
+    host.error("err", "authenticate", auth("0000"));
+    let e = host.error("err", "authenticate", auth("0000"));
     assert_eq!(
         (e["code"].as_str(), e["triesLeft"].as_u64()),
         (Some("PIN_LAST_TRY"), Some(1))
     );
     let mut last = auth("0000");
     last["allowLastTry"] = json!(true);
-    let e = host.error("authenticate", last);
+    let e = host.error("err", "authenticate", last);
     assert_eq!(e["code"], "PIN_BLOCKED");
-    let e = host.error("authenticate", auth("1234"));
+    let e = host.error("err", "authenticate", auth("1234"));
     assert_eq!(e["code"], "PIN_BLOCKED");
     // The signing password is separate.
-    host.ok("sign", sign_args("ABC123", 1));
+    host.ok("ok", "sign", sign_args("ABC123", 1));
     assert_eq!(
-        host.ok("status", json!({}))["readers"][0]["authPinTriesLeft"],
+        host.ok("ok", "status", json!({}))["readers"][0]["authPinTriesLeft"],
         0
     );
     host.close();
@@ -296,7 +181,7 @@ fn error_codes_from_card_faults() {
         let mut args = vec!["--simulator"];
         args.extend_from_slice(extra);
         let mut host = Host::start(&args);
-        let e = host.error(command, arguments.clone());
+        let e = host.error("err", command, arguments.clone());
         assert_eq!(e["code"], *code, "{extra:?}: {e}");
         if *code == "CARD_ERROR" {
             assert_eq!(e["sw"], "6F00");
@@ -317,25 +202,25 @@ fn waiting_for_a_card_timeout_and_cancel() {
     let mut host = Host::start(&["--simulator", "--sim-faults", "insert-ms=300"]);
     let mut args = auth("1234");
     args["timeoutMs"] = json!(10_000);
-    let (reply, events) = host.call(json!(1), "authenticate", args);
+    let (events, reply) = host.request(1, "authenticate", args);
     assert!(reply.get("result").is_some(), "{reply}");
     assert_eq!(events, vec!["waitingForCard", "cardInserted"]);
 
     let mut host = Host::start(&["--simulator", "--sim-faults", "insert-ms=60000"]);
     let mut args = auth("1234");
     args["timeoutMs"] = json!(200);
-    assert_eq!(host.error("authenticate", args)["code"], "TIMEOUT");
+    assert_eq!(host.error("err", "authenticate", args)["code"], "TIMEOUT");
 
     let mut args = auth("1234");
     args["timeoutMs"] = json!(60_000);
-    host.send(json!({"id": "wait", "command": "authenticate", "arguments": args}));
+    host.send(&json!({"id": "wait", "command": "authenticate", "arguments": args}));
     assert_eq!(host.next()["event"], "waitingForCard");
     // A second card request is refused while one is pending; version still answers.
-    let e = host.error("status", json!({}));
+    let e = host.error("err", "status", json!({}));
     assert_eq!(e["code"], "BAD_REQUEST");
     host.assert_serving();
     let started = Instant::now();
-    host.send(json!({"id": "c", "command": "cancel", "arguments": {"target": "wait"}}));
+    host.send(&json!({"id": "c", "command": "cancel", "arguments": {"target": "wait"}}));
     let mut replies = vec![host.next(), host.next()];
     replies.sort_by_key(|r| r["id"].to_string());
     assert_eq!(
@@ -397,12 +282,12 @@ fn request_checks_before_the_card() {
         ("frobnicate", json!({}), "UNKNOWN_COMMAND"),
     ];
     for (command, arguments, code) in cases {
-        let e = host.error(command, arguments.clone());
+        let e = host.error("err", command, arguments.clone());
         assert_eq!(e["code"], code, "{command} {arguments}: {e}");
         host.assert_serving();
     }
     // Nothing above reached the card: all tries are still there.
-    let status = host.ok("status", json!({}));
+    let status = host.ok("ok", "status", json!({}));
     assert_eq!(
         (
             status["readers"][0]["authPinTriesLeft"].as_u64(),
@@ -424,6 +309,7 @@ fn development_origins_need_the_configuration_switch() {
         &[("MYNAKEY_CONFIG", config.to_str().unwrap())],
     );
     host.ok(
+        "ok",
         "authenticate",
         json!({"origin": "http://localhost:8080", "challenge": CHALLENGE, "pin": "1234"}),
     );
@@ -496,27 +382,27 @@ fn hostile_frames_are_answered_and_the_host_keeps_serving() {
 fn truncated_input_ends_the_host_cleanly() {
     // Half a header, then EOF.
     let mut host = Host::start(&["--simulator"]);
-    host.raw(&[3, 0]);
+    host.write(&[3, 0]);
     host.close();
     // A header announcing more than arrives, then EOF.
     let mut host = Host::start(&["--simulator"]);
-    host.raw(&100u32.to_ne_bytes());
-    host.raw(b"{\"id\":");
+    host.write(&100u32.to_ne_bytes());
+    host.write(b"{\"id\":");
     host.close();
     // A 4 GiB announcement is not allocated.
     let mut host = Host::start(&["--simulator"]);
-    host.raw(&u32::MAX.to_ne_bytes());
-    host.raw(b"xyz");
+    host.write(&u32::MAX.to_ne_bytes());
+    host.write(b"xyz");
     host.close();
 }
 
 #[test]
 fn pcsc_unavailable_is_its_own_code() {
     let mut host = Host::start_env(&[], &[("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")]);
-    let status = host.ok("status", json!({}));
+    let status = host.ok("ok", "status", json!({}));
     assert_eq!(status["pcsc"], "unavailable", "{status}");
     assert_eq!(
-        host.error("authenticate", auth("1234"))["code"],
+        host.error("err", "authenticate", auth("1234"))["code"],
         "PCSC_UNAVAILABLE"
     );
     host.close();
