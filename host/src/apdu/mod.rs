@@ -190,6 +190,8 @@ impl fmt::Debug for Response {
 pub enum StatusWord {
     /// 9000
     Success,
+    /// 61xx: xx more response bytes wait for GET RESPONSE (00 meaning 256); seen on T=0 links.
+    BytesAvailable(u8),
     /// 6282: end of file reached before Ne bytes were read.
     EndOfFileWarning,
     /// 6300: verification failed, no retry counter.
@@ -220,6 +222,8 @@ pub enum StatusWord {
     ReferencedDataNotFound,
     /// 6B00: offset beyond the end of the file.
     WrongParameters,
+    /// 6Cxx: wrong Le; xx is the exact length to ask for.
+    WrongLe(u8),
     /// 6D00
     InstructionNotSupported,
     /// 6E00
@@ -234,6 +238,7 @@ impl StatusWord {
         use StatusWord::*;
         match sw {
             0x9000 => Success,
+            0x6100..=0x61FF => BytesAvailable((sw & 0xFF) as u8),
             0x6282 => EndOfFileWarning,
             0x6300 => VerifyFailedNoCounter,
             0x63C0..=0x63CF => VerifyFailed {
@@ -250,6 +255,7 @@ impl StatusWord {
             0x6A86 => IncorrectP1P2,
             0x6A88 => ReferencedDataNotFound,
             0x6B00 => WrongParameters,
+            0x6C00..=0x6CFF => WrongLe((sw & 0xFF) as u8),
             0x6D00 => InstructionNotSupported,
             0x6E00 => ClassNotSupported,
             0x6F00 => NoPreciseDiagnosis,
@@ -261,6 +267,7 @@ impl StatusWord {
         use StatusWord::*;
         match self {
             Success => 0x9000,
+            BytesAvailable(n) => 0x6100 | u16::from(n),
             EndOfFileWarning => 0x6282,
             VerifyFailedNoCounter => 0x6300,
             VerifyFailed { tries_left } => 0x63C0 | u16::from(tries_left & 0x0F),
@@ -275,6 +282,7 @@ impl StatusWord {
             IncorrectP1P2 => 0x6A86,
             ReferencedDataNotFound => 0x6A88,
             WrongParameters => 0x6B00,
+            WrongLe(n) => 0x6C00 | u16::from(n),
             InstructionNotSupported => 0x6D00,
             ClassNotSupported => 0x6E00,
             NoPreciseDiagnosis => 0x6F00,
@@ -347,6 +355,8 @@ mod tests {
             StatusWord::from_u16(0x63C2),
             StatusWord::VerifyFailed { tries_left: 2 }
         );
+        assert_eq!(StatusWord::from_u16(0x6100), StatusWord::BytesAvailable(0));
+        assert_eq!(StatusWord::from_u16(0x6C05), StatusWord::WrongLe(5));
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub fn sign(digest_info: &[u8]) -> Command {
         .with_ne(256)
 }
 
+/// GET RESPONSE `00 C0 00 00 Le`: fetches the rest of an answer announced with `61xx`. No source
+/// shows the JPKI card sending 61xx (its contact ATRs are T=1 only, jpki-card.md §4 "GET
+/// RESPONSE / 61xx"), but a T=0 reader path would; ISO/IEC 7816-4 §5.1.3.
+pub fn get_response(ne: usize) -> Command {
+    Command::new(0x00, 0xC0, 0x00, 0x00).with_ne(ne)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +69,7 @@ mod tests {
         assert_eq!(hex(read_binary(0x0100, 256)), "00B0010000");
         assert_eq!(hex(read_binary(0x0300, 0x3D)), "00B003003D");
         assert_eq!(hex(query_tries()), "00200080");
+        assert_eq!(hex(get_response(256)), "00C0000000");
         assert_eq!(hex(verify(b"1234")), "002000800431323334");
         assert_eq!(
             hex(sign(&[0xAA; 51])),

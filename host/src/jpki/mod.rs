@@ -157,13 +157,45 @@ pub struct Jpki<'t> {
 const CHUNK: usize = 256;
 /// No JPKI EF is larger than the 15-bit READ BINARY offset allows.
 const MAX_EF: usize = 0x7FFF;
+/// A 256-byte signature needs at most two GET RESPONSEs; more means a card in a loop.
+const MAX_GET_RESPONSE: usize = 16;
 
 impl<'t> Jpki<'t> {
     pub fn new(transport: &'t mut dyn Transport) -> Self {
         Jpki { transport }
     }
 
+    /// Sends one command and collects its whole answer: `61xx` is followed by GET RESPONSE (which
+    /// fetches the pending answer and re-runs nothing), `6Cxx` re-sends a READ BINARY with the
+    /// exact Le. Nothing else is ever re-sent: a VERIFY or SIGN runs once.
     fn send(&mut self, command: &Command) -> Result<Response, JpkiError> {
+        let mut response = self.exchange(command)?;
+        if let StatusWord::WrongLe(exact) = response.sw {
+            if command.ins == 0xB0 && exact != 0 {
+                let mut again = command.clone();
+                again.ne = Some(usize::from(exact));
+                response = self.exchange(&again)?;
+            }
+        }
+        let mut data = std::mem::take(&mut response.data);
+        let mut rounds = 0;
+        while let StatusWord::BytesAvailable(n) = response.sw {
+            rounds += 1;
+            if rounds > MAX_GET_RESPONSE || data.len() > MAX_EF {
+                return Err(JpkiError::Card {
+                    what: "GET RESPONSE never ended",
+                    sw: response.sw,
+                });
+            }
+            let ne = if n == 0 { 256 } else { usize::from(n) };
+            response = self.exchange(&commands::get_response(ne))?;
+            data.append(&mut response.data);
+        }
+        response.data = data;
+        Ok(response)
+    }
+
+    fn exchange(&mut self, command: &Command) -> Result<Response, JpkiError> {
         let bytes = command.to_bytes()?;
         let raw = self.transport.transmit(&bytes)?;
         let response = Response::parse(&raw)?;

@@ -282,3 +282,27 @@ fn a_card_that_sends_too_much_is_refused() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
+
+#[test]
+fn wrong_le_is_retried_only_for_read_binary() {
+    // 6Cxx: the card names the exact Le; READ BINARY is re-sent with it, once.
+    let cert = CardProfile::card1().auth_cert;
+    let script = ScriptedCard::new();
+    script.expect_hex("00A4020C02000A", "9000");
+    script.expect_hex("00B0000000", "6C10");
+    let mut first = cert[..16].to_vec();
+    first.extend_from_slice(&[0x90, 0x00]);
+    script.expect(crate::transport::scripted::hex("00B0000010"), first);
+    let mut t = script.clone();
+    let mut jpki = Jpki::new(&mut t);
+    // The card then fails the next read: enough to see the retry went out exactly once.
+    script.expect_hex("00B0001000", "6F00");
+    assert!(jpki.read_certificate(KeyPair::Auth).is_err());
+    assert_eq!(script.remaining(), 0);
+    // A SIGN answered 6Cxx is not re-sent.
+    let script = ScriptedCard::new();
+    script.expect_hex("802A00800300010200", "6C10");
+    let mut t = script.clone();
+    assert!(Jpki::new(&mut t).sign_digest_info(&[0, 1, 2]).is_err());
+    assert_eq!(script.remaining(), 0);
+}

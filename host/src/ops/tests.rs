@@ -706,3 +706,27 @@ fn no_verify_without_a_tries_count() {
     assert_eq!(err.to_wire().code.as_str(), "CARD_ERROR", "{err}");
     assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
 }
+
+#[test]
+fn a_t0_style_card_answering_61xx_works_and_nothing_is_sent_twice() {
+    let mut f = fixture("t0");
+    let token = serde_json::to_string(&authenticate(&mut f, auth_args("1234")).unwrap()).unwrap();
+    verify::verify_login(&token, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
+    let out = sign(&mut f, sign_args(Some("ABC123"), 2)).unwrap();
+    assert_eq!(out.signatures.len(), 2);
+    let entries = f.log.entries();
+    assert!(
+        entries.iter().any(|e| e.ins() == 0xC0),
+        "GET RESPONSE was used"
+    );
+    assert_eq!(
+        entries.iter().filter(|e| e.is_pin_verify()).count(),
+        2,
+        "one VERIFY per request"
+    );
+    assert_eq!(
+        entries.iter().filter(|e| e.ins() == 0x2A).count(),
+        3,
+        "one SIGN per hash"
+    );
+}

@@ -132,6 +132,8 @@ pub struct SimCard {
     pub(super) faults: Faults,
     pub(super) apdus_seen: usize,
     pub(super) log: ApduLog,
+    /// With the `t0` fault: the answer waiting for GET RESPONSE.
+    pending_response: Vec<u8>,
 }
 
 /// Certificate EFs carry filler after the DER object, as on real cards (jpki-card.md §2).
@@ -166,6 +168,7 @@ impl SimCard {
             faults,
             apdus_seen: 0,
             log,
+            pending_response: Vec::new(),
         })
     }
 
@@ -189,7 +192,18 @@ impl SimCard {
     pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
         self.apdus_seen += 1;
         let mut response = match Command::parse(raw) {
-            Ok(command) => self.dispatch(&command),
+            Ok(command) if self.faults.t0 && command.cla == 0x00 && command.ins == 0xC0 => {
+                self.get_response(&command)
+            }
+            Ok(command) => {
+                self.pending_response.clear();
+                let response = self.dispatch(&command);
+                if self.faults.t0 {
+                    self.announce(response)
+                } else {
+                    response
+                }
+            }
             Err(_) => Response::status(StatusWord::WrongLength),
         };
         if let Some((ins, sw)) = self.faults.wrong_sw {
@@ -200,6 +214,31 @@ impl SimCard {
         let bytes = response.to_bytes();
         self.log.record(raw, &bytes);
         bytes
+    }
+
+    /// T=0 style (the `t0` fault): data is not sent with the status word but announced with
+    /// `61xx` and fetched with GET RESPONSE (ISO/IEC 7816-4 §5.1.3).
+    fn announce(&mut self, response: Response) -> Response {
+        if response.data.is_empty() || response.sw != StatusWord::Success {
+            return response;
+        }
+        self.pending_response = response.data;
+        Response::status(StatusWord::BytesAvailable(available(
+            self.pending_response.len(),
+        )))
+    }
+
+    fn get_response(&mut self, c: &Command) -> Response {
+        if self.pending_response.is_empty() {
+            return Response::status(StatusWord::ConditionsNotSatisfied);
+        }
+        let n = c.ne.unwrap_or(256).min(self.pending_response.len());
+        let data: Vec<u8> = self.pending_response.drain(..n).collect();
+        let sw = match self.pending_response.len() {
+            0 => StatusWord::Success,
+            left => StatusWord::BytesAvailable(available(left)),
+        };
+        Response { data, sw }
     }
 
     fn dispatch(&mut self, c: &Command) -> Response {
@@ -393,6 +432,11 @@ impl SimCard {
             Err(_) => Response::status(StatusWord::ConditionsNotSatisfied),
         }
     }
+}
+
+/// The xx of `61xx`: bytes waiting, 00 meaning 256 or more.
+fn available(len: usize) -> u8 {
+    u8::try_from(len).unwrap_or(0)
 }
 
 fn is_key_or_pin(fid: u16) -> bool {

@@ -32,10 +32,12 @@ pub struct Faults {
     pub bad_signature: bool,
     /// The card carries no signing certificate (as issued to under-15s, jpki-card.md §7).
     pub no_signing_certificate: bool,
+    /// Answers come T=0 style: `61xx`, then the data on GET RESPONSE.
+    pub t0: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate")]
+#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate, t0")]
 pub struct FaultSpecError(String);
 
 impl Faults {
@@ -55,6 +57,7 @@ impl Faults {
                 "no-signing-certificate" if value.is_empty() => {
                     faults.no_signing_certificate = true
                 }
+                "t0" if value.is_empty() => faults.t0 = true,
                 "sw" => {
                     let (ins, sw) = value.split_once(':').ok_or_else(err)?;
                     let ins = u8::from_str_radix(ins, 16).map_err(|_| err())?;
