@@ -76,14 +76,7 @@ fuzz_target!(|data: &[u8]| {
         }
         2 | 3 => {
             let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
-            let args = AuthenticateArgs {
-                origin: ORIGIN.into(),
-                challenge: CHALLENGE.into(),
-                pin: Secret::new("1234".into()),
-                allow_last_try: false,
-                reader: None,
-                timeout_ms: 0,
-            };
+            let args = AuthenticateArgs::new(ORIGIN, CHALLENGE, "1234");
             let result = ctx_run(|ctx| ops.authenticate(args, ctx));
             let log = script.log();
             guard_held(&log, 1);
@@ -109,20 +102,13 @@ fuzz_target!(|data: &[u8]| {
             let certificate = cert
                 .ok()
                 .and_then(|v| v["certificate"].as_str().map(str::to_string));
-            let args = SignArgs {
-                origin: ORIGIN.into(),
-                pin: if mode % 2 == 0 {
-                    None
-                } else {
-                    Some(Secret::new("ABC123".into()))
-                },
-                allow_last_try: false,
-                hash_algorithm: "SHA-256".into(),
-                hashes: vec!["ERERERERERERERERERERERERERERERERERERERERERE=".into()],
-                certificate,
-                reader: None,
-                timeout_ms: 0,
-            };
+            let mut args = SignArgs::new(
+                ORIGIN,
+                (mode % 2 == 1).then_some("ABC123"),
+                "SHA-256",
+                vec!["ERERERERERERERERERERERERERERERERERERERERERE=".into()],
+            );
+            args.certificate = certificate;
             let _ = ctx_run(|ctx| ops.sign(args, ctx));
             drop(ops);
             // One password entry per request: two requests, at most two VERIFYs.

@@ -12,7 +12,6 @@ use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 use mynakey::config::Config;
 use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
-use mynakey::secret::Secret;
 use mynakey::transport::sim::{ApduLog, Faults, SimReaders, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
 use mynakey::transport::CancelToken;
 use mynakey::verify::{
@@ -46,30 +45,16 @@ fn fixtures() -> &'static Fixtures {
             progress: &mut progress,
         };
         let proof = ops
-            .authenticate(
-                AuthenticateArgs {
-                    origin: ORIGIN.into(),
-                    challenge: CHALLENGE.into(),
-                    pin: Secret::new("1234".into()),
-                    allow_last_try: false,
-                    reader: None,
-                    timeout_ms: 0,
-                },
-                &mut ctx,
-            )
+            .authenticate(AuthenticateArgs::new(ORIGIN, CHALLENGE, "1234"), &mut ctx)
             .expect("login proof");
         let signed = ops
             .sign(
-                SignArgs {
-                    origin: ORIGIN.into(),
-                    pin: Some(Secret::new("ABC123".into())),
-                    allow_last_try: false,
-                    hash_algorithm: "SHA-256".into(),
-                    hashes: vec![STANDARD.encode(HASH)],
-                    certificate: None,
-                    reader: None,
-                    timeout_ms: 0,
-                },
+                SignArgs::new(
+                    ORIGIN,
+                    Some("ABC123"),
+                    "SHA-256",
+                    vec![STANDARD.encode(HASH)],
+                ),
                 &mut ctx,
             )
             .expect("signature");

@@ -10,7 +10,6 @@ use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
-use crate::secret::Secret;
 use crate::transport::sim::{ApduLog, Faults, SimReaders, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
 use crate::transport::CancelToken;
 use crate::verify::{self, HashAlgorithm, Sex, Trust};
@@ -57,17 +56,7 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
         out,
         "   The origin comes from the browser, never from the page."
     )?;
-    let proof = ops.authenticate(
-        AuthenticateArgs {
-            origin: ORIGIN.into(),
-            challenge: challenge.clone(),
-            pin: Secret::new("1234".into()),
-            allow_last_try: false,
-            reader: None,
-            timeout_ms: 0,
-        },
-        &mut ctx,
-    );
+    let proof = ops.authenticate(AuthenticateArgs::new(ORIGIN, &challenge, "1234"), &mut ctx);
     let token = match proof {
         Ok(proof) => serde_json::to_string(&proof).unwrap_or_default(),
         Err(e) => {
@@ -123,16 +112,12 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
     writeln!(out, "   The window would first say the certificate reveals name, address, date of birth and sex.")?;
     log.clear();
     let signed = ops.sign(
-        SignArgs {
-            origin: ORIGIN.into(),
-            pin: Some(Secret::new("abc123".into())),
-            allow_last_try: false,
-            hash_algorithm: "SHA-256".into(),
-            hashes: vec![STANDARD.encode(&hash)],
-            certificate: None,
-            reader: None,
-            timeout_ms: 0,
-        },
+        SignArgs::new(
+            ORIGIN,
+            Some("abc123"),
+            "SHA-256",
+            vec![STANDARD.encode(&hash)],
+        ),
         &mut ctx,
     );
     let signed = match signed {

@@ -9,7 +9,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey::config::Config;
 use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
-use mynakey::secret::Secret;
 use mynakey::transport::sim::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
 use mynakey::transport::{
     CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
@@ -96,14 +95,7 @@ impl Connection for TimedConnection {
 }
 
 pub fn auth_args() -> AuthenticateArgs {
-    AuthenticateArgs {
-        origin: ORIGIN.into(),
-        challenge: CHALLENGE.into(),
-        pin: Secret::new("1234".into()),
-        allow_last_try: false,
-        reader: None,
-        timeout_ms: 0,
-    }
+    AuthenticateArgs::new(ORIGIN, CHALLENGE, "1234")
 }
 
 pub fn hashes(n: usize) -> Vec<String> {
@@ -111,16 +103,7 @@ pub fn hashes(n: usize) -> Vec<String> {
 }
 
 pub fn sign_args(n: usize) -> SignArgs {
-    SignArgs {
-        origin: ORIGIN.into(),
-        pin: Some(Secret::new("ABC123".into())),
-        allow_last_try: false,
-        hash_algorithm: "SHA-256".into(),
-        hashes: hashes(n),
-        certificate: None,
-        reader: None,
-        timeout_ms: 0,
-    }
+    SignArgs::new(ORIGIN, Some("ABC123"), "SHA-256", hashes(n))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

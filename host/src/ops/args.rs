@@ -52,6 +52,36 @@ pub struct SignArgs {
     pub timeout_ms: u64,
 }
 
+impl AuthenticateArgs {
+    /// A login request with the defaults a browser request gets: no last try, any reader, no wait.
+    pub fn new(origin: &str, challenge: &str, pin: &str) -> Self {
+        AuthenticateArgs {
+            origin: origin.into(),
+            challenge: challenge.into(),
+            pin: Secret::new(pin.into()),
+            allow_last_try: false,
+            reader: None,
+            timeout_ms: 0,
+        }
+    }
+}
+
+impl SignArgs {
+    /// A signing request for base64 `hashes` with the defaults a browser request gets.
+    pub fn new(origin: &str, pin: Option<&str>, hash_algorithm: &str, hashes: Vec<String>) -> Self {
+        SignArgs {
+            origin: origin.into(),
+            pin: pin.map(|p| Secret::new(p.into())),
+            allow_last_try: false,
+            hash_algorithm: hash_algorithm.into(),
+            hashes,
+            certificate: None,
+            reader: None,
+            timeout_ms: 0,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CancelArgs {

@@ -38,27 +38,12 @@ fn quiet() -> impl FnMut(&str, Map<String, Value>) {
 }
 
 fn auth_args(pin: &str) -> AuthenticateArgs {
-    AuthenticateArgs {
-        origin: ORIGIN.into(),
-        challenge: CHALLENGE.into(),
-        pin: Secret::new(pin.into()),
-        allow_last_try: false,
-        reader: None,
-        timeout_ms: 0,
-    }
+    AuthenticateArgs::new(ORIGIN, CHALLENGE, pin)
 }
 
 fn sign_args(pin: Option<&str>, n: usize) -> SignArgs {
-    SignArgs {
-        origin: ORIGIN.into(),
-        pin: pin.map(|p| Secret::new(p.into())),
-        allow_last_try: false,
-        hash_algorithm: "SHA-256".into(),
-        hashes: (0..n).map(|i| STANDARD.encode([i as u8; 32])).collect(),
-        certificate: None,
-        reader: None,
-        timeout_ms: 0,
-    }
+    let hashes = (0..n).map(|i| STANDARD.encode([i as u8; 32])).collect();
+    SignArgs::new(ORIGIN, pin, "SHA-256", hashes)
 }
 
 fn authenticate(f: &mut Fixture, args: AuthenticateArgs) -> Result<LoginProof, OpsError> {
