@@ -165,9 +165,9 @@ impl<'t> Jpki<'t> {
         Jpki { transport }
     }
 
-    /// Sends one command and collects its whole answer: `61xx` is followed by GET RESPONSE (which
-    /// fetches the pending answer and re-runs nothing), `6Cxx` re-sends a READ BINARY with the
-    /// exact Le. Nothing else is ever re-sent: a VERIFY or SIGN runs once.
+    /// Sends one command and collects its whole answer: `61xx` to a command with Le is followed
+    /// by GET RESPONSE (which fetches the pending answer and re-runs nothing), `6Cxx` re-sends a
+    /// READ BINARY with the exact Le. Nothing else is ever re-sent: a VERIFY or SIGN runs once.
     fn send(&mut self, command: &Command) -> Result<Response, JpkiError> {
         let mut response = self.exchange(command)?;
         if let StatusWord::WrongLe(exact) = response.sw {
@@ -176,6 +176,11 @@ impl<'t> Jpki<'t> {
                 again.ne = Some(usize::from(exact));
                 response = self.exchange(&again)?;
             }
+        }
+        // Only a command that asked for data (Le present) can have data pending; a 61xx to the
+        // tries query or a VERIFY is not followed, so it stays an error and no PIN goes out.
+        if command.ne.is_none() {
+            return Ok(response);
         }
         let mut data = std::mem::take(&mut response.data);
         let mut rounds = 0;

@@ -306,3 +306,25 @@ fn wrong_le_is_retried_only_for_read_binary() {
     assert!(Jpki::new(&mut t).sign_digest_info(&[0, 1, 2]).is_err());
     assert_eq!(script.remaining(), 0);
 }
+
+#[test]
+fn a_61xx_to_the_tries_query_is_not_followed_and_no_pin_goes_out() {
+    // Found by the jpki fuzz target: GET RESPONSE after a 61xx to the (Le-less) tries query
+    // answered 63C5, and a VERIFY followed on a count the card never gave for that command.
+    let script = ScriptedCard::new();
+    script.expect_hex("00A4020C020018", "9000");
+    script.expect_hex("00200080", "61C5");
+    let mut t = script.clone();
+    let err = Jpki::new(&mut t).pin_status(PinKind::Auth).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            JpkiError::Card {
+                sw: StatusWord::BytesAvailable(0xC5),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(script.remaining(), 0);
+}
