@@ -10,7 +10,7 @@ use mynakey::jpki::{Jpki, KeyPair, Pin, PinKind};
 use mynakey::ops::{AuthenticateArgs, GetSigningCertificateArgs, Ops, RequestContext, SignArgs};
 use mynakey::secret::Secret;
 use mynakey::transport::CancelToken;
-use mynakey_fuzz::{Log, Script, ScriptReaders};
+use mynakey_fuzz::{script_readers, Log, Script};
 use serde_json::{Map, Value};
 
 const ORIGIN: &str = "https://bank.example.jp";
@@ -64,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = card.pin_status(PinKind::Sign);
         }
         1 => {
-            let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
+            let mut ops = Ops::new(script_readers(&script), Config::default());
             let _ = ops.status();
             let log = script.log();
             assert!(log.verifies_after.is_empty(), "status sent a PIN");
@@ -75,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(!log.selects_other_application());
         }
         2 | 3 => {
-            let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
+            let mut ops = Ops::new(script_readers(&script), Config::default());
             let args = AuthenticateArgs::new(ORIGIN, CHALLENGE, "1234");
             let result = ctx_run(|ctx| ops.authenticate(args, ctx));
             let log = script.log();
@@ -89,7 +89,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         _ => {
-            let mut ops = Ops::new(Box::new(ScriptReaders(script.clone())), Config::default());
+            let mut ops = Ops::new(script_readers(&script), Config::default());
             let args = GetSigningCertificateArgs {
                 origin: ORIGIN.into(),
                 pin: Secret::new("abc123".into()),

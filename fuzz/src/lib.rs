@@ -2,11 +2,8 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use mynakey::transport::{
-    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
-};
+use mynakey::transport::{Connection, Disposition, OneReader, Readers, Transport, TransportError};
 
 /// Card answers taken from fuzz input: each answer is a 2-byte big-endian length then that many
 /// bytes (length 0xFFFF means "the card is gone": `CardRemoved`). When the input runs out every
@@ -125,30 +122,9 @@ impl Connection for ScriptConnection {
 }
 
 /// One reader with a card whose answers are scripted.
-pub struct ScriptReaders(pub Script);
-
-impl Readers for ScriptReaders {
-    fn subsystem(&self) -> &'static str {
-        "fuzz"
-    }
-
-    fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
-        Ok(vec![ReaderState {
-            name: "fuzz reader".into(),
-            card_present: true,
-        }])
-    }
-
-    fn connect(&mut self, _reader: &str) -> Result<Box<dyn Connection>, TransportError> {
-        Ok(Box::new(ScriptConnection(self.0.clone())))
-    }
-
-    fn wait_for_change(
-        &mut self,
-        _known: &[ReaderState],
-        _timeout: Duration,
-        _cancel: &CancelToken,
-    ) -> Result<(), TransportError> {
-        Err(TransportError::Timeout)
-    }
+pub fn script_readers(script: &Script) -> Box<dyn Readers> {
+    let script = script.clone();
+    Box::new(OneReader::new("fuzz reader", move || {
+        Box::new(ScriptConnection(script.clone())) as Box<dyn Connection>
+    }))
 }

@@ -11,7 +11,7 @@ use mynakey::config::Config;
 use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
 use mynakey::transport::sim::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
 use mynakey::transport::{
-    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
+    CancelToken, Connection, Disposition, OneReader, Transport, TransportError,
 };
 use serde_json::{Map, Value};
 
@@ -22,46 +22,15 @@ pub const ORIGIN: &str = "https://example.jp";
 /// base64 of the bytes 00..1F.
 pub const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-/// One reader whose card is a plain `SimCard`, with a stopwatch around `SimCard::process`.
-/// Same semantics as `SimReaders::single` for these flows (exclusive connect, reset on
-/// `Disposition::Reset`), minus the fault machinery.
-struct TimedReaders {
-    card: Arc<Mutex<SimCard>>,
-    in_card: Arc<Mutex<Duration>>,
-}
-
+/// A connection to a plain `SimCard`, with a stopwatch around `SimCard::process`. Same
+/// semantics as `SimReaders::single` for these flows (reset on `Disposition::Reset`), minus the
+/// fault machinery.
 struct TimedConnection {
     card: Arc<Mutex<SimCard>>,
     in_card: Arc<Mutex<Duration>>,
 }
 
 const READER: &str = "bench reader";
-
-impl Readers for TimedReaders {
-    fn subsystem(&self) -> &'static str {
-        "simulator"
-    }
-    fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
-        Ok(vec![ReaderState {
-            name: READER.into(),
-            card_present: true,
-        }])
-    }
-    fn connect(&mut self, _reader: &str) -> Result<Box<dyn Connection>, TransportError> {
-        Ok(Box::new(TimedConnection {
-            card: Arc::clone(&self.card),
-            in_card: Arc::clone(&self.in_card),
-        }))
-    }
-    fn wait_for_change(
-        &mut self,
-        _: &[ReaderState],
-        _: Duration,
-        _: &CancelToken,
-    ) -> Result<(), TransportError> {
-        Err(TransportError::Timeout)
-    }
-}
 
 impl Transport for TimedConnection {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -180,10 +149,14 @@ pub fn measure(flow: Flow, iterations: usize) -> R<InprocResult> {
     // 2. The same calls with a stopwatch around SimCard::process.
     let card = SimCard::new(CardProfile::card1(), Faults::default(), ApduLog::new())?;
     let in_card = Arc::new(Mutex::new(Duration::ZERO));
-    let readers = TimedReaders {
-        card: Arc::new(Mutex::new(card)),
-        in_card: Arc::clone(&in_card),
-    };
+    let card = Arc::new(Mutex::new(card));
+    let timer = Arc::clone(&in_card);
+    let readers = OneReader::new(READER, move || {
+        Box::new(TimedConnection {
+            card: Arc::clone(&card),
+            in_card: Arc::clone(&timer),
+        }) as Box<dyn Connection>
+    });
     let mut ops = Ops::new(Box::new(readers), Config::default());
     for _ in 0..warmup {
         run(&mut ops, flow)?;

@@ -5,10 +5,11 @@ use rsa::pkcs8::DecodePrivateKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 
 use super::*;
-use crate::transport::scripted::{hex, ScriptedCard, ScriptedReaders};
+use crate::transport::scripted::{hex, ScriptedCard};
 use crate::transport::sim::{
     ApduLog, CardProfile, Faults, SimCard, SimReaders, SimSlot, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS,
 };
+use crate::transport::OneReader;
 use crate::verify::{self, Trust};
 
 const ORIGIN: &str = "https://example.jp";
@@ -660,7 +661,11 @@ fn scripted_transcript_of_a_login_proof() {
     let mut response = signature.clone();
     response.extend_from_slice(&[0x90, 0x00]);
     card.expect(hex(&format!("802A008033{digest_info}00")), response);
-    let mut ops = Ops::new(Box::new(ScriptedReaders(card.clone())), Config::default());
+    let script = card.clone();
+    let readers = OneReader::new("scripted reader", move || {
+        Box::new(script.clone()) as Box<dyn Connection>
+    });
+    let mut ops = Ops::new(Box::new(readers), Config::default());
     let mut p = quiet();
     let proof = ops
         .authenticate(

@@ -80,6 +80,45 @@ pub trait Readers: Send {
     ) -> Result<(), TransportError>;
 }
 
+/// One reader that always holds a card, each connection made by `connect`: for tests, fuzzing
+/// and benchmarks that put a card of their own behind the host. It never waits for a change.
+pub struct OneReader<F> {
+    name: &'static str,
+    connect: F,
+}
+
+impl<F: FnMut() -> Box<dyn Connection> + Send> OneReader<F> {
+    pub fn new(name: &'static str, connect: F) -> Self {
+        OneReader { name, connect }
+    }
+}
+
+impl<F: FnMut() -> Box<dyn Connection> + Send> Readers for OneReader<F> {
+    fn subsystem(&self) -> &'static str {
+        "simulator"
+    }
+
+    fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
+        Ok(vec![ReaderState {
+            name: self.name.into(),
+            card_present: true,
+        }])
+    }
+
+    fn connect(&mut self, _reader: &str) -> Result<Box<dyn Connection>, TransportError> {
+        Ok((self.connect)())
+    }
+
+    fn wait_for_change(
+        &mut self,
+        _: &[ReaderState],
+        _: Duration,
+        _: &CancelToken,
+    ) -> Result<(), TransportError> {
+        Err(TransportError::Timeout)
+    }
+}
+
 type CancelHook = Box<dyn Fn() + Send + Sync>;
 
 /// Cancels a pending wait from another thread (the one reading stdin).

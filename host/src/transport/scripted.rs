@@ -5,11 +5,8 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use super::{
-    CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
-};
+use super::{Connection, Disposition, Transport, TransportError};
 
 #[derive(Default)]
 struct Script {
@@ -84,34 +81,5 @@ impl Connection for ScriptedCard {
     fn disconnect(self: Box<Self>, disposition: Disposition) -> Result<(), TransportError> {
         self.script.lock().unwrap().disconnects.push(disposition);
         Ok(())
-    }
-}
-
-/// One reader holding the scripted card.
-pub struct ScriptedReaders(pub ScriptedCard);
-
-impl Readers for ScriptedReaders {
-    fn subsystem(&self) -> &'static str {
-        "scripted"
-    }
-
-    fn list(&mut self) -> Result<Vec<ReaderState>, TransportError> {
-        Ok(vec![ReaderState {
-            name: "scripted reader".into(),
-            card_present: true,
-        }])
-    }
-
-    fn connect(&mut self, _: &str) -> Result<Box<dyn Connection>, TransportError> {
-        Ok(Box::new(self.0.clone()))
-    }
-
-    fn wait_for_change(
-        &mut self,
-        _: &[ReaderState],
-        _: Duration,
-        _: &CancelToken,
-    ) -> Result<(), TransportError> {
-        Err(TransportError::Timeout)
     }
 }
