@@ -238,7 +238,8 @@ impl Trust {
     }
 
     /// Loads every `*.pem`, `*.crt`, `*.cer`, `*.der` file in `dir` (not recursive) as a root;
-    /// a PEM file may hold several certificates. Each root is classified by its subject's OU
+    /// a PEM file may hold several certificates, and each file is at most
+    /// [`TRUST_FILE_MAX_BYTES`](super::TRUST_FILE_MAX_BYTES) (16 KiB). Each root is classified by its subject's OU
     /// ("JPKI for user authentication" → authentication, "JPKI for digital signature" →
     /// signature); when the OU says neither, by the file name's prefix `auth` or `sign`.
     /// A file that is not a usable root, cannot be classified, or whose OU and prefix
@@ -263,7 +264,8 @@ impl Trust {
                 .and_then(|n| n.to_str())
                 .unwrap_or("")
                 .to_owned();
-            let bytes = std::fs::read(&path).map_err(|e| store(format!("{name}: {e}")))?;
+            let bytes = super::limits::read_capped(&path, super::limits::TRUST_FILE_MAX_BYTES)
+                .map_err(|e| store(format!("{name}: {e}")))?;
             let ders = if is_pem(&bytes) {
                 pem_all(&bytes, "CERTIFICATE").map_err(|e| store(format!("{name}: {e}")))?
             } else {
