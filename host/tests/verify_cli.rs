@@ -307,7 +307,12 @@ fn certificate_values_are_never_file_names() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     // Not both.
     let b64 = STANDARD.encode(pki("card1-sign.der"));
-    let r = signature_with(&["--certificate", &b64, "--certificate-file", file.to_str().unwrap()]);
+    let r = signature_with(&[
+        "--certificate",
+        &b64,
+        "--certificate-file",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     // Not base64 at all.
     let r = signature_with(&["--certificate", "not base64!"]);

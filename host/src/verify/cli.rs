@@ -8,9 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
 
-use super::limits::{
-    read_capped, CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES,
-};
+use super::limits::{read_capped, CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES};
 use super::{
     parse_rfc3339, verify_login, verify_signature, HashAlgorithm, LoginIdentity, SignerIdentity,
     Trust, VerifyError,
@@ -149,8 +147,8 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
         None => Trust::jpki().map_err(|e| e.to_string())?,
     };
     for file in &args.crls {
-        let bytes =
-            read_capped(Path::new(file), CRL_MAX_BYTES).map_err(|e| format!("--crl {file}: {e}"))?;
+        let bytes = read_capped(Path::new(file), CRL_MAX_BYTES)
+            .map_err(|e| format!("--crl {file}: {e}"))?;
         trust
             .add_crl(&bytes)
             .map_err(|e| format!("--crl {file}: {e}"))?;

@@ -46,11 +46,11 @@ pub use hash::{HashAlgorithm, UnknownHashAlgorithm};
 pub use identity::{
     account_key, CertificateIdentity, DateOfBirth, Era, LoginIdentity, Sex, SignerIdentity,
 };
-pub use token::{
-    check_challenge, check_origin, TOKEN_ALGORITHM, TOKEN_FORMAT, TOKEN_MAX_LEN, TOKEN_MIN_LEN,
-};
 pub use limits::{
     CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES, TRUST_FILE_MAX_BYTES,
+};
+pub use token::{
+    check_challenge, check_origin, TOKEN_ALGORITHM, TOKEN_FORMAT, TOKEN_MAX_LEN, TOKEN_MIN_LEN,
 };
 pub use trust::{Purpose, RootInfo, Trust};
 pub use x509::parse_rfc3339;
