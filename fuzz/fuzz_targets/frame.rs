@@ -7,7 +7,7 @@ use mynakey::binding::{check_challenge, check_origin};
 use mynakey::jpki::{Pin, PinKind};
 use mynakey::ops::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, NoArgs, SignArgs};
 use mynakey::protocol::framing::{read_frame, FrameError, MAX_INBOUND};
-use mynakey::protocol::{parse_envelope, ErrorCode};
+use mynakey::protocol::{parse_arguments, parse_envelope, ErrorCode, WireError};
 use mynakey::secret::Secret;
 use mynakey::verify::HashAlgorithm;
 use serde_json::Value;
@@ -39,17 +39,28 @@ fn check_body(body: &[u8]) {
             return;
         }
     };
-    assert!(envelope.arguments.is_object());
+    assert!(envelope.arguments.is_none_or(|a| a.get().starts_with('{')));
     let args = envelope.arguments;
+    // Arguments fail with BAD_REQUEST, or PIN_FORMAT for an escaped pin.
+    let typed = |r: &Result<(), WireError>| {
+        if let Err(e) = r {
+            assert!(matches!(
+                e.code,
+                ErrorCode::BadRequest | ErrorCode::PinFormat
+            ));
+        }
+    };
     match envelope.command.as_str() {
         "version" | "status" | "quit" => {
-            let _ = serde_json::from_value::<NoArgs>(args);
+            typed(&parse_arguments::<NoArgs>(args).map(drop));
         }
         "cancel" => {
-            let _ = serde_json::from_value::<CancelArgs>(args);
+            typed(&parse_arguments::<CancelArgs>(args).map(drop));
         }
         "authenticate" => {
-            if let Ok(a) = serde_json::from_value::<AuthenticateArgs>(args) {
+            let parsed = parse_arguments::<AuthenticateArgs>(args);
+            typed(&parsed.as_ref().map(drop).map_err(Clone::clone));
+            if let Ok(a) = parsed {
                 origin_property(&a.origin);
                 if check_challenge(&a.challenge).is_ok() {
                     assert!((44..=128).contains(&a.challenge.len()));
@@ -58,13 +69,17 @@ fn check_body(body: &[u8]) {
             }
         }
         "getSigningCertificate" => {
-            if let Ok(a) = serde_json::from_value::<GetSigningCertificateArgs>(args) {
+            let parsed = parse_arguments::<GetSigningCertificateArgs>(args);
+            typed(&parsed.as_ref().map(drop).map_err(Clone::clone));
+            if let Ok(a) = parsed {
                 origin_property(&a.origin);
                 check_pin(PinKind::Sign, &a.pin);
             }
         }
         "sign" => {
-            if let Ok(a) = serde_json::from_value::<SignArgs>(args) {
+            let parsed = parse_arguments::<SignArgs>(args);
+            typed(&parsed.as_ref().map(drop).map_err(Clone::clone));
+            if let Ok(a) = parsed {
                 origin_property(&a.origin);
                 if let Some(pin) = &a.pin {
                     check_pin(PinKind::Sign, pin);

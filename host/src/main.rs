@@ -125,8 +125,34 @@ fn serve(args: &[String], config: Config) -> ExitCode {
         Box::new(mynakey::transport::pcsc::PcscReaders::new())
     };
     let stdout: Box<dyn Write + Send> = Box::new(io::stdout());
-    mynakey::server::serve(&mut io::stdin().lock(), stdout, readers, config);
+    // Unbuffered: std's `Stdin` keeps its own 8 KiB buffer (never zeroized) that would hold a
+    // copy of each request, PINs included. A `File` on a duplicate of the descriptor reads
+    // straight into the frame buffer, which is zeroized.
+    let mut stdin = match unbuffered_stdin() {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("mynakey-host: cannot read stdin: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    mynakey::server::serve(&mut stdin, stdout, readers, config);
     ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+fn unbuffered_stdin() -> io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    Ok(std::fs::File::from(
+        io::stdin().as_fd().try_clone_to_owned()?,
+    ))
+}
+
+#[cfg(windows)]
+fn unbuffered_stdin() -> io::Result<std::fs::File> {
+    use std::os::windows::io::AsHandle;
+    Ok(std::fs::File::from(
+        io::stdin().as_handle().try_clone_to_owned()?,
+    ))
 }
 
 /// `--sim-readers card1,card2,empty`: one simulated reader per item; faults apply to the first card.

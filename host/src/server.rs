@@ -11,14 +11,14 @@ use std::thread;
 use std::time::Instant;
 
 use log::{debug, error, info, warn};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
+use zeroize::Zeroize;
 
 use crate::config::Config;
 use crate::ops::{self, Ops, OpsError, RequestContext};
 use crate::protocol::framing::{read_frame, write_frame, FrameError};
-use crate::protocol::{self, ErrorCode, WireError};
+use crate::protocol::{self, parse_arguments, ErrorCode, WireError};
 use crate::transport::{CancelToken, Readers};
 
 /// A card request, already parsed and typed.
@@ -117,61 +117,34 @@ pub fn serve(
                 break;
             }
         };
-        let envelope = match protocol::parse_envelope(&frame) {
-            Ok(envelope) => envelope,
+        let mut frame = frame;
+        let parsed = parse_request(&frame);
+        // The frame may hold a PIN: wipe it now, not whenever it happens to be dropped.
+        frame.zeroize();
+        drop(frame);
+        let (id, request) = match parsed {
+            Ok(parsed) => parsed,
             Err((id, e)) => {
                 output.fail(&id, &e);
                 continue;
             }
         };
-        drop(frame);
-        let id = envelope.id;
-        let request = match envelope.command.as_str() {
-            "version" => {
-                match parse_args::<ops::NoArgs>(envelope.arguments) {
-                    Ok(_) => output.send(&protocol::success(&id, json!({"version": env!("CARGO_PKG_VERSION"), "protocol": protocol::PROTOCOL_VERSION}))),
-                    Err(e) => output.fail(&id, &e),
-                }
-                continue;
-            }
-            "quit" => {
-                match parse_args::<ops::NoArgs>(envelope.arguments) {
-                    Ok(_) => {
-                        cancel_pending(&pending, None);
-                        output.send(&protocol::success(&id, json!({})));
-                        break;
-                    }
-                    Err(e) => output.fail(&id, &e),
-                }
-                continue;
-            }
-            "cancel" => {
-                match parse_args::<ops::CancelArgs>(envelope.arguments) {
-                    Ok(args) => {
-                        let cancelled = cancel_pending(&pending, Some(&args.target));
-                        output.send(&protocol::success(&id, json!({ "cancelled": cancelled })));
-                    }
-                    Err(e) => output.fail(&id, &e),
-                }
-                continue;
-            }
-            "status" => parse_args::<ops::NoArgs>(envelope.arguments).map(|_| CardRequest::Status),
-            "authenticate" => parse_args(envelope.arguments).map(CardRequest::Authenticate),
-            "getSigningCertificate" => {
-                parse_args(envelope.arguments).map(CardRequest::GetSigningCertificate)
-            }
-            "sign" => parse_args(envelope.arguments).map(CardRequest::Sign),
-            other => Err(WireError::new(
-                ErrorCode::UnknownCommand,
-                format!("unknown command {other:?}"),
-            )),
-        };
         let request = match request {
-            Ok(request) => request,
-            Err(e) => {
-                output.fail(&id, &e);
+            Incoming::Version => {
+                output.send(&protocol::success(&id, json!({"version": env!("CARGO_PKG_VERSION"), "protocol": protocol::PROTOCOL_VERSION})));
                 continue;
             }
+            Incoming::Quit => {
+                cancel_pending(&pending, None);
+                output.send(&protocol::success(&id, json!({})));
+                break;
+            }
+            Incoming::Cancel(args) => {
+                let cancelled = cancel_pending(&pending, Some(&args.target));
+                output.send(&protocol::success(&id, json!({ "cancelled": cancelled })));
+                continue;
+            }
+            Incoming::Card(request) => request,
         };
         let cancel = CancelToken::new();
         {
@@ -218,9 +191,43 @@ fn cancel_pending(pending: &Pending, target: Option<&Value>) -> bool {
     }
 }
 
-fn parse_args<T: DeserializeOwned>(arguments: Value) -> Result<T, WireError> {
-    serde_json::from_value(arguments)
-        .map_err(|e| WireError::bad_request(format!("bad arguments: {e}")))
+/// A request read from one frame; owns nothing of the frame (the PIN, if any, is in a
+/// [`crate::secret::Secret`] inside the card request).
+enum Incoming {
+    Version,
+    Quit,
+    Cancel(ops::CancelArgs),
+    Card(CardRequest),
+}
+
+/// Parses one frame into its id and typed request. Arguments go from the frame's bytes
+/// straight into their typed structs (see [`protocol::parse_arguments`]).
+fn parse_request(frame: &[u8]) -> Result<(Value, Incoming), (Value, WireError)> {
+    let envelope = protocol::parse_envelope(frame)?;
+    let args = envelope.arguments;
+    let request = match envelope.command.as_str() {
+        "version" => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Version),
+        "quit" => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Quit),
+        "cancel" => parse_arguments(args).map(Incoming::Cancel),
+        "status" => {
+            parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Card(CardRequest::Status))
+        }
+        "authenticate" => {
+            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Authenticate(a)))
+        }
+        "getSigningCertificate" => {
+            parse_arguments(args).map(|a| Incoming::Card(CardRequest::GetSigningCertificate(a)))
+        }
+        "sign" => parse_arguments(args).map(|a| Incoming::Card(CardRequest::Sign(a))),
+        other => Err(WireError::new(
+            ErrorCode::UnknownCommand,
+            format!("unknown command {other:?}"),
+        )),
+    };
+    match request {
+        Ok(request) => Ok((envelope.id, request)),
+        Err(e) => Err((envelope.id, e)),
+    }
 }
 
 fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: Pending) {
@@ -284,4 +291,79 @@ fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
 
 fn to_value<T: Serialize>(value: T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jpki::{commands, Pin, PinKind};
+    use crate::protocol::framing::read_frame;
+
+    fn framed(body: &[u8]) -> Vec<u8> {
+        let mut v = (body.len() as u32).to_ne_bytes().to_vec();
+        v.extend_from_slice(body);
+        v
+    }
+
+    const REQUEST: &[u8] = br#"{"id":1,"command":"authenticate","arguments":{"origin":"https://bank.example.jp","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","pin":"4931"}}"#;
+
+    /// Every copy of a PIN inside the host process, from stdin to the card (docs/security.md,
+    /// "Copies of the PIN"). Each is zeroized when it is dropped:
+    ///
+    /// 1. the frame buffer (`read_frame`, `Zeroizing<Vec<u8>>`), read straight from an
+    ///    unbuffered stdin `File`, zeroized as soon as the request is parsed;
+    /// 2. the request's [`crate::secret::Secret`], built from a string borrowed from the frame
+    ///    (no serde `Value`, no unescaping scratch buffer: escaped PINs are refused);
+    /// 3. the checked [`Pin`] (`Zeroizing`, upper-cased for the signing password);
+    /// 4. the VERIFY command's data and
+    /// 5. the serialised VERIFY APDU (both `Zeroizing`), handed to PC/SC.
+    ///
+    /// Outside this process: the kernel's pipe buffer before the read, and PC/SC (pcsc-lite's
+    /// client library, pcscd, the reader). This test walks copies 1–5 and shows each is a copy
+    /// of its own (wiping one leaves the next intact) and that nothing else holds the frame.
+    #[test]
+    fn the_pin_has_exactly_the_named_copies() {
+        // 1. The frame, read with exactly its own length (no read-ahead buffer of ours).
+        let data = framed(REQUEST);
+        let mut frame = read_frame(&mut &data[..]).unwrap();
+        // 2. The Secret, straight from the frame.
+        let (_, request) = parse_request(&frame).unwrap_or_else(|(_, e)| panic!("{e:?}"));
+        frame.zeroize();
+        assert!(
+            frame.iter().all(|&b| b == 0),
+            "the frame is wiped after parsing"
+        );
+        let Incoming::Card(CardRequest::Authenticate(args)) = request else {
+            panic!("not an authenticate request");
+        };
+        assert_eq!(args.pin.expose(), "4931", "the Secret is its own copy");
+        // 3. The checked PIN.
+        let pin = Pin::parse(PinKind::Auth, &args.pin).unwrap();
+        drop(args);
+        assert_eq!(pin.bytes(), b"4931");
+        // 4. and 5. The VERIFY command and its APDU bytes.
+        let apdu = commands::verify(pin.bytes()).to_bytes().unwrap();
+        assert_eq!(&apdu[apdu.len() - 4..], b"4931");
+    }
+
+    #[test]
+    fn an_escaped_pin_is_refused_before_it_is_decoded() {
+        for pin in [r#"\u0034931"#, r#"493\u0031"#, r#"49\/31"#, r#"\"4931"#] {
+            let body = String::from_utf8_lossy(REQUEST).replace("4931", pin);
+            let (id, e) = match parse_request(body.as_bytes()) {
+                Ok(_) => panic!("{pin}: accepted"),
+                Err(err) => err,
+            };
+            assert_eq!(id, json!(1), "{pin}");
+            assert_eq!(e.code, ErrorCode::PinFormat, "{pin}: {e:?}");
+            assert!(
+                !e.message.contains("4931") && !e.message.contains("493"),
+                "{}",
+                e.message
+            );
+        }
+        // Escapes elsewhere are fine (they are not secrets).
+        let body = String::from_utf8_lossy(REQUEST).replace("bank", "b\\u0061nk");
+        assert!(parse_request(body.as_bytes()).is_ok());
+    }
 }

@@ -161,7 +161,7 @@ fn signature_mode_verifies_and_prints_the_holder() {
     let hash = alg.digest(b"document");
     let sig = card_sign(&key("card1-sign.key.der"), &alg.digest_info(&hash).unwrap());
     let cert_file = pki_dir().join("card1-sign.der");
-    let cert_arg = format!("@{}", cert_file.display());
+    let cert_arg = cert_file.display().to_string();
     let dir = trust_dir();
     let (h, s) = (STANDARD.encode(&hash), STANDARD.encode(&sig));
     let args = [
@@ -173,7 +173,7 @@ fn signature_mode_verifies_and_prints_the_holder() {
         &h,
         "--signature-value",
         &s,
-        "--certificate",
+        "--certificate-file",
         &cert_arg,
         "--trust",
         dir.to_str().unwrap(),
@@ -192,6 +192,7 @@ fn signature_mode_verifies_and_prints_the_holder() {
     let other = STANDARD.encode(alg.digest(b"other"));
     let mut args2 = args;
     args2[5] = &other;
+    args2[8] = "--certificate";
     args2[9] = &cert_b64;
     let r = run(&args2, "");
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
@@ -250,4 +251,139 @@ fn equals_form_of_options_is_accepted() {
     let time = format!("--time={TIME}");
     let r = run(&[&origin, &challenge, &trust, &time], &card1_token());
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+/// A signature-mode run with `cert_args` in place of the certificate options.
+fn signature_with(cert_args: &[&str]) -> Run {
+    let alg = HashAlgorithm::Sha256;
+    let hash = alg.digest(b"document");
+    let sig = card_sign(&key("card1-sign.key.der"), &alg.digest_info(&hash).unwrap());
+    let dir = trust_dir();
+    let (h, s) = (STANDARD.encode(&hash), STANDARD.encode(&sig));
+    let mut args = vec![
+        "verify",
+        "--signature",
+        "--hash-algorithm",
+        "SHA-256",
+        "--hash",
+        &h,
+        "--signature-value",
+        &s,
+        "--trust",
+        dir.to_str().unwrap(),
+        "--time",
+        TIME,
+    ];
+    args.extend_from_slice(cert_args);
+    run(&args, "")
+}
+
+/// Issue 11 item 1: a certificate value is never a file name. `@PATH` was read as a file: a
+/// relying party passing the page's value on leaked the first byte of system files, told
+/// whether a path exists, and read /dev/zero until memory ran out.
+#[test]
+fn certificate_values_are_never_file_names() {
+    let file = pki_dir().join("card1-sign.der");
+    for value in [
+        format!("@{}", file.display()),
+        "@/etc/passwd".to_owned(),
+        "@/nonexistent/missing".to_owned(),
+        "@/dev/zero".to_owned(),
+    ] {
+        let r = signature_with(&["--certificate", &value]);
+        assert_eq!(r.code, 2, "{value}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "{value}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("--certificate takes base64 only"),
+            "{value}: {}",
+            r.stderr
+        );
+        // The same message whatever the path: no existence oracle, no content.
+        assert!(!r.stderr.contains("No such file"), "{}", r.stderr);
+        assert!(!r.stderr.contains("root:"), "{}", r.stderr);
+    }
+    // The file, named as a file, verifies.
+    let r = signature_with(&["--certificate-file", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // Not both.
+    let b64 = STANDARD.encode(pki("card1-sign.der"));
+    let r = signature_with(&[
+        "--certificate",
+        &b64,
+        "--certificate-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // Not base64 at all.
+    let r = signature_with(&["--certificate", "not base64!"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not standard base64"), "{}", r.stderr);
+}
+
+#[test]
+fn certificate_caps_are_enforced_before_decoding_and_with_a_bounded_read() {
+    // Base64 of 16 KiB + 1 bytes: refused by length, never decoded.
+    let big = STANDARD.encode(vec![0x30u8; 16 * 1024 + 1]);
+    let r = signature_with(&["--certificate", &big]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("16384-byte limit"), "{}", r.stderr);
+    // At the cap the value is accepted as input (and then fails as a certificate: exit 1).
+    let at_cap = STANDARD.encode(vec![0x30u8; 16 * 1024]);
+    let r = signature_with(&["--certificate", &at_cap]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+
+    // /dev/zero as a file: a bounded read refuses it at once instead of exhausting memory.
+    let started = std::time::Instant::now();
+    let r = signature_with(&["--certificate-file", "/dev/zero"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("16384-byte limit"), "{}", r.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // A file one byte over the cap.
+    let dir = trust_dir();
+    let over = dir.0.join("big.der");
+    std::fs::write(&over, vec![0u8; 16 * 1024 + 1]).unwrap();
+    let r = signature_with(&["--certificate-file", over.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("16384-byte limit"), "{}", r.stderr);
+
+    // A missing file is a setup error for the operator's own option.
+    let r = signature_with(&["--certificate-file", "/nonexistent/cert.der"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--certificate-file"), "{}", r.stderr);
+}
+
+#[test]
+fn crl_and_trust_files_are_read_with_a_cap() {
+    // /dev/zero as a CRL: refused after 256 MiB + 1 bytes, not read to exhaustion.
+    let r = login(&["--crl", "/dev/zero"], &card1_token());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("268435456-byte limit"), "{}", r.stderr);
+
+    // A trust file over 16 KiB is refused.
+    let dir = trust_dir();
+    std::fs::write(dir.0.join("auth-huge.pem"), vec![b'A'; 16 * 1024 + 1]).unwrap();
+    let args = [
+        "verify",
+        "--origin",
+        ORIGIN,
+        "--challenge",
+        CHALLENGE,
+        "--trust",
+        dir.to_str().unwrap(),
+        "--time",
+        TIME,
+    ];
+    let r = run(&args, &card1_token());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("16384-byte limit"), "{}", r.stderr);
+}
+
+#[test]
+fn the_token_on_stdin_is_capped_at_64_kib() {
+    let huge = format!("{}{}", card1_token(), " ".repeat(64 * 1024));
+    let r = login(&["--json"], &huge);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "TOKEN_SIZE", "{v}");
 }

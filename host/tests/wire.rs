@@ -347,6 +347,8 @@ fn hostile_frames_are_answered_and_the_host_keeps_serving() {
         (br#"{"id":1,"id":2,"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
         (b"{\"id\":1,\"command\":\"ver\\u0000sion\"}".to_vec(), json!(1), "UNKNOWN_COMMAND"),
         (br#"{"id":1e400,"command":"version"}"#.to_vec(), Value::Null, "BAD_REQUEST"),
+        (format!(r#"{{"id":9,"command":"version","arguments":{{"a":{}1{}}}}}"#, "[".repeat(30000), "]".repeat(30000)).into_bytes(), Value::Null, "BAD_REQUEST"),
+        (br#"{"id":9,"command":"version","arguments":{"a":[{"b":1,"b":1}]}}"#.to_vec(), Value::Null, "BAD_REQUEST"),
     ];
     assert!(cases.len() >= 20);
     let mut host = Host::start(&["--simulator"]);
@@ -405,5 +407,48 @@ fn pcsc_unavailable_is_its_own_code() {
         host.error("err", "authenticate", auth("1234"))["code"],
         "PCSC_UNAVAILABLE"
     );
+    host.close();
+}
+
+/// Issue 11 item 10 on the wire: a PIN with any JSON escape is refused with PIN_FORMAT before
+/// anything decodes it (and before the card sees a VERIFY), and an error about a value of the
+/// wrong type never echoes the value.
+#[test]
+fn escaped_pins_are_refused_and_wrong_typed_values_are_not_echoed() {
+    let mut host = Host::start(&["--simulator"]);
+    let escaped = [
+        br#"{"id":"e1","command":"authenticate","arguments":{"origin":"https://example.jp","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","pin":"\u0031234"}}"#.to_vec(),
+        br#"{"id":"e2","command":"getSigningCertificate","arguments":{"origin":"https://example.jp","pin":"ABC12\u0033"}}"#.to_vec(),
+        br#"{"id":"e3","command":"sign","arguments":{"origin":"https://example.jp","pin":"ABC\/123","hashAlgorithm":"SHA-256","hashes":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]}}"#.to_vec(),
+    ];
+    for body in escaped {
+        host.frame(&body);
+        let reply = host.next();
+        assert_eq!(reply["error"]["code"], "PIN_FORMAT", "{reply}");
+        host.assert_serving();
+    }
+    // No VERIFY reached the card: every try is still there.
+    let status = host.ok("st", "status", json!({}));
+    assert_eq!(status["readers"][0]["authPinTriesLeft"], 3);
+    assert_eq!(status["readers"][0]["signPinTriesLeft"], 5);
+    // The same PINs unescaped work.
+    host.ok("ok", "authenticate", auth("1234"));
+
+    let wrong_types = [
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": 4931}),
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": 4931.25}),
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "timeoutMs": "4931"}),
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "allowLastTry": "4931"}),
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "reader": 4931}),
+        json!({"origin": 4931, "challenge": CHALLENGE, "pin": "1234"}),
+        json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": "1234", "timeoutMs": -4931}),
+    ];
+    for args in wrong_types {
+        let e = host.error("w", "authenticate", args.clone());
+        assert_eq!(e["code"], "BAD_REQUEST", "{args}: {e}");
+        let message = e["message"].as_str().unwrap();
+        assert!(!message.contains("4931"), "{args}: {message}");
+        assert!(message.contains("value not shown"), "{args}: {message}");
+    }
     host.close();
 }

@@ -111,6 +111,114 @@ pub struct Env {
     pub root: PathBuf,
     /// The host binary the manifests point at.
     pub exe: PathBuf,
+    /// Windows: the Program Files folders (`%ProgramFiles%`, `%ProgramFiles(x86)%`,
+    /// `%ProgramW6432%`) a `--system` binary must live under.
+    pub program_files: Vec<PathBuf>,
+    /// Linux/macOS: owner and mode of a path, not following symlinks (tests pass a fake).
+    pub owner_of: fn(&Path) -> std::io::Result<PathOwner>,
+}
+
+/// Who owns a path and its permission bits: what decides whether others can replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathOwner {
+    pub uid: u32,
+    /// `st_mode` (only the permission bits are used).
+    pub mode: u32,
+}
+
+/// The owner and mode of `path` itself (a symlink is not followed).
+#[cfg(unix)]
+pub fn path_owner(path: &Path) -> std::io::Result<PathOwner> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path)?;
+    Ok(PathOwner {
+        uid: m.uid(),
+        mode: m.mode(),
+    })
+}
+
+/// Not used on Windows (the rule there is the Program Files folder).
+#[cfg(not(unix))]
+pub fn path_owner(_path: &Path) -> std::io::Result<PathOwner> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "no Unix ownership on this system",
+    ))
+}
+
+/// Why `--system` must not register `exe` for every user, or `None` when it may.
+///
+/// Whoever can replace the binary runs code as every user whose browser starts the host (and
+/// sees their PINs), so on Linux and macOS the binary and every folder above it must be owned
+/// by root and writable by neither group nor others; on Windows it must live under a Program
+/// Files folder (writable only by administrators). `exe` is the real path (symlinks resolved).
+/// A pure function: `owner_of` supplies the facts.
+pub fn system_binary_refusal(
+    os: Os,
+    exe: &Path,
+    owner_of: &dyn Fn(&Path) -> std::io::Result<PathOwner>,
+    program_files: &[PathBuf],
+) -> Option<String> {
+    if os == Os::Windows {
+        let norm = |p: &Path| {
+            p.to_string_lossy()
+                .replace('/', "\\")
+                .trim_end_matches('\\')
+                .to_lowercase()
+        };
+        let exe_n = norm(exe);
+        if exe_n.split('\\').any(|c| c == "..") {
+            return Some(format!("{} is not a plain absolute path", exe.display()));
+        }
+        let inside = program_files
+            .iter()
+            .map(|pf| norm(pf))
+            .filter(|pf| !pf.is_empty())
+            .any(|pf| exe_n.starts_with(&format!("{pf}\\")));
+        return (!inside).then(|| {
+            format!(
+                "{} is not inside a Program Files folder, so users other than administrators \
+                 may be able to replace it; install the program under Program Files first",
+                exe.display()
+            )
+        });
+    }
+    if !exe.is_absolute() {
+        return Some(format!("{} is not an absolute path", exe.display()));
+    }
+    for path in exe.ancestors() {
+        let owner = match owner_of(path) {
+            Ok(owner) => owner,
+            Err(e) => return Some(format!("cannot check {}: {e}", path.display())),
+        };
+        let what = if path == exe {
+            "the program"
+        } else {
+            "the folder"
+        };
+        if owner.uid != 0 {
+            return Some(format!(
+                "{what} {} is owned by uid {}, not root: its owner could replace the program \
+                 every user's browser starts",
+                path.display(),
+                owner.uid
+            ));
+        }
+        if owner.mode & 0o022 != 0 {
+            return Some(format!(
+                "{what} {} is writable by {} (mode {:o}): they could replace the program \
+                 every user's browser starts",
+                path.display(),
+                if owner.mode & 0o002 != 0 {
+                    "others"
+                } else {
+                    "its group"
+                },
+                owner.mode & 0o7777
+            ));
+        }
+    }
+    None
 }
 
 impl Env {
@@ -139,6 +247,12 @@ impl Env {
             chrome_config_home: var("CHROME_CONFIG_HOME").filter(|p| p.is_absolute()),
             root: PathBuf::from("/"),
             exe: current_exe()?,
+            program_files: ["ProgramFiles", "ProgramFiles(x86)", "ProgramW6432"]
+                .into_iter()
+                .filter_map(var)
+                .filter(|p| p.is_absolute())
+                .collect(),
+            owner_of: path_owner,
         })
     }
 }
@@ -173,6 +287,8 @@ pub enum InstallError {
     },
     #[error("registry key {key}: {detail}")]
     Registry { key: String, detail: String },
+    #[error("refusing --system: {0}")]
+    UnsafeBinary(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
@@ -672,6 +788,14 @@ fn run(
     let targets = plan(env, &opts.browsers, opts.scope, !installing);
     if installing {
         let _ = writeln!(out, "host program: {}", env.exe.display());
+    }
+    if installing && opts.scope == Scope::System {
+        // Checked before anything is written, and shown by --dry-run too.
+        if let Some(why) =
+            system_binary_refusal(env.os, &env.exe, &env.owner_of, &env.program_files)
+        {
+            return Err(InstallError::UnsafeBinary(why));
+        }
     }
     for b in &opts.browsers {
         if env.os != Os::Windows && locations(env, *b, opts.scope).is_empty() {

@@ -42,7 +42,17 @@ fn env(os: Os, t: &TempDir) -> Env {
         chrome_config_home: None,
         root: t.0.join("root"),
         exe,
+        program_files: vec![t.0.join("opt")],
+        owner_of: root_owned,
     }
+}
+
+/// Fake metadata: everything owned by root, mode 0755.
+fn root_owned(_: &Path) -> std::io::Result<PathOwner> {
+    Ok(PathOwner {
+        uid: 0,
+        mode: 0o40755,
+    })
 }
 
 #[derive(Default)]
@@ -492,4 +502,135 @@ fn extension_id_matches_the_extension_key() {
         .map(|n| char::from(b'a' + n))
         .collect();
     assert_eq!(CHROMIUM_EXTENSION_IDS, [id.as_str()]);
+}
+
+// --- install --system refuses a binary others can replace (issue 11 item 2) -----------------
+
+/// Fake metadata from a table; paths not listed are root-owned 0755 folders.
+fn facts<'a>(
+    table: &'a [(&'a str, u32, u32)],
+) -> impl Fn(&Path) -> std::io::Result<PathOwner> + 'a {
+    move |p: &Path| {
+        if p == Path::new("/missing") {
+            return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        }
+        Ok(table
+            .iter()
+            .find(|(path, _, _)| Path::new(path) == p)
+            .map_or(
+                PathOwner {
+                    uid: 0,
+                    mode: 0o40755,
+                },
+                |&(_, uid, mode)| PathOwner { uid, mode },
+            ))
+    }
+}
+
+/// (path, uid, mode) rows of fake metadata.
+type Facts<'a> = [(&'a str, u32, u32)];
+
+fn refusal(os: Os, exe: &str, table: &Facts) -> Option<String> {
+    let pf = [
+        PathBuf::from(r"C:\Program Files"),
+        PathBuf::from(r"C:\Program Files (x86)"),
+    ];
+    system_binary_refusal(os, Path::new(exe), &facts(table), &pf)
+}
+
+#[test]
+fn system_binary_rule_on_unix_needs_root_ownership_and_no_group_or_other_write() {
+    for os in [Os::Linux, Os::MacOs] {
+        let exe = "/usr/local/bin/mynakey-host";
+        // Root-owned, 0755 folders and a 0755 binary: accepted.
+        assert_eq!(refusal(os, exe, &[(exe, 0, 0o100755)]), None);
+        // Read-only for everybody is fine too.
+        assert_eq!(refusal(os, exe, &[(exe, 0, 0o100555)]), None);
+        let refused: [(&Facts, &str); 7] = [
+            (&[(exe, 1000, 0o100755)], "owned by uid 1000"),
+            (&[(exe, 0, 0o100777)], "writable by others"),
+            (&[(exe, 0, 0o100775)], "writable by its group"),
+            (
+                &[("/usr/local/bin", 0, 0o40777)],
+                "folder /usr/local/bin is writable by others",
+            ),
+            (
+                &[("/usr/local", 0, 0o40775)],
+                "folder /usr/local is writable by its group",
+            ),
+            (&[("/usr", 501, 0o40755)], "folder /usr is owned by uid 501"),
+            // /tmp: the sticky bit does not make a world-writable folder acceptable.
+            (&[("/", 0, 0o41777)], "folder / is writable by others"),
+        ];
+        for (table, why) in refused {
+            let r = refusal(os, exe, table);
+            assert!(
+                r.as_deref().is_some_and(|r| r.contains(why)),
+                "{os:?} {table:?}: {r:?}"
+            );
+        }
+        // Metadata that cannot be read: refused, not assumed safe.
+        let r = refusal(os, "/missing/mynakey-host", &[]);
+        assert!(r.is_some_and(|r| r.contains("cannot check /missing")));
+        // A relative path is never accepted.
+        assert!(refusal(os, "bin/mynakey-host", &[]).is_some());
+    }
+}
+
+#[test]
+fn system_binary_rule_on_windows_is_program_files() {
+    let ok = [
+        r"C:\Program Files\mynakey\mynakey-host.exe",
+        r"c:\program files (x86)\mynakey\mynakey-host.exe",
+    ];
+    for exe in ok {
+        assert_eq!(refusal(Os::Windows, exe, &[]), None, "{exe}");
+    }
+    let refused = [
+        r"C:\Users\u\Downloads\mynakey-host.exe",
+        r"C:\Program Files Evil\mynakey-host.exe",
+        r"C:\Program Files\..\Users\u\mynakey-host.exe",
+        r"C:\Program Files",
+        r"D:\Program Files\mynakey\mynakey-host.exe",
+    ];
+    for exe in refused {
+        let r = refusal(Os::Windows, exe, &[]);
+        assert!(r.is_some(), "{exe}");
+    }
+    // Without any Program Files folder known, nothing is accepted.
+    let r = system_binary_refusal(Os::Windows, Path::new(ok[0]), &facts(&[]), &[]);
+    assert!(r.is_some());
+}
+
+fn world_writable(p: &Path) -> std::io::Result<PathOwner> {
+    Ok(PathOwner {
+        uid: 0,
+        mode: if p.ends_with("bin") { 0o40777 } else { 0o40755 },
+    })
+}
+
+#[test]
+fn system_install_and_its_dry_run_show_the_refusal_and_write_nothing() {
+    let t = TempDir::new();
+    let mut e = env(Os::Linux, &t);
+    e.owner_of = world_writable;
+    for args in [&["--system"][..], &["--system", "--dry-run"][..]] {
+        let (code, out) = cli(true, args, &e, &mut FakeRegistry::default());
+        assert_eq!(code, 1, "{args:?}: {out}");
+        assert!(out.contains("refusing --system"), "{out}");
+        assert!(out.contains("writable by others"), "{out}");
+        assert!(!out.contains("would write"), "{out}");
+        assert!(!e.root.exists(), "{args:?}: something was written");
+    }
+    // A user install is not affected (it runs only as that user).
+    let (code, out) = cli(true, &["--dry-run"], &e, &mut FakeRegistry::default());
+    assert_eq!(code, 0, "{out}");
+    // Windows outside Program Files: refused, no registry key set.
+    let mut w = env(Os::Windows, &t);
+    w.program_files = vec![PathBuf::from(r"C:\Program Files")];
+    let mut reg = FakeRegistry::default();
+    let (code, out) = cli(true, &["--system"], &w, &mut reg);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Program Files"), "{out}");
+    assert!(reg.0.is_empty());
 }

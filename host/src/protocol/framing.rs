@@ -24,7 +24,10 @@ pub enum FrameError {
     Io(#[from] io::Error),
 }
 
-/// Reads one message. The buffer is zeroized on drop because requests carry PINs.
+/// Reads one message: exactly the 4-byte length and then the message, never more, so no
+/// bytes of the next message sit in a buffer of ours. Give it an unbuffered reader (the host
+/// reads a `File` on its stdin descriptor, not std's buffered `Stdin`). The buffer is
+/// zeroized on drop because requests carry PINs.
 pub fn read_frame(input: &mut dyn Read) -> Result<Zeroizing<Vec<u8>>, FrameError> {
     let length = match input.read_u32::<NativeEndian>() {
         Ok(length) => length,
@@ -33,10 +36,18 @@ pub fn read_frame(input: &mut dyn Read) -> Result<Zeroizing<Vec<u8>>, FrameError
     };
     let len = length as usize;
     if len > MAX_INBOUND {
-        // Drain without allocating the announced size.
-        let drained = io::copy(&mut input.take(u64::from(length)), &mut io::sink())?;
-        if drained < u64::from(length) {
-            return Err(FrameError::Eof);
+        // Drain without allocating the announced size, through a buffer that is zeroized
+        // (an oversize message may still carry a PIN).
+        let mut chunk = Zeroizing::new([0u8; 4096]);
+        let mut left = len;
+        while left > 0 {
+            let want = left.min(chunk.len());
+            match input.read(&mut chunk[..want]) {
+                Ok(0) => return Err(FrameError::Eof),
+                Ok(n) => left -= n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         return Err(FrameError::TooLarge(length));
     }
@@ -100,6 +111,29 @@ mod tests {
             matches!(read_frame(&mut input), Err(FrameError::TooLarge(n)) if n as usize == MAX_INBOUND + 1)
         );
         assert_eq!(read_frame(&mut input).unwrap().as_slice(), b"{}");
+    }
+
+    /// A reader that counts the bytes handed out.
+    struct Counting<'a>(&'a [u8], usize);
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_exactly_one_frame_and_nothing_of_the_next() {
+        let mut data = framed(br#"{"pin":"1234"}"#);
+        data.extend(framed(br#"{"pin":"9876"}"#));
+        let mut input = Counting(&data, 0);
+        assert_eq!(
+            read_frame(&mut input).unwrap().as_slice(),
+            br#"{"pin":"1234"}"#
+        );
+        assert_eq!(input.1, 4 + 14, "read past the frame");
     }
 
     #[test]

@@ -8,28 +8,36 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
 
+use super::limits::{read_capped, CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES};
 use super::{
     parse_rfc3339, verify_login, verify_signature, HashAlgorithm, LoginIdentity, SignerIdentity,
-    Trust, VerifyError, TOKEN_MAX_LEN,
+    Trust, VerifyError,
 };
 
 const USAGE: &str = "\
 usage:
   mynakey-host verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json
   mynakey-host verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64
-                      --signature-value BASE64 --certificate BASE64|@FILE [OPTIONS]
+                      --signature-value BASE64
+                      (--certificate BASE64 | --certificate-file FILE) [OPTIONS]
 
 Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and the
 CHALLENGE it issued, or a document signature over a hash. Prints the verdict and the
 certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.
 
+Values are data, never file names: --certificate takes base64 only (a value starting
+with @ is refused); --certificate-file names a file the operator chose.
+
 options:
+  --certificate-file FILE  the signer's certificate from FILE (DER or PEM)
   --trust DIR    trust the root certificates in DIR instead of the built-in J-LIS roots
                  (classified by OU, else by an auth*/sign* file name)
   --crl FILE     check revocation against this CRL (DER or PEM; repeatable)
   --time TIME    verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now
   --json         print one JSON object instead of text
   --help         show this help
+
+limits: certificate 16 KiB, token on stdin 64 KiB, each CRL 256 MiB, each trust file 16 KiB.
 ";
 
 /// Exit codes.
@@ -46,6 +54,7 @@ struct Args {
     hash: Option<String>,
     signature_value: Option<String>,
     certificate: Option<String>,
+    certificate_file: Option<String>,
     trust: Option<String>,
     crls: Vec<String>,
     time: Option<String>,
@@ -82,6 +91,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--hash" => out.hash = Some(value(flag)?),
             "--signature-value" => out.signature_value = Some(value(flag)?),
             "--certificate" => out.certificate = Some(value(flag)?),
+            "--certificate-file" => out.certificate_file = Some(value(flag)?),
             "--trust" => out.trust = Some(value(flag)?),
             "--crl" => out.crls.push(value(flag)?),
             "--time" => out.time = Some(value(flag)?),
@@ -137,7 +147,8 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
         None => Trust::jpki().map_err(|e| e.to_string())?,
     };
     for file in &args.crls {
-        let bytes = std::fs::read(file).map_err(|e| format!("--crl {file}: {e}"))?;
+        let bytes = read_capped(Path::new(file), CRL_MAX_BYTES)
+            .map_err(|e| format!("--crl {file}: {e}"))?;
         trust
             .add_crl(&bytes)
             .map_err(|e| format!("--crl {file}: {e}"))?;
@@ -164,10 +175,13 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
             need(&args.signature_value, "--signature-value")?,
             "--signature-value",
         )?;
-        let cert_arg = need(&args.certificate, "--certificate")?;
-        let certificate = match cert_arg.strip_prefix('@') {
-            Some(path) => read_certificate_file(path)?,
-            None => b64(cert_arg, "--certificate")?,
+        let certificate = match (&args.certificate, &args.certificate_file) {
+            (Some(_), Some(_)) => {
+                return Err("give --certificate or --certificate-file, not both".into())
+            }
+            (None, None) => return Err("--signature needs --certificate".into()),
+            (Some(value), None) => certificate_value(value)?,
+            (None, Some(path)) => read_certificate_file(path)?,
         };
         Verdict::Signature(verify_signature(
             &hash,
@@ -185,17 +199,23 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
             || args.hash.is_some()
             || args.signature_value.is_some()
             || args.certificate.is_some()
+            || args.certificate_file.is_some()
         {
             return Err("hash/signature/certificate options need --signature".into());
         }
         let mut raw = Vec::new();
         stdin
-            .take(4 * TOKEN_MAX_LEN as u64)
+            .take(TOKEN_INPUT_MAX_BYTES as u64 + 1)
             .read_to_end(&mut raw)
             .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
-        let result = match std::str::from_utf8(&raw) {
-            Ok(text) => verify_login(text.trim(), origin, challenge, &trust, now),
-            Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
+        let result = if raw.len() > TOKEN_INPUT_MAX_BYTES {
+            // Data, not a setup error: the token is invalid (and was not read to its end).
+            Err(VerifyError::TokenSize { len: raw.len() })
+        } else {
+            match std::str::from_utf8(&raw) {
+                Ok(text) => verify_login(text.trim(), origin, challenge, &trust, now),
+                Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
+            }
         };
         Verdict::Login(result)
     };
@@ -211,11 +231,39 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
     Ok(code)
 }
 
+/// `--certificate`: standard base64 of at most [`CERTIFICATE_MAX_BYTES`] DER bytes. Never a
+/// file name: a value starting with `@` (the old file syntax) is refused before anything is read.
+fn certificate_value(value: &str) -> Result<Vec<u8>, String> {
+    if value.starts_with('@') {
+        return Err(
+            "--certificate takes base64 only (no @FILE); use --certificate-file FILE".into(),
+        );
+    }
+    let value = value.trim();
+    // Longest standard base64 of CERTIFICATE_MAX_BYTES bytes, checked before decoding.
+    if value.len() > CERTIFICATE_MAX_BYTES.div_ceil(3) * 4 {
+        return Err(format!(
+            "--certificate is longer than the {CERTIFICATE_MAX_BYTES}-byte limit"
+        ));
+    }
+    let der = STANDARD
+        .decode(value)
+        .map_err(|_| "--certificate is not standard base64".to_owned())?;
+    if der.len() > CERTIFICATE_MAX_BYTES {
+        return Err(format!(
+            "--certificate is longer than the {CERTIFICATE_MAX_BYTES}-byte limit"
+        ));
+    }
+    Ok(der)
+}
+
+/// `--certificate-file`: DER or PEM, at most [`CERTIFICATE_MAX_BYTES`] bytes (a bounded read).
 fn read_certificate_file(path: &str) -> Result<Vec<u8>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("--certificate @{path}: {e}"))?;
+    let bytes = read_capped(Path::new(path), CERTIFICATE_MAX_BYTES)
+        .map_err(|e| format!("--certificate-file {path}: {e}"))?;
     if super::trust::is_pem(&bytes) {
         super::trust::pem_to_der(&bytes, "CERTIFICATE")
-            .map_err(|e| format!("--certificate @{path}: {e}"))
+            .map_err(|e| format!("--certificate-file {path}: {e}"))
     } else {
         Ok(bytes)
     }

@@ -26,6 +26,7 @@ mod cli;
 mod error;
 mod hash;
 mod identity;
+mod limits;
 mod token;
 mod trust;
 mod x509;
@@ -44,6 +45,9 @@ pub use error::{RevocationReason, VerifyError};
 pub use hash::{HashAlgorithm, UnknownHashAlgorithm};
 pub use identity::{
     account_key, CertificateIdentity, DateOfBirth, Era, LoginIdentity, Sex, SignerIdentity,
+};
+pub use limits::{
+    CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES, TRUST_FILE_MAX_BYTES,
 };
 pub use token::{
     check_challenge, check_origin, TOKEN_ALGORITHM, TOKEN_FORMAT, TOKEN_MAX_LEN, TOKEN_MIN_LEN,

@@ -10,9 +10,12 @@ use serde::Serialize;
 use x509_cert::crl::CertificateList;
 use x509_cert::der::oid::db::rfc5912;
 use x509_cert::der::{Decode, Encode};
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, CrlReason, KeyUsage, SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, CrlReason,
+    IssuingDistributionPoint, KeyUsage, SubjectKeyIdentifier,
 };
+use x509_cert::name::{Name, RelativeDistinguishedName};
 use x509_cert::time::Time;
 
 use super::x509::{self, ParsedCert};
@@ -149,11 +152,114 @@ pub struct RootInfo {
     pub not_after: String,
 }
 
+/// Which certificates a CRL covers: all of its issuer's (a complete CRL, no
+/// issuingDistributionPoint), or one partition named by its issuingDistributionPoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct CrlScope {
+    /// DER of the issuingDistributionPoint extension value; empty for a complete CRL. CRLs with
+    /// the same key are versions of the same list (the newest current one is used).
+    key: Vec<u8>,
+    /// The IDP's distributionPoint names (DER of each GeneralName, a nameRelativeToCRLIssuer
+    /// made a full directoryName), or `None` when the IDP names no distribution point.
+    names: Option<Vec<Vec<u8>>>,
+    only_user_certs: bool,
+    only_ca_certs: bool,
+}
+
+impl CrlScope {
+    const COMPLETE: CrlScope = CrlScope {
+        key: Vec::new(),
+        names: None,
+        only_user_certs: false,
+        only_ca_certs: false,
+    };
+
+    /// Whether a certificate with these CRL distribution point names (see [`cert_dp_names`])
+    /// and CA flag is in this scope (RFC 5280 §6.3.3 (b)(2)).
+    fn covers(&self, cert_dp_names: &[Vec<u8>], is_ca: bool) -> bool {
+        if (self.only_user_certs && is_ca) || (self.only_ca_certs && !is_ca) {
+            return false;
+        }
+        match &self.names {
+            None => true,
+            Some(names) => names.iter().any(|n| cert_dp_names.contains(n)),
+        }
+    }
+
+    /// Reads a CRL's issuingDistributionPoint; refuses the kinds this verifier does not
+    /// evaluate (indirect CRLs, partitions by reason, attribute-certificate CRLs).
+    fn from_idp(der: &[u8], crl_issuer: &Name) -> Result<CrlScope, String> {
+        let idp = IssuingDistributionPoint::from_der(der)
+            .map_err(|e| format!("bad issuingDistributionPoint: {e}"))?;
+        if idp.indirect_crl {
+            return Err("indirect CRLs are not supported".into());
+        }
+        if idp.only_some_reasons.is_some() {
+            return Err("CRLs partitioned by reason (onlySomeReasons) are not supported".into());
+        }
+        if idp.only_contains_attribute_certs {
+            return Err(
+                "attribute-certificate CRLs (onlyContainsAttributeCerts) are not supported".into(),
+            );
+        }
+        if idp.only_contains_user_certs && idp.only_contains_ca_certs {
+            return Err(
+                "issuingDistributionPoint has both onlyContainsUserCerts and onlyContainsCACerts"
+                    .into(),
+            );
+        }
+        let names = match &idp.distribution_point {
+            None => None,
+            Some(dp) => Some(dp_names(dp, crl_issuer)?),
+        };
+        Ok(CrlScope {
+            key: der.to_vec(),
+            names,
+            only_user_certs: idp.only_contains_user_certs,
+            only_ca_certs: idp.only_contains_ca_certs,
+        })
+    }
+}
+
+/// The names of a distribution point as DER GeneralNames; a name relative to the CRL issuer
+/// becomes the issuer's name plus that RDN, as a directoryName.
+fn dp_names(dp: &DistributionPointName, crl_issuer: &Name) -> Result<Vec<Vec<u8>>, String> {
+    let der = |n: &GeneralName| n.to_der().map_err(|e| e.to_string());
+    match dp {
+        DistributionPointName::FullName(names) => names.iter().map(der).collect(),
+        DistributionPointName::NameRelativeToCRLIssuer(rdn) => {
+            let mut full = crl_issuer.clone();
+            full.0.push(RelativeDistinguishedName::clone(rdn));
+            Ok(vec![der(&GeneralName::DirectoryName(full))?])
+        }
+    }
+}
+
+/// The names of the certificate's CRL distribution points (distribution points that name
+/// another CRL issuer are left out: indirect CRLs are refused). Empty when it has none.
+fn cert_dp_names(cert: &ParsedCert) -> Result<Vec<Vec<u8>>, VerifyError> {
+    let tbs = &cert.cert.tbs_certificate;
+    let dps = tbs
+        .get::<CrlDistributionPoints>()
+        .map_err(|e| VerifyError::CrlParse(format!("certificate's cRLDistributionPoints: {e}")))?;
+    let mut out = Vec::new();
+    for dp in dps.map(|(_, d)| d.0).unwrap_or_default() {
+        if dp.crl_issuer.is_some() {
+            continue;
+        }
+        if let Some(name) = &dp.distribution_point {
+            out.extend(dp_names(name, &tbs.issuer).map_err(VerifyError::CrlParse)?);
+        }
+    }
+    Ok(out)
+}
+
 /// A CRL whose signature was verified against a trusted root when it was loaded.
 #[derive(Clone)]
 struct LoadedCrl {
     purpose: Purpose,
     root_fingerprint: String,
+    scope: CrlScope,
     this_update: Time,
     next_update: Option<Time>,
     /// DER of the serialNumber INTEGER → (reason, revocationDate).
@@ -238,7 +344,8 @@ impl Trust {
     }
 
     /// Loads every `*.pem`, `*.crt`, `*.cer`, `*.der` file in `dir` (not recursive) as a root;
-    /// a PEM file may hold several certificates. Each root is classified by its subject's OU
+    /// a PEM file may hold several certificates, and each file is at most
+    /// [`TRUST_FILE_MAX_BYTES`](super::TRUST_FILE_MAX_BYTES) (16 KiB). Each root is classified by its subject's OU
     /// ("JPKI for user authentication" → authentication, "JPKI for digital signature" →
     /// signature); when the OU says neither, by the file name's prefix `auth` or `sign`.
     /// A file that is not a usable root, cannot be classified, or whose OU and prefix
@@ -263,7 +370,8 @@ impl Trust {
                 .and_then(|n| n.to_str())
                 .unwrap_or("")
                 .to_owned();
-            let bytes = std::fs::read(&path).map_err(|e| store(format!("{name}: {e}")))?;
+            let bytes = super::limits::read_capped(&path, super::limits::TRUST_FILE_MAX_BYTES)
+                .map_err(|e| store(format!("{name}: {e}")))?;
             let ders = if is_pem(&bytes) {
                 pem_all(&bytes, "CERTIFICATE").map_err(|e| store(format!("{name}: {e}")))?
             } else {
@@ -365,8 +473,14 @@ impl Trust {
     /// must be covered by a CRL from its own issuing root (else [`VerifyError::CrlUnavailable`]),
     /// the newest such CRL must be current at the verification time
     /// ([`VerifyError::CrlNotYetValid`], [`VerifyError::CrlStale`]), and a listed serial number
-    /// is [`VerifyError::Revoked`] whatever its revocation date. Delta CRLs are refused;
-    /// issuingDistributionPoint scopes are not evaluated (load complete CRLs).
+    /// is [`VerifyError::Revoked`] whatever its revocation date. Delta CRLs are refused.
+    ///
+    /// Partitioned CRLs (an issuingDistributionPoint, as J-LIS publishes them) are evaluated:
+    /// a CRL covers a certificate only when its distributionPoint fullName matches one of the
+    /// certificate's cRLDistributionPoints names and its onlyContainsUserCerts /
+    /// onlyContainsCACerts allow the certificate; each scope's newest current CRL is checked.
+    /// Indirect CRLs, onlySomeReasons and onlyContainsAttributeCerts are refused
+    /// ([`VerifyError::CrlParse`]).
     pub fn add_crl(&mut self, crl: &[u8]) -> Result<(), VerifyError> {
         let parse = |m: String| VerifyError::CrlParse(m);
         let der = if is_pem(crl) {
@@ -379,11 +493,21 @@ impl Trust {
         if tbs.signature != list.signature_algorithm {
             return Err(parse("inner and outer signature algorithms differ".into()));
         }
+        let mut scope = CrlScope::COMPLETE;
+        let mut idp_seen = false;
         for ext in tbs.crl_extensions.as_deref().unwrap_or(&[]) {
             if ext.extn_id == rfc5912::ID_CE_DELTA_CRL_INDICATOR {
                 return Err(parse("delta CRLs are not supported".into()));
             }
-            if ext.critical && ext.extn_id != rfc5912::ID_CE_ISSUING_DISTRIBUTION_POINT {
+            if ext.extn_id == rfc5912::ID_CE_ISSUING_DISTRIBUTION_POINT {
+                // Whatever its criticality: a partition read as a complete CRL fails open.
+                if idp_seen {
+                    return Err(parse("two issuingDistributionPoint extensions".into()));
+                }
+                idp_seen = true;
+                scope =
+                    CrlScope::from_idp(ext.extn_value.as_bytes(), &tbs.issuer).map_err(parse)?;
+            } else if ext.critical {
                 return Err(parse(format!(
                     "unsupported critical extension {}",
                     ext.extn_id
@@ -455,6 +579,7 @@ impl Trust {
         self.crls.push(LoadedCrl {
             purpose,
             root_fingerprint,
+            scope,
             this_update: tbs.this_update,
             next_update: tbs.next_update,
             revoked,
@@ -513,7 +638,15 @@ impl Trust {
     }
 
     /// Revocation status of `cert` issued by `root`: `Ok(false)` when no CRL is loaded for
-    /// `purpose` (not checked), `Ok(true)` when a current CRL from `root` does not list it.
+    /// `purpose` (not checked), `Ok(true)` when it is covered by at least one current CRL from
+    /// `root` and no such CRL lists it.
+    ///
+    /// The CRLs from `root` that cover the certificate ([`CrlScope::covers`]) are grouped by
+    /// scope; in each scope the newest CRL that is current at `now` is checked, and a listing in
+    /// any of them is [`VerifyError::Revoked`]. No covering CRL at all is
+    /// [`VerifyError::CrlUnavailable`]; covering CRLs of which none is current report why the
+    /// newest is not ([`VerifyError::CrlNotYetValid`], [`VerifyError::CrlStale`]). Either way it
+    /// fails closed.
     pub(crate) fn check_revocation(
         &self,
         purpose: Purpose,
@@ -521,37 +654,63 @@ impl Trust {
         cert: &ParsedCert,
         now: Duration,
     ) -> Result<bool, VerifyError> {
-        let mut for_purpose = self.crls.iter().filter(|c| c.purpose == purpose).peekable();
-        if for_purpose.peek().is_none() {
+        if !self.crls.iter().any(|c| c.purpose == purpose) {
             return Ok(false);
         }
-        let newest = for_purpose
-            .filter(|c| c.root_fingerprint == root.fingerprint)
-            .max_by_key(|c| {
-                (
-                    c.this_update.to_unix_duration(),
-                    c.next_update.map(Time::to_unix_duration),
-                )
-            })
-            .ok_or(VerifyError::CrlUnavailable)?;
-        if newest.this_update.to_unix_duration() > now {
-            return Err(VerifyError::CrlNotYetValid {
-                this_update: x509::rfc3339(&newest.this_update),
-            });
-        }
-        match newest.next_update {
-            Some(next) if now <= next.to_unix_duration() => {}
-            other => {
-                return Err(VerifyError::CrlStale {
-                    next_update: other.as_ref().map(x509::rfc3339),
-                })
+        let names = cert_dp_names(cert)?;
+        let is_ca = cert
+            .cert
+            .tbs_certificate
+            .get::<BasicConstraints>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, bc)| bc.ca);
+        let covering: Vec<&LoadedCrl> = self
+            .crls
+            .iter()
+            .filter(|c| c.purpose == purpose && c.root_fingerprint == root.fingerprint)
+            .filter(|c| c.scope.covers(&names, is_ca))
+            .collect();
+        let order = |c: &LoadedCrl| {
+            (
+                c.this_update.to_unix_duration(),
+                c.next_update.map(Time::to_unix_duration),
+            )
+        };
+        let is_current = |c: &LoadedCrl| {
+            c.this_update.to_unix_duration() <= now
+                && c.next_update.is_some_and(|n| now <= n.to_unix_duration())
+        };
+        // The newest current CRL of each scope.
+        let mut chosen: Vec<&LoadedCrl> = Vec::new();
+        for &crl in covering.iter().filter(|c| is_current(c)) {
+            match chosen.iter_mut().find(|c| c.scope.key == crl.scope.key) {
+                Some(slot) if order(crl) > order(slot) => *slot = crl,
+                Some(_) => {}
+                None => chosen.push(crl),
             }
         }
-        if let Some((reason, date)) = newest.revoked.get(&cert.serial_der) {
-            return Err(VerifyError::Revoked {
-                reason: *reason,
-                revocation_date: x509::rfc3339(date),
+        if chosen.is_empty() {
+            let newest = covering
+                .iter()
+                .max_by_key(|c| order(c))
+                .ok_or(VerifyError::CrlUnavailable)?;
+            if newest.this_update.to_unix_duration() > now {
+                return Err(VerifyError::CrlNotYetValid {
+                    this_update: x509::rfc3339(&newest.this_update),
+                });
+            }
+            return Err(VerifyError::CrlStale {
+                next_update: newest.next_update.as_ref().map(x509::rfc3339),
             });
+        }
+        for crl in chosen {
+            if let Some((reason, date)) = crl.revoked.get(&cert.serial_der) {
+                return Err(VerifyError::Revoked {
+                    reason: *reason,
+                    revocation_date: x509::rfc3339(date),
+                });
+            }
         }
         Ok(true)
     }

@@ -25,6 +25,10 @@
 //   mynakey-host verify --signature --hash-algorithm SHA-256 --hash H --signature-value S
 //                       --certificate C --trust DIR --json
 // Without --trust the verifier trusts the real J-LIS roots; the tests pass the test PKI.
+//
+// Values from the page are data, never file names or options: each is checked as strict base64
+// of bounded length (isStrictBase64, LIMITS) before the verifier sees it, and the verifier's
+// stderr goes to this server's log, never to the browser (which gets a generic code).
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -75,6 +79,27 @@ function takeChallenge(s) {
 // ------------------------------------------------------------------------------------------------
 // The verifier: `mynakey-host verify … --json`, exit 0 = valid.
 
+// Everything the page sends is data for the verifier, never anything else: each value must be
+// strict, canonical base64 of bounded length before it goes near the command line (the
+// verifier's caps are certificate 16 KiB, token 64 KiB). The verifier's stderr is for the
+// operator's log only: the browser gets a generic code.
+
+export const LIMITS = Object.freeze({
+  certificateBytes: 16 * 1024, // the verifier's --certificate cap
+  signatureBytes: 1024, // RSA-2048 signatures are 256 bytes; 8192-bit keys would be 1024
+  tokenChars: 10_000, // the verifier refuses longer tokens (TOKEN_SIZE)
+});
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Whether `value` is non-empty standard base64 (padded, canonical) of at most `maxBytes` bytes. */
+export function isStrictBase64(value, maxBytes) {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  if (value.length > Math.ceil(maxBytes / 3) * 4 || !BASE64.test(value)) return false;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length <= maxBytes && bytes.toString('base64') === value;
+}
+
 function runVerifier(config, args, stdin) {
   return new Promise((resolveRun) => {
     const trust = config.trustDir ? ['--trust', config.trustDir] : [];
@@ -84,7 +109,9 @@ function runVerifier(config, args, stdin) {
         try {
           verdict = JSON.parse(stdout);
         } catch {
-          verdict = { valid: false, error: { code: 'VERIFIER_FAILED', message: String(stderr || err) } };
+          // Usage or setup errors (exit 2): log the details here, never send them to the browser.
+          console.error(`relying party: the verifier failed: ${String(stderr || err).slice(0, 4000)}`);
+          verdict = { valid: false, error: { code: 'VERIFIER_FAILED', message: 'the value could not be verified' } };
         }
         verdict.valid = verdict.valid === true && !err; // exit status 0 is what counts
         resolveRun(verdict);
@@ -181,6 +208,10 @@ async function handleApi(config, req, res, s) {
     const { token } = await readJson(req);
     const challenge = takeChallenge(s); // consumed whatever the outcome
     if (!challenge) return send(res, 400, { error: 'no valid challenge; ask for a new one' });
+    const tokenJson = JSON.stringify(token ?? null);
+    if (typeof token !== 'object' || token === null || Array.isArray(token) || tokenJson.length > LIMITS.tokenChars) {
+      return send(res, 400, { error: 'malformed login proof', code: 'BAD_INPUT' });
+    }
     const verdict = await verifyLogin(config, token, challenge);
     if (!verdict.valid) return send(res, 401, { error: 'login proof rejected', verdict });
     // issuer + serial number identify the card's authentication certificate: link it to the
@@ -205,6 +236,10 @@ async function handleApi(config, req, res, s) {
     if (!docs || !Array.isArray(signatures) || signatures.length !== docs.length) {
       return send(res, 400, { error: 'no documents to sign, or wrong number of signatures' });
     }
+    if (!isStrictBase64(certificate, LIMITS.certificateBytes)
+        || !signatures.every((sig) => isStrictBase64(sig, LIMITS.signatureBytes))) {
+      return send(res, 400, { error: 'certificate and signatures must be base64', code: 'BAD_INPUT' });
+    }
     const verdicts = [];
     for (const [i, d] of docs.entries()) {
       verdicts.push(await verifySignature(config, { hashAlgorithm: 'SHA-256', hash: d.hash, signature: signatures[i], certificate }));
@@ -215,7 +250,9 @@ async function handleApi(config, req, res, s) {
 
   if (path === '/api/sign/attributes') {
     const { certificate } = await readJson(req);
-    if (typeof certificate !== 'string') return send(res, 400, { error: 'certificate missing' });
+    if (!isStrictBase64(certificate, LIMITS.certificateBytes)) {
+      return send(res, 400, { error: 'certificate must be base64', code: 'BAD_INPUT' });
+    }
     const [doc] = makeDocuments();
     s.attributes = { document: doc, certificate, ...makeSignedAttributes(doc, certificate) };
     return send(res, 200, { hashAlgorithm: 'SHA-256', hash: s.attributes.hash, documentName: doc.name });
@@ -227,6 +264,9 @@ async function handleApi(config, req, res, s) {
     s.attributes = null;
     if (!a) return send(res, 400, { error: 'no signature prepared' });
     if (certificate !== a.certificate) return send(res, 400, { error: 'signed with another certificate' });
+    if (!isStrictBase64(signature, LIMITS.signatureBytes)) {
+      return send(res, 400, { error: 'signature must be base64', code: 'BAD_INPUT' });
+    }
     const verdict = await verifySignature(config, { hashAlgorithm: 'SHA-256', hash: a.hash, signature, certificate });
     if (!verdict.valid) return send(res, 401, { error: 'signature rejected', verdict });
     return send(res, 200, { ok: true, signer: verdict.identity, document: a.document.name });
@@ -258,7 +298,8 @@ export function startServer({ port = 8443, host = '127.0.0.1', key, cert, hostBi
       if (!entry) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
       return send(res, 200, readFileSync(join(here, 'public', entry[0])), entry[1]);
     } catch (e) {
-      return send(res, 500, { error: String(e && e.message || e) });
+      console.error(`relying party: ${req.method} ${path}: ${e && e.stack || e}`);
+      return send(res, 500, { error: 'internal error' });
     }
   });
   return new Promise((resolveStart, reject) => {
