@@ -16,6 +16,17 @@ fn card(faults: &str) -> (SimCard, ApduLog) {
     )
 }
 
+/// The card's "security status not satisfied", passed on as a card error.
+fn is_6982(err: &JpkiError) -> bool {
+    matches!(
+        err,
+        JpkiError::Card {
+            sw: StatusWord::SecurityStatusNotSatisfied,
+            ..
+        }
+    )
+}
+
 fn pin(kind: PinKind, s: &str) -> Pin {
     Pin::parse(kind, &Secret::new(s.into())).unwrap()
 }
@@ -61,16 +72,7 @@ fn signing_certificate_needs_the_password() {
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Sign).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            JpkiError::Card {
-                sw: StatusWord::SecurityStatusNotSatisfied,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(is_6982(&err), "{err:?}");
     assert_eq!(
         jpki.pin_status(PinKind::Sign).unwrap(),
         PinStatus::TriesLeft(5)
@@ -150,13 +152,7 @@ fn signing_needs_the_matching_pin() {
     // The signing password does not unlock the authentication key.
     jpki.select_key(KeyPair::Auth).unwrap();
     let di = HashAlgorithm::Sha256.digest_info(&[0u8; 32]).unwrap();
-    assert!(matches!(
-        jpki.sign_digest_info(&di),
-        Err(JpkiError::Card {
-            sw: StatusWord::SecurityStatusNotSatisfied,
-            ..
-        })
-    ));
+    assert!(is_6982(&jpki.sign_digest_info(&di).unwrap_err()));
     jpki.select_key(KeyPair::Sign).unwrap();
     let signature = jpki.sign_digest_info(&di).unwrap();
     self_check_signature(
@@ -460,16 +456,7 @@ fn a_phone_token_is_named_on_the_6982_path_only() {
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Auth).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            JpkiError::Card {
-                sw: StatusWord::SecurityStatusNotSatisfied,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(is_6982(&err), "{err:?}");
     assert_eq!(log.entries().len(), 5);
     // No 6982: no label read.
     let (mut sim, log) = card("");
