@@ -3,6 +3,8 @@
 #   1. format and lints (cargo fmt --check, clippy with warnings denied)
 #   2. cargo test: unit tests per layer, the binary over real frames, the verifier, the corpus
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
+#   3b. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
+#       resident memory must stay flat)
 #   4. browser tests: headless Chromium with the real extension against an https relying party
 #   5. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
@@ -63,6 +65,9 @@ browser() {
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
         node --test --test-concurrency=1 tests/browser/
 }
+soak() {
+    tests/soak/run.sh
+}
 fuzz() {
     fuzz/run.sh
 }
@@ -70,6 +75,7 @@ fuzz() {
 suite lints lints
 suite unit unit
 suite system system
+suite soak soak
 suite browser browser
 suite fuzz fuzz
 

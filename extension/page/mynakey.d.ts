@@ -15,7 +15,8 @@ export type MynakeyErrorCode =
   | 'BAD_REQUEST' | 'UNKNOWN_COMMAND' | 'MESSAGE_TOO_LARGE' | 'ORIGIN_INVALID' | 'CHALLENGE_INVALID'
   | 'PIN_FORMAT' | 'PCSC_UNAVAILABLE' | 'NO_READER' | 'NO_CARD' | 'NOT_JPKI_CARD' | 'MULTIPLE_CARDS'
   | 'CARD_REMOVED' | 'CARD_BUSY' | 'PIN_INCORRECT' | 'PIN_LAST_TRY' | 'PIN_BLOCKED'
-  | 'NO_SIGNING_CERTIFICATE' | 'CERTIFICATE_MISMATCH' | 'CARD_ERROR' | 'CANCELLED' | 'INTERNAL';
+  | 'NO_SIGNING_CERTIFICATE' | 'CERTIFICATE_MISMATCH' | 'CARD_ERROR' | 'CANCELLED' | 'INTERNAL'
+  | 'UNSUPPORTED_TOKEN'; // a smartphone certificate (or another token) that the host cannot use yet
 
 export declare class MynakeyError extends Error {
   readonly name: 'MynakeyError';

@@ -44,6 +44,7 @@ const MESSAGES = {
   PIN_LAST_TRY: ['暗証番号の残り回数が1回のため、中止しました。', 'Stopped: only one PIN try is left.'],
   PIN_BLOCKED: ['暗証番号（パスワード）がロックされています。市区町村の窓口、またはスマートフォンの JPKI 利用者ソフトとコンビニのキオスク端末で初期化してください。', 'The PIN (password) is locked. Reset it at your municipal office, or with the JPKI smartphone app and a convenience-store kiosk.'],
   NO_SIGNING_CERTIFICATE: ['このカードには署名用電子証明書がありません。', 'This card has no signing certificate.'],
+  UNSUPPORTED_TOKEN: ['スマートフォンの電子証明書にはまだ対応していません。マイナンバーカードをカードリーダーに置いてください。', 'Smartphone certificates are not supported yet. Put your My Number Card on the reader.'],
   CERTIFICATE_MISMATCH: ['カードの証明書が指定されたものと違います。同じカードを使ってください。', 'The card’s certificate differs from the one given. Use the same card.'],
   CARD_ERROR: ['カードとの通信でエラーが発生しました。', 'The card reported an error.'],
   CANCELLED: ['中止されました。', 'The request was stopped.'],

@@ -222,6 +222,7 @@
       CARD_BUSY: t('cardBusy'),
       TIMEOUT: t('cardTimeout'),
       CERTIFICATE_MISMATCH: t('certificateMismatch'),
+      UNSUPPORTED_TOKEN: t('unsupportedToken'),
     }[m.code] || t('errorGeneric', { code: m.code });
     setAlert(text);
     if (typeof m.triesLeft === 'number') setTries(m.triesLeft);

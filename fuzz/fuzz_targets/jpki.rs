@@ -27,6 +27,10 @@ fn ctx_run<T>(f: impl FnOnce(&mut RequestContext<'_>) -> T) -> T {
 
 fn guard_held(log: &Log, max_verifies: usize) {
     assert!(!log.selects_other_application(), "{log:?}");
+    // One request = at most one VERIFY and two SELECT AIDs (the retry after a failed one), and
+    // every SIGN right after its own SELECT key.
+    assert!(log.select_aids() <= 2 * max_verifies, "{log:?}");
+    assert!(!log.sign_without_its_select_key(), "{log:?}");
     assert!(log.verifies_after.len() <= max_verifies, "{log:?}");
     for query in &log.verifies_after {
         // The host reads only the status word of the tries query (any data is ignored).

@@ -49,6 +49,14 @@ fn faults(selector: &[u8]) -> Faults {
             f.wrong_sw = Some((ins, sw));
         }
         5 => f.no_signing_certificate = true,
+        // The real-card quirks of issue 16 (docs/card-facts.md).
+        6 => {
+            f.power_up_6f00 = arg & 1 != 0;
+            f.reselect_key = arg & 2 != 0;
+            f.blocked_6983 = arg & 4 != 0;
+            f.phone_token = arg & 8 != 0;
+            f.ef0008 = (arg & 16 != 0).then_some(arg);
+        }
         _ => {}
     }
     f

@@ -33,6 +33,26 @@ impl Log {
             .any(|c| c.len() >= 4 && c[1] == 0xA4 && c[2] == 0x04 && c.get(5..) != Some(&JPKI[..]))
     }
 
+    /// How many SELECT AIDs were sent (at most two per request: one retry after a failure).
+    pub fn select_aids(&self) -> usize {
+        self.commands
+            .iter()
+            .filter(|c| c.len() >= 4 && c[1] == 0xA4 && c[2] == 0x04)
+            .count()
+    }
+
+    /// A SIGN (`80 2A`) not directly after a SELECT of a key EF (0017 or 001A).
+    pub fn sign_without_its_select_key(&self) -> bool {
+        let is_sign = |c: &Vec<u8>| c.len() >= 2 && c[0] == 0x80 && c[1] == 0x2A;
+        let selects_key = |c: &Vec<u8>| {
+            c.len() == 7 && c[1] == 0xA4 && c[2] == 0x02 && matches!(c[5..], [0x00, 0x17 | 0x1A])
+        };
+        self.commands
+            .iter()
+            .enumerate()
+            .any(|(i, c)| is_sign(c) && !(i > 0 && selects_key(&self.commands[i - 1])))
+    }
+
     /// SELECT EF of one of these file ids.
     pub fn selected_ef(&self, fids: &[u16]) -> bool {
         self.commands.iter().any(|c| {

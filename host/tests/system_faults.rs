@@ -534,3 +534,66 @@ fn concurrency_two_hosts_on_one_card_never_interleave() {
     assert_eq!(card.pin_verifies(), oks);
     card.assert_clean();
 }
+
+/// Issue 16, items 1 and 2, through pcscd + vpcd: a card that answers `6F00` to the first command
+/// after every power-up (the host unpowers it after each request with a PIN) and forgets the
+/// key EF after each SIGN. Status, a login and signing right after a login, a two-hash `sign`
+/// and a held session all succeed, with one extra SELECT AID per `6F00` and one SELECT key
+/// per SIGN.
+#[test]
+fn quirks_6f00_after_power_up_and_key_reselected_before_each_sign() {
+    let Some(s) = system("quirks_6f00_after_power_up_and_key_reselected_before_each_sign") else {
+        return;
+    };
+    let card = s.card(0, "card1", "power-up-6f00,reselect-key");
+    let mut host = s.host("main");
+    assert_eq!(
+        host.ok(1, "status", json!({}))["readers"][0]["card"],
+        "jpki"
+    );
+    correct("authenticate", &host.ok(2, "authenticate", auth()));
+    let status = host.ok(3, "status", json!({}));
+    assert_eq!(status["readers"][0]["card"], "jpki", "{status}");
+    assert_eq!(status["readers"][0]["authPinTriesLeft"], 3, "{status}");
+    correct("authenticate", &host.ok(4, "authenticate", auth()));
+    correct("sign", &host.ok(5, "sign", sign(2)));
+    let held = host.ok(
+        6,
+        "getSigningCertificate",
+        json!({"origin": ORIGIN, "pin": "ABC123", "hold": true}),
+    );
+    let mut args = sign(2);
+    args.as_object_mut().unwrap().remove("pin");
+    args["certificate"] = held["certificate"].clone();
+    correct("sign", &host.ok(7, "sign", args));
+    host.close();
+
+    let lines = card.apdus();
+    let seq = card.sequence();
+    let sw = |line: &str| {
+        line.split(" | ")
+            .nth(2)
+            .unwrap_or("")
+            .get(..4)
+            .map(str::to_string)
+    };
+    let failed: Vec<usize> = (0..lines.len())
+        .filter(|&i| sw(&lines[i]).as_deref() == Some("6F00"))
+        .collect();
+    assert!(failed.len() >= 4, "a 6F00 after each power-up: {lines:?}");
+    for i in failed {
+        assert_eq!(seq[i], SELECT_JPKI, "{lines:?}");
+        assert_eq!(seq[i + 1], SELECT_JPKI, "{lines:?}");
+        assert_eq!(sw(&lines[i + 1]).as_deref(), Some("9000"), "{lines:?}");
+    }
+    let signs: Vec<usize> = (0..seq.len()).filter(|&i| seq[i] == "SIGN").collect();
+    assert_eq!(signs.len(), 1 + 1 + 2 + 2, "{seq:?}");
+    for i in signs {
+        assert!(
+            matches!(seq[i - 1].as_str(), "SELECT EF 0017" | "SELECT EF 001A"),
+            "SIGN without its own SELECT key: {seq:?}"
+        );
+    }
+    assert_eq!(card.pin_verifies(), 4, "one VERIFY per PIN entry");
+    card.assert_clean();
+}

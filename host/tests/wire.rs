@@ -159,6 +159,12 @@ fn error_codes_from_card_faults() {
             "NO_SIGNING_CERTIFICATE",
         ),
         (
+            &["--sim-faults", "phone-token"],
+            "authenticate",
+            auth("1234"),
+            "UNSUPPORTED_TOKEN",
+        ),
+        (
             &["--sim-readers", "card1,card2"],
             "authenticate",
             auth("1234"),

@@ -6,6 +6,9 @@
 #   MYNAKEY_SYSTEM_KEEP=1 tests/system/run.sh …   keep the logs (APDU logs, host logs, pcscd)
 #   tests/system/run.sh --exec COMMAND…   run COMMAND inside the stack instead (debugging;
 #                                         e.g. --exec bash -c 'mynakey-host simulate … & pcsc_scan')
+#   MYNAKEY_SYSTEM_TESTS="soak" MYNAKEY_HOST_BIN=target/release/mynakey-host tests/system/run.sh …
+#                                         other test files (default: system system_faults) and
+#                                         another build of the binary (tests/soak/run.sh)
 #
 # - Installs pcscd, vsmartcard-vpcd, opensc, pcsc-tools, libpcsclite-dev, pkg-config when run as
 #   root and `dpkg -s` says one is missing (Debian/Ubuntu).
@@ -46,8 +49,10 @@ VPCD_DRIVER=$(ls /usr/lib/pcsc/drivers/serial/libifdvpcd.so /usr/lib64/pcsc/driv
 [[ -n $VPCD_DRIVER ]] || { say "vpcd driver (libifdvpcd.so) not found"; exit 1; }
 
 # --- build first (the tests run the binary) --------------------------------------------------
+TEST_FILES=()
+for t in ${MYNAKEY_SYSTEM_TESTS:-system system_faults}; do TEST_FILES+=(--test "$t"); done
 cargo build --quiet -p mynakey-host
-cargo test --quiet -p mynakey-host --test system --test system_faults --no-run
+cargo test --quiet -p mynakey-host "${TEST_FILES[@]}" --no-run
 
 # --- isolated pcscd ----------------------------------------------------------------------------
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/mynakey-system.XXXXXX")
@@ -131,17 +136,17 @@ say "pcscd $PCSCD_PID up on vpcd ports $PORT/$((PORT + 1)), socket $PCSCLITE_CSO
 
 # --- tests -------------------------------------------------------------------------------------
 export MYNAKEY_SYSTEM=1 MYNAKEY_SYSTEM_DIR=$DIR MYNAKEY_VPCD_PORT=$PORT MYNAKEY_VPCD_NAME="Virtual PCD"
-export MYNAKEY_HOST_BIN=$ROOT/target/debug/mynakey-host
+export MYNAKEY_HOST_BIN=${MYNAKEY_HOST_BIN:-$ROOT/target/debug/mynakey-host}
 if [[ ${1:-} == --exec ]]; then
     shift
     PATH=$ROOT/target/debug:$PATH "$@"
     exit
 fi
 : >"$DIR/ran"
-cargo test --quiet -p mynakey-host --test system --test system_faults -- --test-threads=1 "$@"
+cargo test --quiet -p mynakey-host "${TEST_FILES[@]}" -- --test-threads=1 "$@"
 
 # Every listed test must have run (skipping is only for machines without this script).
-expected=$(cargo test --quiet -p mynakey-host --test system --test system_faults -- --list "$@" 2>/dev/null | sed -n 's/: test$//p' | sort)
+expected=$(cargo test --quiet -p mynakey-host "${TEST_FILES[@]}" -- --list "$@" 2>/dev/null | sed -n 's/: test$//p' | sort)
 ran=$(sort "$DIR/ran")
 if [[ -z $expected || $expected != "$ran" ]]; then
     say "not every system test ran"

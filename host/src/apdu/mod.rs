@@ -208,6 +208,8 @@ pub enum StatusWord {
     IncompatibleFileStructure,
     /// 6982
     SecurityStatusNotSatisfied,
+    /// 6983: authentication method (the PIN) blocked.
+    AuthMethodBlocked,
     /// 6984: referenced data (the PIN) blocked.
     ReferenceDataBlocked,
     /// 6985
@@ -248,6 +250,7 @@ impl StatusWord {
             0x6882 => SecureMessagingNotSupported,
             0x6981 => IncompatibleFileStructure,
             0x6982 => SecurityStatusNotSatisfied,
+            0x6983 => AuthMethodBlocked,
             0x6984 => ReferenceDataBlocked,
             0x6985 => ConditionsNotSatisfied,
             0x6986 => CommandNotAllowed,
@@ -275,6 +278,7 @@ impl StatusWord {
             SecureMessagingNotSupported => 0x6882,
             IncompatibleFileStructure => 0x6981,
             SecurityStatusNotSatisfied => 0x6982,
+            AuthMethodBlocked => 0x6983,
             ReferenceDataBlocked => 0x6984,
             ConditionsNotSatisfied => 0x6985,
             CommandNotAllowed => 0x6986,

@@ -19,6 +19,9 @@ pub use pin::{Pin, PinFormatError, PinKind};
 
 use crate::verify::HashAlgorithm;
 
+/// Token label (EF 0006) of an Android smartphone certificate, which the host does not support.
+pub const PHONE_TOKEN_LABEL: &str = "JPKIAPGPSETOKEN";
+
 /// AID of the JPKI AP (jpki-card.md §1). The only application mynakey ever selects.
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
 
@@ -140,6 +143,9 @@ pub enum JpkiError {
     PinBlocked,
     #[error("the card has no signing certificate")]
     NoSigningCertificate,
+    /// A token that speaks the JPKI AP but is not a card, such as a smartphone certificate.
+    #[error("{label} is a token mynakey does not support yet (not a My Number Card)")]
+    UnsupportedToken { label: String },
     #[error("{what}: the card answered {sw}")]
     Card { what: &'static str, sw: StatusWord },
     #[error("the certificate on the card is malformed: {0}")]
@@ -216,10 +222,19 @@ impl<'t> Jpki<'t> {
         }
     }
 
-    /// Selects the JPKI AP; any failure means this is not a JPKI card (jpki-card.md §1).
+    /// Selects the JPKI AP. `6A82`/`6A86` mean another card. Any other failure is sent once
+    /// more: the first command after a power cycle may be answered `6F00` (myna-card's
+    /// `transport/pcsc.rs`, docs/card-facts.md), and SELECT has no side effects.
     pub fn select_ap(&mut self) -> Result<(), JpkiError> {
-        let response = self.send(&commands::select_jpki_ap())?;
-        match response.sw {
+        let command = commands::select_jpki_ap();
+        let mut sw = self.send(&command)?.sw;
+        if !matches!(
+            sw,
+            StatusWord::Success | StatusWord::FileNotFound | StatusWord::IncorrectP1P2
+        ) {
+            sw = self.send(&command)?.sw;
+        }
+        match sw {
             StatusWord::Success => Ok(()),
             _ => Err(JpkiError::NotJpki),
         }
@@ -232,8 +247,31 @@ impl<'t> Jpki<'t> {
 
     /// Reads the certificate of `pair` by its DER length, in ≤ 256-byte chunks, ignoring any
     /// filler after the DER object (jpki-card.md §2, §5). The signing certificate needs the
-    /// signing password first.
+    /// signing password first. A `6982` (a smartphone token guards even the authentication
+    /// certificate with the PIN) is followed by one read of the token label, to say so.
     pub fn read_certificate(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
+        match self.read_certificate_once(pair) {
+            Err(JpkiError::Card {
+                sw: StatusWord::SecurityStatusNotSatisfied,
+                what,
+            }) => Err(self.unsupported_token().unwrap_or(JpkiError::Card {
+                what,
+                sw: StatusWord::SecurityStatusNotSatisfied,
+            })),
+            other => other,
+        }
+    }
+
+    /// `Some(UnsupportedToken)` when EF 0006 names a smartphone token (Android: label
+    /// `JPKIAPGPSETOKEN`, jpki/myna `src/cli.rs`; docs/card-facts.md).
+    fn unsupported_token(&mut self) -> Option<JpkiError> {
+        let label = self.token_label().ok()?;
+        label
+            .starts_with(PHONE_TOKEN_LABEL)
+            .then_some(JpkiError::UnsupportedToken { label })
+    }
+
+    fn read_certificate_once(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
         match self.send(&commands::select_ef(pair.cert()))?.sw {
             StatusWord::Success => {}
             StatusWord::FileNotFound if pair == KeyPair::Sign => {
@@ -262,12 +300,6 @@ impl<'t> Jpki<'t> {
             let response = self.send(&commands::read_binary(offset, wanted))?;
             match response.sw {
                 StatusWord::Success | StatusWord::EndOfFileWarning => {}
-                StatusWord::SecurityStatusNotSatisfied => {
-                    return Err(JpkiError::Card {
-                        what: "READ BINARY",
-                        sw: response.sw,
-                    })
-                }
                 sw => {
                     return Err(JpkiError::Card {
                         what: "READ BINARY",
@@ -310,9 +342,9 @@ impl<'t> Jpki<'t> {
         self.select_ef(pair.pin_ef())?;
         let response = self.send(&commands::query_tries())?;
         match response.sw {
-            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => {
-                Ok(PinStatus::Blocked)
-            }
+            StatusWord::VerifyFailed { tries_left: 0 }
+            | StatusWord::ReferenceDataBlocked
+            | StatusWord::AuthMethodBlocked => Ok(PinStatus::Blocked),
             StatusWord::VerifyFailed { tries_left } => Ok(PinStatus::TriesLeft(tries_left)),
             // Without a count the last-try guard could not act, so no VERIFY follows. ISO 7816
             // allows 9000 here for a verified PIN; the JPKI card never answers it (OpenSC PR #959).
@@ -333,18 +365,28 @@ impl<'t> Jpki<'t> {
         let response = self.send(&commands::verify(pin.bytes()))?;
         match response.sw {
             StatusWord::Success => Ok(()),
-            // 63C0 from the try that used up the counter: now blocked (jpki-card.md §3).
-            StatusWord::VerifyFailed { tries_left: 0 } | StatusWord::ReferenceDataBlocked => {
-                Err(JpkiError::PinBlocked)
-            }
+            // 63C0 from the try that used up the counter: now blocked (jpki-card.md §3). 6983
+            // (ISO/IEC 7816-4 "authentication method blocked") is not seen from this card in any
+            // source, but means the same wherever it is used (docs/card-facts.md).
+            StatusWord::VerifyFailed { tries_left: 0 }
+            | StatusWord::ReferenceDataBlocked
+            | StatusWord::AuthMethodBlocked => Err(JpkiError::PinBlocked),
             StatusWord::VerifyFailed { tries_left } => Err(JpkiError::PinIncorrect { tries_left }),
             sw => Err(JpkiError::Card { what: "VERIFY", sw }),
         }
     }
 
-    /// Selects the key EF of `pair`; done once before one or more [`Jpki::sign_digest_info`].
+    /// Selects the key EF of `pair` for the [`Jpki::sign_digest_info`] that follows.
     pub fn select_key(&mut self, pair: KeyPair) -> Result<(), JpkiError> {
         self.select_ef(pair.key())
+    }
+
+    /// SELECT the key EF of `pair`, then SIGN: the key is selected again before every SIGN, as
+    /// jpki/myna's MPA host does (`mpa/src/main.rs`), since only one source says a selection
+    /// survives a SIGN (docs/card-facts.md). One short APDU per signature.
+    pub fn sign_with(&mut self, pair: KeyPair, digest_info: &[u8]) -> Result<Vec<u8>, JpkiError> {
+        self.select_key(pair)?;
+        self.sign_digest_info(digest_info)
     }
 
     /// Sends a DigestInfo to the selected key and returns the card's signature.
@@ -364,8 +406,9 @@ impl<'t> Jpki<'t> {
             .to_string())
     }
 
-    /// Whether a signing certificate exists, from EF 0008 byte 0 (jpki-card.md §2, single-source);
-    /// `None` when the card does not have that EF.
+    /// Whether a signing certificate exists, from EF 0008 byte 0 (myna-card's `ap/jpki.rs`,
+    /// single-source): only `8F` (present) and `00` (absent) are known, so any other value, or a
+    /// card without that EF, gives `None`.
     pub fn has_signing_certificate(&mut self) -> Result<Option<bool>, JpkiError> {
         if self
             .send(&commands::select_ef(Ef::CertificateAvailability))?
@@ -376,7 +419,8 @@ impl<'t> Jpki<'t> {
         }
         let response = self.send(&commands::read_binary(0, 3))?;
         match (response.sw, response.data.first()) {
-            (StatusWord::Success, Some(byte)) => Ok(Some(*byte != 0)),
+            (StatusWord::Success, Some(0x8F)) => Ok(Some(true)),
+            (StatusWord::Success, Some(0x00)) => Ok(Some(false)),
             _ => Ok(None),
         }
     }

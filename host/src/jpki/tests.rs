@@ -16,6 +16,17 @@ fn card(faults: &str) -> (SimCard, ApduLog) {
     )
 }
 
+/// The card's "security status not satisfied", passed on as a card error.
+fn is_6982(err: &JpkiError) -> bool {
+    matches!(
+        err,
+        JpkiError::Card {
+            sw: StatusWord::SecurityStatusNotSatisfied,
+            ..
+        }
+    )
+}
+
 fn pin(kind: PinKind, s: &str) -> Pin {
     Pin::parse(kind, &Secret::new(s.into())).unwrap()
 }
@@ -61,16 +72,7 @@ fn signing_certificate_needs_the_password() {
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Sign).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            JpkiError::Card {
-                sw: StatusWord::SecurityStatusNotSatisfied,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(is_6982(&err), "{err:?}");
     assert_eq!(
         jpki.pin_status(PinKind::Sign).unwrap(),
         PinStatus::TriesLeft(5)
@@ -150,13 +152,7 @@ fn signing_needs_the_matching_pin() {
     // The signing password does not unlock the authentication key.
     jpki.select_key(KeyPair::Auth).unwrap();
     let di = HashAlgorithm::Sha256.digest_info(&[0u8; 32]).unwrap();
-    assert!(matches!(
-        jpki.sign_digest_info(&di),
-        Err(JpkiError::Card {
-            sw: StatusWord::SecurityStatusNotSatisfied,
-            ..
-        })
-    ));
+    assert!(is_6982(&jpki.sign_digest_info(&di).unwrap_err()));
     jpki.select_key(KeyPair::Sign).unwrap();
     let signature = jpki.sign_digest_info(&di).unwrap();
     self_check_signature(
@@ -327,4 +323,145 @@ fn a_61xx_to_the_tries_query_is_not_followed_and_no_pin_goes_out() {
         "{err:?}"
     );
     assert_eq!(script.remaining(), 0);
+}
+
+fn apdus(log: &ApduLog) -> Vec<(String, u16)> {
+    log.entries()
+        .iter()
+        .map(|e| (e.describe(), e.sw()))
+        .collect()
+}
+
+const SELECT_AP: &str = "SELECT AID D392F000260100000001";
+
+#[test]
+fn a_6f00_after_power_up_gets_one_more_select() {
+    let (mut sim, log) = card("power-up-6f00");
+    Jpki::new(&mut sim).select_ap().unwrap();
+    sim.reset();
+    Jpki::new(&mut sim).select_ap().unwrap();
+    let once = [
+        (SELECT_AP.to_string(), 0x6F00),
+        (SELECT_AP.to_string(), 0x9000),
+    ];
+    assert_eq!(apdus(&log), [once.clone(), once].concat());
+    // Only the first command after power-up fails: a selected card is not re-selected twice.
+    log.clear();
+    Jpki::new(&mut sim).select_ap().unwrap();
+    assert_eq!(apdus(&log), [(SELECT_AP.to_string(), 0x9000)]);
+}
+
+#[test]
+fn select_is_sent_at_most_twice_and_never_again_for_another_card() {
+    for (sw, selects) in [("6A82", 1), ("6A86", 1), ("6F00", 2), ("6D00", 2)] {
+        let (mut sim, log) = card(&format!("sw=A4:{sw}"));
+        assert!(matches!(
+            Jpki::new(&mut sim).select_ap(),
+            Err(JpkiError::NotJpki)
+        ));
+        assert_eq!(log.entries().len(), selects, "{sw}");
+    }
+}
+
+#[test]
+fn the_key_is_selected_again_before_every_sign() {
+    let (mut sim, log) = card("reselect-key");
+    let mut jpki = Jpki::new(&mut sim);
+    jpki.select_ap().unwrap();
+    jpki.pin_status(PinKind::Auth).unwrap();
+    jpki.verify_pin(&pin(PinKind::Auth, "1234")).unwrap();
+    let di = HashAlgorithm::Sha256.digest_info(&[3u8; 32]).unwrap();
+    // The fault bites: a second SIGN on the same selection is refused.
+    jpki.select_key(KeyPair::Auth).unwrap();
+    jpki.sign_digest_info(&di).unwrap();
+    assert!(matches!(
+        jpki.sign_digest_info(&di),
+        Err(JpkiError::Card {
+            sw: StatusWord::ConditionsNotSatisfied,
+            ..
+        })
+    ));
+    log.clear();
+    for _ in 0..3 {
+        jpki.sign_with(KeyPair::Auth, &di).unwrap();
+    }
+    assert_eq!(
+        log.sequence(),
+        ["SELECT EF 0017", "SIGN"].repeat(3),
+        "exactly one SELECT key per SIGN"
+    );
+}
+
+#[test]
+fn a_6983_is_a_blocked_pin() {
+    let (mut sim, _) = card("blocked-6983");
+    let mut jpki = Jpki::new(&mut sim);
+    jpki.select_ap().unwrap();
+    jpki.pin_status(PinKind::Auth).unwrap();
+    let wrong = pin(PinKind::Auth, "0000");
+    for _ in 0..3 {
+        assert!(jpki.verify_pin(&wrong).is_err());
+    }
+    assert_eq!(jpki.pin_status(PinKind::Auth).unwrap(), PinStatus::Blocked);
+    assert!(matches!(
+        jpki.verify_pin(&pin(PinKind::Auth, "1234")),
+        Err(JpkiError::PinBlocked)
+    ));
+}
+
+#[test]
+fn ef_0008_says_present_only_for_8f_and_absent_only_for_00() {
+    for (faults, expected) in [
+        ("", Some(true)),
+        ("no-signing-certificate", Some(false)),
+        ("ef0008=00", Some(false)),
+        ("ef0008=8F", Some(true)),
+        ("ef0008=01", None),
+        ("ef0008=FF", None),
+        ("sw=B0:6A82", None),
+    ] {
+        let (mut sim, _) = card(faults);
+        let mut jpki = Jpki::new(&mut sim);
+        jpki.select_ap().unwrap();
+        assert_eq!(
+            jpki.has_signing_certificate().unwrap(),
+            expected,
+            "{faults}"
+        );
+    }
+}
+
+#[test]
+fn a_phone_token_is_named_on_the_6982_path_only() {
+    let (mut sim, log) = card("phone-token");
+    let mut jpki = Jpki::new(&mut sim);
+    jpki.select_ap().unwrap();
+    let err = jpki.read_certificate(KeyPair::Auth).unwrap_err();
+    assert!(
+        matches!(&err, JpkiError::UnsupportedToken { label } if label == PHONE_TOKEN_LABEL),
+        "{err:?}"
+    );
+    assert_eq!(
+        log.sequence(),
+        [
+            SELECT_AP,
+            "SELECT EF 000A",
+            "READ BINARY",
+            "SELECT EF 0006",
+            "READ BINARY"
+        ]
+    );
+    // A card answering 6982 keeps its card error; the label read is the only extra APDU.
+    let (mut sim, log) = card("sw=B0:6982");
+    let mut jpki = Jpki::new(&mut sim);
+    jpki.select_ap().unwrap();
+    let err = jpki.read_certificate(KeyPair::Auth).unwrap_err();
+    assert!(is_6982(&err), "{err:?}");
+    assert_eq!(log.entries().len(), 5);
+    // No 6982: no label read.
+    let (mut sim, log) = card("");
+    let mut jpki = Jpki::new(&mut sim);
+    jpki.select_ap().unwrap();
+    jpki.read_certificate(KeyPair::Auth).unwrap();
+    assert!(!log.sequence().contains(&"SELECT EF 0006".to_string()));
 }

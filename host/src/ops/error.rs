@@ -41,6 +41,9 @@ pub enum OpsError {
     PinBlocked { tries_left: Option<u8> },
     #[error("the card has no signing certificate")]
     NoSigningCertificate,
+    /// A smartphone certificate or another token the host cannot use yet; `label` from EF 0006.
+    #[error("{label} is not supported yet: use the My Number Card itself")]
+    UnsupportedToken { label: String },
     #[error("the card's signing certificate is not the one given")]
     CertificateMismatch,
     #[error("{what}{}", sw.map(|sw| format!(": the card answered {sw:04X}")).unwrap_or_default())]
@@ -86,6 +89,7 @@ impl From<JpkiError> for OpsError {
                 tries_left: Some(0),
             },
             JpkiError::NoSigningCertificate => OpsError::NoSigningCertificate,
+            JpkiError::UnsupportedToken { label } => OpsError::UnsupportedToken { label },
             JpkiError::Card { what, sw } => OpsError::CardError {
                 what: what.into(),
                 sw: Some(sw.to_u16()),
@@ -117,6 +121,7 @@ impl OpsError {
             PinLastTry => ErrorCode::PinLastTry,
             PinBlocked { .. } => ErrorCode::PinBlocked,
             NoSigningCertificate => ErrorCode::NoSigningCertificate,
+            UnsupportedToken { .. } => ErrorCode::UnsupportedToken,
             CertificateMismatch => ErrorCode::CertificateMismatch,
             CardError { .. } => ErrorCode::CardError,
             Timeout(_) => ErrorCode::Timeout,

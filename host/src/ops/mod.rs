@@ -612,8 +612,8 @@ fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<
         .collect()
 }
 
-/// SELECT the key EF once, then one SIGN per hash; every signature is self-checked against the
-/// certificate before it leaves the host.
+/// One SELECT key + SIGN per hash ([`Jpki::sign_with`]); every signature is self-checked against
+/// the certificate before it leaves the host.
 fn sign_hashes(
     session: &mut Session,
     cancel: &CancelToken,
@@ -623,14 +623,13 @@ fn sign_hashes(
     hashes: &[Vec<u8>],
 ) -> Result<Vec<Vec<u8>>, OpsError> {
     let mut card = session.jpki()?;
-    card.select_key(pair)?;
     let mut signatures = Vec::with_capacity(hashes.len());
     for hash in hashes {
         check_cancel(cancel)?;
         let digest_info = algorithm
             .digest_info(hash)
             .ok_or_else(|| OpsError::Internal("hash length does not match its algorithm".into()))?;
-        let signature = card.sign_digest_info(&digest_info)?;
+        let signature = card.sign_with(pair, &digest_info)?;
         jpki::self_check_signature(certificate, algorithm, hash, &signature)?;
         signatures.push(signature);
     }

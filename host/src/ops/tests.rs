@@ -127,13 +127,14 @@ fn login_sends_the_minimal_apdu_sequence() {
 }
 
 #[test]
-fn batch_signing_adds_one_sign_per_hash() {
+fn batch_signing_adds_one_select_key_and_sign_per_hash() {
     for n in [1, 10] {
         let mut f = fixture("");
         let out = sign(&mut f, sign_args(Some("abc123"), n)).unwrap();
         assert_eq!(out.signatures.len(), n);
         let cert_reads = CardProfile::card1().sign_cert.unwrap().len().div_ceil(256);
-        let signs = vec!["SIGN".to_string(); n];
+        // The key EF is selected again before every SIGN (issue 16).
+        let signs = s(&["SELECT EF 001A", "SIGN"].repeat(n));
         assert_eq!(
             f.log.sequence(),
             seq(&[
@@ -145,7 +146,6 @@ fn batch_signing_adds_one_sign_per_hash() {
                     "SELECT EF 0001"
                 ]),
                 &reads(cert_reads),
-                &s(&["SELECT EF 001A"]),
                 &signs,
             ])
         );
@@ -718,5 +718,123 @@ fn a_t0_style_card_answering_61xx_works_and_nothing_is_sent_twice() {
         entries.iter().filter(|e| e.ins() == 0x2A).count(),
         3,
         "one SIGN per hash"
+    );
+}
+
+/// Issue 16, item 1: the first command after a power-up may be answered 6F00. The host unpowers
+/// the card after every request that sent a PIN, so the request after a login meets it.
+#[test]
+fn requests_right_after_a_login_survive_a_6f00_after_power_up() {
+    let mut f = fixture("power-up-6f00");
+    assert_eq!(f.ops.status().readers[0].card, "jpki");
+    authenticate(&mut f, auth_args("1234")).unwrap();
+    let status = f.ops.status();
+    assert_eq!(
+        (
+            status.readers[0].card.as_str(),
+            status.readers[0].auth_pin_tries_left
+        ),
+        ("jpki", Some(3))
+    );
+    authenticate(&mut f, auth_args("1234")).unwrap();
+    let out = sign(&mut f, sign_args(Some("ABC123"), 2)).unwrap();
+    assert_eq!(out.signatures.len(), 2);
+    // Every 6F00 was a SELECT AID, and was followed by exactly one more SELECT AID.
+    let entries = f.log.entries();
+    let failed: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].sw() == 0x6F00)
+        .collect();
+    assert_eq!(
+        failed.len(),
+        3,
+        "after the login, the second login and the sign"
+    );
+    for i in failed {
+        assert_eq!(entries[i].describe(), JPKI_SELECT);
+        assert_eq!(entries[i + 1].describe(), JPKI_SELECT);
+        assert_eq!(entries[i + 1].sw(), 0x9000);
+    }
+    assert_eq!(
+        entries.iter().filter(|e| e.is_pin_verify()).count(),
+        3,
+        "one VERIFY per request"
+    );
+}
+
+/// Issue 16, item 2: a card that needs the key EF selected before each SIGN signs a batch and a
+/// held session, with exactly one SELECT key per SIGN.
+#[test]
+fn a_card_that_forgets_the_key_after_each_sign_signs_batches_and_held_sessions() {
+    let mut f = fixture("reselect-key");
+    let out = sign(&mut f, sign_args(Some("ABC123"), 3)).unwrap();
+    assert_eq!(out.signatures.len(), 3);
+    let cert = get_cert(&mut f, "abc123", true).unwrap()["certificate"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    f.log.clear();
+    let mut args = sign_args(None, 2);
+    args.certificate = Some(cert);
+    assert_eq!(sign(&mut f, args).unwrap().signatures.len(), 2);
+    assert_eq!(f.log.sequence(), s(&["SELECT EF 001A", "SIGN"].repeat(2)));
+}
+
+/// Issue 16, item 3: 6983 (authentication method blocked) is PIN_BLOCKED, and no PIN goes out.
+#[test]
+fn a_6983_blocked_pin_is_pin_blocked_and_never_tried() {
+    let mut f = fixture("blocked-6983");
+    {
+        let mut card = f.slot.card();
+        for apdu in ["00A4040C0AD392F000260100000001", "00A4020C020018"] {
+            card.process(&hex(apdu));
+        }
+        for _ in 0..3 {
+            card.process(&hex("002000800430303030"));
+        }
+    }
+    f.log.clear();
+    let wire = authenticate(&mut f, auth_args("1234"))
+        .unwrap_err()
+        .to_wire();
+    assert_eq!(wire.code.as_str(), "PIN_BLOCKED");
+    assert_eq!(wire.details.get("triesLeft"), Some(&json!(0)));
+    assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
+    assert_eq!(f.ops.status().readers[0].auth_pin_tries_left, Some(0));
+}
+
+/// Issue 16, item 4: only 8F and 00 in EF 0008 are known; anything else leaves the field out.
+#[test]
+fn status_omits_has_signing_certificate_for_an_unknown_ef_0008_byte() {
+    for (faults, expected) in [
+        ("ef0008=01", None),
+        ("ef0008=00", Some(false)),
+        ("", Some(true)),
+    ] {
+        let mut f = fixture(faults);
+        let status = f.ops.status();
+        assert_eq!(
+            status.readers[0].has_signing_certificate, expected,
+            "{faults}"
+        );
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(
+            json["readers"][0].get("hasSigningCertificate").is_some(),
+            expected.is_some()
+        );
+    }
+}
+
+/// Issue 16, item 5: a smartphone token answering 6982 to the certificate read is named.
+#[test]
+fn a_phone_token_is_unsupported_token_and_no_pin_goes_out() {
+    let mut f = fixture("phone-token");
+    let wire = authenticate(&mut f, auth_args("1234"))
+        .unwrap_err()
+        .to_wire();
+    assert_eq!(wire.code.as_str(), "UNSUPPORTED_TOKEN", "{wire:?}");
+    assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
+    assert_eq!(
+        f.ops.status().readers[0].token_label.as_deref(),
+        Some(crate::jpki::PHONE_TOKEN_LABEL)
     );
 }

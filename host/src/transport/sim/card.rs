@@ -134,6 +134,8 @@ pub struct SimCard {
     pub(super) log: ApduLog,
     /// With the `t0` fault: the answer waiting for GET RESPONSE.
     pending_response: Vec<u8>,
+    /// No command has arrived since the last power-up (for the `power-up-6f00` fault).
+    just_powered: bool,
 }
 
 /// Certificate EFs carry filler after the DER object, as on real cards (jpki-card.md §2).
@@ -154,7 +156,12 @@ impl SimCard {
             .map_err(|e| SimError::Key(e.to_string()))?;
         // EF 0006: 160-byte token information, label space-padded to 32 bytes (jpki-card.md §2).
         let mut token_info = vec![0u8; 160];
-        token_info[..32].copy_from_slice(&pad32(b"JPKIAPICCTOKEN2"));
+        let label: &[u8] = if faults.phone_token {
+            crate::jpki::PHONE_TOKEN_LABEL.as_bytes()
+        } else {
+            b"JPKIAPICCTOKEN2"
+        };
+        token_info[..32].copy_from_slice(&pad32(label));
         token_info[32..64].copy_from_slice(&pad32(b"mynakey simulated card (TEST)"));
         Ok(SimCard {
             auth_pin: PinState::new(profile.auth_pin, 3),
@@ -169,6 +176,7 @@ impl SimCard {
             apdus_seen: 0,
             log,
             pending_response: Vec::new(),
+            just_powered: true,
         })
     }
 
@@ -176,6 +184,7 @@ impl SimCard {
     pub fn reset(&mut self) {
         self.df = Df::PowerOn;
         self.ef = None;
+        self.just_powered = true;
         self.auth_pin.verified = false;
         self.sign_pin.verified = false;
     }
@@ -191,7 +200,12 @@ impl SimCard {
     /// Processes one command APDU and returns the response APDU bytes.
     pub fn process(&mut self, raw: &[u8]) -> Vec<u8> {
         self.apdus_seen += 1;
+        let first_after_power_up = std::mem::replace(&mut self.just_powered, false);
         let mut response = match Command::parse(raw) {
+            // The `power-up-6f00` fault: the command is not executed at all.
+            _ if first_after_power_up && self.faults.power_up_6f00 => {
+                Response::status(StatusWord::NoPreciseDiagnosis)
+            }
             Ok(command) if self.faults.t0 && command.cla == 0x00 && command.ins == 0xC0 => {
                 self.get_response(&command)
             }
@@ -308,10 +322,10 @@ impl SimCard {
             Ef::SignCaCert => Some(with_filler(self.profile.sign_ca)),
             Ef::Token => Some(self.token_info.clone()),
             Ef::CertificateAvailability => Some(vec![
-                if self.profile.sign_cert.is_some() {
-                    0x8F
-                } else {
-                    0x00
+                match (self.faults.ef0008, self.profile.sign_cert) {
+                    (Some(byte), _) => byte,
+                    (None, Some(_)) => 0x8F,
+                    (None, None) => 0x00,
                 },
                 0x8F,
                 0x00,
@@ -335,6 +349,10 @@ impl SimCard {
             return Response::status(StatusWord::IncompatibleFileStructure);
         };
         if fid == Ef::SignCert.fid() && !self.sign_pin.verified {
+            return Response::status(StatusWord::SecurityStatusNotSatisfied);
+        }
+        // A phone token guards its authentication certificate with the PIN too.
+        if self.faults.phone_token && fid == Ef::AuthCert.fid() && !self.auth_pin.verified {
             return Response::status(StatusWord::SecurityStatusNotSatisfied);
         }
         if !c.data.bytes().is_empty() {
@@ -375,6 +393,9 @@ impl SimCard {
         // The tries query answers 63Cx even once the PIN is verified: "JPKI card always return
         // tries_left when calling 00 20 00 80" (OpenSC PR #959, the JPKI driver's author, on a
         // real card: VERIFY 1234 → 9000, then 00 20 00 80 → 63 C3).
+        if pin.tries_left == 0 && self.faults.blocked_6983 {
+            return Response::status(StatusWord::AuthMethodBlocked);
+        }
         if data.is_empty() {
             return Response::status(StatusWord::VerifyFailed {
                 tries_left: pin.tries_left,
@@ -405,7 +426,12 @@ impl SimCard {
         if c.p1 != 0x00 {
             return Response::status(StatusWord::IncorrectP1P2);
         }
-        let (key, verified) = match self.ef.and_then(Ef::from_fid) {
+        let current = self.ef.and_then(Ef::from_fid);
+        if self.faults.reselect_key {
+            // This SIGN uses up the key selection; the next one needs SELECT key again.
+            self.ef = None;
+        }
+        let (key, verified) = match current {
             Some(Ef::AuthKey) => (&self.auth_key, self.auth_pin.verified),
             Some(Ef::SignKey) => (&self.sign_key, self.sign_pin.verified),
             _ => return Response::status(StatusWord::ConditionsNotSatisfied),

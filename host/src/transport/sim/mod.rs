@@ -3,9 +3,11 @@
 //! It follows `shared/reference/jpki-card.md`, records every APDU, and can be told to misbehave
 //! through [`Faults`] so tests see what a real card and reader can do.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::{
@@ -34,10 +36,24 @@ pub struct Faults {
     pub no_signing_certificate: bool,
     /// Answers come T=0 style: `61xx`, then the data on GET RESPONSE.
     pub t0: bool,
+    /// The first command after every power-up (insertion, power-on, reset) is answered `6F00`,
+    /// as one real-card report describes after a power cycle (docs/card-facts.md).
+    pub power_up_6f00: bool,
+    /// A SIGN deselects the key EF: the next SIGN needs a new SELECT of the key EF, as the
+    /// official-compatible MPA host assumes by re-selecting before each SIGN (docs/card-facts.md).
+    pub reselect_key: bool,
+    /// A blocked PIN answers `6983` (authentication method blocked) instead of `63C0`/`6984`.
+    pub blocked_6983: bool,
+    /// Byte 0 of EF 0008 (which certificates exist) instead of `8F`/`00`.
+    pub ef0008: Option<u8>,
+    /// A smartphone token (label `JPKIAPGPSETOKEN`): the authentication certificate can be read
+    /// only after the authentication PIN (`6982` before), as Android phones held to a
+    /// contactless reader answer (docs/card-facts.md).
+    pub phone_token: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate, t0")]
+#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate, t0, power-up-6f00, reselect-key, blocked-6983, ef0008=XX (hex), phone-token")]
 pub struct FaultSpecError(String);
 
 impl Faults {
@@ -58,6 +74,11 @@ impl Faults {
                     faults.no_signing_certificate = true
                 }
                 "t0" if value.is_empty() => faults.t0 = true,
+                "power-up-6f00" if value.is_empty() => faults.power_up_6f00 = true,
+                "reselect-key" if value.is_empty() => faults.reselect_key = true,
+                "blocked-6983" if value.is_empty() => faults.blocked_6983 = true,
+                "phone-token" if value.is_empty() => faults.phone_token = true,
+                "ef0008" => faults.ef0008 = Some(u8::from_str_radix(value, 16).map_err(|_| err())?),
                 "sw" => {
                     let (ins, sw) = value.split_once(':').ok_or_else(err)?;
                     let ins = u8::from_str_radix(ins, 16).map_err(|_| err())?;
@@ -152,14 +173,20 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-/// The record of every APDU the simulated card saw; optionally mirrored to a file (redacted).
+/// The record of the APDUs the simulated card saw: in memory, the last [`ApduLog::MEMORY_LIMIT`]
+/// (for tests and the demo); or, with a file, every one written there (redacted) and none kept
+/// in memory, so a long-running `--simulator` host or `simulate --vpcd` card stays flat.
 #[derive(Clone, Default)]
 pub struct ApduLog {
-    entries: Arc<Mutex<Vec<LogEntry>>>,
+    entries: Arc<Mutex<VecDeque<LogEntry>>>,
     file: Option<Arc<Mutex<File>>>,
 }
 
 impl ApduLog {
+    /// Entries kept in memory; older ones are dropped. A login is 12 APDUs, a 100-hash batch
+    /// ~210: every test sees its whole sequence.
+    pub const MEMORY_LIMIT: usize = 4096;
+
     pub fn new() -> Self {
         Self::default()
     }
@@ -181,14 +208,22 @@ impl ApduLog {
                 // A failing test log must not change the card's answers.
                 let _ = writeln!(file, "{}", entry.redacted_line());
             }
+            return;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            entries.push(entry);
+            if entries.len() >= Self::MEMORY_LIMIT {
+                entries.pop_front();
+            }
+            entries.push_back(entry);
         }
     }
 
+    /// The entries kept in memory (none for a log written to a file).
     pub fn entries(&self) -> Vec<LogEntry> {
-        self.entries.lock().map(|e| e.clone()).unwrap_or_default()
+        self.entries
+            .lock()
+            .map(|e| e.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn clear(&self) {
@@ -216,6 +251,12 @@ pub struct SimSlot {
     card: Mutex<SimCard>,
     state: Mutex<SlotState>,
     changed: Arc<Condvar>,
+    /// Threads that insert the card later (the insert and reinsert faults), joined by
+    /// [`SimSlot::stop_insertions`] so none outlives the readers.
+    inserters: Mutex<Vec<JoinHandle<()>>>,
+    /// Set when the readers go away: pending insertions are cancelled.
+    stopped: Mutex<bool>,
+    stop: Condvar,
 }
 
 impl SimSlot {
@@ -230,6 +271,9 @@ impl SimSlot {
                 generation: 0,
             }),
             changed,
+            inserters: Mutex::default(),
+            stopped: Mutex::new(false),
+            stop: Condvar::new(),
         });
         if let Some(delay) = insert_after {
             slot.insert_later(delay);
@@ -242,17 +286,11 @@ impl SimSlot {
     }
 
     pub fn card(&self) -> MutexGuard<'_, SimCard> {
-        match self.card.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        lock(&self.card)
     }
 
     fn state(&self) -> MutexGuard<'_, SlotState> {
-        match self.state.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        lock(&self.state)
     }
 
     pub fn is_present(&self) -> bool {
@@ -277,12 +315,37 @@ impl SimSlot {
         self.changed.notify_all();
     }
 
+    /// Inserts the card after `delay` on a thread of its own, unless the readers go away first.
     fn insert_later(self: &Arc<Self>, delay: Duration) {
+        if *lock(&self.stopped) {
+            return;
+        }
         let slot = Arc::clone(self);
-        std::thread::spawn(move || {
-            std::thread::sleep(delay);
-            slot.insert();
+        let handle = std::thread::spawn(move || {
+            let stopped = lock(&slot.stopped);
+            let (stopped, _) = match slot.stop.wait_timeout_while(stopped, delay, |s| !*s) {
+                Ok(r) => r,
+                Err(p) => p.into_inner(),
+            };
+            if !*stopped {
+                drop(stopped);
+                slot.insert();
+            }
         });
+        let mut inserters = lock(&self.inserters);
+        inserters.retain(|h| !h.is_finished());
+        inserters.push(handle);
+    }
+
+    /// Cancels pending insertions and waits for their threads to end.
+    fn stop_insertions(&self) {
+        *lock(&self.stopped) = true;
+        self.stop.notify_all();
+        let handles = std::mem::take(&mut *lock(&self.inserters));
+        for handle in handles {
+            // A panicking inserter has nothing left to clean up.
+            let _ = handle.join();
+        }
     }
 
     /// Sends one APDU to the card, honouring the removal fault.
@@ -440,6 +503,21 @@ impl Readers for SimReaders {
     }
 }
 
+impl Drop for SimReaders {
+    fn drop(&mut self) {
+        for slot in &self.slots {
+            slot.stop_insertions();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
 struct SimConnection {
     slot: Arc<SimSlot>,
 }
@@ -485,8 +563,14 @@ mod tests {
         assert_eq!(f.short_reads, Some(100));
         assert!(f.bad_signature);
         assert_eq!(Faults::parse("").unwrap(), Faults::default());
+        let f =
+            Faults::parse("power-up-6f00,reselect-key,blocked-6983,ef0008=01,phone-token").unwrap();
+        assert!(f.power_up_6f00 && f.reselect_key && f.blocked_6983 && f.phone_token);
+        assert_eq!(f.ef0008, Some(0x01));
         for bad in [
             "x",
+            "ef0008=1FF",
+            "phone-token=1",
             "remove-after=",
             "sw=B0",
             "sw=ZZ:9000",
@@ -494,5 +578,86 @@ mod tests {
         ] {
             assert!(Faults::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Issue 16, item 6: 5,000 proofs in one `--simulator` host grew the log by ~13 MB.
+    #[test]
+    fn the_in_memory_log_keeps_only_the_latest_entries() {
+        let log = ApduLog::new();
+        let total = 3 * ApduLog::MEMORY_LIMIT;
+        for i in 0..total {
+            log.record(&(i as u32).to_be_bytes(), &[0x90, 0x00]);
+        }
+        let entries = log.entries();
+        assert_eq!(entries.len(), ApduLog::MEMORY_LIMIT);
+        assert_eq!(
+            entries[0].command,
+            ((total - ApduLog::MEMORY_LIMIT) as u32).to_be_bytes()
+        );
+        assert_eq!(
+            entries.last().unwrap().command,
+            ((total - 1) as u32).to_be_bytes()
+        );
+    }
+
+    #[test]
+    fn a_log_written_to_a_file_keeps_nothing_in_memory() {
+        let path = std::env::temp_dir().join(format!("mynakey-apdu-{}.log", std::process::id()));
+        let log = ApduLog::with_file(File::create(&path).unwrap());
+        log.record(&[0x00, 0xA4, 0x04, 0x0C], &[0x90, 0x00]);
+        assert!(log.entries().is_empty());
+        let written = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(written.lines().count(), 1);
+    }
+
+    /// Issue 16, item 8: the insert and reinsert faults' threads used to outlive the readers
+    /// (LeakSanitizer in the `serve` fuzz target). Dropping the readers cancels and joins them.
+    #[test]
+    fn pending_insertions_end_with_the_readers() {
+        let faults = Faults::parse("insert-ms=60000").unwrap();
+        let readers = SimReaders::single(faults, ApduLog::new()).unwrap();
+        let slot = Arc::downgrade(&readers.slot(0).unwrap());
+        let started = Instant::now();
+        drop(readers);
+        assert!(
+            slot.upgrade().is_none(),
+            "the inserter thread still holds the slot"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "not cancelled");
+
+        // The reinsert after a removal, too.
+        let faults = Faults::parse("remove-after=0,reinsert-ms=60000").unwrap();
+        let mut readers = SimReaders::single(faults, ApduLog::new()).unwrap();
+        let name = readers.list().unwrap()[0].name.clone();
+        let mut connection = readers.connect(&name).unwrap();
+        assert_eq!(
+            connection.transmit(&[0x00, 0xA4, 0x04, 0x0C]),
+            Err(TransportError::CardRemoved)
+        );
+        drop(connection);
+        let slot = Arc::downgrade(&readers.slot(0).unwrap());
+        drop(readers);
+        assert!(
+            slot.upgrade().is_none(),
+            "the reinsert thread still holds the slot"
+        );
+    }
+
+    /// A slot that outlives its readers (a connection still open) starts no new inserter.
+    #[test]
+    fn no_insertion_is_scheduled_after_the_readers_are_gone() {
+        let faults = Faults::parse("remove-after=0,reinsert-ms=60000").unwrap();
+        let mut readers = SimReaders::single(faults, ApduLog::new()).unwrap();
+        let name = readers.list().unwrap()[0].name.clone();
+        let mut connection = readers.connect(&name).unwrap();
+        let slot = Arc::downgrade(&readers.slot(0).unwrap());
+        drop(readers);
+        assert!(connection.transmit(&[0x00, 0xA4, 0x04, 0x0C]).is_err());
+        drop(connection);
+        assert!(
+            slot.upgrade().is_none(),
+            "a reinsert thread was started after the drop"
+        );
     }
 }
