@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mynakey::apdu::{Command, Response, StatusWord};
+use mynakey_card::apdu::{Command, Response, StatusWord};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(r) = Response::parse(data) {

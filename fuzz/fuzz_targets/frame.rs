@@ -3,13 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mynakey::binding::{check_challenge, check_origin};
-use mynakey::jpki::{Pin, PinKind};
+use mynakey_types::binding::{check_challenge, check_origin};
+use mynakey_card::jpki::{Pin, PinKind};
 use mynakey::ops::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, NoArgs, SignArgs};
-use mynakey::protocol::framing::{read_frame, FrameError, MAX_INBOUND};
-use mynakey::protocol::{parse_arguments, parse_envelope, ErrorCode, WireError};
-use mynakey::secret::Secret;
-use mynakey::verify::HashAlgorithm;
+use mynakey_protocol::framing::{read_frame, FrameError, MAX_INBOUND};
+use mynakey_protocol::{parse_arguments, parse_envelope, ErrorCode, WireError};
+use mynakey_types::secret::Secret;
+use mynakey_verify::HashAlgorithm;
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {

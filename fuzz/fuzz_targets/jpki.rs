@@ -6,10 +6,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use mynakey::config::Config;
-use mynakey::jpki::{Jpki, KeyPair, Pin, PinKind};
+use mynakey_card::jpki::{Jpki, KeyPair, Pin, PinKind};
 use mynakey::ops::{AuthenticateArgs, GetSigningCertificateArgs, Ops, RequestContext, SignArgs};
-use mynakey::secret::Secret;
-use mynakey::transport::CancelToken;
+use mynakey_types::secret::Secret;
+use mynakey_card::transport::CancelToken;
 use mynakey_fuzz::{script_readers, Log, Script};
 use serde_json::{Map, Value};
 

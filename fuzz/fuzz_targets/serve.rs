@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use mynakey::config::Config;
-use mynakey::transport::sim::{ApduLog, Faults, SimReaders};
+use mynakey_simulator::{ApduLog, Faults, SimReaders};
 use serde_json::Value;
 
 #[derive(Clone, Default)]

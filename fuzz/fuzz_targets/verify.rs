@@ -12,9 +12,9 @@ use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 use mynakey::config::Config;
 use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
-use mynakey::transport::sim::{ApduLog, Faults, SimReaders, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
-use mynakey::transport::CancelToken;
-use mynakey::verify::{
+use mynakey_simulator::{ApduLog, Faults, SimReaders, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
+use mynakey_card::transport::CancelToken;
+use mynakey_verify::{
     parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Purpose, Trust,
 };
 use serde_json::{json, Map, Value};

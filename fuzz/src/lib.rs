@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use mynakey::transport::{Connection, Disposition, OneReader, Readers, Transport, TransportError};
+use mynakey_card::transport::{Connection, Disposition, OneReader, Readers, Transport, TransportError};
 
 /// Card answers taken from fuzz input: each answer is a 2-byte big-endian length then that many
 /// bytes (length 0xFFFF means "the card is gone": `CardRemoved`). When the input runs out every
@@ -27,7 +27,7 @@ pub struct Log {
 impl Log {
     /// SELECT by AID of anything but JPKI, or SELECT of a file by path/name we never use.
     pub fn selects_other_application(&self) -> bool {
-        const JPKI: [u8; 10] = mynakey::jpki::JPKI_AID;
+        const JPKI: [u8; 10] = mynakey_card::jpki::JPKI_AID;
         self.commands
             .iter()
             .any(|c| c.len() >= 4 && c[1] == 0xA4 && c[2] == 0x04 && c.get(5..) != Some(&JPKI[..]))
@@ -104,7 +104,7 @@ impl Transport for Script {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         // Every command the host builds must be a well-formed short APDU.
         assert!(
-            mynakey::apdu::Command::parse(command).is_ok(),
+            mynakey_card::apdu::Command::parse(command).is_ok(),
             "host sent a malformed APDU {command:02X?}"
         );
         let answer = self.next();

@@ -3,7 +3,7 @@
 #
 #   tests/bench/run.sh [--rounds N] [--iterations N] [--cold-runs N]
 #
-# Builds the release host and host/examples/bench, then runs the bench inside the isolated
+# Builds the release host and host/mynakey-host/examples/bench, then runs the bench inside the isolated
 # pcscd + vpcd stack of tests/system/run.sh (`--exec`; needs root or user namespaces) so the
 # PC/SC and OpenSC rows are measured in the same run. Without that stack only the cold-start,
 # in-process and model sections are produced. Prints Markdown and writes

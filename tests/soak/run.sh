@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak tests (host/tests/soak.rs): 10,000 login proofs in one `--simulator` host and 2,000 through
+# Soak tests (host/mynakey-host/tests/soak.rs): 10,000 login proofs in one `--simulator` host and 2,000 through
 # pcscd + vpcd in one host, on the release build; resident memory after the last proof must be
 # within 1 MiB of that after the first 1,000 (200). Prints how long each took.
 #

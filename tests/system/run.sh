@@ -15,7 +15,7 @@
 # - Starts pcscd in its own mount namespace with a directory bound over /run/pcscd and its own
 #   reader.conf.d holding one vpcd entry on a free port pair (pcsc-test-stack.md §4), so it
 #   neither sees nor disturbs a pcscd already running on this machine.
-# - Runs host/tests/system.rs with PCSCLITE_CSOCK_NAME pointing at that pcscd, and fails
+# - Runs host/mynakey-host/tests/system.rs with PCSCLITE_CSOCK_NAME pointing at that pcscd, and fails
 #   unless every system test really ran (they skip themselves without this script).
 # - Always cleans up, killing only processes it (or its tests) started.
 set -euo pipefail

@@ -1,0 +1,129 @@
+//! PIN policy: format checks that keep a malformed PIN from ever reaching the card.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use mynakey_types::secret::Secret;
+
+/// Which of the two JPKI PINs (jpki-card.md §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinKind {
+    /// 利用者証明用パスワード: 4 digits, 3 tries, EF 0018.
+    Auth,
+    /// 署名用パスワード: 6–16 alphanumerics, 5 tries, EF 001B.
+    Sign,
+}
+
+impl PinKind {
+    pub fn max_tries(self) -> u8 {
+        match self {
+            PinKind::Auth => 3,
+            PinKind::Sign => 5,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PinFormatError {
+    #[error("the authentication PIN must be exactly 4 digits")]
+    Auth,
+    #[error("the signing password must be 6 to 16 letters A-Z and digits 0-9")]
+    Sign,
+}
+
+/// A well-formed PIN, ready for VERIFY: ASCII bytes, no padding (jpki-card.md §3).
+pub struct Pin {
+    kind: PinKind,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl Pin {
+    /// Checks the format for `kind`; the signing password is upper-cased here because the card
+    /// compares raw bytes and J-LIS converts lower-case input (jpki-card.md §3 "Who upper-cases").
+    pub fn parse(kind: PinKind, secret: &Secret) -> Result<Pin, PinFormatError> {
+        let text = secret.expose().as_bytes();
+        match kind {
+            PinKind::Auth => {
+                if text.len() != 4 || !text.iter().all(u8::is_ascii_digit) {
+                    return Err(PinFormatError::Auth);
+                }
+                Ok(Pin {
+                    kind,
+                    bytes: Zeroizing::new(text.to_vec()),
+                })
+            }
+            PinKind::Sign => {
+                if !(6..=16).contains(&text.len()) || !text.iter().all(u8::is_ascii_alphanumeric) {
+                    return Err(PinFormatError::Sign);
+                }
+                Ok(Pin {
+                    kind,
+                    bytes: Zeroizing::new(text.to_ascii_uppercase()),
+                })
+            }
+        }
+    }
+
+    pub fn kind(&self) -> PinKind {
+        self.kind
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pin({:?}, [REDACTED])", self.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(s: &str) -> Secret {
+        Secret::new(s.to_string())
+    }
+
+    #[test]
+    fn auth_pin_is_exactly_four_digits() {
+        assert!(Pin::parse(PinKind::Auth, &secret("1234")).is_ok());
+        for bad in ["123", "12345", "12a4", "", "１２３４", "12 4", "-123"] {
+            assert_eq!(
+                Pin::parse(PinKind::Auth, &secret(bad)).unwrap_err(),
+                PinFormatError::Auth,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sign_password_is_upper_cased_and_checked() {
+        let pin = Pin::parse(PinKind::Sign, &secret("abc123")).unwrap();
+        assert_eq!(pin.bytes(), b"ABC123");
+        assert!(Pin::parse(PinKind::Sign, &secret("A1B2C3D4E5F6G7H8")).is_ok());
+        for bad in [
+            "abc12",
+            "A1B2C3D4E5F6G7H8X",
+            "abc-123",
+            "ａｂｃ１２３",
+            "abc 123",
+            "",
+        ] {
+            assert_eq!(
+                Pin::parse(PinKind::Sign, &secret(bad)).unwrap_err(),
+                PinFormatError::Sign,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_pin() {
+        let pin = Pin::parse(PinKind::Auth, &secret("9876")).unwrap();
+        assert!(!format!("{pin:?}").contains("9876"));
+    }
+}

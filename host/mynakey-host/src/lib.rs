@@ -1,0 +1,16 @@
+//! mynakey-host: origin-bound login proofs and document signatures from the My Number Card (JPKI).
+//!
+//! Use cases and policy ([`ops`], JSON-free), the native messaging loop ([`server`]), install,
+//! and the command line. Cards come from `mynakey-card`, the wire contract from
+//! `mynakey-protocol`, verification from `mynakey-verify`; the simulated card (`mynakey-simulator`)
+//! only with the `simulator` feature.
+
+pub mod config;
+#[cfg(feature = "simulator")]
+pub mod demo;
+pub mod install;
+pub mod logging;
+pub mod ops;
+pub mod server;
+pub mod status_cli;
+pub mod verify_cli;

@@ -1,0 +1,149 @@
+//! Errors of the use-case layer, each with its protocol-1 code.
+
+use serde_json::{json, Value};
+
+use mynakey_card::jpki::{JpkiError, PinFormatError};
+use mynakey_card::transport::TransportError;
+use mynakey_protocol::{ErrorCode, WireError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    OriginInvalid(String),
+    #[error("{0}")]
+    ChallengeInvalid(String),
+    #[error(transparent)]
+    PinFormat(#[from] PinFormatError),
+    #[error("the smart-card service is not available: {0}")]
+    PcscUnavailable(String),
+    #[error("{0}")]
+    NoReader(String),
+    /// The request named a reader that is not connected; `readers` are the ones that are.
+    #[error("reader {name:?} not found")]
+    ReaderNotFound { name: String, readers: Vec<String> },
+    #[error("no card in the reader")]
+    NoCard,
+    #[error("the card in the reader is not a My Number Card (no JPKI application)")]
+    NotJpkiCard,
+    #[error("more than one My Number Card is present; choose a reader")]
+    MultipleCards(Vec<String>),
+    #[error("the card was removed")]
+    CardRemoved,
+    #[error("the card is in use by another program")]
+    CardBusy,
+    #[error("wrong PIN, {tries_left} {} left", if *tries_left == 1 { "try" } else { "tries" })]
+    PinIncorrect { tries_left: u8 },
+    #[error("only one try is left; the request must say allowLastTry")]
+    PinLastTry,
+    #[error("the PIN is blocked")]
+    PinBlocked { tries_left: Option<u8> },
+    #[error("the card has no signing certificate")]
+    NoSigningCertificate,
+    /// A smartphone certificate or another token the host cannot use yet; `label` from EF 0006.
+    #[error("{label} is not supported yet: use the My Number Card itself")]
+    UnsupportedToken { label: String },
+    #[error("the card's signing certificate is not the one given")]
+    CertificateMismatch,
+    #[error("{what}{}", sw.map(|sw| format!(": the card answered {sw:04X}")).unwrap_or_default())]
+    CardError { what: String, sw: Option<u16> },
+    #[error("{0}")]
+    Timeout(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<TransportError> for OpsError {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::Unavailable(why) => OpsError::PcscUnavailable(why),
+            TransportError::NoReader => OpsError::NoReader("no card reader is connected".into()),
+            TransportError::UnknownReader(name) => {
+                OpsError::NoReader(format!("reader {name:?} not found"))
+            }
+            TransportError::NoCard => OpsError::NoCard,
+            TransportError::CardRemoved => OpsError::CardRemoved,
+            TransportError::CardBusy => OpsError::CardBusy,
+            TransportError::CardUnresponsive => OpsError::NotJpkiCard,
+            TransportError::Timeout => OpsError::Timeout("timed out".into()),
+            TransportError::Cancelled => OpsError::Cancelled,
+            TransportError::Communication(why) => OpsError::CardError {
+                what: why,
+                sw: None,
+            },
+        }
+    }
+}
+
+impl From<JpkiError> for OpsError {
+    fn from(e: JpkiError) -> Self {
+        match e {
+            JpkiError::Transport(t) => t.into(),
+            JpkiError::Apdu(a) => OpsError::Internal(a.to_string()),
+            JpkiError::NotJpki => OpsError::NotJpkiCard,
+            JpkiError::PinIncorrect { tries_left } => OpsError::PinIncorrect { tries_left },
+            JpkiError::PinBlocked => OpsError::PinBlocked {
+                tries_left: Some(0),
+            },
+            JpkiError::NoSigningCertificate => OpsError::NoSigningCertificate,
+            JpkiError::UnsupportedToken { label } => OpsError::UnsupportedToken { label },
+            JpkiError::Card { what, sw } => OpsError::CardError {
+                what: what.into(),
+                sw: Some(sw.to_u16()),
+            },
+            e @ (JpkiError::BadCertificate(_) | JpkiError::BadSignature) => OpsError::CardError {
+                what: e.to_string(),
+                sw: None,
+            },
+        }
+    }
+}
+
+impl OpsError {
+    pub fn code(&self) -> ErrorCode {
+        use OpsError::*;
+        match self {
+            BadRequest(_) => ErrorCode::BadRequest,
+            OriginInvalid(_) => ErrorCode::OriginInvalid,
+            ChallengeInvalid(_) => ErrorCode::ChallengeInvalid,
+            PinFormat(_) => ErrorCode::PinFormat,
+            PcscUnavailable(_) => ErrorCode::PcscUnavailable,
+            NoReader(_) | ReaderNotFound { .. } => ErrorCode::NoReader,
+            NoCard => ErrorCode::NoCard,
+            NotJpkiCard => ErrorCode::NotJpkiCard,
+            MultipleCards(_) => ErrorCode::MultipleCards,
+            CardRemoved => ErrorCode::CardRemoved,
+            CardBusy => ErrorCode::CardBusy,
+            PinIncorrect { .. } => ErrorCode::PinIncorrect,
+            PinLastTry => ErrorCode::PinLastTry,
+            PinBlocked { .. } => ErrorCode::PinBlocked,
+            NoSigningCertificate => ErrorCode::NoSigningCertificate,
+            UnsupportedToken { .. } => ErrorCode::UnsupportedToken,
+            CertificateMismatch => ErrorCode::CertificateMismatch,
+            CardError { .. } => ErrorCode::CardError,
+            Timeout(_) => ErrorCode::Timeout,
+            Cancelled => ErrorCode::Cancelled,
+            Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn to_wire(&self) -> WireError {
+        let error = WireError::new(self.code(), self.to_string());
+        match self {
+            OpsError::PinIncorrect { tries_left } => error.with("triesLeft", json!(tries_left)),
+            OpsError::PinLastTry => error.with("triesLeft", json!(1)),
+            OpsError::PinBlocked {
+                tries_left: Some(t),
+            } => error.with("triesLeft", json!(t)),
+            OpsError::MultipleCards(readers) => error.with("readers", json!(readers)),
+            OpsError::ReaderNotFound { readers, .. } => error.with("readers", json!(readers)),
+            OpsError::CardError { sw: Some(sw), .. } => {
+                error.with("sw", Value::String(format!("{sw:04X}")))
+            }
+            _ => error,
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! Use cases: status, login proof, signing. Policy lives here: formats checked before any APDU,
+//! the last-try guard, one VERIFY per PIN the user typed, the card reset after a verified PIN,
+//! and the held signing session.
+
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use log::{info, warn};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use mynakey_card::jpki::{self, Jpki, KeyPair, Pin, PinKind, PinStatus};
+use mynakey_card::transport::{
+    CancelToken, Connection, Disposition, ReaderState, Readers, TransportError,
+};
+use mynakey_types::binding;
+use mynakey_types::secret::Secret;
+use mynakey_types::HashAlgorithm;
+
+mod error;
+
+pub use error::OpsError;
+pub use mynakey_protocol::args::*;
+
+/// The held signing session ends after this long without the `sign` that uses it (design.md).
+pub const HOLD_LIMIT: Duration = Duration::from_secs(120);
+
+/// Where a release of this host is described; part of every login proof (`appVersion`).
+pub const APP_VERSION_URL: &str = concat!(
+    "https://github.com/mynakey/mynakey/releases/",
+    env!("CARGO_PKG_VERSION")
+);
+
+/// Progress events of a running request (`waitingForCard`, `cardInserted`).
+pub trait Progress {
+    fn event(&mut self, name: &str, details: Map<String, Value>);
+}
+
+impl<F: FnMut(&str, Map<String, Value>)> Progress for F {
+    fn event(&mut self, name: &str, details: Map<String, Value>) {
+        self(name, details)
+    }
+}
+
+/// Context of one request: how to cancel it and where its progress goes.
+pub struct RequestContext<'a> {
+    pub cancel: CancelToken,
+    pub progress: &'a mut dyn Progress,
+}
+
+/// The login proof: Web eID's `web-eid:1.0` token (design.md "Login proof").
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginProof {
+    pub format: String,
+    pub unverified_certificate: String,
+    pub algorithm: String,
+    pub signature: String,
+    pub app_version: String,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureAlgorithm {
+    pub crypto_algorithm: String,
+    pub hash_function: String,
+    pub padding_scheme: String,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Signatures {
+    pub certificate: String,
+    pub signatures: Vec<String>,
+    pub signature_algorithm: SignatureAlgorithm,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReaderStatus {
+    pub name: String,
+    /// `absent`, `jpki`, `other`, or `busy` (held by another program).
+    pub card: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_pin_tries_left: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_pin_tries_left: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_signing_certificate: Option<bool>,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub version: String,
+    pub protocol: u32,
+    pub pcsc: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcsc_error: Option<String>,
+    pub transport: String,
+    pub readers: Vec<ReaderStatus>,
+}
+
+/// The card kept connected, signing password verified, between `getSigningCertificate` with
+/// `hold` and the `sign` that follows.
+struct Held {
+    connection: Box<dyn Connection>,
+    origin: String,
+    certificate: Vec<u8>,
+    deadline: Instant,
+}
+
+/// A connection that is reset on every exit path once a PIN has been sent to it.
+struct Session {
+    connection: Option<Box<dyn Connection>>,
+    pin_sent: bool,
+}
+
+impl Session {
+    fn new(connection: Box<dyn Connection>) -> Self {
+        Session {
+            connection: Some(connection),
+            pin_sent: false,
+        }
+    }
+
+    fn jpki(&mut self) -> Result<Jpki<'_>, OpsError> {
+        match self.connection.as_mut() {
+            Some(c) => Ok(Jpki::new(c.as_mut())),
+            None => Err(OpsError::Internal("session already closed".into())),
+        }
+    }
+
+    fn take(mut self) -> Option<Box<dyn Connection>> {
+        self.connection.take()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            let disposition = if self.pin_sent {
+                Disposition::Reset
+            } else {
+                Disposition::Leave
+            };
+            if let Err(e) = connection.disconnect(disposition) {
+                warn!("disconnect ({disposition:?}) failed: {e}");
+            }
+        }
+    }
+}
+
+/// The use cases over one source of readers.
+pub struct Ops {
+    readers: Box<dyn Readers>,
+    config: Config,
+    held: Option<Held>,
+}
+
+impl Ops {
+    pub fn new(readers: Box<dyn Readers>, config: Config) -> Self {
+        Ops {
+            readers,
+            config,
+            held: None,
+        }
+    }
+
+    /// When the held session must be ended, if there is one.
+    pub fn held_deadline(&self) -> Option<Instant> {
+        self.held.as_ref().map(|h| h.deadline)
+    }
+
+    /// Ends the held session (timeout, quit, EOF, or another request): the card is reset.
+    pub fn release_held(&mut self) {
+        if let Some(held) = self.held.take() {
+            info!("ending the held signing session; resetting the card");
+            if let Err(e) = held.connection.disconnect(Disposition::Reset) {
+                warn!("reset after the held session failed: {e}");
+            }
+        }
+    }
+
+    /// Readers, cards, tries left. Spends no PIN try and reads no certificate.
+    pub fn status(&mut self) -> Status {
+        self.release_held();
+        let mut status = Status {
+            version: env!("CARGO_PKG_VERSION").into(),
+            protocol: mynakey_protocol::PROTOCOL_VERSION,
+            pcsc: "ok".into(),
+            pcsc_error: None,
+            transport: self.readers.subsystem().into(),
+            readers: Vec::new(),
+        };
+        let states = match self.readers.list() {
+            Ok(states) => states,
+            Err(TransportError::NoReader) => Vec::new(),
+            Err(e) => {
+                status.pcsc = "unavailable".into();
+                status.pcsc_error = Some(e.to_string());
+                return status;
+            }
+        };
+        for state in states {
+            status.readers.push(self.reader_status(&state));
+        }
+        status
+    }
+
+    fn reader_status(&mut self, state: &ReaderState) -> ReaderStatus {
+        let mut out = ReaderStatus {
+            name: state.name.clone(),
+            card: "absent".into(),
+            token_label: None,
+            auth_pin_tries_left: None,
+            sign_pin_tries_left: None,
+            has_signing_certificate: None,
+        };
+        if !state.card_present {
+            return out;
+        }
+        let connection = match self.readers.connect(&state.name) {
+            Ok(c) => c,
+            Err(TransportError::CardBusy) => {
+                out.card = "busy".into();
+                return out;
+            }
+            Err(TransportError::CardUnresponsive) => {
+                out.card = "other".into();
+                return out;
+            }
+            Err(_) => return out,
+        };
+        let mut session = Session::new(connection);
+        let Ok(mut card) = session.jpki() else {
+            return out;
+        };
+        if card.select_ap().is_err() {
+            out.card = "other".into();
+            return out;
+        }
+        out.card = "jpki".into();
+        let tries = |s| match s {
+            Ok(PinStatus::TriesLeft(n)) => Some(n),
+            Ok(PinStatus::Blocked) => Some(0),
+            _ => None,
+        };
+        out.auth_pin_tries_left = tries(card.pin_status(PinKind::Auth));
+        out.sign_pin_tries_left = tries(card.pin_status(PinKind::Sign));
+        out.has_signing_certificate = card.has_signing_certificate().ok().flatten();
+        out.token_label = card.token_label().ok();
+        out
+    }
+
+    /// Finds the one JPKI card (by selecting its AID, never by ATR), waiting up to `timeout_ms`
+    /// for one to be inserted. The returned connection has the JPKI AP selected.
+    fn open_card(
+        &mut self,
+        reader: Option<&str>,
+        timeout_ms: u64,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<Session, OpsError> {
+        if timeout_ms > MAX_TIMEOUT_MS {
+            return Err(OpsError::BadRequest(format!(
+                "timeoutMs must be at most {MAX_TIMEOUT_MS}"
+            )));
+        }
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+        let mut announced_wait = false;
+        loop {
+            if ctx.cancel.is_cancelled() {
+                return Err(OpsError::Cancelled);
+            }
+            let states = match self.readers.list() {
+                Ok(states) => states,
+                Err(TransportError::NoReader) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            let candidates: Vec<&ReaderState> = match reader {
+                Some(name) => states.iter().filter(|s| s.name == name).collect(),
+                None => states.iter().collect(),
+            };
+            let present: Vec<String> = candidates
+                .iter()
+                .filter(|s| s.card_present)
+                .map(|s| s.name.clone())
+                .collect();
+            if present.is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(match (candidates.is_empty(), reader, timeout_ms) {
+                        (true, Some(name), _) => OpsError::ReaderNotFound {
+                            name: name.to_string(),
+                            readers: states.iter().map(|s| s.name.clone()).collect(),
+                        },
+                        (true, None, 0) => OpsError::NoReader("no card reader is connected".into()),
+                        (_, _, 0) => OpsError::NoCard,
+                        _ => OpsError::Timeout(format!(
+                            "no card was inserted within {timeout_ms} ms"
+                        )),
+                    });
+                }
+                if !announced_wait {
+                    announced_wait = true;
+                    ctx.progress.event("waitingForCard", Map::new());
+                }
+                match self.readers.wait_for_change(&states, left, &ctx.cancel) {
+                    Ok(()) | Err(TransportError::Timeout) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if announced_wait {
+                ctx.progress.event("cardInserted", Map::new());
+            }
+            return self.select_jpki_card(present);
+        }
+    }
+
+    fn select_jpki_card(&mut self, present: Vec<String>) -> Result<Session, OpsError> {
+        let mut found: Vec<Session> = Vec::new();
+        let mut busy = false;
+        for name in &present {
+            let connection = match self.readers.connect(name) {
+                Ok(c) => c,
+                Err(TransportError::CardBusy) => {
+                    busy = true;
+                    continue;
+                }
+                Err(TransportError::NoCard | TransportError::CardRemoved) => continue,
+                // Upside down or not a smart card: not JPKI, but another reader may hold one.
+                Err(TransportError::CardUnresponsive) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let mut session = Session::new(connection);
+            match session.jpki()?.select_ap() {
+                Ok(()) => found.push(session),
+                Err(jpki::JpkiError::NotJpki) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match found.len() {
+            1 => found
+                .pop()
+                .ok_or_else(|| OpsError::Internal("no session".into())),
+            0 if busy => Err(OpsError::CardBusy),
+            0 if present.is_empty() => Err(OpsError::NoCard),
+            0 => Err(OpsError::NotJpkiCard),
+            _ => Err(OpsError::MultipleCards(
+                found
+                    .iter()
+                    .filter_map(|s| s.connection.as_ref().map(|c| c.reader().to_string()))
+                    .collect(),
+            )),
+        }
+    }
+
+    fn check_origin(&self, origin: &str) -> Result<(), OpsError> {
+        binding::check_origin(origin, self.config.allow_development_origins)
+            .map_err(|reason| OpsError::OriginInvalid(format!("origin {reason}")))
+    }
+
+    /// Checks the password's format, finds the card, verifies the password and reads the signing
+    /// certificate (which the card releases only after the password, jpki-card.md §2).
+    fn unlock_signing_key(
+        &mut self,
+        secret: &Secret,
+        allow_last_try: bool,
+        reader: Option<&str>,
+        timeout_ms: u64,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<(Session, Vec<u8>), OpsError> {
+        let pin = Pin::parse(PinKind::Sign, secret)?;
+        self.release_held();
+        let mut session = self.open_card(reader, timeout_ms, ctx)?;
+        Self::verify_pin(&mut session, &pin, allow_last_try, &ctx.cancel)?;
+        let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
+        Ok((session, certificate))
+    }
+
+    /// The tries query, then the last-try guard, then exactly one VERIFY.
+    fn verify_pin(
+        session: &mut Session,
+        pin: &Pin,
+        allow_last_try: bool,
+        cancel: &CancelToken,
+    ) -> Result<(), OpsError> {
+        let mut card = session.jpki()?;
+        match card.pin_status(pin.kind())? {
+            PinStatus::Blocked => {
+                return Err(OpsError::PinBlocked {
+                    tries_left: Some(0),
+                })
+            }
+            PinStatus::TriesLeft(1) if !allow_last_try => return Err(OpsError::PinLastTry),
+            PinStatus::TriesLeft(_) => {}
+        }
+        // A cancelled request spends no try.
+        check_cancel(cancel)?;
+        session.pin_sent = true;
+        session.jpki()?.verify_pin(pin)?;
+        Ok(())
+    }
+
+    /// A login proof for `origin` and `challenge` with the authentication key.
+    pub fn authenticate(
+        &mut self,
+        args: AuthenticateArgs,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<LoginProof, OpsError> {
+        self.check_origin(&args.origin)?;
+        binding::check_challenge(&args.challenge)
+            .map_err(|reason| OpsError::ChallengeInvalid(format!("challenge {reason}")))?;
+        let pin = Pin::parse(PinKind::Auth, &args.pin)?;
+        self.release_held();
+        let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
+        let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
+        Self::verify_pin(&mut session, &pin, args.allow_last_try, &ctx.cancel)?;
+        let hash = login_hash(&args.origin, &args.challenge);
+        let signature = sign_hashes(
+            &mut session,
+            &ctx.cancel,
+            KeyPair::Auth,
+            &certificate,
+            HashAlgorithm::Sha256,
+            &[hash],
+        )?;
+        drop(session);
+        info!("login proof made");
+        Ok(LoginProof {
+            format: "web-eid:1.0".into(),
+            unverified_certificate: STANDARD.encode(&certificate),
+            algorithm: "RS256".into(),
+            signature: STANDARD.encode(signature.first().map(Vec::as_slice).unwrap_or_default()),
+            app_version: APP_VERSION_URL.into(),
+        })
+    }
+
+    /// The signing certificate (readable only after the signing password). With `hold`, the
+    /// verified card stays connected for one `sign` within [`HOLD_LIMIT`].
+    pub fn get_signing_certificate(
+        &mut self,
+        args: GetSigningCertificateArgs,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<Value, OpsError> {
+        self.check_origin(&args.origin)?;
+        let (session, certificate) = self.unlock_signing_key(
+            &args.pin,
+            args.allow_last_try,
+            args.reader.as_deref(),
+            args.timeout_ms,
+            ctx,
+        )?;
+        let encoded = STANDARD.encode(&certificate);
+        if args.hold {
+            if let Some(connection) = session.take() {
+                info!("holding the card for the signature that follows");
+                self.held = Some(Held {
+                    connection,
+                    origin: args.origin,
+                    certificate,
+                    deadline: Instant::now() + HOLD_LIMIT,
+                });
+            }
+        }
+        Ok(json!({ "certificate": encoded }))
+    }
+
+    /// Signs 1–100 hashes with the signing key, one password entry.
+    pub fn sign(
+        &mut self,
+        args: SignArgs,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<Signatures, OpsError> {
+        self.check_origin(&args.origin)?;
+        let algorithm = HashAlgorithm::from_name(&args.hash_algorithm).ok_or_else(|| {
+            OpsError::BadRequest("hashAlgorithm must be SHA-256, SHA-384 or SHA-512".into())
+        })?;
+        let hashes = decode_hashes(&args.hashes, algorithm)?;
+        let expected =
+            match &args.certificate {
+                Some(b64) => Some(STANDARD.decode(b64).map_err(|_| {
+                    OpsError::BadRequest("certificate is not standard base64".into())
+                })?),
+                None => None,
+            };
+        let (mut session, certificate) = match &args.pin {
+            None => self.take_held(&args.origin, expected.as_deref())?,
+            Some(secret) => self.open_for_signing(secret, &args, expected.as_deref(), ctx)?,
+        };
+        let signatures = sign_hashes(
+            &mut session,
+            &ctx.cancel,
+            KeyPair::Sign,
+            &certificate,
+            algorithm,
+            &hashes,
+        )?;
+        drop(session);
+        info!("{} signature(s) made", signatures.len());
+        Ok(Signatures {
+            certificate: STANDARD.encode(&certificate),
+            signatures: signatures.iter().map(|s| STANDARD.encode(s)).collect(),
+            signature_algorithm: SignatureAlgorithm {
+                crypto_algorithm: "RSA".into(),
+                hash_function: algorithm.name().into(),
+                padding_scheme: "PKCS1.5".into(),
+            },
+        })
+    }
+
+    fn open_for_signing(
+        &mut self,
+        secret: &Secret,
+        args: &SignArgs,
+        expected: Option<&[u8]>,
+        ctx: &mut RequestContext<'_>,
+    ) -> Result<(Session, Vec<u8>), OpsError> {
+        let (session, certificate) = self.unlock_signing_key(
+            secret,
+            args.allow_last_try,
+            args.reader.as_deref(),
+            args.timeout_ms,
+            ctx,
+        )?;
+        if expected.is_some_and(|e| e != certificate.as_slice()) {
+            return Err(OpsError::CertificateMismatch);
+        }
+        Ok((session, certificate))
+    }
+
+    /// The held session, if it belongs to `origin` and holds `expected`. Any refusal ends the
+    /// session (card reset): a verified card is not kept waiting for a request that went wrong.
+    fn take_held(
+        &mut self,
+        origin: &str,
+        expected: Option<&[u8]>,
+    ) -> Result<(Session, Vec<u8>), OpsError> {
+        let Some(held) = self.held.take() else {
+            return Err(OpsError::BadRequest(
+                "pin is required: no signing session is held (getSigningCertificate with hold first, \
+                 and sign within 120 s)"
+                    .into(),
+            ));
+        };
+        let mut session = Session::new(held.connection);
+        session.pin_sent = true;
+        if held.origin != origin {
+            return Err(OpsError::BadRequest(
+                "the held signing session belongs to another origin".into(),
+            ));
+        }
+        match expected {
+            None => Err(OpsError::BadRequest(
+                "certificate is required to sign in a held session".into(),
+            )),
+            Some(expected) if expected != held.certificate.as_slice() => {
+                Err(OpsError::CertificateMismatch)
+            }
+            Some(_) => Ok((session, held.certificate)),
+        }
+    }
+}
+
+impl Drop for Ops {
+    fn drop(&mut self) {
+        self.release_held();
+    }
+}
+
+/// Cancellation is honoured between card commands: before VERIFY and before every SIGN.
+fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
+    if cancel.is_cancelled() {
+        return Err(OpsError::Cancelled);
+    }
+    Ok(())
+}
+
+/// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
+/// (design.md "Login proof"; Web eID `web-eid:1.0`).
+pub fn login_hash(origin: &str, challenge: &str) -> Vec<u8> {
+    Sha256::digest(binding::login_signed_data(origin, challenge)).to_vec()
+}
+
+fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<u8>>, OpsError> {
+    if hashes.is_empty() || hashes.len() > MAX_HASHES {
+        return Err(OpsError::BadRequest(format!(
+            "hashes must hold 1 to {MAX_HASHES} hashes"
+        )));
+    }
+    hashes
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match STANDARD.decode(h) {
+            Ok(bytes) if bytes.len() == algorithm.digest_len() => Ok(bytes),
+            Ok(bytes) => Err(OpsError::BadRequest(format!(
+                "hashes[{i}] has {} bytes; {} needs {}",
+                bytes.len(),
+                algorithm.name(),
+                algorithm.digest_len()
+            ))),
+            Err(_) => Err(OpsError::BadRequest(format!(
+                "hashes[{i}] is not standard base64"
+            ))),
+        })
+        .collect()
+}
+
+/// One SELECT key + SIGN per hash ([`Jpki::sign_with`]); every signature is self-checked against
+/// the certificate before it leaves the host.
+fn sign_hashes(
+    session: &mut Session,
+    cancel: &CancelToken,
+    pair: KeyPair,
+    certificate: &[u8],
+    algorithm: HashAlgorithm,
+    hashes: &[Vec<u8>],
+) -> Result<Vec<Vec<u8>>, OpsError> {
+    let mut card = session.jpki()?;
+    let mut signatures = Vec::with_capacity(hashes.len());
+    for hash in hashes {
+        check_cancel(cancel)?;
+        let digest_info = algorithm
+            .digest_info(hash)
+            .ok_or_else(|| OpsError::Internal("hash length does not match its algorithm".into()))?;
+        let signature = card.sign_with(pair, &digest_info)?;
+        jpki::self_check_signature(certificate, algorithm, hash, &signature)?;
+        signatures.push(signature);
+    }
+    Ok(signatures)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,369 @@
+//! Host mode: serve protocol 1 on stdin/stdout until EOF or `quit`.
+//!
+//! The calling thread reads frames and answers what needs no card at once (`version`, `cancel`,
+//! `quit`, malformed input); one worker thread owns the card and runs card requests in order,
+//! so `cancel` can reach a request that is waiting for a card.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Instant;
+
+use log::{debug, error, info, warn};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use zeroize::Zeroize;
+
+use crate::config::Config;
+use crate::ops::{self, Ops, OpsError, RequestContext};
+use mynakey_card::transport::{CancelToken, Readers};
+use mynakey_protocol::framing::{read_frame, write_frame, FrameError};
+use mynakey_protocol::{self as protocol, parse_arguments, ErrorCode, WireError};
+
+/// A card request, already parsed and typed.
+enum CardRequest {
+    Status,
+    Authenticate(ops::AuthenticateArgs),
+    GetSigningCertificate(ops::GetSigningCertificateArgs),
+    Sign(ops::SignArgs),
+}
+
+struct Job {
+    id: Value,
+    request: CardRequest,
+    cancel: CancelToken,
+}
+
+/// Frames out, from either thread; one frame at a time.
+#[derive(Clone)]
+struct Output {
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+}
+
+impl Output {
+    fn send(&self, message: &Value) {
+        let bytes = match serde_json::to_vec(message) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                error!("cannot serialise a reply: {e}");
+                return;
+            }
+        };
+        let Ok(mut writer) = self.writer.lock() else {
+            return;
+        };
+        match write_frame(&mut **writer, &bytes) {
+            Ok(()) => {}
+            Err(FrameError::OutboundTooLarge(n)) => {
+                error!("reply of {n} bytes is too large for the browser");
+                let id = message.get("id").cloned().unwrap_or(Value::Null);
+                let e = WireError::new(
+                    ErrorCode::Internal,
+                    "the reply is larger than a browser accepts",
+                );
+                if let Ok(bytes) = serde_json::to_vec(&protocol::failure(&id, &e)) {
+                    let _ = write_frame(&mut **writer, &bytes);
+                }
+            }
+            Err(e) => warn!("cannot write to the browser: {e}"),
+        }
+    }
+
+    fn fail(&self, id: &Value, error: &WireError) {
+        debug!("request {id} failed: {}", error.code.as_str());
+        self.send(&protocol::failure(id, error));
+    }
+}
+
+type Pending = Arc<Mutex<Option<(Value, CancelToken)>>>;
+
+/// Serves until EOF or `quit`; returns when the worker has finished (card reset included).
+pub fn serve(
+    input: &mut dyn Read,
+    output: Box<dyn Write + Send>,
+    readers: Box<dyn Readers>,
+    config: Config,
+) {
+    let output = Output {
+        writer: Arc::new(Mutex::new(output)),
+    };
+    let pending: Pending = Arc::default();
+    let (jobs, job_rx) = mpsc::channel::<Job>();
+    let worker = {
+        let output = output.clone();
+        let pending = Arc::clone(&pending);
+        thread::spawn(move || run_worker(Ops::new(readers, config), job_rx, output, pending))
+    };
+    loop {
+        let frame = match read_frame(input) {
+            Ok(frame) => frame,
+            Err(FrameError::Eof) => {
+                info!("stdin closed; exiting");
+                break;
+            }
+            Err(FrameError::TooLarge(n)) => {
+                output.fail(
+                    &Value::Null,
+                    &WireError::new(
+                        ErrorCode::MessageTooLarge,
+                        format!("message of {n} bytes exceeds 65536"),
+                    ),
+                );
+                continue;
+            }
+            Err(e) => {
+                warn!("cannot read from the browser: {e}");
+                break;
+            }
+        };
+        let mut frame = frame;
+        let parsed = parse_request(&frame);
+        // The frame may hold a PIN: wipe it now, not whenever it happens to be dropped.
+        frame.zeroize();
+        drop(frame);
+        let (id, request) = match parsed {
+            Ok(parsed) => parsed,
+            Err((id, e)) => {
+                output.fail(&id, &e);
+                continue;
+            }
+        };
+        let request = match request {
+            Incoming::Version => {
+                output.send(&protocol::success(&id, json!({"version": env!("CARGO_PKG_VERSION"), "protocol": protocol::PROTOCOL_VERSION})));
+                continue;
+            }
+            Incoming::Quit => {
+                cancel_pending(&pending, None);
+                output.send(&protocol::success(&id, json!({})));
+                break;
+            }
+            Incoming::Cancel(args) => {
+                let cancelled = cancel_pending(&pending, Some(&args.target));
+                output.send(&protocol::success(&id, json!({ "cancelled": cancelled })));
+                continue;
+            }
+            Incoming::Card(request) => request,
+        };
+        let cancel = CancelToken::new();
+        {
+            let Ok(mut slot) = pending.lock() else { break };
+            if let Some((other, _)) = slot.as_ref() {
+                let e = WireError::bad_request(format!(
+                    "request {other} is still pending; one card request at a time"
+                ));
+                drop(slot);
+                output.fail(&id, &e);
+                continue;
+            }
+            *slot = Some((id.clone(), cancel.clone()));
+        }
+        if jobs
+            .send(Job {
+                id,
+                request,
+                cancel,
+            })
+            .is_err()
+        {
+            break;
+        }
+    }
+    cancel_pending(&pending, None);
+    drop(jobs);
+    if worker.join().is_err() {
+        error!("the card worker stopped abnormally");
+    }
+}
+
+/// Cancels the pending request (if `target` is given, only when it matches). Returns whether one was.
+fn cancel_pending(pending: &Pending, target: Option<&Value>) -> bool {
+    let Ok(slot) = pending.lock() else {
+        return false;
+    };
+    match slot.as_ref() {
+        Some((id, token)) if target.is_none_or(|t| t == id) => {
+            token.cancel();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A request read from one frame; owns nothing of the frame (the PIN, if any, is in a
+/// [`mynakey_types::secret::Secret`] inside the card request).
+enum Incoming {
+    Version,
+    Quit,
+    Cancel(ops::CancelArgs),
+    Card(CardRequest),
+}
+
+/// Parses one frame into its id and typed request. Arguments go from the frame's bytes
+/// straight into their typed structs (see [`protocol::parse_arguments`]).
+fn parse_request(frame: &[u8]) -> Result<(Value, Incoming), (Value, WireError)> {
+    let envelope = protocol::parse_envelope(frame)?;
+    let args = envelope.arguments;
+    let request = match envelope.command.as_str() {
+        "version" => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Version),
+        "quit" => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Quit),
+        "cancel" => parse_arguments(args).map(Incoming::Cancel),
+        "status" => {
+            parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Card(CardRequest::Status))
+        }
+        "authenticate" => {
+            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Authenticate(a)))
+        }
+        "getSigningCertificate" => {
+            parse_arguments(args).map(|a| Incoming::Card(CardRequest::GetSigningCertificate(a)))
+        }
+        "sign" => parse_arguments(args).map(|a| Incoming::Card(CardRequest::Sign(a))),
+        other => Err(WireError::new(
+            ErrorCode::UnknownCommand,
+            format!("unknown command {other:?}"),
+        )),
+    };
+    match request {
+        Ok(request) => Ok((envelope.id, request)),
+        Err(e) => Err((envelope.id, e)),
+    }
+}
+
+fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: Pending) {
+    loop {
+        let job = match ops.held_deadline() {
+            Some(deadline) => {
+                match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout) => {
+                        info!("the held signing session timed out");
+                        ops.release_held();
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            },
+        };
+        let reply = run_job(&mut ops, job, &output);
+        if let Ok(mut slot) = pending.lock() {
+            *slot = None;
+        }
+        output.send(&reply);
+    }
+    // EOF or quit: the held session (if any) is reset when `ops` drops.
+    drop(ops);
+}
+
+fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
+    let Job {
+        id,
+        request,
+        cancel,
+    } = job;
+    let mut progress = |event: &str, details: Map<String, Value>| {
+        output.send(&protocol::progress(&id, event, details))
+    };
+    let mut ctx = RequestContext {
+        cancel,
+        progress: &mut progress,
+    };
+    let result = match request {
+        CardRequest::Status => Ok(to_value(ops.status())),
+        CardRequest::Authenticate(args) => ops.authenticate(args, &mut ctx).map(to_value),
+        CardRequest::GetSigningCertificate(args) => ops.get_signing_certificate(args, &mut ctx),
+        CardRequest::Sign(args) => ops.sign(args, &mut ctx).map(to_value),
+    };
+    match result {
+        Ok(value) => protocol::success(&id, value),
+        Err(e) => {
+            if matches!(e, OpsError::Internal(_)) {
+                error!("internal error: {e}");
+            }
+            protocol::failure(&id, &e.to_wire())
+        }
+    }
+}
+
+fn to_value<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mynakey_card::jpki::{commands, Pin, PinKind};
+    use mynakey_protocol::framing::read_frame;
+
+    fn framed(body: &[u8]) -> Vec<u8> {
+        let mut v = (body.len() as u32).to_ne_bytes().to_vec();
+        v.extend_from_slice(body);
+        v
+    }
+
+    const REQUEST: &[u8] = br#"{"id":1,"command":"authenticate","arguments":{"origin":"https://bank.example.jp","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","pin":"4931"}}"#;
+
+    /// Every copy of a PIN inside the host process, from stdin to the card (docs/security.md,
+    /// "Copies of the PIN"). Each is zeroized when it is dropped:
+    ///
+    /// 1. the frame buffer (`read_frame`, `Zeroizing<Vec<u8>>`), read straight from an
+    ///    unbuffered stdin `File`, zeroized as soon as the request is parsed;
+    /// 2. the request's [`mynakey_types::secret::Secret`], built from a string borrowed from the frame
+    ///    (no serde `Value`, no unescaping scratch buffer: escaped PINs are refused);
+    /// 3. the checked [`Pin`] (`Zeroizing`, upper-cased for the signing password);
+    /// 4. the VERIFY command's data and
+    /// 5. the serialised VERIFY APDU (both `Zeroizing`), handed to PC/SC.
+    ///
+    /// Outside this process: the kernel's pipe buffer before the read, and PC/SC (pcsc-lite's
+    /// client library, pcscd, the reader). This test walks copies 1–5 and shows each is a copy
+    /// of its own (wiping one leaves the next intact) and that nothing else holds the frame.
+    #[test]
+    fn the_pin_has_exactly_the_named_copies() {
+        // 1. The frame, read with exactly its own length (no read-ahead buffer of ours).
+        let data = framed(REQUEST);
+        let mut frame = read_frame(&mut &data[..]).unwrap();
+        // 2. The Secret, straight from the frame.
+        let (_, request) = parse_request(&frame).unwrap_or_else(|(_, e)| panic!("{e:?}"));
+        frame.zeroize();
+        assert!(
+            frame.iter().all(|&b| b == 0),
+            "the frame is wiped after parsing"
+        );
+        let Incoming::Card(CardRequest::Authenticate(args)) = request else {
+            panic!("not an authenticate request");
+        };
+        assert_eq!(args.pin.expose(), "4931", "the Secret is its own copy");
+        // 3. The checked PIN.
+        let pin = Pin::parse(PinKind::Auth, &args.pin).unwrap();
+        drop(args);
+        assert_eq!(pin.bytes(), b"4931");
+        // 4. and 5. The VERIFY command and its APDU bytes.
+        let apdu = commands::verify(pin.bytes()).to_bytes().unwrap();
+        assert_eq!(&apdu[apdu.len() - 4..], b"4931");
+    }
+
+    #[test]
+    fn an_escaped_pin_is_refused_before_it_is_decoded() {
+        for pin in [r#"\u0034931"#, r#"493\u0031"#, r#"49\/31"#, r#"\"4931"#] {
+            let body = String::from_utf8_lossy(REQUEST).replace("4931", pin);
+            let (id, e) = match parse_request(body.as_bytes()) {
+                Ok(_) => panic!("{pin}: accepted"),
+                Err(err) => err,
+            };
+            assert_eq!(id, json!(1), "{pin}");
+            assert_eq!(e.code, ErrorCode::PinFormat, "{pin}: {e:?}");
+            assert!(
+                !e.message.contains("4931") && !e.message.contains("493"),
+                "{}",
+                e.message
+            );
+        }
+        // Escapes elsewhere are fine (they are not secrets).
+        let body = String::from_utf8_lossy(REQUEST).replace("bank", "b\\u0061nk");
+        assert!(parse_request(body.as_bytes()).is_ok());
+    }
+}

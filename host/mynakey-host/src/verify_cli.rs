@@ -1,0 +1,376 @@
+//! `mynakey-host verify …`: the verifier as a command.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::SystemTime;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Serialize;
+
+use mynakey_verify::{
+    certificate_der, parse_rfc3339, read_capped, verify_login, verify_signature, HashAlgorithm,
+    LoginIdentity, SignerIdentity, Trust, VerifyError, CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES,
+    TOKEN_INPUT_MAX_BYTES,
+};
+
+const USAGE: &str = "\
+usage:
+  mynakey-host verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json
+  mynakey-host verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64
+                      --signature-value BASE64
+                      (--certificate BASE64 | --certificate-file FILE) [OPTIONS]
+
+Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and the
+CHALLENGE it issued, or a document signature over a hash. Prints the verdict and the
+certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.
+
+Values are data, never file names: --certificate takes base64 only (a value starting
+with @ is refused); --certificate-file names a file the operator chose.
+
+options:
+  --certificate-file FILE  the signer's certificate from FILE (DER or PEM)
+  --trust DIR    trust the root certificates in DIR instead of the built-in J-LIS roots
+                 (classified by OU, else by an auth*/sign* file name)
+  --crl FILE     check revocation against this CRL (DER or PEM; repeatable)
+  --time TIME    verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now
+  --json         print one JSON object instead of text
+  --help         show this help
+
+limits: certificate 16 KiB, token on stdin 64 KiB, each CRL 256 MiB, each trust file 16 KiB.
+";
+
+/// Exit codes.
+const VALID: u8 = 0;
+const INVALID: u8 = 1;
+const USAGE_ERROR: u8 = 2;
+
+#[derive(Default)]
+struct Args {
+    origin: Option<String>,
+    challenge: Option<String>,
+    signature_mode: bool,
+    hash_algorithm: Option<String>,
+    hash: Option<String>,
+    signature_value: Option<String>,
+    certificate: Option<String>,
+    certificate_file: Option<String>,
+    trust: Option<String>,
+    crls: Vec<String>,
+    time: Option<String>,
+    json: bool,
+    help: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut out = Args::default();
+    let mut it = args.iter();
+    // Accept being handed the subcommand itself.
+    let mut it_peek = it.clone();
+    if it_peek.next().map(String::as_str) == Some("verify") {
+        it.next();
+    }
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag {
+            "--origin" => out.origin = Some(value(flag)?),
+            "--challenge" => out.challenge = Some(value(flag)?),
+            "--hash-algorithm" => out.hash_algorithm = Some(value(flag)?),
+            "--hash" => out.hash = Some(value(flag)?),
+            "--signature-value" => out.signature_value = Some(value(flag)?),
+            "--certificate" => out.certificate = Some(value(flag)?),
+            "--certificate-file" => out.certificate_file = Some(value(flag)?),
+            "--trust" => out.trust = Some(value(flag)?),
+            "--crl" => out.crls.push(value(flag)?),
+            "--time" => out.time = Some(value(flag)?),
+            "--signature" if inline.is_none() => out.signature_mode = true,
+            "--json" if inline.is_none() => out.json = true,
+            "--help" | "-h" if inline.is_none() => out.help = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `mynakey-host verify` with the arguments after the program name (a leading `verify`
+/// is skipped). Reads the login token from `stdin`, writes the verdict to `stdout` and usage
+/// errors to `stderr`. Returns the exit code: 0 valid, 1 invalid, 2 usage or setup error.
+pub fn cli(
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    match run(args, stdin, stdout) {
+        Ok(code) => code,
+        Err(message) => {
+            // Nothing useful remains to do if stderr itself fails.
+            let _ = write!(stderr, "mynakey-host verify: {message}\n\n{USAGE}");
+            USAGE_ERROR
+        }
+    }
+}
+
+enum Verdict {
+    Login(Result<LoginIdentity, VerifyError>),
+    Signature(Result<SignerIdentity, VerifyError>),
+}
+
+fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8, String> {
+    let args = parse_args(args)?;
+    if args.help {
+        stdout
+            .write_all(USAGE.as_bytes())
+            .map_err(|e| format!("cannot write: {e}"))?;
+        return Ok(VALID);
+    }
+    let now = match &args.time {
+        Some(t) => {
+            parse_rfc3339(t).ok_or_else(|| format!("--time {t:?} is not YYYY-MM-DDTHH:MM:SSZ"))?
+        }
+        None => SystemTime::now(),
+    };
+    let mut trust = match &args.trust {
+        Some(dir) => Trust::from_dir(Path::new(dir)).map_err(|e| e.to_string())?,
+        None => Trust::jpki().map_err(|e| e.to_string())?,
+    };
+    for file in &args.crls {
+        let bytes = read_capped(Path::new(file), CRL_MAX_BYTES)
+            .map_err(|e| format!("--crl {file}: {e}"))?;
+        trust
+            .add_crl(&bytes)
+            .map_err(|e| format!("--crl {file}: {e}"))?;
+    }
+
+    let verdict = if args.signature_mode {
+        if args.origin.is_some() || args.challenge.is_some() {
+            return Err("--origin/--challenge are for login proofs, not --signature".into());
+        }
+        let need = |v: &Option<String>, name: &str| {
+            v.clone().ok_or_else(|| format!("--signature needs {name}"))
+        };
+        let alg_name = need(&args.hash_algorithm, "--hash-algorithm")?;
+        let alg = HashAlgorithm::from_name(&alg_name).ok_or_else(|| {
+            format!("--hash-algorithm {alg_name:?} is not SHA-256, SHA-384 or SHA-512")
+        })?;
+        let b64 = |v: String, name: &str| {
+            STANDARD
+                .decode(v.trim())
+                .map_err(|_| format!("{name} is not standard base64"))
+        };
+        let hash = b64(need(&args.hash, "--hash")?, "--hash")?;
+        let signature = b64(
+            need(&args.signature_value, "--signature-value")?,
+            "--signature-value",
+        )?;
+        let certificate = match (&args.certificate, &args.certificate_file) {
+            (Some(_), Some(_)) => {
+                return Err("give --certificate or --certificate-file, not both".into())
+            }
+            (None, None) => return Err("--signature needs --certificate".into()),
+            (Some(value), None) => certificate_value(value)?,
+            (None, Some(path)) => read_certificate_file(path)?,
+        };
+        Verdict::Signature(verify_signature(
+            &hash,
+            alg,
+            &signature,
+            &certificate,
+            &trust,
+            now,
+        ))
+    } else {
+        let (Some(origin), Some(challenge)) = (&args.origin, &args.challenge) else {
+            return Err("a login proof needs --origin and --challenge (or use --signature)".into());
+        };
+        if args.hash_algorithm.is_some()
+            || args.hash.is_some()
+            || args.signature_value.is_some()
+            || args.certificate.is_some()
+            || args.certificate_file.is_some()
+        {
+            return Err("hash/signature/certificate options need --signature".into());
+        }
+        let mut raw = Vec::new();
+        stdin
+            .take(TOKEN_INPUT_MAX_BYTES as u64 + 1)
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
+        let result = if raw.len() > TOKEN_INPUT_MAX_BYTES {
+            // Data, not a setup error: the token is invalid (and was not read to its end).
+            Err(VerifyError::TokenSize { len: raw.len() })
+        } else {
+            match std::str::from_utf8(&raw) {
+                Ok(text) => verify_login(text.trim(), origin, challenge, &trust, now),
+                Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
+            }
+        };
+        Verdict::Login(result)
+    };
+
+    let (code, text) = match verdict {
+        Verdict::Login(r) => report("login proof", r, args.json, login_lines),
+        Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
+    };
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write: {e}"))?;
+    Ok(code)
+}
+
+/// `--certificate`: standard base64 of at most [`CERTIFICATE_MAX_BYTES`] DER bytes. Never a
+/// file name: a value starting with `@` (the old file syntax) is refused before anything is read.
+fn certificate_value(value: &str) -> Result<Vec<u8>, String> {
+    if value.starts_with('@') {
+        return Err(
+            "--certificate takes base64 only (no @FILE); use --certificate-file FILE".into(),
+        );
+    }
+    let value = value.trim();
+    // Longest standard base64 of CERTIFICATE_MAX_BYTES bytes, checked before decoding.
+    if value.len() > CERTIFICATE_MAX_BYTES.div_ceil(3) * 4 {
+        return Err(format!(
+            "--certificate is longer than the {CERTIFICATE_MAX_BYTES}-byte limit"
+        ));
+    }
+    let der = STANDARD
+        .decode(value)
+        .map_err(|_| "--certificate is not standard base64".to_owned())?;
+    if der.len() > CERTIFICATE_MAX_BYTES {
+        return Err(format!(
+            "--certificate is longer than the {CERTIFICATE_MAX_BYTES}-byte limit"
+        ));
+    }
+    Ok(der)
+}
+
+/// `--certificate-file`: DER or PEM, at most [`CERTIFICATE_MAX_BYTES`] bytes (a bounded read).
+fn read_certificate_file(path: &str) -> Result<Vec<u8>, String> {
+    let bytes = read_capped(Path::new(path), CERTIFICATE_MAX_BYTES)
+        .map_err(|e| format!("--certificate-file {path}: {e}"))?;
+    certificate_der(bytes).map_err(|e| format!("--certificate-file {path}: {e}"))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonVerdict<'a, T: Serialize> {
+    valid: bool,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError>,
+}
+
+#[derive(Serialize)]
+struct JsonError {
+    code: &'static str,
+    check: &'static str,
+    message: String,
+}
+
+fn report<T: Serialize>(
+    kind: &str,
+    result: Result<T, VerifyError>,
+    json: bool,
+    lines: fn(&T) -> Vec<(&'static str, String)>,
+) -> (u8, String) {
+    let code = if result.is_ok() { VALID } else { INVALID };
+    if json {
+        let (identity, error) = match result {
+            Ok(id) => (Some(id), None),
+            Err(e) => (
+                None,
+                Some(JsonError {
+                    code: e.code(),
+                    check: e.check(),
+                    message: e.to_string(),
+                }),
+            ),
+        };
+        let verdict = JsonVerdict {
+            valid: code == VALID,
+            kind,
+            identity,
+            error,
+        };
+        let text = serde_json::to_string_pretty(&verdict)
+            .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"));
+        return (code, text + "\n");
+    }
+    let text = match result {
+        Ok(id) => {
+            let mut s = format!("VALID {kind}\n");
+            for (label, value) in lines(&id) {
+                s.push_str(&format!("  {label:<15} {value}\n"));
+            }
+            s
+        }
+        Err(e) => format!(
+            "INVALID {kind}: the {} check failed ({})\n  {e}\n",
+            e.check(),
+            e.code()
+        ),
+    };
+    (code, text)
+}
+
+fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
+    vec![
+        ("issuer", id.issuer.clone()),
+        ("serial number", id.serial_number.clone()),
+        ("subject", id.subject.clone()),
+        ("valid from", id.not_before.clone()),
+        ("valid until", id.not_after.clone()),
+        ("account key", id.account_key.clone()),
+        ("root", id.trust_anchor.clone()),
+        ("revocation", revocation_word(id.revocation_checked)),
+    ]
+}
+
+fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
+    let absent = || "(not present)".to_owned();
+    let dob = id
+        .date_of_birth
+        .as_ref()
+        .map_or_else(absent, |d| match (&d.date, d.era_name) {
+            (Some(date), Some(era)) => format!("{date} ({era})"),
+            (Some(date), None) => date.clone(),
+            (None, _) => format!("{} (undecoded)", d.raw),
+        });
+    let sex = match id.sex {
+        Some(mynakey_verify::Sex::Male) => "male".to_owned(),
+        Some(mynakey_verify::Sex::Female) => "female".to_owned(),
+        Some(mynakey_verify::Sex::Unknown) => "unknown".to_owned(),
+        None => absent(),
+    };
+    let mut lines = vec![
+        ("name", id.name.clone().unwrap_or_else(absent)),
+        ("date of birth", dob),
+        ("sex", sex),
+        ("address", id.address.clone().unwrap_or_else(absent)),
+    ];
+    lines.extend(login_lines(&id.certificate));
+    lines
+}
+
+fn revocation_word(checked: bool) -> String {
+    if checked {
+        "not revoked (CRL checked)".into()
+    } else {
+        "not checked (no CRL given)".into()
+    }
+}

@@ -1,0 +1,43 @@
+//! Harness shared by the integration tests that drive the built `mynakey-host`:
+//!
+//! - [`host`]: the host in native-messaging mode, spoken to over real frames (every byte it
+//!   writes to stdout must belong to a well-formed frame);
+//! - [`card_log`]: the simulated card's APDU log (`--apdu-log`);
+//! - [`system`]: the pcscd + vpcd stack `tests/system/run.sh` sets up, and simulated cards on it.
+//!
+//! It holds no `#[test]`: run.sh compares the listed system tests with those that ran.
+// Every integration-test crate compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+// Test code: a failed expectation should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod card_log;
+pub mod host;
+pub mod system;
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use mynakey_simulator::{TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
+use mynakey_verify::{parse_rfc3339, Trust};
+
+/// The checked-in test PKI (`tests/fixtures/pki`, the simulated cards' certificates).
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pki")
+}
+
+/// One file of the test PKI.
+pub fn fixture(name: &str) -> Vec<u8> {
+    fs::read(fixtures().join(name)).unwrap()
+}
+
+/// The simulated cards' test roots.
+pub fn trust() -> Trust {
+    Trust::from_der(&TEST_AUTH_ROOTS, &TEST_SIGN_ROOTS).unwrap()
+}
+
+/// Inside the fixtures' validity.
+pub fn now() -> SystemTime {
+    parse_rfc3339("2026-11-26T00:00:00Z").unwrap()
+}

@@ -1,0 +1,11 @@
+//! Values the mynakey host and the relying-party verifier share: the origin and challenge a
+//! login proof binds, the hash algorithms and DigestInfo a document signature uses, and the
+//! secret type PINs travel in.
+
+pub mod binding;
+pub mod hash;
+pub mod secret;
+
+pub use binding::login_signed_data;
+pub use hash::{HashAlgorithm, UnknownHashAlgorithm};
+pub use secret::Secret;

@@ -1,0 +1,206 @@
+//! Relying-party verification of mynakey login proofs and JPKI document signatures.
+//!
+//! A service uses this module (or the `mynakey-host verify` command, [`cli`]) to check what a
+//! My Number Card produced. Both entry points run the same certificate checks, in this order,
+//! each failing with its own [`VerifyError`] variant:
+//!
+//! 1. the service's own inputs (origin, challenge / hash length),
+//! 2. token size (100–10,000 bytes), JSON shape, `format` == `web-eid:1.0`, `algorithm` ==
+//!    `RS256`, base64 fields (login only),
+//! 3. certificate parse (strict DER, RSA key, no unknown critical extension),
+//! 4. key usage: digitalSignature; signing certificates also nonRepudiation,
+//! 5. JPKI policy OID (auth `1.2.392.200149.8.5.1.3.30`, sign `1.2.392.200149.8.5.1.1.20`)
+//!    unless switched off in the [`Trust`],
+//! 6. chain to a trusted root of the right purpose, chosen **by signature** among the roots
+//!    with the issuer's name (all J-LIS generations share one name),
+//! 7. validity of the certificate and of that root at `now`,
+//! 8. revocation, when the [`Trust`] holds CRLs for this purpose ([`Trust::add_crl`]),
+//! 9. the signature: for a login proof RSASSA-PKCS1-v1_5/SHA-256 over
+//!    `SHA-256(expected_origin) ‖ SHA-256(expected_challenge)` built from the **service's**
+//!    values, never the token's; for a document signature RSASSA-PKCS1-v1_5 over the hash.
+//!
+//! Docs for service engineers: `docs/relying-party.md`.
+
+mod challenge;
+mod error;
+mod identity;
+mod limits;
+mod token;
+mod trust;
+mod x509;
+
+use std::time::SystemTime;
+
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
+use sha2::Sha256;
+use x509_cert::der::oid::ObjectIdentifier;
+use x509_cert::ext::pkix::{CertificatePolicies, KeyUsage};
+
+pub use challenge::{new_challenge, ChallengeStore, DEFAULT_CHALLENGE_TTL};
+pub use error::{RevocationReason, VerifyError};
+pub use identity::{
+    account_key, CertificateIdentity, DateOfBirth, Era, LoginIdentity, Sex, SignerIdentity,
+};
+pub use limits::{
+    read_capped, read_capped_from, CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES,
+    TRUST_FILE_MAX_BYTES,
+};
+pub use mynakey_types::hash::{HashAlgorithm, UnknownHashAlgorithm};
+pub use token::{
+    check_challenge, check_origin, TOKEN_ALGORITHM, TOKEN_FORMAT, TOKEN_MAX_LEN, TOKEN_MIN_LEN,
+};
+pub use trust::{certificate_der, Purpose, RootInfo, Trust};
+pub use x509::parse_rfc3339;
+
+use x509::ParsedCert;
+
+/// certificatePolicies OID of JPKI user-authentication certificates (利用者証明用).
+pub const AUTH_POLICY_OID: &str = "1.2.392.200149.8.5.1.3.30";
+/// certificatePolicies OID of JPKI digital-signature certificates (署名用).
+pub const SIGN_POLICY_OID: &str = "1.2.392.200149.8.5.1.1.20";
+
+const AUTH_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap(AUTH_POLICY_OID);
+const SIGN_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap(SIGN_POLICY_OID);
+
+pub use mynakey_types::binding::login_signed_data;
+
+/// Verifies a login proof (the token JSON the page posted) against the service's own origin
+/// and the challenge it stored for this browser session.
+///
+/// `now` is the verification time (normally `SystemTime::now()`). Revocation is checked when
+/// `trust` holds CRLs for authentication certificates.
+pub fn verify_login(
+    token: &str,
+    expected_origin: &str,
+    expected_challenge: &str,
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<LoginIdentity, VerifyError> {
+    check_origin(expected_origin)?;
+    check_challenge(expected_challenge)?;
+    let token = token::parse(token)?;
+    let (cert, identity) =
+        verify_certificate(&token.certificate, Purpose::Authentication, trust, now)?;
+    let signature = Signature::try_from(token.signature.as_slice())
+        .map_err(|_| VerifyError::SignatureInvalid("malformed signature value"))?;
+    VerifyingKey::<Sha256>::new(cert.key)
+        .verify(
+            &login_signed_data(expected_origin, expected_challenge),
+            &signature,
+        )
+        .map_err(|_| {
+            VerifyError::SignatureInvalid(
+                "not made by this certificate's key over this origin and challenge",
+            )
+        })?;
+    Ok(identity)
+}
+
+/// Verifies a document signature made with a JPKI signing certificate: RSASSA-PKCS1-v1_5 over
+/// `hash` (the card signed the DigestInfo of `hash_algorithm` and `hash`).
+///
+/// `now` is the time at which the certificate must be valid and unrevoked: the time of
+/// verification, or a trusted signing time (e.g. from a timestamp) when checking an older
+/// signature. Revocation is checked when `trust` holds CRLs for signature certificates.
+pub fn verify_signature(
+    hash: &[u8],
+    hash_algorithm: HashAlgorithm,
+    signature: &[u8],
+    certificate_der: &[u8],
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<SignerIdentity, VerifyError> {
+    if hash.len() != hash_algorithm.digest_len() {
+        return Err(VerifyError::HashLength {
+            algorithm: hash_algorithm,
+            expected: hash_algorithm.digest_len(),
+            actual: hash.len(),
+        });
+    }
+    let (cert, identity) = verify_certificate(certificate_der, Purpose::Signature, trust, now)?;
+    cert.key
+        .verify(x509::pkcs1v15(hash_algorithm), hash, signature)
+        .map_err(|_| {
+            VerifyError::SignatureInvalid("not made by this certificate's key over this hash")
+        })?;
+    Ok(SignerIdentity::new(identity, &cert))
+}
+
+/// Checks 3–8 of the module list for a certificate of `purpose`.
+fn verify_certificate(
+    der: &[u8],
+    purpose: Purpose,
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<(ParsedCert, CertificateIdentity), VerifyError> {
+    let now = x509::unix(now);
+
+    // Certificate parse.
+    let cert = x509::parse_certificate(der).map_err(VerifyError::CertificateParse)?;
+    let tbs = &cert.cert.tbs_certificate;
+
+    // Key usage.
+    let ku = tbs
+        .get::<KeyUsage>()
+        .map_err(|e| VerifyError::KeyUsage(format!("malformed keyUsage: {e}")))?
+        .map(|(_, ku)| ku)
+        .ok_or_else(|| VerifyError::KeyUsage("no keyUsage extension".into()))?;
+    if !ku.digital_signature() {
+        return Err(VerifyError::KeyUsage("digitalSignature is not set".into()));
+    }
+    if purpose == Purpose::Signature && !ku.non_repudiation() {
+        return Err(VerifyError::KeyUsage(
+            "nonRepudiation is not set (not a signing certificate)".into(),
+        ));
+    }
+
+    // Policy.
+    if trust.requires_policy() {
+        let (oid, expected) = match purpose {
+            Purpose::Authentication => (AUTH_POLICY, AUTH_POLICY_OID),
+            Purpose::Signature => (SIGN_POLICY, SIGN_POLICY_OID),
+        };
+        let policy_error = || VerifyError::Policy {
+            purpose: purpose.name(),
+            expected,
+        };
+        let policies = tbs
+            .get::<CertificatePolicies>()
+            .map_err(|_| policy_error())?
+            .map(|(_, p)| p)
+            .ok_or_else(policy_error)?;
+        if !policies.0.iter().any(|p| p.policy_identifier == oid) {
+            return Err(policy_error());
+        }
+    }
+
+    // Chain: the issuing root, found by signature.
+    let root = trust.issuing_root(purpose, &cert)?;
+
+    // Validity of the certificate and its root.
+    let validity = &tbs.validity;
+    if now < validity.not_before.to_unix_duration() {
+        return Err(VerifyError::CertificateNotYetValid {
+            not_before: x509::rfc3339(&validity.not_before),
+        });
+    }
+    if now > validity.not_after.to_unix_duration() {
+        return Err(VerifyError::CertificateExpired {
+            not_after: x509::rfc3339(&validity.not_after),
+        });
+    }
+    if now < root.not_before().to_unix_duration() || now > root.not_after().to_unix_duration() {
+        return Err(VerifyError::RootNotValid {
+            fingerprint: root.fingerprint.clone(),
+            not_before: x509::rfc3339(&root.not_before()),
+            not_after: x509::rfc3339(&root.not_after()),
+        });
+    }
+
+    // Revocation.
+    let revocation_checked = trust.check_revocation(purpose, root, &cert, now)?;
+
+    let identity = CertificateIdentity::new(&cert, &root.fingerprint, revocation_checked);
+    Ok((cert, identity))
+}
