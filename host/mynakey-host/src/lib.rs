@@ -5,10 +5,13 @@
 //! `mynakey-protocol`, verification from `mynakey-verify`; the simulated card (`mynakey-simulator`)
 //! only with the `simulator` feature.
 
+pub mod cli;
 pub mod config;
 #[cfg(feature = "simulator")]
 pub mod demo;
 pub mod install;
+#[cfg(feature = "simulator")]
+pub mod lab;
 pub mod logging;
 pub mod ops;
 pub mod server;

@@ -1,34 +1,31 @@
 //! `mynakey-host`: the native messaging host and its commands. Thin: parses the command line
-//! and hands over to the library.
+//! (declared in [`mynakey::cli`]) and hands over to the library.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use clap::Parser;
+use mynakey::cli::{Cli, Command, LabArgs};
 use mynakey::config::Config;
 use mynakey_card::transport::Readers;
-#[cfg(feature = "simulator")]
-use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
-
-const USAGE: &str = "mynakey-host — My Number Card (JPKI) login proofs and signatures for web pages
-
-Usage:
-  mynakey-host demo                       run a relying-party round on the built-in simulated card
-  mynakey-host status [--json] [--simulator]
-                                          readers, card, PIN tries left
-  mynakey-host verify --origin O --challenge C [--trust DIR] [--crl FILE] [--json] < token.json
-  mynakey-host verify --signature …       verify a document signature (see --help there)
-  mynakey-host install [--browser B] [--system]   register the host with browsers
-  mynakey-host uninstall [--browser B] [--system]
-  mynakey-host simulate --vpcd HOST:PORT [--card card1|card2] [--sim-faults SPEC] [--apdu-log FILE]
-                                          connect the simulated card to pcscd's vpcd reader
-  mynakey-host [--simulator [--sim-readers card1,card2,empty] [--sim-faults SPEC] [--apdu-log FILE]]
-                                          serve the browser (native messaging on stdin/stdout)
-  mynakey-host --version | --help
-
-Browsers start the host with their own arguments (the caller's origin); those are ignored.";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and usage errors: clap knows the stream and the exit code (0 or 2).
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    if cli.version {
+        println!(
+            "mynakey-host {} (protocol {})",
+            env!("CARGO_PKG_VERSION"),
+            mynakey_protocol::PROTOCOL_VERSION
+        );
+        return ExitCode::SUCCESS;
+    }
     let (config, problems) = match Config::load() {
         Ok(loaded) => (loaded.config, loaded.warnings),
         Err(e) => (Config::default(), vec![format!("{e}; using defaults")]),
@@ -39,91 +36,78 @@ fn main() -> ExitCode {
         eprintln!("mynakey-host: {problem}");
         log::warn!("{problem}");
     }
-    match args.first().map(String::as_str) {
-        Some("demo") => match mynakey::demo::run(&mut io::stdout()) {
-            Ok(true) => ExitCode::SUCCESS,
-            _ => ExitCode::FAILURE,
-        },
-        Some("verify") => {
-            let code = mynakey::verify_cli::cli(
-                &args[1..],
-                &mut io::stdin(),
-                &mut io::stdout(),
-                &mut io::stderr(),
-            );
-            ExitCode::from(code)
-        }
-        Some("status") => ExitCode::from(mynakey::status_cli::cli(
-            &args[1..],
-            config,
-            &mut io::stdout(),
-            &mut io::stderr(),
-        )),
-        Some("simulate") => {
-            ExitCode::from(mynakey_simulator::vpcd::cli(&args[1..], &mut io::stderr()))
-        }
-        Some("install") => {
-            ExitCode::from(mynakey::install::cli_install(&args[1..], &mut io::stdout()))
-        }
-        Some("uninstall") => ExitCode::from(mynakey::install::cli_uninstall(
-            &args[1..],
-            &mut io::stdout(),
-        )),
-        Some("--version") => {
-            println!(
-                "mynakey-host {} (protocol {})",
-                env!("CARGO_PKG_VERSION"),
-                mynakey_protocol::PROTOCOL_VERSION
-            );
-            ExitCode::SUCCESS
-        }
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => serve(&args, config),
+    match cli.command {
+        Some(command) => ExitCode::from(run_command(command, config)),
+        None => serve(&cli.lab, config),
     }
 }
 
-/// Host mode. Unknown arguments (the browser's origin, `--parent-window=…`, Firefox's manifest
-/// path and add-on id) are ignored.
-fn serve(args: &[String], config: Config) -> ExitCode {
-    let readers: Box<dyn Readers> = if args.iter().any(|a| a == "--simulator") {
-        let faults = match args
-            .iter()
-            .position(|a| a == "--sim-faults")
-            .and_then(|i| args.get(i + 1))
-        {
-            Some(spec) => match Faults::parse(spec) {
-                Ok(faults) => faults,
-                Err(e) => {
-                    eprintln!("mynakey-host: {e}");
-                    return ExitCode::from(2);
-                }
-            },
-            None => Faults::default(),
-        };
-        let cards = args
-            .iter()
-            .position(|a| a == "--sim-readers")
-            .and_then(|i| args.get(i + 1));
-        let apdu_log = args
-            .iter()
-            .position(|a| a == "--apdu-log")
-            .and_then(|i| args.get(i + 1));
-        match simulated_readers(
-            cards.map(String::as_str).unwrap_or("card1"),
-            faults,
-            apdu_log.map(String::as_str),
-        ) {
-            Ok(readers) => Box::new(readers),
-            Err(e) => {
-                eprintln!("mynakey-host: {e}");
-                return ExitCode::from(2);
-            }
+fn run_command(command: Command, config: Config) -> u8 {
+    match command {
+        Command::Demo => demo(),
+        Command::Verify(args) => mynakey::verify_cli::run(
+            &args,
+            &mut io::stdin(),
+            &mut io::stdout(),
+            &mut io::stderr(),
+        ),
+        Command::Status(args) => {
+            mynakey::status_cli::run(&args, config, &mut io::stdout(), &mut io::stderr())
         }
-    } else {
-        Box::new(mynakey_card::transport::pcsc::PcscReaders::new())
+        Command::Install(args) => mynakey::install::cli(true, &args, &mut io::stdout()),
+        Command::Uninstall(args) => mynakey::install::cli(false, &args, &mut io::stdout()),
+        Command::Simulate(args) => simulate(&args),
+    }
+}
+
+#[cfg(feature = "simulator")]
+fn demo() -> u8 {
+    match mynakey::demo::run(&mut io::stdout()) {
+        Ok(true) => 0,
+        _ => 1,
+    }
+}
+
+#[cfg(feature = "simulator")]
+fn simulate(args: &mynakey::cli::SimulateArgs) -> u8 {
+    mynakey::lab::simulate(args, &mut io::stderr())
+}
+
+#[cfg(not(feature = "simulator"))]
+fn demo() -> u8 {
+    no_simulator()
+}
+
+#[cfg(not(feature = "simulator"))]
+fn simulate(_: &mynakey::cli::SimulateArgs) -> u8 {
+    no_simulator()
+}
+
+#[cfg(not(feature = "simulator"))]
+fn no_simulator() -> u8 {
+    eprintln!("mynakey-host: {}", mynakey::cli::NO_SIMULATOR);
+    2
+}
+
+/// The card side of host mode: PC/SC, or the simulated card in developer builds.
+fn readers(lab: &LabArgs) -> Result<Box<dyn Readers>, String> {
+    if !lab.wants_simulator() {
+        return Ok(Box::new(mynakey_card::transport::pcsc::PcscReaders::new()));
+    }
+    #[cfg(feature = "simulator")]
+    return Ok(Box::new(mynakey::lab::simulated_readers(lab)?));
+    #[cfg(not(feature = "simulator"))]
+    Err(mynakey::cli::NO_SIMULATOR.to_owned())
+}
+
+/// Host mode. The browser's own arguments were set aside by the parser.
+fn serve(lab: &LabArgs, config: Config) -> ExitCode {
+    let readers = match readers(lab) {
+        Ok(readers) => readers,
+        Err(e) => {
+            eprintln!("mynakey-host: {e}");
+            return ExitCode::from(2);
+        }
     };
     let stdout: Box<dyn Write + Send> = Box::new(io::stdout());
     // Unbuffered: std's `Stdin` keeps its own 8 KiB buffer (never zeroized) that would hold a
@@ -154,48 +138,4 @@ fn unbuffered_stdin() -> io::Result<std::fs::File> {
     Ok(std::fs::File::from(
         io::stdin().as_handle().try_clone_to_owned()?,
     ))
-}
-
-/// `--sim-readers card1,card2,empty`: one simulated reader per item; faults apply to the first card.
-/// `--apdu-log FILE`: every simulated card's APDUs, redacted, appended to FILE (tests).
-fn simulated_readers(
-    spec: &str,
-    faults: Faults,
-    apdu_log: Option<&str>,
-) -> Result<SimReaders, String> {
-    let log_file = match apdu_log {
-        Some(path) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open the APDU log {path}: {e}"))?,
-        ),
-        None => None,
-    };
-    let mut cards = Vec::new();
-    for (i, item) in spec.split(',').enumerate() {
-        if item == "empty" {
-            cards.push(None);
-            continue;
-        }
-        let profile = CardProfile::by_name(item)
-            .ok_or_else(|| format!("unknown simulated card {item:?} (card1, card2, empty)"))?;
-        let faults = if i == 0 {
-            faults.clone()
-        } else {
-            Faults::default()
-        };
-        let log = match &log_file {
-            Some(file) => ApduLog::with_file(
-                file.try_clone()
-                    .map_err(|e| format!("cannot share the APDU log: {e}"))?,
-            ),
-            None => ApduLog::new(),
-        };
-        cards.push(Some(
-            SimCard::new(profile, faults, log).map_err(|e| e.to_string())?,
-        ));
-    }
-    Ok(SimReaders::with_cards(cards))
 }

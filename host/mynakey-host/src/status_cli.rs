@@ -4,51 +4,24 @@
 
 use std::io::Write;
 
+use crate::cli::StatusArgs;
 use crate::config::Config;
 use crate::install::{self, Registration};
 use crate::ops::{Ops, ReaderStatus, Status};
 use mynakey_card::transport::pcsc::PcscReaders;
 use mynakey_card::transport::Readers;
-#[cfg(feature = "simulator")]
-use mynakey_simulator::{ApduLog, Faults, SimReaders};
-
-const USAGE: &str = "Usage: mynakey-host status [--json] [--simulator [--sim-faults SPEC]]";
 
 /// Runs the command; returns the exit code.
-pub fn cli(args: &[String], config: Config, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let mut json = false;
-    let mut simulator = false;
-    let mut faults = Faults::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--json" => json = true,
-            "--simulator" => simulator = true,
-            "--sim-faults" => match it.next().map(|s| Faults::parse(s)) {
-                Some(Ok(f)) => faults = f,
-                Some(Err(e)) => return usage(err, &e.to_string()),
-                None => return usage(err, "--sim-faults needs a value"),
-            },
-            "--help" | "-h" => {
-                let _ = writeln!(out, "{USAGE}");
-                return 0;
-            }
-            other => return usage(err, &format!("unknown argument {other:?}")),
+pub fn run(args: &StatusArgs, config: Config, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let readers = match readers(args) {
+        Ok(readers) => readers,
+        Err((code, e)) => {
+            let _ = writeln!(err, "mynakey-host status: {e}");
+            return code;
         }
-    }
-    let readers: Box<dyn Readers> = if simulator {
-        match SimReaders::single(faults, ApduLog::new()) {
-            Ok(r) => Box::new(r),
-            Err(e) => {
-                let _ = writeln!(err, "mynakey-host status: {e}");
-                return 1;
-            }
-        }
-    } else {
-        Box::new(PcscReaders::new())
     };
     let status = Ops::new(readers, config).status();
-    let written = if json {
+    let written = if args.json {
         serde_json::to_string_pretty(&status)
             .map_err(std::io::Error::other)
             .and_then(|text| writeln!(out, "{text}"))
@@ -71,9 +44,25 @@ pub fn cli(args: &[String], config: Config, out: &mut dyn Write, err: &mut dyn W
     }
 }
 
-fn usage(err: &mut dyn Write, why: &str) -> u8 {
-    let _ = writeln!(err, "mynakey-host status: {why}\n{USAGE}");
-    2
+/// PC/SC, or the simulated card with `--simulator` (developer builds only). Errors carry the
+/// exit code: 2 for a usage error, 1 when the simulated card cannot start.
+fn readers(args: &StatusArgs) -> Result<Box<dyn Readers>, (u8, String)> {
+    if !args.simulator {
+        return Ok(Box::new(PcscReaders::new()));
+    }
+    #[cfg(feature = "simulator")]
+    {
+        let faults = match &args.sim_faults {
+            Some(spec) => mynakey_simulator::Faults::parse(spec).map_err(|e| (2, e.to_string()))?,
+            None => mynakey_simulator::Faults::default(),
+        };
+        let readers =
+            mynakey_simulator::SimReaders::single(faults, mynakey_simulator::ApduLog::new())
+                .map_err(|e| (1, e.to_string()))?;
+        Ok(Box::new(readers))
+    }
+    #[cfg(not(feature = "simulator"))]
+    Err((2, crate::cli::NO_SIMULATOR.to_owned()))
 }
 
 /// A My Number Card (JPKI) is in one of the readers.

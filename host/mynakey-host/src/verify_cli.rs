@@ -6,7 +6,10 @@ use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use clap::error::ErrorKind;
 use serde::Serialize;
+
+use crate::cli::{command_help, parse_command, Command, VerifyArgs};
 
 use mynakey_verify::{
     certificate_der, parse_rfc3339, read_capped, verify_login, verify_signature, HashAlgorithm,
@@ -14,95 +17,10 @@ use mynakey_verify::{
     TOKEN_INPUT_MAX_BYTES,
 };
 
-const USAGE: &str = "\
-usage:
-  mynakey-host verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json
-  mynakey-host verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64
-                      --signature-value BASE64
-                      (--certificate BASE64 | --certificate-file FILE) [OPTIONS]
-
-Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and the
-CHALLENGE it issued, or a document signature over a hash. Prints the verdict and the
-certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.
-
-Values are data, never file names: --certificate takes base64 only (a value starting
-with @ is refused); --certificate-file names a file the operator chose.
-
-options:
-  --certificate-file FILE  the signer's certificate from FILE (DER or PEM)
-  --trust DIR    trust the root certificates in DIR instead of the built-in J-LIS roots
-                 (classified by OU, else by an auth*/sign* file name)
-  --crl FILE     check revocation against this CRL (DER or PEM; repeatable)
-  --time TIME    verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now
-  --json         print one JSON object instead of text
-  --help         show this help
-
-limits: certificate 16 KiB, token on stdin 64 KiB, each CRL 256 MiB, each trust file 16 KiB.
-";
-
 /// Exit codes.
 const VALID: u8 = 0;
 const INVALID: u8 = 1;
 const USAGE_ERROR: u8 = 2;
-
-#[derive(Default)]
-struct Args {
-    origin: Option<String>,
-    challenge: Option<String>,
-    signature_mode: bool,
-    hash_algorithm: Option<String>,
-    hash: Option<String>,
-    signature_value: Option<String>,
-    certificate: Option<String>,
-    certificate_file: Option<String>,
-    trust: Option<String>,
-    crls: Vec<String>,
-    time: Option<String>,
-    json: bool,
-    help: bool,
-}
-
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut out = Args::default();
-    let mut it = args.iter();
-    // Accept being handed the subcommand itself.
-    let mut it_peek = it.clone();
-    if it_peek.next().map(String::as_str) == Some("verify") {
-        it.next();
-    }
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("{name} needs a value")),
-            }
-        };
-        match flag {
-            "--origin" => out.origin = Some(value(flag)?),
-            "--challenge" => out.challenge = Some(value(flag)?),
-            "--hash-algorithm" => out.hash_algorithm = Some(value(flag)?),
-            "--hash" => out.hash = Some(value(flag)?),
-            "--signature-value" => out.signature_value = Some(value(flag)?),
-            "--certificate" => out.certificate = Some(value(flag)?),
-            "--certificate-file" => out.certificate_file = Some(value(flag)?),
-            "--trust" => out.trust = Some(value(flag)?),
-            "--crl" => out.crls.push(value(flag)?),
-            "--time" => out.time = Some(value(flag)?),
-            "--signature" if inline.is_none() => out.signature_mode = true,
-            "--json" if inline.is_none() => out.json = true,
-            "--help" | "-h" if inline.is_none() => out.help = true,
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(out)
-}
 
 /// Runs `mynakey-host verify` with the arguments after the program name (a leading `verify`
 /// is skipped). Reads the login token from `stdin`, writes the verdict to `stdout` and usage
@@ -113,11 +31,36 @@ pub fn cli(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    match run(args, stdin, stdout) {
+    match parse_command("verify", args) {
+        Ok(Command::Verify(args)) => run(&args, stdin, stdout, stderr),
+        Ok(_) => USAGE_ERROR,
+        Err(e) if e.kind() == ErrorKind::DisplayHelp => {
+            let _ = write!(stdout, "{}", e.render());
+            VALID
+        }
+        Err(e) => {
+            // Nothing useful remains to do if stderr itself fails.
+            let _ = write!(stderr, "mynakey-host verify: {}", e.render());
+            USAGE_ERROR
+        }
+    }
+}
+
+/// Runs `mynakey-host verify` with parsed arguments; see [`cli`].
+pub fn run(
+    args: &VerifyArgs,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    match verify(args, stdin, stdout) {
         Ok(code) => code,
         Err(message) => {
-            // Nothing useful remains to do if stderr itself fails.
-            let _ = write!(stderr, "mynakey-host verify: {message}\n\n{USAGE}");
+            let _ = write!(
+                stderr,
+                "mynakey-host verify: {message}\n\n{}",
+                command_help("verify")
+            );
             USAGE_ERROR
         }
     }
@@ -128,20 +71,32 @@ enum Verdict {
     Signature(Result<SignerIdentity, VerifyError>),
 }
 
-fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8, String> {
-    let args = parse_args(args)?;
-    if args.help {
-        stdout
-            .write_all(USAGE.as_bytes())
-            .map_err(|e| format!("cannot write: {e}"))?;
-        return Ok(VALID);
-    }
+fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8, String> {
     let now = match &args.time {
         Some(t) => {
             parse_rfc3339(t).ok_or_else(|| format!("--time {t:?} is not YYYY-MM-DDTHH:MM:SSZ"))?
         }
         None => SystemTime::now(),
     };
+    let trust = load_trust(args)?;
+    let verdict = if args.signature {
+        Verdict::Signature(signature_verdict(args, &trust, now)?)
+    } else {
+        Verdict::Login(login_verdict(args, stdin, &trust, now)?)
+    };
+    let (code, text) = match verdict {
+        Verdict::Login(r) => report("login proof", r, args.json, login_lines),
+        Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
+    };
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write: {e}"))?;
+    Ok(code)
+}
+
+/// The built-in J-LIS roots or `--trust DIR`, with every `--crl`.
+fn load_trust(args: &VerifyArgs) -> Result<Trust, String> {
     let mut trust = match &args.trust {
         Some(dir) => Trust::from_dir(Path::new(dir)).map_err(|e| e.to_string())?,
         None => Trust::jpki().map_err(|e| e.to_string())?,
@@ -153,82 +108,84 @@ fn run(args: &[String], stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<
             .add_crl(&bytes)
             .map_err(|e| format!("--crl {file}: {e}"))?;
     }
+    Ok(trust)
+}
 
-    let verdict = if args.signature_mode {
-        if args.origin.is_some() || args.challenge.is_some() {
-            return Err("--origin/--challenge are for login proofs, not --signature".into());
-        }
-        let need = |v: &Option<String>, name: &str| {
-            v.clone().ok_or_else(|| format!("--signature needs {name}"))
-        };
-        let alg_name = need(&args.hash_algorithm, "--hash-algorithm")?;
-        let alg = HashAlgorithm::from_name(&alg_name).ok_or_else(|| {
-            format!("--hash-algorithm {alg_name:?} is not SHA-256, SHA-384 or SHA-512")
-        })?;
-        let b64 = |v: String, name: &str| {
-            STANDARD
-                .decode(v.trim())
-                .map_err(|_| format!("{name} is not standard base64"))
-        };
-        let hash = b64(need(&args.hash, "--hash")?, "--hash")?;
-        let signature = b64(
-            need(&args.signature_value, "--signature-value")?,
-            "--signature-value",
-        )?;
-        let certificate = match (&args.certificate, &args.certificate_file) {
-            (Some(_), Some(_)) => {
-                return Err("give --certificate or --certificate-file, not both".into())
-            }
-            (None, None) => return Err("--signature needs --certificate".into()),
-            (Some(value), None) => certificate_value(value)?,
-            (None, Some(path)) => read_certificate_file(path)?,
-        };
-        Verdict::Signature(verify_signature(
-            &hash,
-            alg,
-            &signature,
-            &certificate,
-            &trust,
-            now,
-        ))
-    } else {
-        let (Some(origin), Some(challenge)) = (&args.origin, &args.challenge) else {
-            return Err("a login proof needs --origin and --challenge (or use --signature)".into());
-        };
-        if args.hash_algorithm.is_some()
-            || args.hash.is_some()
-            || args.signature_value.is_some()
-            || args.certificate.is_some()
-            || args.certificate_file.is_some()
-        {
-            return Err("hash/signature/certificate options need --signature".into());
-        }
-        let mut raw = Vec::new();
-        stdin
-            .take(TOKEN_INPUT_MAX_BYTES as u64 + 1)
-            .read_to_end(&mut raw)
-            .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
-        let result = if raw.len() > TOKEN_INPUT_MAX_BYTES {
-            // Data, not a setup error: the token is invalid (and was not read to its end).
-            Err(VerifyError::TokenSize { len: raw.len() })
-        } else {
-            match std::str::from_utf8(&raw) {
-                Ok(text) => verify_login(text.trim(), origin, challenge, &trust, now),
-                Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
-            }
-        };
-        Verdict::Login(result)
+/// `--signature`: the hash, the signature and the certificate come from the command line.
+fn signature_verdict(
+    args: &VerifyArgs,
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<Result<SignerIdentity, VerifyError>, String> {
+    if args.origin.is_some() || args.challenge.is_some() {
+        return Err("--origin/--challenge are for login proofs, not --signature".into());
+    }
+    let need = |v: &Option<String>, name: &str| {
+        v.clone().ok_or_else(|| format!("--signature needs {name}"))
     };
+    let alg_name = need(&args.hash_algorithm, "--hash-algorithm")?;
+    let alg = HashAlgorithm::from_name(&alg_name).ok_or_else(|| {
+        format!("--hash-algorithm {alg_name:?} is not SHA-256, SHA-384 or SHA-512")
+    })?;
+    let b64 = |v: String, name: &str| {
+        STANDARD
+            .decode(v.trim())
+            .map_err(|_| format!("{name} is not standard base64"))
+    };
+    let hash = b64(need(&args.hash, "--hash")?, "--hash")?;
+    let signature = b64(
+        need(&args.signature_value, "--signature-value")?,
+        "--signature-value",
+    )?;
+    let certificate = match (&args.certificate, &args.certificate_file) {
+        (Some(_), Some(_)) => {
+            return Err("give --certificate or --certificate-file, not both".into())
+        }
+        (None, None) => return Err("--signature needs --certificate".into()),
+        (Some(value), None) => certificate_value(value)?,
+        (None, Some(path)) => read_certificate_file(path)?,
+    };
+    Ok(verify_signature(
+        &hash,
+        alg,
+        &signature,
+        &certificate,
+        trust,
+        now,
+    ))
+}
 
-    let (code, text) = match verdict {
-        Verdict::Login(r) => report("login proof", r, args.json, login_lines),
-        Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
+/// A login proof: the token JSON comes on stdin, at most [`TOKEN_INPUT_MAX_BYTES`].
+fn login_verdict(
+    args: &VerifyArgs,
+    stdin: &mut dyn Read,
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<Result<LoginIdentity, VerifyError>, String> {
+    let (Some(origin), Some(challenge)) = (&args.origin, &args.challenge) else {
+        return Err("a login proof needs --origin and --challenge (or use --signature)".into());
     };
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write: {e}"))?;
-    Ok(code)
+    if args.hash_algorithm.is_some()
+        || args.hash.is_some()
+        || args.signature_value.is_some()
+        || args.certificate.is_some()
+        || args.certificate_file.is_some()
+    {
+        return Err("hash/signature/certificate options need --signature".into());
+    }
+    let mut raw = Vec::new();
+    stdin
+        .take(TOKEN_INPUT_MAX_BYTES as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("cannot read the token from stdin: {e}"))?;
+    if raw.len() > TOKEN_INPUT_MAX_BYTES {
+        // Data, not a setup error: the token is invalid (and was not read to its end).
+        return Ok(Err(VerifyError::TokenSize { len: raw.len() }));
+    }
+    Ok(match std::str::from_utf8(&raw) {
+        Ok(text) => verify_login(text.trim(), origin, challenge, trust, now),
+        Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
+    })
 }
 
 /// `--certificate`: standard base64 of at most [`CERTIFICATE_MAX_BYTES`] DER bytes. Never a

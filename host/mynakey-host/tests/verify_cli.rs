@@ -235,7 +235,11 @@ fn usage_errors_exit_2() {
     for args in cases {
         let r = run(args, &card1_token());
         assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
-        assert!(r.stderr.contains("usage:"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("Usage: mynakey-host verify"),
+            "{args:?}: {}",
+            r.stderr
+        );
         assert!(r.stdout.is_empty(), "{args:?}");
     }
     let r = run(&["verify", "--help"], "");

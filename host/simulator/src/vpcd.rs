@@ -16,7 +16,6 @@
 //! answering it, exactly what pcscd sees when a card leaves a real reader mid-command; the card
 //! comes back `reinsert-ms` later (never, without it).
 
-use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::thread;
@@ -39,13 +38,6 @@ const CTRL_ON: u8 = 0x01;
 const CTRL_RESET: u8 = 0x02;
 const CTRL_ATR: u8 = 0x04;
 
-const SIMULATE_USAGE: &str = "Usage: mynakey-host simulate --vpcd HOST:PORT [--card card1|card2] [--sim-faults SPEC] [--apdu-log FILE]
-
-Connects the simulated My Number Card to pcscd's vpcd virtual reader (package vsmartcard-vpcd;
-port 35963 is the first slot of the default /etc/reader.conf.d/vpcd, 35964 the second) and
-serves it until killed. Test identities: card1 (PIN 1234, password ABC123), card2 (5678, XYZ789).
-Faults: remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW, short-reads=N, bad-signature.";
-
 /// What `simulate` runs with.
 pub struct SimulateOptions {
     pub address: String,
@@ -56,92 +48,8 @@ pub struct SimulateOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
-    #[error("{0}")]
-    Usage(String),
-    #[error("cannot open the APDU log {path}: {source}")]
-    Log { path: String, source: io::Error },
     #[error(transparent)]
     Card(#[from] crate::SimError),
-}
-
-/// `mynakey-host simulate …`: parses the arguments and runs until the process is killed.
-/// Returns the exit code when it cannot start.
-pub fn cli(args: &[String], stderr: &mut dyn Write) -> u8 {
-    match parse(args) {
-        Ok(None) => {
-            let _ = writeln!(stderr, "{SIMULATE_USAGE}");
-            0
-        }
-        Ok(Some(options)) => match run(options) {
-            Ok(()) => 0,
-            Err(e) => {
-                let _ = writeln!(stderr, "mynakey-host simulate: {e}");
-                1
-            }
-        },
-        Err(e) => {
-            let _ = writeln!(stderr, "mynakey-host simulate: {e}\n\n{SIMULATE_USAGE}");
-            2
-        }
-    }
-}
-
-/// `None` for `--help`.
-pub fn parse(args: &[String]) -> Result<Option<SimulateOptions>, SimulateError> {
-    let mut address = None;
-    let mut profile = CardProfile::card1();
-    let mut faults = Faults::default();
-    let mut log = ApduLog::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        if matches!(flag, "--help" | "-h") {
-            return Ok(None);
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| SimulateError::Usage(format!("{flag} needs a value")))
-        };
-        match flag {
-            "--vpcd" => address = Some(value()?),
-            "--card" => {
-                let name = value()?;
-                profile = CardProfile::by_name(&name).ok_or_else(|| {
-                    SimulateError::Usage(format!("unknown card {name:?} (card1 or card2)"))
-                })?;
-            }
-            "--sim-faults" => {
-                faults =
-                    Faults::parse(&value()?).map_err(|e| SimulateError::Usage(e.to_string()))?
-            }
-            "--apdu-log" => {
-                let path = value()?;
-                let file = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .map_err(|source| SimulateError::Log {
-                        path: path.clone(),
-                        source,
-                    })?;
-                log = ApduLog::with_file(file);
-            }
-            other => return Err(SimulateError::Usage(format!("unknown argument {other:?}"))),
-        }
-    }
-    let address =
-        address.ok_or_else(|| SimulateError::Usage("--vpcd HOST:PORT is required".into()))?;
-    Ok(Some(SimulateOptions {
-        address,
-        profile,
-        faults,
-        log,
-    }))
 }
 
 /// How one connection to vpcd ended.
@@ -300,36 +208,6 @@ fn say(message: &str) {
 mod tests {
     use super::*;
     use std::net::TcpListener;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn arguments_parse() {
-        let o = parse(&args(&[
-            "--vpcd",
-            "127.0.0.1:35963",
-            "--card",
-            "card2",
-            "--sim-faults=remove-after=3",
-        ]))
-        .unwrap()
-        .unwrap();
-        assert_eq!(o.address, "127.0.0.1:35963");
-        assert_eq!(o.profile.label, "card2");
-        assert_eq!(o.faults.remove_after, Some(3));
-        assert!(parse(&args(&["--help"])).unwrap().is_none());
-        assert!(matches!(parse(&args(&[])), Err(SimulateError::Usage(_))));
-        assert!(matches!(
-            parse(&args(&["--vpcd", "x:1", "--card", "card9"])),
-            Err(SimulateError::Usage(_))
-        ));
-        assert!(matches!(
-            parse(&args(&["--vpcd"])),
-            Err(SimulateError::Usage(_))
-        ));
-    }
 
     fn frame(payload: &[u8]) -> Vec<u8> {
         let mut f = (payload.len() as u16).to_be_bytes().to_vec();

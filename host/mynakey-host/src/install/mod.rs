@@ -16,6 +16,11 @@ use std::path::{Path, PathBuf};
 pub use locations::{locations, registry_key, Location, MANIFEST_FILE};
 pub use registry::{RegExe, Registry};
 
+use crate::cli::command_help;
+use crate::cli::InstallArgs;
+#[cfg(test)]
+use crate::cli::{parse_command, Command};
+
 /// The native messaging host name the extension connects to.
 pub const HOST_NAME: &str = "jp.mynakey.host";
 /// Chromium-family extension ids allowed to start the host (from the `key` in
@@ -661,84 +666,77 @@ fn inspect(
 // ---------------------------------------------------------------------------------------------
 // The command line.
 
-const USAGE: &str = "\
-usage: mynakey-host install   [--browser NAME[,NAME…]] [--system] [--dry-run]
-       mynakey-host uninstall [--browser NAME[,NAME…]] [--system] [--dry-run]
-
-Registers this program as the native messaging host jp.mynakey.host.
-  --browser   chrome, chromium, edge, brave, vivaldi, firefox or all (default: all)
-  --system    for all users (needs root / administrator); default: this user only
-  --dry-run   print what would change, change nothing
-";
-
 struct Options {
     browsers: Vec<Browser>,
     scope: Scope,
     dry_run: bool,
 }
 
-fn parse_args(args: &[String]) -> Result<Option<Options>, InstallError> {
-    let mut browsers: Vec<Browser> = Vec::new();
-    let mut scope = Scope::User;
-    let mut dry_run = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        match flag {
-            "-h" | "--help" => return Ok(None),
-            "--system" => scope = Scope::System,
-            "--user" => scope = Scope::User,
-            "--dry-run" | "-n" => dry_run = true,
-            "--browser" | "-b" => {
-                let v = match inline {
-                    Some(v) => v,
-                    None => it
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| InstallError::Usage("--browser needs a value".into()))?,
-                };
-                for name in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    if name.eq_ignore_ascii_case("all") {
-                        browsers.extend(Browser::ALL);
-                    } else {
-                        browsers.push(Browser::parse(name).ok_or_else(|| {
-                            InstallError::Usage(format!("unknown browser {name:?} (chrome, chromium, edge, brave, vivaldi, firefox, all)"))
-                        })?);
-                    }
-                }
+impl Options {
+    /// The parsed `install`/`uninstall` arguments: browser names checked, `all` expanded,
+    /// duplicates dropped; no `--browser` means every browser.
+    fn from_args(args: &InstallArgs) -> Result<Options, InstallError> {
+        let mut browsers: Vec<Browser> = Vec::new();
+        let names = args.browsers.iter().flat_map(|v| v.split(','));
+        for name in names.map(str::trim).filter(|s| !s.is_empty()) {
+            if name.eq_ignore_ascii_case("all") {
+                browsers.extend(Browser::ALL);
+            } else {
+                browsers.push(Browser::parse(name).ok_or_else(|| {
+                    InstallError::Usage(format!("unknown browser {name:?} (chrome, chromium, edge, brave, vivaldi, firefox, all)"))
+                })?);
             }
-            other => return Err(InstallError::Usage(format!("unknown argument {other:?}"))),
         }
+        if browsers.is_empty() {
+            browsers.extend(Browser::ALL);
+        }
+        let mut seen = Vec::new();
+        browsers.retain(|b| {
+            let new = !seen.contains(b);
+            seen.push(*b);
+            new
+        });
+        let scope = if args.system {
+            Scope::System
+        } else {
+            Scope::User
+        };
+        Ok(Options {
+            browsers,
+            scope,
+            dry_run: args.dry_run,
+        })
     }
-    if browsers.is_empty() {
-        browsers.extend(Browser::ALL);
+}
+
+/// `mynakey-host install` (`installing`) or `uninstall` with parsed arguments. Returns the
+/// exit code.
+pub fn cli(installing: bool, args: &InstallArgs, out: &mut dyn Write) -> u8 {
+    match Options::from_args(args) {
+        Ok(opts) => run_options(installing, &opts, out, Env::from_process, &mut RegExe),
+        Err(e) => usage_error(installing, &e, out),
     }
-    let mut seen = Vec::new();
-    browsers.retain(|b| {
-        let new = !seen.contains(b);
-        seen.push(*b);
-        new
-    });
-    Ok(Some(Options {
-        browsers,
-        scope,
-        dry_run,
-    }))
 }
 
-/// `mynakey-host install …`; `args` are the arguments after `install`. Returns the exit code.
-pub fn cli_install(args: &[String], out: &mut dyn Write) -> u8 {
-    run_cli(true, args, out, Env::from_process, &mut RegExe)
+fn command_name(installing: bool) -> &'static str {
+    if installing {
+        "install"
+    } else {
+        "uninstall"
+    }
 }
 
-/// `mynakey-host uninstall …`; `args` are the arguments after `uninstall`. Returns the exit code.
-pub fn cli_uninstall(args: &[String], out: &mut dyn Write) -> u8 {
-    run_cli(false, args, out, Env::from_process, &mut RegExe)
+fn usage_error(installing: bool, e: &dyn std::fmt::Display, out: &mut dyn Write) -> u8 {
+    let _ = writeln!(
+        out,
+        "error: {e}\n\n{}",
+        command_help(command_name(installing))
+    );
+    2
 }
 
+/// The command from its argument strings (tests drive it with a fake environment and registry).
+#[cfg(test)]
 fn run_cli(
     installing: bool,
     args: &[String],
@@ -746,17 +744,28 @@ fn run_cli(
     env: impl FnOnce() -> Result<Env, InstallError>,
     reg: &mut dyn Registry,
 ) -> u8 {
-    let opts = match parse_args(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            let _ = out.write_all(USAGE.as_bytes());
+    let parsed = match parse_command(command_name(installing), args) {
+        Ok(Command::Install(a) | Command::Uninstall(a)) => a,
+        Ok(_) => return 2,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            let _ = write!(out, "{}", e.render());
             return 0;
         }
-        Err(e) => {
-            let _ = writeln!(out, "error: {e}\n\n{USAGE}");
-            return 2;
-        }
+        Err(e) => return usage_error(installing, &e.render(), out),
     };
+    match Options::from_args(&parsed) {
+        Ok(opts) => run_options(installing, &opts, out, env, reg),
+        Err(e) => usage_error(installing, &e, out),
+    }
+}
+
+fn run_options(
+    installing: bool,
+    opts: &Options,
+    out: &mut dyn Write,
+    env: impl FnOnce() -> Result<Env, InstallError>,
+    reg: &mut dyn Registry,
+) -> u8 {
     let env = match env() {
         Ok(e) => e,
         Err(e) => {
@@ -764,7 +773,7 @@ fn run_cli(
             return 1;
         }
     };
-    match run(installing, &opts, &env, reg, out) {
+    match run(installing, opts, &env, reg, out) {
         Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(out, "error: {e}");
