@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of mynakey, in one command (the README's test command; CI runs it via .ci/run):
 #   1. format and lints (cargo fmt --check, clippy with warnings denied)
-#   2. cargo test: unit tests per layer, the binary over real frames, the verifier, the corpus
+#   2. cargo test: unit tests per crate, the binary over real frames, the verifier, the corpus,
+#      the architecture checks, and the package build (--no-default-features: no lab inside)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   3b. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #       resident memory must stay flat)
@@ -52,10 +53,18 @@ suite() {
 }
 
 lints() {
-    cargo fmt --all -- --check && cargo clippy --workspace --all-targets --quiet -- -D warnings
+    cargo fmt --all -- --check && cargo clippy --workspace --all-targets --quiet -- -D warnings &&
+        cargo clippy -p mynakey-host --no-default-features --all-targets --quiet -- -D warnings
+}
+# The binary packages ship: no simulated card, no test PKI (tests/no_lab.rs checks it). Built
+# once here and kept apart, since the soak suite's developer build shares target/release.
+package_build() {
+    cargo build --release --quiet -p mynakey-host --no-default-features &&
+        mkdir -p target/package && cp target/release/mynakey-host target/package/mynakey-host
 }
 unit() {
-    cargo test --workspace
+    package_build &&
+        MYNAKEY_PACKAGE_BIN="$ROOT/target/package/mynakey-host" cargo test --workspace
 }
 system() {
     tests/system/run.sh
