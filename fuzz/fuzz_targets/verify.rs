@@ -17,7 +17,8 @@ use mynakey_card::transport::CancelToken;
 use mynakey_verify::{
     parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Purpose, Trust,
 };
-use serde_json::{json, Map, Value};
+use mynakey_protocol::ProgressEvent;
+use serde_json::{json, Value};
 
 const ORIGIN: &str = "https://bank.example.jp";
 const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
@@ -39,7 +40,7 @@ fn fixtures() -> &'static Fixtures {
         let readers =
             SimReaders::single(Faults::default(), ApduLog::new()).expect("simulated card");
         let mut ops = Ops::new(Box::new(readers), Config::default());
-        let mut progress = |_: &str, _: Map<String, Value>| {};
+        let mut progress = |_: ProgressEvent| {};
         let mut ctx = RequestContext {
             cancel: CancelToken::new(),
             progress: &mut progress,

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde_json::{Map, Value};
+use mynakey_protocol::ProgressEvent;
 
 use crate::config::Config;
 use crate::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
@@ -35,7 +35,7 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
         }
     };
     let mut ops = Ops::new(Box::new(readers), Config::default());
-    let mut quiet = |_: &str, _: Map<String, Value>| {};
+    let mut quiet = |_: ProgressEvent| {};
     let mut ctx = RequestContext {
         cancel: CancelToken::new(),
         progress: &mut quiet,

@@ -12,14 +12,17 @@ use std::time::Instant;
 
 use log::{debug, error, info, warn};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use zeroize::Zeroize;
 
 use crate::config::Config;
 use crate::ops::{self, Ops, OpsError, RequestContext};
 use mynakey_card::transport::{CancelToken, Readers};
 use mynakey_protocol::framing::{read_frame, write_frame, FrameError};
-use mynakey_protocol::{self as protocol, parse_arguments, ErrorCode, WireError};
+use mynakey_protocol::{
+    self as protocol, parse_arguments, CancelResult, ErrorCode, HostCommand, ProgressEvent,
+    QuitResult, VersionResult, WireError,
+};
 
 /// A card request, already parsed and typed.
 enum CardRequest {
@@ -131,17 +134,24 @@ pub fn serve(
         };
         let request = match request {
             Incoming::Version => {
-                output.send(&protocol::success(&id, json!({"version": env!("CARGO_PKG_VERSION"), "protocol": protocol::PROTOCOL_VERSION})));
+                let version = VersionResult {
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    protocol: protocol::PROTOCOL_VERSION,
+                };
+                output.send(&protocol::success(&id, to_value(version)));
                 continue;
             }
             Incoming::Quit => {
                 cancel_pending(&pending, None);
-                output.send(&protocol::success(&id, json!({})));
+                output.send(&protocol::success(&id, to_value(QuitResult {})));
                 break;
             }
             Incoming::Cancel(args) => {
                 let cancelled = cancel_pending(&pending, Some(&args.target));
-                output.send(&protocol::success(&id, json!({ "cancelled": cancelled })));
+                output.send(&protocol::success(
+                    &id,
+                    to_value(CancelResult { cancelled }),
+                ));
                 continue;
             }
             Incoming::Card(request) => request,
@@ -205,23 +215,27 @@ enum Incoming {
 fn parse_request(frame: &[u8]) -> Result<(Value, Incoming), (Value, WireError)> {
     let envelope = protocol::parse_envelope(frame)?;
     let args = envelope.arguments;
-    let request = match envelope.command.as_str() {
-        "version" => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Version),
-        "quit" => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Quit),
-        "cancel" => parse_arguments(args).map(Incoming::Cancel),
-        "status" => {
+    let request = match HostCommand::from_name(&envelope.command) {
+        Some(HostCommand::Version) => {
+            parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Version)
+        }
+        Some(HostCommand::Quit) => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Quit),
+        Some(HostCommand::Cancel) => parse_arguments(args).map(Incoming::Cancel),
+        Some(HostCommand::Status) => {
             parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Card(CardRequest::Status))
         }
-        "authenticate" => {
+        Some(HostCommand::Authenticate) => {
             parse_arguments(args).map(|a| Incoming::Card(CardRequest::Authenticate(a)))
         }
-        "getSigningCertificate" => {
+        Some(HostCommand::GetSigningCertificate) => {
             parse_arguments(args).map(|a| Incoming::Card(CardRequest::GetSigningCertificate(a)))
         }
-        "sign" => parse_arguments(args).map(|a| Incoming::Card(CardRequest::Sign(a))),
-        other => Err(WireError::new(
+        Some(HostCommand::Sign) => {
+            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Sign(a)))
+        }
+        None => Err(WireError::new(
             ErrorCode::UnknownCommand,
-            format!("unknown command {other:?}"),
+            format!("unknown command {:?}", envelope.command),
         )),
     };
     match request {
@@ -265,9 +279,7 @@ fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
         request,
         cancel,
     } = job;
-    let mut progress = |event: &str, details: Map<String, Value>| {
-        output.send(&protocol::progress(&id, event, details))
-    };
+    let mut progress = |event: ProgressEvent| output.send(&protocol::progress(&id, event));
     let mut ctx = RequestContext {
         cancel,
         progress: &mut progress,
@@ -275,7 +287,9 @@ fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
     let result = match request {
         CardRequest::Status => Ok(to_value(ops.status())),
         CardRequest::Authenticate(args) => ops.authenticate(args, &mut ctx).map(to_value),
-        CardRequest::GetSigningCertificate(args) => ops.get_signing_certificate(args, &mut ctx),
+        CardRequest::GetSigningCertificate(args) => {
+            ops.get_signing_certificate(args, &mut ctx).map(to_value)
+        }
         CardRequest::Sign(args) => ops.sign(args, &mut ctx).map(to_value),
     };
     match result {
@@ -354,7 +368,7 @@ mod tests {
                 Ok(_) => panic!("{pin}: accepted"),
                 Err(err) => err,
             };
-            assert_eq!(id, json!(1), "{pin}");
+            assert_eq!(id, serde_json::json!(1), "{pin}");
             assert_eq!(e.code, ErrorCode::PinFormat, "{pin}: {e:?}");
             assert!(
                 !e.message.contains("4931") && !e.message.contains("493"),

@@ -79,9 +79,14 @@ fn valid_host(host: &str) -> bool {
     })
 }
 
-/// `challenge`: standard base64 of at least 32 random bytes, 44–128 characters (design.md).
+/// Shortest challenge: the base64 of 32 bytes.
+pub const CHALLENGE_MIN_LENGTH: usize = 44;
+/// Longest challenge accepted.
+pub const CHALLENGE_MAX_LENGTH: usize = 128;
+
+/// `challenge`: standard base64 of at least 32 random bytes, 44–128 characters.
 pub fn check_challenge(challenge: &str) -> Result<(), &'static str> {
-    if !(44..=128).contains(&challenge.len()) {
+    if !(CHALLENGE_MIN_LENGTH..=CHALLENGE_MAX_LENGTH).contains(&challenge.len()) {
         return Err("must be 44 to 128 characters of base64");
     }
     match STANDARD.decode(challenge) {

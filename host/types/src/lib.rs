@@ -4,6 +4,7 @@
 
 pub mod binding;
 pub mod hash;
+pub mod pin_rules;
 pub mod secret;
 
 pub use binding::login_signed_data;

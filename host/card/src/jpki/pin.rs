@@ -4,6 +4,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use mynakey_types::pin_rules::{AUTH_PIN_LENGTH, SIGN_PIN_MAX_LENGTH, SIGN_PIN_MIN_LENGTH};
 use mynakey_types::secret::Secret;
 
 /// Which of the two JPKI PINs (jpki-card.md §3).
@@ -45,7 +46,7 @@ impl Pin {
         let text = secret.expose().as_bytes();
         match kind {
             PinKind::Auth => {
-                if text.len() != 4 || !text.iter().all(u8::is_ascii_digit) {
+                if text.len() != AUTH_PIN_LENGTH || !text.iter().all(u8::is_ascii_digit) {
                     return Err(PinFormatError::Auth);
                 }
                 Ok(Pin {
@@ -54,7 +55,9 @@ impl Pin {
                 })
             }
             PinKind::Sign => {
-                if !(6..=16).contains(&text.len()) || !text.iter().all(u8::is_ascii_alphanumeric) {
+                if !(SIGN_PIN_MIN_LENGTH..=SIGN_PIN_MAX_LENGTH).contains(&text.len())
+                    || !text.iter().all(u8::is_ascii_alphanumeric)
+                {
                     return Err(PinFormatError::Sign);
                 }
                 Ok(Pin {

@@ -12,8 +12,8 @@ use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
 use mynakey_card::transport::{
     CancelToken, Connection, Disposition, OneReader, Transport, TransportError,
 };
+use mynakey_protocol::ProgressEvent;
 use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
-use serde_json::{Map, Value};
 
 use crate::stats::Series;
 use crate::R;
@@ -92,7 +92,7 @@ impl Flow {
 }
 
 fn run(ops: &mut Ops, flow: Flow) -> R<()> {
-    let mut quiet = |_: &str, _: Map<String, Value>| {};
+    let mut quiet = |_: ProgressEvent| {};
     let mut ctx = RequestContext {
         cancel: CancelToken::new(),
         progress: &mut quiet,

@@ -355,7 +355,7 @@ fn inproc_trace(flow: Flow) -> R<Trace> {
         Box::new(SimReaders::single(Faults::default(), log.clone())?),
         Config::default(),
     );
-    let mut quiet = |_: &str, _: serde_json::Map<String, serde_json::Value>| {};
+    let mut quiet = |_: mynakey_protocol::ProgressEvent| {};
     let mut ctx = RequestContext {
         cancel: CancelToken::new(),
         progress: &mut quiet,

@@ -1,7 +1,5 @@
 //! Errors of the use-case layer, each with its protocol-1 code.
 
-use serde_json::{json, Value};
-
 use mynakey_card::jpki::{JpkiError, PinFormatError};
 use mynakey_card::transport::TransportError;
 use mynakey_protocol::{ErrorCode, WireError};
@@ -133,16 +131,14 @@ impl OpsError {
     pub fn to_wire(&self) -> WireError {
         let error = WireError::new(self.code(), self.to_string());
         match self {
-            OpsError::PinIncorrect { tries_left } => error.with("triesLeft", json!(tries_left)),
-            OpsError::PinLastTry => error.with("triesLeft", json!(1)),
+            OpsError::PinIncorrect { tries_left } => error.with_tries_left(*tries_left),
+            OpsError::PinLastTry => error.with_tries_left(1),
             OpsError::PinBlocked {
                 tries_left: Some(t),
-            } => error.with("triesLeft", json!(t)),
-            OpsError::MultipleCards(readers) => error.with("readers", json!(readers)),
-            OpsError::ReaderNotFound { readers, .. } => error.with("readers", json!(readers)),
-            OpsError::CardError { sw: Some(sw), .. } => {
-                error.with("sw", Value::String(format!("{sw:04X}")))
-            }
+            } => error.with_tries_left(*t),
+            OpsError::MultipleCards(readers) => error.with_readers(readers.clone()),
+            OpsError::ReaderNotFound { readers, .. } => error.with_readers(readers.clone()),
+            OpsError::CardError { sw: Some(sw), .. } => error.with_sw(*sw),
             _ => error,
         }
     }

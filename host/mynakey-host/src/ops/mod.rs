@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use log::{info, warn};
-use serde::Serialize;
-use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -24,9 +22,14 @@ mod error;
 
 pub use error::OpsError;
 pub use mynakey_protocol::args::*;
+use mynakey_protocol::limits::HELD_SESSION_SECONDS;
+use mynakey_protocol::ProgressEvent;
+pub use mynakey_protocol::{
+    LoginProof, ReaderStatus, SignatureAlgorithm, Signatures, SigningCertificateResult, Status,
+};
 
 /// The held signing session ends after this long without the `sign` that uses it (design.md).
-pub const HOLD_LIMIT: Duration = Duration::from_secs(120);
+pub const HOLD_LIMIT: Duration = Duration::from_secs(HELD_SESSION_SECONDS);
 
 /// Where a release of this host is described; part of every login proof (`appVersion`).
 pub const APP_VERSION_URL: &str = concat!(
@@ -36,12 +39,12 @@ pub const APP_VERSION_URL: &str = concat!(
 
 /// Progress events of a running request (`waitingForCard`, `cardInserted`).
 pub trait Progress {
-    fn event(&mut self, name: &str, details: Map<String, Value>);
+    fn event(&mut self, event: ProgressEvent);
 }
 
-impl<F: FnMut(&str, Map<String, Value>)> Progress for F {
-    fn event(&mut self, name: &str, details: Map<String, Value>) {
-        self(name, details)
+impl<F: FnMut(ProgressEvent)> Progress for F {
+    fn event(&mut self, event: ProgressEvent) {
+        self(event)
     }
 }
 
@@ -49,61 +52,6 @@ impl<F: FnMut(&str, Map<String, Value>)> Progress for F {
 pub struct RequestContext<'a> {
     pub cancel: CancelToken,
     pub progress: &'a mut dyn Progress,
-}
-
-/// The login proof: Web eID's `web-eid:1.0` token (design.md "Login proof").
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct LoginProof {
-    pub format: String,
-    pub unverified_certificate: String,
-    pub algorithm: String,
-    pub signature: String,
-    pub app_version: String,
-}
-
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct SignatureAlgorithm {
-    pub crypto_algorithm: String,
-    pub hash_function: String,
-    pub padding_scheme: String,
-}
-
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Signatures {
-    pub certificate: String,
-    pub signatures: Vec<String>,
-    pub signature_algorithm: SignatureAlgorithm,
-}
-
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ReaderStatus {
-    pub name: String,
-    /// `absent`, `jpki`, `other`, or `busy` (held by another program).
-    pub card: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token_label: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth_pin_tries_left: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sign_pin_tries_left: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub has_signing_certificate: Option<bool>,
-}
-
-#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Status {
-    pub version: String,
-    pub protocol: u32,
-    pub pcsc: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pcsc_error: Option<String>,
-    pub transport: String,
-    pub readers: Vec<ReaderStatus>,
 }
 
 /// The card kept connected, signing password verified, between `getSigningCertificate` with
@@ -308,7 +256,7 @@ impl Ops {
                 }
                 if !announced_wait {
                     announced_wait = true;
-                    ctx.progress.event("waitingForCard", Map::new());
+                    ctx.progress.event(ProgressEvent::WaitingForCard);
                 }
                 match self.readers.wait_for_change(&states, left, &ctx.cancel) {
                     Ok(()) | Err(TransportError::Timeout) => continue,
@@ -316,7 +264,7 @@ impl Ops {
                 }
             }
             if announced_wait {
-                ctx.progress.event("cardInserted", Map::new());
+                ctx.progress.event(ProgressEvent::CardInserted);
             }
             return self.select_jpki_card(present);
         }
@@ -447,7 +395,7 @@ impl Ops {
         &mut self,
         args: GetSigningCertificateArgs,
         ctx: &mut RequestContext<'_>,
-    ) -> Result<Value, OpsError> {
+    ) -> Result<SigningCertificateResult, OpsError> {
         self.check_origin(&args.origin)?;
         let (session, certificate) = self.unlock_signing_key(
             &args.pin,
@@ -468,7 +416,9 @@ impl Ops {
                 });
             }
         }
-        Ok(json!({ "certificate": encoded }))
+        Ok(SigningCertificateResult {
+            certificate: encoded,
+        })
     }
 
     /// Signs 1–100 hashes with the signing key, one password entry.

@@ -34,8 +34,8 @@ fn fixture(faults: &str) -> Fixture {
     }
 }
 
-fn quiet() -> impl FnMut(&str, Map<String, Value>) {
-    |_: &str, _: Map<String, Value>| {}
+fn quiet() -> impl FnMut(ProgressEvent) {
+    |_: ProgressEvent| {}
 }
 
 fn auth_args(pin: &str) -> AuthenticateArgs {
@@ -69,7 +69,7 @@ fn sign(f: &mut Fixture, args: SignArgs) -> Result<Signatures, OpsError> {
     )
 }
 
-fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<Value, OpsError> {
+fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<SigningCertificateResult, OpsError> {
     let mut p = quiet();
     let args = GetSigningCertificateArgs {
         origin: ORIGIN.into(),
@@ -375,10 +375,7 @@ fn status_spends_no_try_and_reads_no_certificate() {
 #[test]
 fn certificate_first_signing_uses_one_password_entry() {
     let mut f = fixture("");
-    let cert = get_cert(&mut f, "abc123", true).unwrap()["certificate"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let cert = get_cert(&mut f, "abc123", true).unwrap().certificate;
     assert!(f.ops.held_deadline().is_some());
     let mut args = sign_args(None, 1);
     args.certificate = Some(cert.clone());
@@ -492,7 +489,7 @@ fn card_faults_become_distinct_errors() {
     let wire = authenticate(&mut f, auth_args("1234"))
         .unwrap_err()
         .to_wire();
-    assert_eq!(wire.details.get("sw"), Some(&json!("6F00")));
+    assert_eq!(wire.details.sw.as_deref(), Some("6F00"));
     let mut f = fixture("no-signing-certificate");
     assert_eq!(
         sign(&mut f, sign_args(Some("ABC123"), 1))
@@ -529,7 +526,7 @@ fn a_pin_is_never_resent_after_card_removed() {
 fn waiting_for_a_card_reports_progress_and_continues() {
     let mut f = fixture("insert-ms=200");
     let mut events = Vec::new();
-    let mut progress = |name: &str, _: Map<String, Value>| events.push(name.to_string());
+    let mut progress = |event: ProgressEvent| events.push(event.name().to_string());
     let mut args = auth_args("1234");
     args.timeout_ms = 5_000;
     f.ops
@@ -768,10 +765,7 @@ fn a_card_that_forgets_the_key_after_each_sign_signs_batches_and_held_sessions()
     let mut f = fixture("reselect-key");
     let out = sign(&mut f, sign_args(Some("ABC123"), 3)).unwrap();
     assert_eq!(out.signatures.len(), 3);
-    let cert = get_cert(&mut f, "abc123", true).unwrap()["certificate"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let cert = get_cert(&mut f, "abc123", true).unwrap().certificate;
     f.log.clear();
     let mut args = sign_args(None, 2);
     args.certificate = Some(cert);
@@ -797,7 +791,7 @@ fn a_6983_blocked_pin_is_pin_blocked_and_never_tried() {
         .unwrap_err()
         .to_wire();
     assert_eq!(wire.code.as_str(), "PIN_BLOCKED");
-    assert_eq!(wire.details.get("triesLeft"), Some(&json!(0)));
+    assert_eq!(wire.details.tries_left, Some(0));
     assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
     assert_eq!(f.ops.status().readers[0].auth_pin_tries_left, Some(0));
 }

@@ -1,0 +1,160 @@
+//! What protocol 1 answers: the commands, their results, the progress events of a running
+//! request, and the limits a client must respect. `typescript` turns these into the
+//! declarations the extension is built against.
+
+use serde::Serialize;
+
+/// The commands of protocol 1 (`HostCommand` in TypeScript).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostCommand {
+    Version,
+    Status,
+    Authenticate,
+    GetSigningCertificate,
+    Sign,
+    Cancel,
+    Quit,
+}
+
+impl HostCommand {
+    pub const ALL: [HostCommand; 7] = [
+        HostCommand::Version,
+        HostCommand::Status,
+        HostCommand::Authenticate,
+        HostCommand::GetSigningCertificate,
+        HostCommand::Sign,
+        HostCommand::Cancel,
+        HostCommand::Quit,
+    ];
+
+    /// The `command` string on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            HostCommand::Version => "version",
+            HostCommand::Status => "status",
+            HostCommand::Authenticate => "authenticate",
+            HostCommand::GetSigningCertificate => "getSigningCertificate",
+            HostCommand::Sign => "sign",
+            HostCommand::Cancel => "cancel",
+            HostCommand::Quit => "quit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<HostCommand> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Progress of a running request, sent as `{"id", "event"}` before its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// No card yet; the host waits up to `timeoutMs`.
+    WaitingForCard,
+    /// The awaited card arrived.
+    CardInserted,
+}
+
+impl ProgressEvent {
+    pub const ALL: [ProgressEvent; 2] =
+        [ProgressEvent::WaitingForCard, ProgressEvent::CardInserted];
+
+    /// The `event` string on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProgressEvent::WaitingForCard => "waitingForCard",
+            ProgressEvent::CardInserted => "cardInserted",
+        }
+    }
+}
+
+/// The limits of protocol 1 (`LIMITS` in TypeScript).
+pub mod limits {
+    pub use crate::args::{MAX_HASHES, MAX_TIMEOUT_MS};
+    pub use crate::framing::{MAX_INBOUND, MAX_OUTBOUND};
+    pub use mynakey_types::binding::{CHALLENGE_MAX_LENGTH, CHALLENGE_MIN_LENGTH};
+    pub use mynakey_types::pin_rules::{AUTH_PIN_LENGTH, SIGN_PIN_MAX_LENGTH, SIGN_PIN_MIN_LENGTH};
+
+    /// A held signing session ends this long after `getSigningCertificate` without the `sign`
+    /// that uses it.
+    pub const HELD_SESSION_SECONDS: u64 = 120;
+}
+
+/// `version`.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct VersionResult {
+    pub version: String,
+    pub protocol: u32,
+}
+
+/// `getSigningCertificate`: the signing certificate, standard base64 DER.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct SigningCertificateResult {
+    pub certificate: String,
+}
+
+/// `cancel`: whether a pending request with that id was cancelled.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct CancelResult {
+    pub cancelled: bool,
+}
+
+/// `quit`: an empty object.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct QuitResult {}
+
+/// `authenticate`: the login proof, Web eID's `web-eid:1.0` token (docs/protocol.md).
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginProof {
+    pub format: String,
+    pub unverified_certificate: String,
+    pub algorithm: String,
+    pub signature: String,
+    pub app_version: String,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureAlgorithm {
+    pub crypto_algorithm: String,
+    pub hash_function: String,
+    pub padding_scheme: String,
+}
+
+/// `sign`: one signature per hash, in order (`SignResult` in TypeScript).
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Signatures {
+    pub certificate: String,
+    pub signatures: Vec<String>,
+    pub signature_algorithm: SignatureAlgorithm,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReaderStatus {
+    pub name: String,
+    /// `absent`, `jpki`, `other`, or `busy` (held by another program).
+    pub card: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_pin_tries_left: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_pin_tries_left: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_signing_certificate: Option<bool>,
+}
+
+/// `status` (`StatusResult` in TypeScript).
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub version: String,
+    pub protocol: u32,
+    pub pcsc: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcsc_error: Option<String>,
+    pub transport: String,
+    pub readers: Vec<ReaderStatus>,
+}
