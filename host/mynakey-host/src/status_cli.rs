@@ -10,6 +10,7 @@ use crate::install::{self, Registration};
 use crate::ops::{Ops, ReaderStatus, Status};
 use mynakey_card::transport::pcsc::PcscReaders;
 use mynakey_card::transport::Readers;
+use mynakey_protocol::{CardState, PcscState};
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &StatusArgs, config: Config, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -67,7 +68,7 @@ fn readers(args: &StatusArgs) -> Result<Box<dyn Readers>, (u8, String)> {
 
 /// A My Number Card (JPKI) is in one of the readers.
 pub fn found_card(status: &Status) -> bool {
-    status.readers.iter().any(|r| r.card == "jpki")
+    status.readers.iter().any(|r| r.card == CardState::Jpki)
 }
 
 /// The human-readable report. `os` is `std::env::consts::OS` (chooses the service hints).
@@ -82,7 +83,7 @@ pub fn render(
         "mynakey-host {} (protocol {})",
         status.version, status.protocol
     )?;
-    if status.pcsc != "ok" {
+    if status.pcsc != PcscState::Ok {
         writeln!(
             out,
             "スマートカードサービス: 利用できません / Smart-card service: unavailable"
@@ -117,7 +118,7 @@ pub fn render(
             for reader in &status.readers {
                 render_reader(reader, out)?;
             }
-            if !status.readers.iter().any(|r| r.card != "absent") {
+            if !status.readers.iter().any(|r| r.card != CardState::Absent) {
                 writeln!(out, "  ヒント / hint: カードを差し込んでください / insert your My Number Card: into a contact")?;
                 writeln!(out, "    reader chip first (the side with the gold IC chip as the reader shows), or lay it flat")?;
                 writeln!(out, "    and still on a contactless reader.")?;
@@ -144,7 +145,7 @@ pub fn render(
             b.manifest.display()
         )?;
     }
-    if status.pcsc == "ok" && !found_card(status) {
+    if status.pcsc == PcscState::Ok && !found_card(status) {
         writeln!(
             out,
             "マイナンバーカードは見つかりません / No My Number Card found."
@@ -267,7 +268,7 @@ mod tests {
         Status {
             version: "0.1.0".into(),
             protocol: 1,
-            pcsc: "ok".into(),
+            pcsc: PcscState::Ok,
             pcsc_error: None,
             transport: "pcsc".into(),
             readers,
@@ -277,7 +278,10 @@ mod tests {
     fn reader(name: &str, card: &str) -> ReaderStatus {
         ReaderStatus {
             name: name.into(),
-            card: card.into(),
+            card: CardState::ALL
+                .into_iter()
+                .find(|c| c.as_str() == card)
+                .unwrap(),
             token_label: None,
             auth_pin_tries_left: None,
             sign_pin_tries_left: None,
@@ -315,7 +319,7 @@ mod tests {
     #[test]
     fn each_problem_has_a_hint() {
         let mut down = status(vec![]);
-        down.pcsc = "unavailable".into();
+        down.pcsc = PcscState::Unavailable;
         assert!(text(&down, "linux").contains("sudo apt install pcscd"));
         assert!(text(&down, "windows").contains("SCardSvr"));
         assert!(text(&down, "macos").contains("built in"));

@@ -8,7 +8,7 @@ pub mod envelope;
 pub mod error;
 pub mod framing;
 pub mod messages;
-
+pub mod typescript;
 
 pub use envelope::{
     failure, parse_arguments, parse_envelope, progress, serde_message, success, Envelope,

@@ -134,8 +134,7 @@ pub struct Signatures {
 #[serde(rename_all = "camelCase")]
 pub struct ReaderStatus {
     pub name: String,
-    /// `absent`, `jpki`, `other`, or `busy` (held by another program).
-    pub card: String,
+    pub card: CardState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_label: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -152,9 +151,62 @@ pub struct ReaderStatus {
 pub struct Status {
     pub version: String,
     pub protocol: u32,
-    pub pcsc: String,
+    pub pcsc: PcscState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pcsc_error: Option<String>,
     pub transport: String,
     pub readers: Vec<ReaderStatus>,
+}
+
+/// What is in a reader, as `status` reports it.
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CardState {
+    /// No card.
+    Absent,
+    /// A card with the JPKI application (a My Number Card).
+    Jpki,
+    /// A card without it (another card, upside down, unresponsive).
+    Other,
+    /// Held exclusively by another program.
+    Busy,
+}
+
+impl CardState {
+    pub const ALL: [CardState; 4] = [
+        CardState::Absent,
+        CardState::Jpki,
+        CardState::Other,
+        CardState::Busy,
+    ];
+
+    /// The value on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardState::Absent => "absent",
+            CardState::Jpki => "jpki",
+            CardState::Other => "other",
+            CardState::Busy => "busy",
+        }
+    }
+}
+
+/// Whether the smart-card service answered, as `status` reports it.
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PcscState {
+    Ok,
+    Unavailable,
+}
+
+impl PcscState {
+    pub const ALL: [PcscState; 2] = [PcscState::Ok, PcscState::Unavailable];
+
+    /// The value on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PcscState::Ok => "ok",
+            PcscState::Unavailable => "unavailable",
+        }
+    }
 }

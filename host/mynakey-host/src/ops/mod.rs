@@ -23,7 +23,7 @@ mod error;
 pub use error::OpsError;
 pub use mynakey_protocol::args::*;
 use mynakey_protocol::limits::HELD_SESSION_SECONDS;
-use mynakey_protocol::ProgressEvent;
+use mynakey_protocol::{CardState, PcscState, ProgressEvent};
 pub use mynakey_protocol::{
     LoginProof, ReaderStatus, SignatureAlgorithm, Signatures, SigningCertificateResult, Status,
 };
@@ -141,7 +141,7 @@ impl Ops {
         let mut status = Status {
             version: env!("CARGO_PKG_VERSION").into(),
             protocol: mynakey_protocol::PROTOCOL_VERSION,
-            pcsc: "ok".into(),
+            pcsc: PcscState::Ok,
             pcsc_error: None,
             transport: self.readers.subsystem().into(),
             readers: Vec::new(),
@@ -150,7 +150,7 @@ impl Ops {
             Ok(states) => states,
             Err(TransportError::NoReader) => Vec::new(),
             Err(e) => {
-                status.pcsc = "unavailable".into();
+                status.pcsc = PcscState::Unavailable;
                 status.pcsc_error = Some(e.to_string());
                 return status;
             }
@@ -164,7 +164,7 @@ impl Ops {
     fn reader_status(&mut self, state: &ReaderState) -> ReaderStatus {
         let mut out = ReaderStatus {
             name: state.name.clone(),
-            card: "absent".into(),
+            card: CardState::Absent,
             token_label: None,
             auth_pin_tries_left: None,
             sign_pin_tries_left: None,
@@ -176,11 +176,11 @@ impl Ops {
         let connection = match self.readers.connect(&state.name) {
             Ok(c) => c,
             Err(TransportError::CardBusy) => {
-                out.card = "busy".into();
+                out.card = CardState::Busy;
                 return out;
             }
             Err(TransportError::CardUnresponsive) => {
-                out.card = "other".into();
+                out.card = CardState::Other;
                 return out;
             }
             Err(_) => return out,
@@ -190,10 +190,10 @@ impl Ops {
             return out;
         };
         if card.select_ap().is_err() {
-            out.card = "other".into();
+            out.card = CardState::Other;
             return out;
         }
-        out.card = "jpki".into();
+        out.card = CardState::Jpki;
         let tries = |s| match s {
             Ok(PinStatus::TriesLeft(n)) => Some(n),
             Ok(PinStatus::Blocked) => Some(0),

@@ -7,6 +7,7 @@ use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use super::*;
 use mynakey_card::transport::scripted::{hex, ScriptedCard};
 use mynakey_card::transport::OneReader;
+use mynakey_protocol::CardState;
 use mynakey_simulator::{
     ApduLog, CardProfile, Faults, SimCard, SimReaders, SimSlot, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS,
 };
@@ -625,7 +626,7 @@ fn a_card_held_elsewhere_is_busy() {
         authenticate(&mut f, auth_args("1234")),
         Err(OpsError::CardBusy)
     ));
-    assert_eq!(f.ops.status().readers[0].card, "busy");
+    assert_eq!(f.ops.status().readers[0].card, CardState::Busy);
     drop(other_program);
     authenticate(&mut f, auth_args("1234")).unwrap();
 }
@@ -723,7 +724,7 @@ fn a_t0_style_card_answering_61xx_works_and_nothing_is_sent_twice() {
 #[test]
 fn requests_right_after_a_login_survive_a_6f00_after_power_up() {
     let mut f = fixture("power-up-6f00");
-    assert_eq!(f.ops.status().readers[0].card, "jpki");
+    assert_eq!(f.ops.status().readers[0].card, CardState::Jpki);
     authenticate(&mut f, auth_args("1234")).unwrap();
     let status = f.ops.status();
     assert_eq!(

@@ -1,0 +1,311 @@
+//! The TypeScript declarations of protocol 1 (`extension/src/generated/protocol.ts`), generated
+//! from this crate so the extension and the host share one contract. Constants and unions come
+//! from the Rust values themselves; each interface lists its fields next to the struct it
+//! mirrors, and the tests below check every list against what serde writes and reads.
+
+use std::fmt::Write;
+
+use mynakey_types::HashAlgorithm;
+
+use crate::error::ErrorCode;
+use crate::limits;
+use crate::messages::{CardState, HostCommand, PcscState, ProgressEvent};
+use crate::PROTOCOL_VERSION;
+
+/// Where the generated file lives, relative to the repository root.
+pub const GENERATED_PATH: &str = "extension/src/generated/protocol.ts";
+/// The command that writes it.
+pub const GENERATE_COMMAND: &str = "cargo run -p mynakey-protocol --example generate-ts";
+
+/// One field of a wire object: its key, its TypeScript type, and whether it may be absent.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub key: &'static str,
+    pub ty: &'static str,
+    pub optional: bool,
+}
+
+const fn field(key: &'static str, ty: &'static str) -> Field {
+    Field {
+        key,
+        ty,
+        optional: false,
+    }
+}
+
+const fn optional(key: &'static str, ty: &'static str) -> Field {
+    Field {
+        key,
+        ty,
+        optional: true,
+    }
+}
+
+/// An interface of the contract: its TypeScript name, what it is, and its fields.
+#[derive(Clone, Copy, Debug)]
+pub struct Interface {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub fields: &'static [Field],
+}
+
+/// Every interface, in the order they are written.
+pub const INTERFACES: [Interface; 15] = [
+    Interface {
+        name: "VersionResult",
+        doc: "Result of `version`.",
+        fields: &[field("version", "string"), field("protocol", "number")],
+    },
+    Interface {
+        name: "ReaderStatus",
+        doc: "One reader in the result of `status`.",
+        fields: &[
+            field("name", "string"),
+            field("card", "CardState"),
+            optional("tokenLabel", "string"),
+            optional("authPinTriesLeft", "number"),
+            optional("signPinTriesLeft", "number"),
+            optional("hasSigningCertificate", "boolean"),
+        ],
+    },
+    Interface {
+        name: "StatusResult",
+        doc: "Result of `status`.",
+        fields: &[
+            field("version", "string"),
+            field("protocol", "number"),
+            field("pcsc", "PcscState"),
+            optional("pcscError", "string"),
+            field("transport", "string"),
+            field("readers", "ReaderStatus[]"),
+        ],
+    },
+    Interface {
+        name: "AuthenticateArguments",
+        doc: "Arguments of `authenticate`.",
+        fields: &[
+            field("origin", "string"),
+            field("challenge", "string"),
+            field("pin", "string"),
+            optional("allowLastTry", "boolean"),
+            optional("reader", "string"),
+            optional("timeoutMs", "number"),
+        ],
+    },
+    Interface {
+        name: "LoginProof",
+        doc: "Result of `authenticate`: the `web-eid:1.0` login proof.",
+        fields: &[
+            field("format", "string"),
+            field("unverifiedCertificate", "string"),
+            field("algorithm", "string"),
+            field("signature", "string"),
+            field("appVersion", "string"),
+        ],
+    },
+    Interface {
+        name: "GetSigningCertificateArguments",
+        doc: "Arguments of `getSigningCertificate`.",
+        fields: &[
+            field("origin", "string"),
+            field("pin", "string"),
+            optional("allowLastTry", "boolean"),
+            optional("hold", "boolean"),
+            optional("reader", "string"),
+            optional("timeoutMs", "number"),
+        ],
+    },
+    Interface {
+        name: "SigningCertificateResult",
+        doc: "Result of `getSigningCertificate`: the signing certificate, base64 DER.",
+        fields: &[field("certificate", "string")],
+    },
+    Interface {
+        name: "SignArguments",
+        doc: "Arguments of `sign` (`pin` omitted only inside a held session).",
+        fields: &[
+            field("origin", "string"),
+            optional("pin", "string"),
+            optional("allowLastTry", "boolean"),
+            field("hashAlgorithm", "HashAlgorithmName"),
+            field("hashes", "string[]"),
+            optional("certificate", "string"),
+            optional("reader", "string"),
+            optional("timeoutMs", "number"),
+        ],
+    },
+    Interface {
+        name: "SignatureAlgorithm",
+        doc: "How `sign` signed.",
+        fields: &[
+            field("cryptoAlgorithm", "string"),
+            field("hashFunction", "HashAlgorithmName"),
+            field("paddingScheme", "string"),
+        ],
+    },
+    Interface {
+        name: "SignResult",
+        doc: "Result of `sign`: one signature per hash, in order.",
+        fields: &[
+            field("certificate", "string"),
+            field("signatures", "string[]"),
+            field("signatureAlgorithm", "SignatureAlgorithm"),
+        ],
+    },
+    Interface {
+        name: "CancelArguments",
+        doc: "Arguments of `cancel`: the id of the request to end.",
+        fields: &[field("target", "RequestId")],
+    },
+    Interface {
+        name: "CancelResult",
+        doc: "Result of `cancel`.",
+        fields: &[field("cancelled", "boolean")],
+    },
+    Interface {
+        name: "QuitResult",
+        doc: "Result of `quit` (an empty object).",
+        fields: &[],
+    },
+    Interface {
+        name: "HostErrorBody",
+        doc: "The `error` of a failed request.",
+        fields: &[
+            field("code", "HostErrorCode"),
+            field("message", "string"),
+            optional("triesLeft", "number"),
+            optional("sw", "string"),
+            optional("readers", "string[]"),
+        ],
+    },
+    Interface {
+        name: "ProgressEvent",
+        doc: "Progress of a running request, sent before its result.",
+        fields: &[
+            field("id", "RequestId"),
+            field("event", "ProgressEventName"),
+        ],
+    },
+];
+
+fn quoted<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values.into_iter().map(|v| format!("'{v}'")).collect()
+}
+
+/// A `const` array of string literals.
+fn const_list(out: &mut String, name: &str, values: &[String], annotation: &str) {
+    let _ = writeln!(out, "export const {name}{annotation} = [");
+    for value in values {
+        let _ = writeln!(out, "  {value},");
+    }
+    let close = if annotation.is_empty() {
+        "] as const;"
+    } else {
+        "];"
+    };
+    let _ = writeln!(out, "{close}");
+}
+
+fn constants(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "export const PROTOCOL_VERSION = {PROTOCOL_VERSION} as const;\n"
+    );
+    let codes = quoted(ErrorCode::ALL.map(ErrorCode::as_str));
+    const_list(out, "HOST_ERROR_CODES", &codes, "");
+    let _ = writeln!(
+        out,
+        "export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];\n"
+    );
+    let _ = writeln!(
+        out,
+        "/** Codes after which the consent window may let the person try again. */"
+    );
+    let retriable = ErrorCode::ALL.into_iter().filter(|c| c.retriable());
+    let retriable = quoted(retriable.map(ErrorCode::as_str));
+    const_list(
+        out,
+        "RETRIABLE_ERROR_CODES",
+        &retriable,
+        ": readonly HostErrorCode[]",
+    );
+    let limits = [
+        ("maxHashes", limits::MAX_HASHES as u64),
+        ("maxTimeoutMs", limits::MAX_TIMEOUT_MS),
+        ("maxInboundFrame", limits::MAX_INBOUND as u64),
+        ("maxOutboundFrame", limits::MAX_OUTBOUND as u64),
+        ("challengeMinLength", limits::CHALLENGE_MIN_LENGTH as u64),
+        ("challengeMaxLength", limits::CHALLENGE_MAX_LENGTH as u64),
+        ("authPinLength", limits::AUTH_PIN_LENGTH as u64),
+        ("signPinMinLength", limits::SIGN_PIN_MIN_LENGTH as u64),
+        ("signPinMaxLength", limits::SIGN_PIN_MAX_LENGTH as u64),
+        ("heldSessionSeconds", limits::HELD_SESSION_SECONDS),
+    ];
+    let _ = writeln!(out, "\nexport const LIMITS = {{");
+    for (key, value) in limits {
+        let _ = writeln!(out, "  {key}: {value},");
+    }
+    let _ = writeln!(out, "}} as const;\n");
+    let commands = quoted(HostCommand::ALL.map(HostCommand::name));
+    const_list(out, "HOST_COMMANDS", &commands, "");
+    let _ = writeln!(
+        out,
+        "export type HostCommand = (typeof HOST_COMMANDS)[number];\n"
+    );
+}
+
+fn unions(out: &mut String) {
+    let unions = [
+        (
+            "HashAlgorithmName",
+            quoted(HashAlgorithm::ALL.map(HashAlgorithm::name)),
+        ),
+        (
+            "ProgressEventName",
+            quoted(ProgressEvent::ALL.map(ProgressEvent::name)),
+        ),
+        ("CardState", quoted(CardState::ALL.map(CardState::as_str))),
+        ("PcscState", quoted(PcscState::ALL.map(PcscState::as_str))),
+    ];
+    for (name, values) in unions {
+        let _ = writeln!(out, "export type {name} = {};", values.join(" | "));
+    }
+    let _ = writeln!(out, "/** A request's `id`: what the caller sent. */");
+    let _ = writeln!(out, "export type RequestId = string | number;\n");
+}
+
+fn interfaces(out: &mut String) {
+    for interface in INTERFACES {
+        let _ = writeln!(out, "/** {} */", interface.doc);
+        if interface.fields.is_empty() {
+            let _ = writeln!(
+                out,
+                "export type {} = Record<string, never>;\n",
+                interface.name
+            );
+            continue;
+        }
+        let _ = writeln!(out, "export interface {} {{", interface.name);
+        for f in interface.fields {
+            let mark = if f.optional { "?" } else { "" };
+            let _ = writeln!(out, "  {}{mark}: {};", f.key, f.ty);
+        }
+        let _ = writeln!(out, "}}\n");
+    }
+}
+
+/// The whole generated file.
+pub fn generate() -> String {
+    let mut out = format!("// Generated from host/protocol by {GENERATE_COMMAND}. Do not edit.\n");
+    out.push_str("// Protocol 1 of the mynakey native messaging host (docs/protocol.md).\n\n");
+    constants(&mut out);
+    unions(&mut out);
+    interfaces(&mut out);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
