@@ -5,7 +5,7 @@
 //! so `cancel` can reach a request that is waiting for a card.
 
 use std::io::{Read, Write};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use std::time::Instant;
 use log::{debug, error, info, warn};
 use serde::Serialize;
 use serde_json::Value;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::Config;
 use crate::ops::{self, Ops, OpsError, RequestContext};
@@ -120,63 +120,7 @@ pub fn serve(
                 break;
             }
         };
-        let mut frame = frame;
-        let parsed = parse_request(&frame);
-        // The frame may hold a PIN: wipe it now, not whenever it happens to be dropped.
-        frame.zeroize();
-        drop(frame);
-        let (id, request) = match parsed {
-            Ok(parsed) => parsed,
-            Err((id, e)) => {
-                output.fail(&id, &e);
-                continue;
-            }
-        };
-        let request = match request {
-            Incoming::Version => {
-                let version = VersionResult {
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    protocol: protocol::PROTOCOL_VERSION,
-                };
-                output.send(&protocol::success(&id, to_value(version)));
-                continue;
-            }
-            Incoming::Quit => {
-                cancel_pending(&pending, None);
-                output.send(&protocol::success(&id, to_value(QuitResult {})));
-                break;
-            }
-            Incoming::Cancel(args) => {
-                let cancelled = cancel_pending(&pending, Some(&args.target));
-                output.send(&protocol::success(
-                    &id,
-                    to_value(CancelResult { cancelled }),
-                ));
-                continue;
-            }
-            Incoming::Card(request) => request,
-        };
-        let cancel = CancelToken::new();
-        {
-            let Ok(mut slot) = pending.lock() else { break };
-            if let Some((other, _)) = slot.as_ref() {
-                let e = WireError::bad_request(format!(
-                    "request {other} is still pending; one card request at a time"
-                ));
-                drop(slot);
-                output.fail(&id, &e);
-                continue;
-            }
-            *slot = Some((id.clone(), cancel.clone()));
-        }
-        if jobs
-            .send(Job {
-                id,
-                request,
-                cancel,
-            })
-            .is_err()
-        {
+        if let Flow::Stop = dispatch(frame, &output, &pending, &jobs) {
             break;
         }
     }
@@ -184,6 +128,90 @@ pub fn serve(
     drop(jobs);
     if worker.join().is_err() {
         error!("the card worker stopped abnormally");
+    }
+}
+
+/// Whether the read loop goes on after a frame.
+enum Flow {
+    Next,
+    Stop,
+}
+
+/// One inbound frame: answered here (version, quit, cancel, errors) or queued for the worker.
+fn dispatch(
+    mut frame: Zeroizing<Vec<u8>>,
+    output: &Output,
+    pending: &Pending,
+    jobs: &Sender<Job>,
+) -> Flow {
+    let parsed = parse_request(&frame);
+    // The frame may hold a PIN: wipe it now, not whenever it happens to be dropped.
+    frame.zeroize();
+    drop(frame);
+    let (id, request) = match parsed {
+        Ok(parsed) => parsed,
+        Err((id, e)) => {
+            output.fail(&id, &e);
+            return Flow::Next;
+        }
+    };
+    match request {
+        Incoming::Version => {
+            let version = VersionResult {
+                version: env!("CARGO_PKG_VERSION").into(),
+                protocol: protocol::PROTOCOL_VERSION,
+            };
+            output.send(&protocol::success(&id, to_value(version)));
+            Flow::Next
+        }
+        Incoming::Quit => {
+            cancel_pending(pending, None);
+            output.send(&protocol::success(&id, to_value(QuitResult {})));
+            Flow::Stop
+        }
+        Incoming::Cancel(args) => {
+            let cancelled = cancel_pending(pending, Some(&args.target));
+            output.send(&protocol::success(
+                &id,
+                to_value(CancelResult { cancelled }),
+            ));
+            Flow::Next
+        }
+        Incoming::Card(request) => queue(id, request, output, pending, jobs),
+    }
+}
+
+/// Hands a card request to the worker, unless another one is still pending.
+fn queue(
+    id: Value,
+    request: CardRequest,
+    output: &Output,
+    pending: &Pending,
+    jobs: &Sender<Job>,
+) -> Flow {
+    let cancel = CancelToken::new();
+    {
+        let Ok(mut slot) = pending.lock() else {
+            return Flow::Stop;
+        };
+        if let Some((other, _)) = slot.as_ref() {
+            let e = WireError::bad_request(format!(
+                "request {other} is still pending; one card request at a time"
+            ));
+            drop(slot);
+            output.fail(&id, &e);
+            return Flow::Next;
+        }
+        *slot = Some((id.clone(), cancel.clone()));
+    }
+    let job = Job {
+        id,
+        request,
+        cancel,
+    };
+    match jobs.send(job) {
+        Ok(()) => Flow::Next,
+        Err(_) => Flow::Stop,
     }
 }
 

@@ -78,6 +78,11 @@ use Kind::{Login, Sign, Status};
 type Flow = (&'static str, &'static [&'static str], Kind, fn(&mut Host));
 
 fn flows() -> Vec<Flow> {
+    [login_flows(), sign_flows(), fault_flows(), request_flows()].concat()
+}
+
+/// Status and login flows.
+fn login_flows() -> Vec<Flow> {
     vec![
         ("status", &[], Status, |h| {
             h.ok(1, "status", json!({}));
@@ -102,6 +107,12 @@ fn flows() -> Vec<Flow> {
             h.fails(3, "authenticate", args.clone(), "PIN_BLOCKED");
             h.fails(4, "authenticate", args, "PIN_BLOCKED");
         }),
+    ]
+}
+
+/// Signing flows.
+fn sign_flows() -> Vec<Flow> {
+    vec![
         ("certificate-first-hold-and-sign", &[], Sign, |h| {
             let cert = h.ok(
                 1,
@@ -135,6 +146,12 @@ fn flows() -> Vec<Flow> {
             let args = json!({"origin": "https://evil.example", "hashAlgorithm": "SHA-256", "hashes": [hash(4)], "certificate": cert["certificate"]});
             h.fails(2, "sign", args, "BAD_REQUEST");
         }),
+    ]
+}
+
+/// Card and reader faults.
+fn fault_flows() -> Vec<Flow> {
+    vec![
         (
             "bad-signature",
             &["--sim-faults", "bad-signature"],
@@ -206,6 +223,12 @@ fn flows() -> Vec<Flow> {
                 );
             },
         ),
+    ]
+}
+
+/// Several cards, waiting and cancelling, malformed requests.
+fn request_flows() -> Vec<Flow> {
+    vec![
         ("two-cards", &["--sim-readers", "card1,card2"], Login, |h| {
             h.fails(1, "authenticate", auth("5678"), "MULTIPLE_CARDS");
             let mut args = auth("5678");

@@ -518,6 +518,76 @@ fn pkcs11(args: &[&str], dir: &Path) -> String {
     run("pkcs11-tool", &all, dir)
 }
 
+/// Through OpenSC's PKCS#11 module: reads the certificate with `id` (it must be the fixture),
+/// signs `data` with its key, and verifies the signature with openssl.
+fn opensc_reads_and_signs(dir: &Path, label: &str, pin: &str, id: &str, fixture_name: &str) {
+    let cert = format!("cert-{id}.der");
+    pkcs11(
+        &[
+            "--token-label",
+            label,
+            "--login",
+            "--pin",
+            pin,
+            "--read-object",
+            "--type",
+            "cert",
+            "--id",
+            id,
+            "-o",
+            &cert,
+        ],
+        dir,
+    );
+    assert_eq!(
+        fs::read(dir.join(&cert)).unwrap(),
+        fixture(fixture_name),
+        "OpenSC read another certificate"
+    );
+    let key = format!("pub-{id}.pem");
+    run(
+        "openssl",
+        &[
+            "x509", "-inform", "DER", "-in", &cert, "-pubkey", "-noout", "-out", &key,
+        ],
+        dir,
+    );
+    let sig = format!("sig-{id}.bin");
+    pkcs11(
+        &[
+            "--token-label",
+            label,
+            "--login",
+            "--pin",
+            pin,
+            "--sign",
+            "--id",
+            id,
+            "-m",
+            "SHA256-RSA-PKCS",
+            "-i",
+            "data",
+            "-o",
+            &sig,
+        ],
+        dir,
+    );
+    let verified = run(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            &key,
+            "-signature",
+            &sig,
+            "data",
+        ],
+        dir,
+    );
+    assert!(verified.contains("Verified OK"), "{verified}");
+}
+
 #[test]
 fn opensc_lists_both_certificates_and_its_signatures_verify() {
     let Some(s) = system("opensc_lists_both_certificates_and_its_signatures_verify") else {
@@ -578,71 +648,7 @@ fn opensc_lists_both_certificates_and_its_signatures_verify() {
             "card1-sign.der",
         ),
     ] {
-        let cert = format!("cert-{id}.der");
-        pkcs11(
-            &[
-                "--token-label",
-                label,
-                "--login",
-                "--pin",
-                pin,
-                "--read-object",
-                "--type",
-                "cert",
-                "--id",
-                id,
-                "-o",
-                &cert,
-            ],
-            &dir,
-        );
-        assert_eq!(
-            fs::read(dir.join(&cert)).unwrap(),
-            fixture(fixture_name),
-            "OpenSC read another certificate"
-        );
-        let key = format!("pub-{id}.pem");
-        run(
-            "openssl",
-            &[
-                "x509", "-inform", "DER", "-in", &cert, "-pubkey", "-noout", "-out", &key,
-            ],
-            &dir,
-        );
-        let sig = format!("sig-{id}.bin");
-        pkcs11(
-            &[
-                "--token-label",
-                label,
-                "--login",
-                "--pin",
-                pin,
-                "--sign",
-                "--id",
-                id,
-                "-m",
-                "SHA256-RSA-PKCS",
-                "-i",
-                "data",
-                "-o",
-                &sig,
-            ],
-            &dir,
-        );
-        let verified = run(
-            "openssl",
-            &[
-                "dgst",
-                "-sha256",
-                "-verify",
-                &key,
-                "-signature",
-                &sig,
-                "data",
-            ],
-            &dir,
-        );
-        assert!(verified.contains("Verified OK"), "{verified}");
+        opensc_reads_and_signs(&dir, label, pin, id, fixture_name);
     }
     // OpenSC probes other applications (its drivers), the card answers them 6A82; the host never does.
     assert!(card.sequence().iter().any(|d| d == SELECT_JPKI));

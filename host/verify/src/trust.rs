@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
-use x509_cert::crl::CertificateList;
+use x509_cert::crl::{CertificateList, TbsCertList};
 use x509_cert::der::oid::db::rfc5912;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
@@ -502,32 +502,33 @@ impl Trust {
         if tbs.signature != list.signature_algorithm {
             return Err(parse("inner and outer signature algorithms differ".into()));
         }
-        let mut scope = CrlScope::COMPLETE;
-        let mut idp_seen = false;
-        for ext in tbs.crl_extensions.as_deref().unwrap_or(&[]) {
-            if ext.extn_id == rfc5912::ID_CE_DELTA_CRL_INDICATOR {
-                return Err(parse("delta CRLs are not supported".into()));
-            }
-            if ext.extn_id == rfc5912::ID_CE_ISSUING_DISTRIBUTION_POINT {
-                // Whatever its criticality: a partition read as a complete CRL fails open.
-                if idp_seen {
-                    return Err(parse("two issuingDistributionPoint extensions".into()));
-                }
-                idp_seen = true;
-                scope =
-                    CrlScope::from_idp(ext.extn_value.as_bytes(), &tbs.issuer).map_err(parse)?;
-            } else if ext.critical {
-                return Err(parse(format!(
-                    "unsupported critical extension {}",
-                    ext.extn_id
-                )));
-            }
-        }
-        let signed = x509::signed_part(&der).map_err(parse)?;
+        let scope = crl_scope(tbs)?;
+        let (purpose, root_fingerprint) = self.crl_issuer(&list, &der)?;
+        let revoked = revoked_entries(tbs)?;
+        self.crls.push(LoadedCrl {
+            purpose,
+            root_fingerprint,
+            scope,
+            this_update: tbs.this_update,
+            next_update: tbs.next_update,
+            revoked,
+        });
+        Ok(())
+    }
+
+    /// The root that signed `list` (by name, with cRLSign, verifying the signature): its
+    /// purpose and fingerprint.
+    fn crl_issuer(
+        &self,
+        list: &CertificateList,
+        der: &[u8],
+    ) -> Result<(Purpose, String), VerifyError> {
+        let parse = |m: String| VerifyError::CrlParse(m);
+        let tbs = &list.tbs_cert_list;
+        let signed = x509::signed_part(der).map_err(parse)?;
         let issuer_der = tbs.issuer.to_der().map_err(|e| parse(e.to_string()))?;
         let mut named = 0;
-        let mut found = None;
-        'outer: for purpose in [Purpose::Authentication, Purpose::Signature] {
+        for purpose in [Purpose::Authentication, Purpose::Signature] {
             for root in self.roots_of(purpose) {
                 if root.parsed.subject_der != issuer_der {
                     continue;
@@ -549,51 +550,18 @@ impl Trust {
                         &list.signature,
                     )
                 {
-                    found = Some((purpose, root.fingerprint.clone()));
-                    break 'outer;
+                    return Ok((purpose, root.fingerprint.clone()));
                 }
             }
         }
-        let Some((purpose, root_fingerprint)) = found else {
-            return Err(VerifyError::CrlUntrusted(if named == 0 {
-                format!("no trusted root is named {}", tbs.issuer)
-            } else {
-                format!(
-                    "{named} trusted root(s) named {} but none (with cRLSign) verifies the CRL's signature",
-                    tbs.issuer
-                )
-            }));
-        };
-        let mut revoked = HashMap::new();
-        for entry in tbs.revoked_certificates.as_deref().unwrap_or(&[]) {
-            let mut reason = RevocationReason::Unspecified;
-            for ext in entry.crl_entry_extensions.as_deref().unwrap_or(&[]) {
-                if ext.extn_id == rfc5912::ID_CE_CRL_REASONS {
-                    let r = CrlReason::from_der(ext.extn_value.as_bytes())
-                        .map_err(|e| parse(format!("bad reasonCode: {e}")))?;
-                    reason = r.into();
-                } else if ext.critical {
-                    return Err(parse(format!(
-                        "unsupported critical entry extension {}",
-                        ext.extn_id
-                    )));
-                }
-            }
-            let serial = entry
-                .serial_number
-                .to_der()
-                .map_err(|e| parse(e.to_string()))?;
-            revoked.insert(serial, (reason, entry.revocation_date));
-        }
-        self.crls.push(LoadedCrl {
-            purpose,
-            root_fingerprint,
-            scope,
-            this_update: tbs.this_update,
-            next_update: tbs.next_update,
-            revoked,
-        });
-        Ok(())
+        Err(VerifyError::CrlUntrusted(if named == 0 {
+            format!("no trusted root is named {}", tbs.issuer)
+        } else {
+            format!(
+                "{named} trusted root(s) named {} but none (with cRLSign) verifies the CRL's signature",
+                tbs.issuer
+            )
+        }))
     }
 
     /// The root that issued `cert`: among the `purpose` roots whose subject equals the
@@ -723,6 +691,62 @@ impl Trust {
         }
         Ok(true)
     }
+}
+
+/// What a CRL covers: complete, or the partition its issuingDistributionPoint names. Delta CRLs
+/// and unknown critical extensions are refused.
+fn crl_scope(tbs: &TbsCertList) -> Result<CrlScope, VerifyError> {
+    let parse = |m: String| VerifyError::CrlParse(m);
+    let mut scope = CrlScope::COMPLETE;
+    let mut idp_seen = false;
+    for ext in tbs.crl_extensions.as_deref().unwrap_or(&[]) {
+        if ext.extn_id == rfc5912::ID_CE_DELTA_CRL_INDICATOR {
+            return Err(parse("delta CRLs are not supported".into()));
+        }
+        if ext.extn_id == rfc5912::ID_CE_ISSUING_DISTRIBUTION_POINT {
+            // Whatever its criticality: a partition read as a complete CRL fails open.
+            if idp_seen {
+                return Err(parse("two issuingDistributionPoint extensions".into()));
+            }
+            idp_seen = true;
+            scope = CrlScope::from_idp(ext.extn_value.as_bytes(), &tbs.issuer).map_err(parse)?;
+        } else if ext.critical {
+            return Err(parse(format!(
+                "unsupported critical extension {}",
+                ext.extn_id
+            )));
+        }
+    }
+    Ok(scope)
+}
+
+/// The CRL's entries: DER serial number → reason and revocation date.
+fn revoked_entries(
+    tbs: &TbsCertList,
+) -> Result<HashMap<Vec<u8>, (RevocationReason, Time)>, VerifyError> {
+    let parse = |m: String| VerifyError::CrlParse(m);
+    let mut revoked = HashMap::new();
+    for entry in tbs.revoked_certificates.as_deref().unwrap_or(&[]) {
+        let mut reason = RevocationReason::Unspecified;
+        for ext in entry.crl_entry_extensions.as_deref().unwrap_or(&[]) {
+            if ext.extn_id == rfc5912::ID_CE_CRL_REASONS {
+                let r = CrlReason::from_der(ext.extn_value.as_bytes())
+                    .map_err(|e| parse(format!("bad reasonCode: {e}")))?;
+                reason = r.into();
+            } else if ext.critical {
+                return Err(parse(format!(
+                    "unsupported critical entry extension {}",
+                    ext.extn_id
+                )));
+            }
+        }
+        let serial = entry
+            .serial_number
+            .to_der()
+            .map_err(|e| parse(e.to_string()))?;
+        revoked.insert(serial, (reason, entry.revocation_date));
+    }
+    Ok(revoked)
 }
 
 /// A certificate file's bytes as DER: PEM (the first CERTIFICATE block) or DER as given.

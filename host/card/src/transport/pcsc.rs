@@ -202,22 +202,9 @@ impl Readers for PcscReaders {
             .collect();
         states.push(pcsc::ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE));
         // The current state first, so a change since `known` was taken is not waited for.
-        let mut pnp = true;
-        match context.get_status_change(Duration::ZERO, &mut states) {
-            Ok(()) | Err(PcscError::Timeout) => {}
-            // A service without PnP notification may refuse the pseudo-reader by name.
-            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => {
-                states.pop();
-                pnp = false;
-                match context.get_status_change(Duration::ZERO, &mut states) {
-                    Ok(()) | Err(PcscError::Timeout) => {}
-                    // A real reader went away: the caller lists again.
-                    Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => return Ok(()),
-                    Err(e) => return Err(map_error(e)),
-                }
-            }
-            Err(e) => return Err(map_error(e)),
-        }
+        let Some(mut pnp) = current_states(&context, &mut states)? else {
+            return Ok(());
+        };
         for (state, was) in states.iter().zip(known) {
             if state.event_state().contains(State::PRESENT) != was.card_present {
                 return Ok(());
@@ -448,6 +435,28 @@ fn map_error(e: PcscError) -> TransportError {
         PcscError::Timeout => TransportError::Timeout,
         PcscError::Cancelled => TransportError::Cancelled,
         e => TransportError::Communication(format!("PC/SC: {e} ({e:?})")),
+    }
+}
+
+/// Reads the readers' current states (and the PnP pseudo-reader's, last in `states`). Returns
+/// whether PnP notification is available (`states` loses the pseudo-reader when not), or
+/// `None` when a real reader went away meanwhile: the caller lists again.
+fn current_states(
+    context: &Context,
+    states: &mut Vec<pcsc::ReaderState>,
+) -> Result<Option<bool>, TransportError> {
+    match context.get_status_change(Duration::ZERO, states) {
+        Ok(()) | Err(PcscError::Timeout) => Ok(Some(true)),
+        // A service without PnP notification may refuse the pseudo-reader by name.
+        Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => {
+            states.pop();
+            match context.get_status_change(Duration::ZERO, states) {
+                Ok(()) | Err(PcscError::Timeout) => Ok(Some(false)),
+                Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(None),
+                Err(e) => Err(map_error(e)),
+            }
+        }
+        Err(e) => Err(map_error(e)),
     }
 }
 

@@ -97,29 +97,80 @@ fn machine() -> String {
     )
 }
 
+/// The report as it is printed and written: lines, the targets met or not, and the APDU
+/// traces the card model prices.
+#[derive(Default)]
+struct Report {
+    out: String,
+    targets: Vec<(String, String, bool)>,
+    traces: Vec<(String, Trace)>,
+}
+
+impl Report {
+    fn say(&mut self, line: &str) {
+        println!("{line}");
+        self.out.push_str(line);
+        self.out.push('\n');
+    }
+}
+
 fn main() -> R<()> {
     let o = options()?;
-    let mut out = String::new();
-    let mut say = |line: &str| {
-        println!("{line}");
-        out.push_str(line);
-        out.push('\n');
-    };
-    let mut targets: Vec<(String, String, bool)> = Vec::new();
-
-    say("# mynakey benchmark results");
-    say("");
-    say(&format!(
+    let mut report = Report::default();
+    let r = &mut report;
+    r.say("# mynakey benchmark results");
+    r.say("");
+    r.say(&format!(
         "Machine: {}. Host binary: `{}`.",
         machine(),
         o.host.display()
     ));
-    say("Spread: p10 – p90 and min – max over the n runs. Times in milliseconds.");
-    say("");
+    r.say("Spread: p10 – p90 and min – max over the n runs. Times in milliseconds.");
+    r.say("");
 
+    cold_start(&o, r)?;
+    in_process(&o, r)?;
+    let peak_kib = through_pcsc(&o, r)?;
+    if r.traces.is_empty() {
+        // No pcscd: the model still runs on the in-process traces.
+        for flow in [Flow::Login, Flow::Sign(1), Flow::Sign(10)] {
+            r.traces
+                .push((format!("mynakey {}", flow.name()), inproc_trace(flow)?));
+        }
+    }
+    let _ = peak_kib;
+
+    // ---- model ------------------------------------------------------------------------------
+    r.say(&card_model::report(&r.traces));
+
+    // ---- targets ----------------------------------------------------------------------------
+    r.say("## Targets");
+    r.say("");
+    r.say("| target | measured | |");
+    r.say("|---|---|---|");
+    let rows: Vec<String> = r
+        .targets
+        .iter()
+        .map(|(what, measured, met)| format!("| {what} | {measured} | {} |", verdict(*met)))
+        .collect();
+    for row in rows {
+        r.say(&row);
+    }
+    if let Some(path) = o.out {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &r.out)?;
+        eprintln!("written to {}", path.display());
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    Ok(())
+}
+
+fn cold_start(o: &Options, r: &mut Report) -> R<()> {
     // ---- cold start ---------------------------------------------------------------------
-    say("## Cold start: spawn → `version` reply");
-    say("");
+    r.say("## Cold start: spawn → `version` reply");
+    r.say("");
     let (mut reply, mut exit, mut nothing) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..10 {
         process::cold_version(&o.host, &[])?;
@@ -132,103 +183,111 @@ fn main() -> R<()> {
         nothing.push(process::cold_true("true")?);
     }
     let (reply, exit, nothing) = (Series::of(&reply), Series::of(&exit), Series::of(&nothing));
-    say(HEADER);
-    say(&row(
+    r.say(HEADER);
+    r.say(&row(
         "`mynakey-host`: spawn, write `{\"id\":1,\"command\":\"version\"}`, read the reply",
         &reply,
     ));
-    say(&row("… and on to exit after stdin is closed", &exit));
-    say(&row("`true`: spawn and wait (same piped stdio)", &nothing));
+    r.say(&row("… and on to exit after stdin is closed", &exit));
+    r.say(&row("`true`: spawn and wait (same piped stdio)", &nothing));
     let ratio = reply.median / nothing.median;
     let ratio_exit = exit.median / nothing.median;
-    say("");
-    say(&format!(
+    r.say("");
+    r.say(&format!(
         "Ratio of medians: reply / `true` = **{ratio:.2}×**; exit / `true` = {ratio_exit:.2}×."
     ));
-    say("");
-    targets.push((
+    r.say("");
+    r.targets.push((
         "cold start ≤ 3× `true`".into(),
         format!("{ratio:.2}× (to the reply), {ratio_exit:.2}× (to exit)"),
         ratio <= 3.0,
     ));
 
+    Ok(())
+}
+
+fn in_process(o: &Options, r: &mut Report) -> R<()> {
     // ---- in-process ---------------------------------------------------------------------
-    say("## In-process on the simulated card (library calls)");
-    say("");
-    say("`Ops::authenticate` / `Ops::sign` over `SimReaders::single` (what `--simulator` serves); then the");
-    say("same calls over a reader that times `SimCard::process` (the card's own work, almost all of it");
-    say("the RSA-2048 private-key operation) so that host overhead = wall − card.");
-    say("");
-    let mut traces: Vec<(String, Trace)> = Vec::new();
-    say("| flow | APDUs | wall (SimReaders) median [p10–p90] | card (in `SimCard::process`) median | host overhead median [p10–p90] | overhead per signature | n |");
-    say("|---|---:|---:|---:|---:|---:|---:|");
+    r.say("## In-process on the simulated card (library calls)");
+    r.say("");
+    r.say("`Ops::authenticate` / `Ops::sign` over `SimReaders::single` (what `--simulator` serves); then the");
+    r.say("same calls over a reader that times `SimCard::process` (the card's own work, almost all of it");
+    r.say("the RSA-2048 private-key operation) so that host overhead = wall − card.");
+    r.say("");
+    r.say("| flow | APDUs | wall (SimReaders) median [p10–p90] | card (in `SimCard::process`) median | host overhead median [p10–p90] | overhead per signature | n |");
+    r.say("|---|---:|---:|---:|---:|---:|---:|");
     let mut login_overhead = f64::NAN;
     for flow in [Flow::Login, Flow::Sign(1), Flow::Sign(10)] {
         let iterations = match flow {
             Flow::Sign(n) if n > 1 => (o.iterations / 5).max(10),
             _ => o.iterations,
         };
-        let r = inproc::measure(flow, iterations)?;
+        let m = inproc::measure(flow, iterations)?;
         let per_sig = match flow {
-            Flow::Login | Flow::Sign(1) => r.overhead.median,
-            Flow::Sign(n) => r.overhead.median / n as f64,
+            Flow::Login | Flow::Sign(1) => m.overhead.median,
+            Flow::Sign(n) => m.overhead.median / n as f64,
         };
         if flow == Flow::Login {
-            login_overhead = r.overhead.median;
+            login_overhead = m.overhead.median;
         }
-        say(&format!(
+        r.say(&format!(
             "| {} | {} | {} [{}–{}] | {} | {} [{}–{}] | {} | {} |",
             flow.name(),
-            r.apdus,
-            fmt(r.wall.median),
-            fmt(r.wall.p10),
-            fmt(r.wall.p90),
-            fmt(r.card.median),
-            fmt(r.overhead.median),
-            fmt(r.overhead.p10),
-            fmt(r.overhead.p90),
+            m.apdus,
+            fmt(m.wall.median),
+            fmt(m.wall.p10),
+            fmt(m.wall.p90),
+            fmt(m.card.median),
+            fmt(m.overhead.median),
+            fmt(m.overhead.p10),
+            fmt(m.overhead.p90),
             fmt(per_sig),
-            r.wall.n
+            m.wall.n
         ));
-        let _ = r.timed_wall;
+        let _ = m.timed_wall;
     }
     let pieces = inproc::pieces(o.iterations)?;
-    say("");
-    say("Where the overhead goes (timed on their own):");
-    say("");
-    say(HEADER);
-    say(&row("self-check of one signature (`jpki::self_check_signature`: certificate parse + RSA-2048 public verify)", &pieces.self_check));
-    say(&row("login hash (3 × SHA-256)", &pieces.login_hash));
-    say("");
-    targets.push((
+    r.say("");
+    r.say("Where the overhead goes (timed on their own):");
+    r.say("");
+    r.say(HEADER);
+    r.say(&row("self-check of one signature (`jpki::self_check_signature`: certificate parse + RSA-2048 public verify)", &pieces.self_check));
+    r.say(&row("login hash (3 × SHA-256)", &pieces.login_hash));
+    r.say("");
+    r.targets.push((
         "host overhead < 2 ms per login proof".into(),
         format!("{} ms", fmt(login_overhead)),
         login_overhead < 2.0,
     ));
 
+    Ok(())
+}
+
+/// The PC/SC rows (when tests/bench/run.sh provides the stack); returns the peak memory.
+fn through_pcsc(o: &Options, r: &mut Report) -> R<f64> {
     // ---- pcscd + vpcd + OpenSC ------------------------------------------------------------
     let mut peak_kib = f64::NAN;
     match pcsc::Stack::from_env() {
         None => {
-            say("## Through pcscd + vpcd");
-            say("");
-            say("Skipped: run through tests/bench/run.sh as root (isolated pcscd + vpcd).");
-            say("");
+            r.say("## Through pcscd + vpcd");
+            r.say("");
+            r.say("Skipped: run through tests/bench/run.sh as root (isolated pcscd + vpcd).");
+            r.say("");
         }
         Some(stack) => {
-            let r = pcsc::measure(&stack, &o.host, o.rounds)?;
-            say("## Through pcscd + vpcd (real PC/SC stack, simulated card in `mynakey-host simulate`)");
-            say("");
-            say(&format!(
+            let m = pcsc::measure(&stack, &o.host, o.rounds)?;
+            r.say("## Through pcscd + vpcd (real PC/SC stack, simulated card in `mynakey-host simulate`)");
+            r.say("");
+            r.say(&format!(
                 "Reader `{}`; OpenSC {}; each round runs every row once (interleaved).",
-                stack.reader, r.opensc_version
+                stack.reader, m.opensc_version
             ));
-            say("APDUs and bytes from the simulated card's log (bytes out = command APDUs, bytes in = response APDUs incl. SW).");
-            say("");
-            say("| what | median ms | p10 – p90 ms | min – max ms | n | APDUs | bytes out | bytes in | sequence |");
-            say("|---|---:|---:|---:|---:|---:|---:|---:|---|");
-            for m in &r.rows {
-                say(&format!(
+            r.say("APDUs and bytes from the simulated card's log (bytes out = command APDUs, bytes in = response APDUs incl. SW).");
+            r.say("");
+            r.say("| what | median ms | p10 – p90 ms | min – max ms | n | APDUs | bytes out | bytes in | sequence |");
+            r.say("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+            for m in &m.rows {
+                r.say(&format!(
                     "| {} | {} | {}{} | {} | {} | {} |",
                     m.what,
                     m.times.cell(),
@@ -239,109 +298,91 @@ fn main() -> R<()> {
                     m.trace.summary()
                 ));
             }
-            say("");
-            let get = |prefix: &str| r.rows.iter().find(|m| m.what.starts_with(prefix));
-            if let (Some(warm), Some(cold), Some(jpki), Some(auto)) = (
-                get("login proof (warm"),
-                get("login proof (new"),
-                get("OpenSC pkcs11-tool --sign, OPENSC_DRIVER"),
-                get("OpenSC pkcs11-tool --sign, driver auto"),
-            ) {
-                say("Against OpenSC (same card, same pcscd, same run):");
-                say("");
-                say("| ours | OpenSC | APDUs ours / OpenSC | time ours / OpenSC (medians) |");
-                say("|---|---|---:|---:|");
-                for (ours, theirs) in [(warm, jpki), (cold, jpki), (warm, auto), (cold, auto)] {
-                    say(&format!(
-                        "| {} | {} | {} / {} | {} / {} ms = {:.2} |",
-                        ours.what,
-                        theirs.what,
-                        ours.trace.count(),
-                        theirs.trace.count(),
-                        fmt(ours.times.median),
-                        fmt(theirs.times.median),
-                        ours.times.median / theirs.times.median
-                    ));
-                }
-                say("");
-                let fewer = cold.trace.count() < jpki.trace.count();
-                let half = cold.times.median <= 0.5 * jpki.times.median;
-                targets.push((
-                    "fewer APDUs than OpenSC (its fastest configuration, OPENSC_DRIVER=jpki)"
-                        .into(),
-                    format!("{} vs {}", cold.trace.count(), jpki.trace.count()),
-                    fewer,
-                ));
-                targets.push((
-                    "≤ half OpenSC's wall time (one process per login, as pkcs11-tool is)".into(),
-                    format!(
-                        "{:.2}× ({} vs {} ms); warm host {:.2}×",
-                        cold.times.median / jpki.times.median,
-                        fmt(cold.times.median),
-                        fmt(jpki.times.median),
-                        warm.times.median / jpki.times.median
-                    ),
-                    half,
-                ));
-                traces.push(("mynakey login proof".into(), warm.trace.clone()));
-                if let Some(s1) = get("sign, 1") {
-                    traces.push(("mynakey sign, 1 hash".into(), s1.trace.clone()));
-                }
-                if let Some(s10) = get("sign, 10") {
-                    traces.push(("mynakey sign, 10 hashes".into(), s10.trace.clone()));
-                }
-                traces.push((
-                    "OpenSC --sign (OPENSC_DRIVER=jpki)".into(),
-                    jpki.trace.clone(),
-                ));
-                traces.push(("OpenSC --sign (auto-detect)".into(), auto.trace.clone()));
-            }
-            peak_kib = r.vm_hwm_kib.median;
-            say("Peak resident memory (VmHWM from /proc/<pid>/status, read after the login reply, before exit) of a fresh host process, PC/SC transport:");
-            say("");
-            say(&format!(
+            r.say("");
+            against_opensc(r, &m)?;
+            peak_kib = m.vm_hwm_kib.median;
+            r.say("Peak resident memory (VmHWM from /proc/<pid>/status, read after the login reply, before exit) of a fresh host process, PC/SC transport:");
+            r.say("");
+            r.say(&format!(
                 "median {:.1} MiB (min {:.1}, max {:.1}; n={})",
-                r.vm_hwm_kib.median / 1024.0,
-                r.vm_hwm_kib.min / 1024.0,
-                r.vm_hwm_kib.max / 1024.0,
-                r.vm_hwm_kib.n
+                m.vm_hwm_kib.median / 1024.0,
+                m.vm_hwm_kib.min / 1024.0,
+                m.vm_hwm_kib.max / 1024.0,
+                m.vm_hwm_kib.n
             ));
-            say("");
-            let max_mib = r.vm_hwm_kib.max / 1024.0;
-            targets.push((
+            r.say("");
+            let max_mib = m.vm_hwm_kib.max / 1024.0;
+            r.targets.push((
                 "peak memory < 10 MiB during a login proof".into(),
                 format!("{:.1} MiB (max {max_mib:.1})", peak_kib / 1024.0),
                 max_mib < 10.0,
             ));
         }
     }
-    if traces.is_empty() {
-        // No pcscd: the model still runs on the in-process traces.
-        for flow in [Flow::Login, Flow::Sign(1), Flow::Sign(10)] {
-            traces.push((format!("mynakey {}", flow.name()), inproc_trace(flow)?));
-        }
-    }
-    let _ = peak_kib;
+    Ok(peak_kib)
+}
 
-    // ---- model ------------------------------------------------------------------------------
-    say(&card_model::report(&traces));
-
-    // ---- targets ----------------------------------------------------------------------------
-    say("## Targets");
-    say("");
-    say("| target | measured | |");
-    say("|---|---|---|");
-    for (what, measured, met) in &targets {
-        say(&format!("| {what} | {measured} | {} |", verdict(*met)));
-    }
-    if let Some(path) = o.out {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+/// Our login and signing rows against OpenSC's, and the targets that compare them.
+fn against_opensc(r: &mut Report, m: &pcsc::PcscResults) -> R<()> {
+    let get = |prefix: &str| m.rows.iter().find(|m| m.what.starts_with(prefix));
+    if let (Some(warm), Some(cold), Some(jpki), Some(auto)) = (
+        get("login proof (warm"),
+        get("login proof (new"),
+        get("OpenSC pkcs11-tool --sign, OPENSC_DRIVER"),
+        get("OpenSC pkcs11-tool --sign, driver auto"),
+    ) {
+        r.say("Against OpenSC (same card, same pcscd, same run):");
+        r.say("");
+        r.say("| ours | OpenSC | APDUs ours / OpenSC | time ours / OpenSC (medians) |");
+        r.say("|---|---|---:|---:|");
+        for (ours, theirs) in [(warm, jpki), (cold, jpki), (warm, auto), (cold, auto)] {
+            r.say(&format!(
+                "| {} | {} | {} / {} | {} / {} ms = {:.2} |",
+                ours.what,
+                theirs.what,
+                ours.trace.count(),
+                theirs.trace.count(),
+                fmt(ours.times.median),
+                fmt(theirs.times.median),
+                ours.times.median / theirs.times.median
+            ));
         }
-        std::fs::write(&path, out)?;
-        eprintln!("written to {}", path.display());
+        r.say("");
+        let fewer = cold.trace.count() < jpki.trace.count();
+        let half = cold.times.median <= 0.5 * jpki.times.median;
+        r.targets.push((
+            "fewer APDUs than OpenSC (its fastest configuration, OPENSC_DRIVER=jpki)".into(),
+            format!("{} vs {}", cold.trace.count(), jpki.trace.count()),
+            fewer,
+        ));
+        r.targets.push((
+            "≤ half OpenSC's wall time (one process per login, as pkcs11-tool is)".into(),
+            format!(
+                "{:.2}× ({} vs {} ms); warm host {:.2}×",
+                cold.times.median / jpki.times.median,
+                fmt(cold.times.median),
+                fmt(jpki.times.median),
+                warm.times.median / jpki.times.median
+            ),
+            half,
+        ));
+        r.traces
+            .push(("mynakey login proof".into(), warm.trace.clone()));
+        if let Some(s1) = get("sign, 1") {
+            r.traces
+                .push(("mynakey sign, 1 hash".into(), s1.trace.clone()));
+        }
+        if let Some(s10) = get("sign, 10") {
+            r.traces
+                .push(("mynakey sign, 10 hashes".into(), s10.trace.clone()));
+        }
+        r.traces.push((
+            "OpenSC --sign (OPENSC_DRIVER=jpki)".into(),
+            jpki.trace.clone(),
+        ));
+        r.traces
+            .push(("OpenSC --sign (auto-detect)".into(), auto.trace.clone()));
     }
-    std::thread::sleep(Duration::from_millis(1));
     Ok(())
 }
 

@@ -191,7 +191,8 @@ fn pkcs11_sign(dir: &Path, driver: Option<&str>) -> R<()> {
     Ok(())
 }
 
-pub fn measure(stack: &Stack, bin: &Path, rounds: usize) -> R<PcscResults> {
+/// `mynakey-host simulate` on the stack's vpcd port, its APDUs logged for the traces.
+fn start_card(stack: &Stack, bin: &Path) -> R<Card> {
     let log = stack.dir.join("bench-card.apdu.log");
     let _ = fs::remove_file(&log);
     let child = Command::new(bin)
@@ -217,7 +218,11 @@ pub fn measure(stack: &Stack, bin: &Path, rounds: usize) -> R<PcscResults> {
         use std::io::Write;
         let _ = writeln!(pids, "{}", child.id());
     }
-    let card = Card { child, log };
+    Ok(Card { child, log })
+}
+
+pub fn measure(stack: &Stack, bin: &Path, rounds: usize) -> R<PcscResults> {
+    let card = start_card(stack, bin)?;
     wait_presence(&stack.reader, true)?;
 
     let odir = stack.dir.join("bench-opensc");

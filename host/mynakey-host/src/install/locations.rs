@@ -50,108 +50,108 @@ fn loc(dir: PathBuf, always: bool) -> Location {
 /// The directories `browser` reads on `env.os` at `scope`. Empty on Windows (registry instead)
 /// and where the location is unknown (Vivaldi system-wide).
 pub fn locations(env: &Env, browser: Browser, scope: Scope) -> Vec<Location> {
-    let root = &env.root;
-    let sys = |p: &str| root.join(p.trim_start_matches('/'));
     match (env.os, scope) {
         (Os::Windows, _) => Vec::new(),
-        (Os::Linux, Scope::User) => {
-            let nmh = "NativeMessagingHosts";
-            let cfg = linux_config(env, true);
-            let channels: &[&str] = match browser {
-                Browser::Chrome => &[
-                    "google-chrome",
-                    "google-chrome-beta",
-                    "google-chrome-unstable",
-                ],
-                Browser::Chromium => &["chromium"],
-                Browser::Edge => &[
-                    "microsoft-edge",
-                    "microsoft-edge-beta",
-                    "microsoft-edge-dev",
-                ],
-                // Brave always reads its default profile folder, whatever --user-data-dir says.
-                Browser::Brave => &[
-                    "BraveSoftware/Brave-Browser",
-                    "BraveSoftware/Brave-Browser-Beta",
-                    "BraveSoftware/Brave-Browser-Nightly",
-                ],
-                Browser::Vivaldi => &["vivaldi", "vivaldi-snapshot"],
-                Browser::Firefox => {
-                    // Firefox keeps the legacy ~/.mozilla path even with XDG support.
-                    return vec![loc(env.home.join(".mozilla/native-messaging-hosts"), true)];
-                }
-            };
-            let cfg = if browser == Browser::Brave {
-                linux_config(env, false)
-            } else {
-                cfg
-            };
-            channels
-                .iter()
-                .enumerate()
-                .map(|(i, c)| loc(cfg.join(c).join(nmh), i == 0))
-                .collect()
-        }
-        (Os::Linux, Scope::System) => match browser {
-            // Brave reads Chrome's system folder.
-            Browser::Chrome | Browser::Brave => {
-                vec![loc(sys("/etc/opt/chrome/native-messaging-hosts"), true)]
-            }
-            Browser::Chromium => vec![loc(sys("/etc/chromium/native-messaging-hosts"), true)],
-            Browser::Edge => vec![loc(sys("/etc/opt/edge/native-messaging-hosts"), true)],
-            Browser::Vivaldi => Vec::new(),
-            Browser::Firefox => {
-                let mut v = vec![loc(sys("/usr/lib/mozilla/native-messaging-hosts"), true)];
-                // Some distributions build Firefox to read /usr/lib64 instead.
-                if sys("/usr/lib64").is_dir() {
-                    v.push(loc(sys("/usr/lib64/mozilla/native-messaging-hosts"), true));
-                }
-                v
-            }
-        },
-        (Os::MacOs, Scope::User) => {
-            let app = env.home.join("Library/Application Support");
-            let nmh = "NativeMessagingHosts";
-            match browser {
-                // Brave reads Chrome's folders on macOS.
-                Browser::Chrome | Browser::Brave => {
-                    vec![loc(app.join("Google/Chrome").join(nmh), true)]
-                }
-                Browser::Chromium => vec![loc(app.join("Chromium").join(nmh), true)],
-                Browser::Edge => [
-                    "Microsoft Edge",
-                    "Microsoft Edge Beta",
-                    "Microsoft Edge Dev",
-                    "Microsoft Edge Canary",
-                ]
-                .iter()
-                .enumerate()
-                .map(|(i, c)| loc(app.join(c).join(nmh), i == 0))
-                .collect(),
-                Browser::Vivaldi => vec![loc(app.join("Vivaldi").join(nmh), true)],
-                Browser::Firefox => vec![loc(app.join("Mozilla").join(nmh), true)],
-            }
-        }
-        (Os::MacOs, Scope::System) => match browser {
-            Browser::Chrome | Browser::Brave => vec![loc(
-                sys("/Library/Google/Chrome/NativeMessagingHosts"),
-                true,
-            )],
-            Browser::Chromium => vec![loc(
-                sys("/Library/Application Support/Chromium/NativeMessagingHosts"),
-                true,
-            )],
-            Browser::Edge => vec![loc(
-                sys("/Library/Microsoft/Edge/NativeMessagingHosts"),
-                true,
-            )],
-            Browser::Vivaldi => Vec::new(),
-            Browser::Firefox => vec![loc(
-                sys("/Library/Application Support/Mozilla/NativeMessagingHosts"),
-                true,
-            )],
-        },
+        (Os::Linux, Scope::User) => linux_user(env, browser),
+        (Os::Linux, Scope::System) => linux_system(env, browser),
+        (Os::MacOs, Scope::User) => macos_user(env, browser),
+        (Os::MacOs, Scope::System) => macos_system(env, browser),
     }
+}
+
+/// A system path below the environment's root (tests use a fake one).
+fn system_path(env: &Env, path: &str) -> PathBuf {
+    env.root.join(path.trim_start_matches('/'))
+}
+
+fn linux_user(env: &Env, browser: Browser) -> Vec<Location> {
+    let nmh = "NativeMessagingHosts";
+    let channels: &[&str] = match browser {
+        Browser::Chrome => &[
+            "google-chrome",
+            "google-chrome-beta",
+            "google-chrome-unstable",
+        ],
+        Browser::Chromium => &["chromium"],
+        Browser::Edge => &[
+            "microsoft-edge",
+            "microsoft-edge-beta",
+            "microsoft-edge-dev",
+        ],
+        // Brave always reads its default profile folder, whatever --user-data-dir says.
+        Browser::Brave => &[
+            "BraveSoftware/Brave-Browser",
+            "BraveSoftware/Brave-Browser-Beta",
+            "BraveSoftware/Brave-Browser-Nightly",
+        ],
+        Browser::Vivaldi => &["vivaldi", "vivaldi-snapshot"],
+        Browser::Firefox => {
+            // Firefox keeps the legacy ~/.mozilla path even with XDG support.
+            return vec![loc(env.home.join(".mozilla/native-messaging-hosts"), true)];
+        }
+    };
+    let cfg = linux_config(env, browser != Browser::Brave);
+    channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| loc(cfg.join(c).join(nmh), i == 0))
+        .collect()
+}
+
+fn linux_system(env: &Env, browser: Browser) -> Vec<Location> {
+    let sys = |p: &str| system_path(env, p);
+    match browser {
+        // Brave reads Chrome's system folder.
+        Browser::Chrome | Browser::Brave => {
+            vec![loc(sys("/etc/opt/chrome/native-messaging-hosts"), true)]
+        }
+        Browser::Chromium => vec![loc(sys("/etc/chromium/native-messaging-hosts"), true)],
+        Browser::Edge => vec![loc(sys("/etc/opt/edge/native-messaging-hosts"), true)],
+        Browser::Vivaldi => Vec::new(),
+        Browser::Firefox => {
+            let mut v = vec![loc(sys("/usr/lib/mozilla/native-messaging-hosts"), true)];
+            // Some distributions build Firefox to read /usr/lib64 instead.
+            if sys("/usr/lib64").is_dir() {
+                v.push(loc(sys("/usr/lib64/mozilla/native-messaging-hosts"), true));
+            }
+            v
+        }
+    }
+}
+
+fn macos_user(env: &Env, browser: Browser) -> Vec<Location> {
+    let app = env.home.join("Library/Application Support");
+    let nmh = "NativeMessagingHosts";
+    match browser {
+        // Brave reads Chrome's folders on macOS.
+        Browser::Chrome | Browser::Brave => {
+            vec![loc(app.join("Google/Chrome").join(nmh), true)]
+        }
+        Browser::Chromium => vec![loc(app.join("Chromium").join(nmh), true)],
+        Browser::Edge => [
+            "Microsoft Edge",
+            "Microsoft Edge Beta",
+            "Microsoft Edge Dev",
+            "Microsoft Edge Canary",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| loc(app.join(c).join(nmh), i == 0))
+        .collect(),
+        Browser::Vivaldi => vec![loc(app.join("Vivaldi").join(nmh), true)],
+        Browser::Firefox => vec![loc(app.join("Mozilla").join(nmh), true)],
+    }
+}
+
+fn macos_system(env: &Env, browser: Browser) -> Vec<Location> {
+    let folder = match browser {
+        Browser::Chrome | Browser::Brave => "/Library/Google/Chrome/NativeMessagingHosts",
+        Browser::Chromium => "/Library/Application Support/Chromium/NativeMessagingHosts",
+        Browser::Edge => "/Library/Microsoft/Edge/NativeMessagingHosts",
+        Browser::Vivaldi => return Vec::new(),
+        Browser::Firefox => "/Library/Application Support/Mozilla/NativeMessagingHosts",
+    };
+    vec![loc(system_path(env, folder), true)]
 }
 
 /// The registry key (below HKCU or HKLM) that `browser` reads on Windows. Brave and Vivaldi read
