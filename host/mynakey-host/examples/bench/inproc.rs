@@ -16,6 +16,7 @@ use mynakey_protocol::ProgressEvent;
 use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
 
 use crate::stats::Series;
+use crate::trace::Trace;
 use crate::R;
 
 pub const ORIGIN: &str = "https://example.jp";
@@ -220,4 +221,29 @@ pub fn pieces(iterations: usize) -> R<Pieces> {
         self_check: Series::of(&checks),
         login_hash: Series::of(&hashes),
     })
+}
+
+/// The APDUs of one `flow` on the simulated card, for the card model.
+pub fn trace(flow: Flow) -> R<Trace> {
+    let log = ApduLog::new();
+    let mut ops = Ops::new(
+        Box::new(SimReaders::single(Faults::default(), log.clone())?),
+        Config::default(),
+    );
+    let mut quiet = |_: mynakey_protocol::ProgressEvent| {};
+    let mut ctx = RequestContext {
+        cancel: CancelToken::new(),
+        progress: &mut quiet,
+    };
+    match flow {
+        Flow::Login => drop(
+            ops.authenticate(auth_args(), &mut ctx)
+                .map_err(|e| e.to_string())?,
+        ),
+        Flow::Sign(n) => drop(
+            ops.sign(sign_args(n), &mut ctx)
+                .map_err(|e| e.to_string())?,
+        ),
+    }
+    Ok(Trace::from_entries(&log.entries()))
 }

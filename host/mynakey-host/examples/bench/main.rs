@@ -135,7 +135,7 @@ fn main() -> R<()> {
         // No pcscd: the model still runs on the in-process traces.
         for flow in [Flow::Login, Flow::Sign(1), Flow::Sign(10)] {
             r.traces
-                .push((format!("mynakey {}", flow.name()), inproc_trace(flow)?));
+                .push((format!("mynakey {}", flow.name()), inproc::trace(flow)?));
         }
     }
     let _ = peak_kib;
@@ -384,32 +384,4 @@ fn against_opensc(r: &mut Report, m: &pcsc::PcscResults) -> R<()> {
             .push(("OpenSC --sign (auto-detect)".into(), auto.trace.clone()));
     }
     Ok(())
-}
-
-fn inproc_trace(flow: Flow) -> R<Trace> {
-    use mynakey::config::Config;
-    use mynakey::ops::{Ops, RequestContext};
-    use mynakey_card::transport::CancelToken;
-    use mynakey_simulator::{ApduLog, Faults, SimReaders};
-    let log = ApduLog::new();
-    let mut ops = Ops::new(
-        Box::new(SimReaders::single(Faults::default(), log.clone())?),
-        Config::default(),
-    );
-    let mut quiet = |_: mynakey_protocol::ProgressEvent| {};
-    let mut ctx = RequestContext {
-        cancel: CancelToken::new(),
-        progress: &mut quiet,
-    };
-    match flow {
-        Flow::Login => drop(
-            ops.authenticate(inproc::auth_args(), &mut ctx)
-                .map_err(|e| e.to_string())?,
-        ),
-        Flow::Sign(n) => drop(
-            ops.sign(inproc::sign_args(n), &mut ctx)
-                .map_err(|e| e.to_string())?,
-        ),
-    }
-    Ok(Trace::from_entries(&log.entries()))
 }

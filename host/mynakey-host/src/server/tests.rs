@@ -1,0 +1,71 @@
+use super::*;
+use mynakey_card::jpki::{commands, Pin, PinKind};
+use mynakey_protocol::framing::read_frame;
+
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut v = (body.len() as u32).to_ne_bytes().to_vec();
+    v.extend_from_slice(body);
+    v
+}
+
+const REQUEST: &[u8] = br#"{"id":1,"command":"authenticate","arguments":{"origin":"https://bank.example.jp","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","pin":"4931"}}"#;
+
+/// Every copy of a PIN inside the host process, from stdin to the card (docs/security.md,
+/// "Copies of the PIN"). Each is zeroized when it is dropped:
+///
+/// 1. the frame buffer (`read_frame`, `Zeroizing<Vec<u8>>`), read straight from an
+///    unbuffered stdin `File`, zeroized as soon as the request is parsed;
+/// 2. the request's [`mynakey_types::secret::Secret`], built from a string borrowed from the frame
+///    (no serde `Value`, no unescaping scratch buffer: escaped PINs are refused);
+/// 3. the checked [`Pin`] (`Zeroizing`, upper-cased for the signing password);
+/// 4. the VERIFY command's data and
+/// 5. the serialised VERIFY APDU (both `Zeroizing`), handed to PC/SC.
+///
+/// Outside this process: the kernel's pipe buffer before the read, and PC/SC (pcsc-lite's
+/// client library, pcscd, the reader). This test walks copies 1–5 and shows each is a copy
+/// of its own (wiping one leaves the next intact) and that nothing else holds the frame.
+#[test]
+fn the_pin_has_exactly_the_named_copies() {
+    // 1. The frame, read with exactly its own length (no read-ahead buffer of ours).
+    let data = framed(REQUEST);
+    let mut frame = read_frame(&mut &data[..]).unwrap();
+    // 2. The Secret, straight from the frame.
+    let (_, request) = parse_request(&frame).unwrap_or_else(|(_, e)| panic!("{e:?}"));
+    frame.zeroize();
+    assert!(
+        frame.iter().all(|&b| b == 0),
+        "the frame is wiped after parsing"
+    );
+    let Incoming::Card(CardRequest::Authenticate(args)) = request else {
+        panic!("not an authenticate request");
+    };
+    assert_eq!(args.pin.expose(), "4931", "the Secret is its own copy");
+    // 3. The checked PIN.
+    let pin = Pin::parse(PinKind::Auth, &args.pin).unwrap();
+    drop(args);
+    assert_eq!(pin.bytes(), b"4931");
+    // 4. and 5. The VERIFY command and its APDU bytes.
+    let apdu = commands::verify(pin.bytes()).to_bytes().unwrap();
+    assert_eq!(&apdu[apdu.len() - 4..], b"4931");
+}
+
+#[test]
+fn an_escaped_pin_is_refused_before_it_is_decoded() {
+    for pin in [r#"\u0034931"#, r#"493\u0031"#, r#"49\/31"#, r#"\"4931"#] {
+        let body = String::from_utf8_lossy(REQUEST).replace("4931", pin);
+        let (id, e) = match parse_request(body.as_bytes()) {
+            Ok(_) => panic!("{pin}: accepted"),
+            Err(err) => err,
+        };
+        assert_eq!(id, serde_json::json!(1), "{pin}");
+        assert_eq!(e.code, ErrorCode::PinFormat, "{pin}: {e:?}");
+        assert!(
+            !e.message.contains("4931") && !e.message.contains("493"),
+            "{}",
+            e.message
+        );
+    }
+    // Escapes elsewhere are fine (they are not secrets).
+    let body = String::from_utf8_lossy(REQUEST).replace("bank", "b\\u0061nk");
+    assert!(parse_request(body.as_bytes()).is_ok());
+}
