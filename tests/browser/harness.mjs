@@ -166,7 +166,7 @@ export function verifyCli(args, stdin) {
 // ------------------------------------------------------------------------------------------------
 // The PC/SC path (MYNAKEY_BROWSER_TRANSPORT=pcsc): an isolated pcscd with the vpcd reader, and the
 // simulated card connected to it by `mynakey-host simulate --vpcd` (see the shared reference
-// pcsc-test-stack.md §4). Needs root (unshare --mount) and the pcscd + vsmartcard-vpcd packages.
+// docs/card-facts.md T4). Needs root (unshare --mount) and the pcscd + vsmartcard-vpcd packages.
 
 export async function startPcsc() {
   const dir = tempDir('pcsc');

@@ -13,7 +13,7 @@
 # - Installs pcscd, vsmartcard-vpcd, opensc, pcsc-tools, libpcsclite-dev, pkg-config when run as
 #   root and `dpkg -s` says one is missing (Debian/Ubuntu).
 # - Starts pcscd in its own mount namespace with a directory bound over /run/pcscd and its own
-#   reader.conf.d holding one vpcd entry on a free port pair (pcsc-test-stack.md §4), so it
+#   reader.conf.d holding one vpcd entry on a free port pair (docs/card-facts.md T4), so it
 #   neither sees nor disturbs a pcscd already running on this machine.
 # - Runs host/mynakey-host/tests/system.rs with PCSCLITE_CSOCK_NAME pointing at that pcscd, and fails
 #   unless every system test really ran (they skip themselves without this script).

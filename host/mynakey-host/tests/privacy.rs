@@ -1,4 +1,4 @@
-//! Privacy of logs (design.md principles 1, 4, 5): every flow runs through the built
+//! Privacy of logs (docs/security.md): every flow runs through the built
 //! `mynakey-host --simulator` with `MYNAKEY_LOG_LEVEL=trace` and `MYNAKEY_LOG_FILE`, then the log
 //! and stderr must not contain a PIN, a certificate body (or any 32-byte slice of one, as hex,
 //! spaced hex, decimal list or base64), or the test identity's name, address or date of birth

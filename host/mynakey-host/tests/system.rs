@@ -465,7 +465,7 @@ fn disconnect_dispositions_reach_the_card() {
 }
 
 /// A fast round trip: vpcd's split writes cost ~44 ms per APDU unless the card re-arms
-/// TCP_QUICKACK before every read (pcsc-test-stack.md §6).
+/// TCP_QUICKACK before every read (docs/card-facts.md T2).
 #[test]
 fn apdus_are_fast_over_vpcd() {
     let Some(s) = system("apdus_are_fast_over_vpcd") else {
@@ -493,7 +493,7 @@ const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 /// OpenSC's own configuration for the tests: reset the card when a tool exits. By default
 /// OpenSC leaves a card it logged in to verified, and the next tool's PIN-status query (empty
 /// VERIFY) then gets 9000 from the simulated card, which OpenSC's JPKI binding refuses
-/// (pcsc-test-stack.md §10.4; what a real card answers there is open, jpki-card.md §3).
+/// (docs/card-facts.md §3; what a real card answers there is open, docs/card-facts.md §3).
 const OPENSC_CONF: &str = "app default {\n  reader_driver pcsc {\n    disconnect_action = reset;\n  }\n  framework pkcs15 {\n    use_file_caching = no;\n  }\n}\n";
 
 fn run(program: &str, args: &[&str], dir: &Path) -> String {

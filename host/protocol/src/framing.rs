@@ -5,9 +5,9 @@ use std::io::{self, Read, Write};
 use byteorder::{NativeEndian, ReadBytesExt, WriteBytesExt};
 use zeroize::Zeroizing;
 
-/// The host accepts at most this many bytes per inbound message (design.md, protocol 1).
+/// The host accepts at most this many bytes per inbound message (protocol 1, docs/protocol.md).
 pub const MAX_INBOUND: usize = 65_536;
-/// Browsers refuse host messages longer than 1 MiB (native-messaging.md A1).
+/// Browsers refuse host messages longer than 1 MiB (Chrome's and Firefox's native messaging documentation).
 pub const MAX_OUTBOUND: usize = 1_048_576;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,5 @@
 //! The simulated My Number Card: the JPKI application as described in
-//! `shared/reference/jpki-card.md`, with every access condition enforced.
+//! `docs/card-facts.md`, with every access condition enforced.
 
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
@@ -17,7 +17,7 @@ pub struct CardProfile {
     pub auth_cert: &'static [u8],
     pub auth_ca: &'static [u8],
     pub auth_key_pkcs8: &'static [u8],
-    /// `None`: a card without a signing certificate (issued to under-15s, jpki-card.md §7).
+    /// `None`: a card without a signing certificate (issued to under-15s, docs/card-facts.md §7).
     pub sign_cert: Option<&'static [u8]>,
     pub sign_ca: &'static [u8],
     pub sign_key_pkcs8: &'static [u8],
@@ -39,7 +39,7 @@ macro_rules! fixture {
 pub const TEST_AUTH_ROOTS: [&[u8]; 2] = [fixture!("auth-root-1.der"), fixture!("auth-root-2.der")];
 pub const TEST_SIGN_ROOTS: [&[u8]; 2] = [fixture!("sign-root-1.der"), fixture!("sign-root-2.der")];
 
-/// A contact My Number Card ATR from pcsc-tools (jpki-card.md §1): the host must not rely on it.
+/// A contact My Number Card ATR from pcsc-tools (docs/card-facts.md §1): the host must not rely on it.
 const CONTACT_ATR: [u8; 19] = [
     0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
     0x01, 0xC0, 0x3B,
@@ -95,7 +95,7 @@ pub enum SimError {
     Key(String),
 }
 
-/// Which dedicated file is current. After power-on the GlobalPlatform ISD is (jpki-card.md §1).
+/// Which dedicated file is current. After power-on the GlobalPlatform ISD is (docs/card-facts.md §1).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Df {
     PowerOn,
@@ -138,7 +138,7 @@ pub struct SimCard {
     just_powered: bool,
 }
 
-/// Certificate EFs carry filler after the DER object, as on real cards (jpki-card.md §2).
+/// Certificate EFs carry filler after the DER object, as on real cards (docs/card-facts.md §2).
 const CERT_EF_FILLER: usize = 37;
 
 impl SimCard {
@@ -154,7 +154,7 @@ impl SimCard {
             .map_err(|e| SimError::Key(e.to_string()))?;
         let sign_key = RsaPrivateKey::from_pkcs8_der(profile.sign_key_pkcs8)
             .map_err(|e| SimError::Key(e.to_string()))?;
-        // EF 0006: 160-byte token information, label space-padded to 32 bytes (jpki-card.md §2).
+        // EF 0006: 160-byte token information, label space-padded to 32 bytes (docs/card-facts.md §2).
         let mut token_info = vec![0u8; 160];
         let label: &[u8] = if faults.phone_token {
             mynakey_card::jpki::PHONE_TOKEN_LABEL.as_bytes()
@@ -256,7 +256,7 @@ impl SimCard {
     }
 
     fn dispatch(&mut self, c: &Command) -> Response {
-        // Secure messaging is not supported on the JPKI AP (jpki-card.md §7).
+        // Secure messaging is not supported on the JPKI AP (docs/card-facts.md §7).
         if c.cla & 0x0C != 0 {
             return Response::status(if c.ins == 0xA4 {
                 StatusWord::SecureMessagingNotSupported
@@ -275,7 +275,7 @@ impl SimCard {
     }
 
     /// SELECT: by DF name (P1=04) for the AP, by FID under the current DF (P1=02) for EFs
-    /// (jpki-card.md §1, §2). Unknown AIDs answer 6A82 so no other OpenSC driver claims the card.
+    /// (docs/card-facts.md §1, §2). Unknown AIDs answer 6A82 so no other OpenSC driver claims the card.
     fn select(&mut self, c: &Command) -> Response {
         let data = c.data.bytes();
         match c.p1 {
@@ -336,7 +336,7 @@ impl SimCard {
         }
     }
 
-    /// READ BINARY `00 B0 P1 P2 Le` at offset P1‖P2 (jpki-card.md §5). The signing certificate
+    /// READ BINARY `00 B0 P1 P2 Le` at offset P1‖P2 (docs/card-facts.md §5). The signing certificate
     /// needs the signing password first (§2, 6982).
     fn read_binary(&mut self, c: &Command) -> Response {
         let Some(fid) = self.ef else {
@@ -379,7 +379,7 @@ impl SimCard {
     }
 
     /// VERIFY `00 20 00 80 [Lc PIN]` on the current PIN EF; with no data it only reports
-    /// the tries left (jpki-card.md §3).
+    /// the tries left (docs/card-facts.md §3).
     fn verify(&mut self, c: &Command) -> Response {
         if c.p1 != 0x00 || c.p2 != 0x80 {
             return Response::status(StatusWord::IncorrectP1P2);
@@ -418,7 +418,7 @@ impl SimCard {
     }
 
     /// `80 2A 00 80 Lc DigestInfo 00`: PKCS#1 v1.5 type-1 padding + RSA with the key of the
-    /// current key EF, after VERIFY of its PIN (jpki-card.md §4).
+    /// current key EF, after VERIFY of its PIN (docs/card-facts.md §4).
     fn sign(&mut self, c: &Command) -> Response {
         if c.p2 != 0x80 {
             return Response::status(StatusWord::IncorrectP1P2);

@@ -1,6 +1,6 @@
 //! The simulated JPKI card, compiled into the normal binary (`--simulator`, `simulate --vpcd`).
 //!
-//! It follows `shared/reference/jpki-card.md`, records every APDU, and can be told to misbehave
+//! It follows `docs/card-facts.md`, records every APDU, and can be told to misbehave
 //! through [`Faults`] so tests see what a real card and reader can do.
 
 use std::collections::VecDeque;
@@ -33,7 +33,7 @@ pub struct Faults {
     pub short_reads: Option<usize>,
     /// Signatures come back with one bit flipped.
     pub bad_signature: bool,
-    /// The card carries no signing certificate (as issued to under-15s, jpki-card.md §7).
+    /// The card carries no signing certificate (as issued to under-15s, docs/card-facts.md §7).
     pub no_signing_certificate: bool,
     /// Answers come T=0 style: `61xx`, then the data on GET RESPONSE.
     pub t0: bool,

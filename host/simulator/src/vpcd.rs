@@ -2,7 +2,7 @@
 //! the real PC/SC stack, OpenSC and the host's own PC/SC transport can talk to it.
 //!
 //! vpcd (vsmartcard's reader driver inside pcscd) listens on a TCP port per virtual slot; the
-//! card connects as the client (pcsc-test-stack.md §5). Frames both ways are a 2-byte
+//! card connects as the client (docs/card-facts.md T1). Frames both ways are a 2-byte
 //! big-endian length and the payload. From vpcd, a 1-byte payload is a control byte (00 power
 //! off, 01 power on, 02 reset, 04 get ATR); anything longer is a command APDU. The card answers
 //! GET ATR and APDUs, nothing else.

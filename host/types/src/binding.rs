@@ -1,5 +1,5 @@
 //! What a login proof binds, checked the same way by the host (before any APDU) and by the
-//! relying-party verifier: the origin and the challenge (design.md "Login proof").
+//! relying-party verifier: the origin and the challenge (docs/protocol.md, the login proof).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

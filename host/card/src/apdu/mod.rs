@@ -1,7 +1,7 @@
 //! ISO/IEC 7816-4 command and response APDUs and status words.
 //!
 //! Knows nothing of JPKI. Only the short length form is built: every JPKI command fits it
-//! (jpki-card.md §4 "Extended length: not needed").
+//! (docs/card-facts.md §4 "Extended length: not needed").
 
 use std::fmt;
 
@@ -185,7 +185,7 @@ impl fmt::Debug for Response {
     }
 }
 
-/// Status words the JPKI application answers (jpki-card.md §9), plus `Other` for the rest.
+/// Status words the JPKI application answers (docs/card-facts.md §9), plus `Other` for the rest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StatusWord {
     /// 9000

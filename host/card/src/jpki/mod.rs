@@ -22,10 +22,10 @@ use mynakey_types::HashAlgorithm;
 /// Token label (EF 0006) of an Android smartphone certificate, which the host does not support.
 pub const PHONE_TOKEN_LABEL: &str = "JPKIAPGPSETOKEN";
 
-/// AID of the JPKI AP (jpki-card.md §1). The only application mynakey ever selects.
+/// AID of the JPKI AP (docs/card-facts.md §1). The only application mynakey ever selects.
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
 
-/// Elementary files of the JPKI AP (jpki-card.md §2).
+/// Elementary files of the JPKI AP (docs/card-facts.md §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ef {
     /// 0001: signing certificate; readable only after the signing password.
@@ -34,7 +34,7 @@ pub enum Ef {
     SignCaCert,
     /// 0006: token information (label `JPKIAPICCTOKEN2`).
     Token,
-    /// 0008: which certificates exist (single-source, jpki-card.md §2).
+    /// 0008: which certificates exist (single-source, docs/card-facts.md §2).
     CertificateAvailability,
     /// 000A: authentication certificate; free read.
     AuthCert,
@@ -159,7 +159,7 @@ pub struct Jpki<'t> {
     transport: &'t mut dyn Transport,
 }
 
-/// Certificates are read in chunks of at most 256 bytes (short Le, jpki-card.md §5).
+/// Certificates are read in chunks of at most 256 bytes (short Le, docs/card-facts.md §5).
 const CHUNK: usize = 256;
 /// No JPKI EF is larger than the 15-bit READ BINARY offset allows.
 const MAX_EF: usize = 0x7FFF;
@@ -246,7 +246,7 @@ impl<'t> Jpki<'t> {
     }
 
     /// Reads the certificate of `pair` by its DER length, in ≤ 256-byte chunks, ignoring any
-    /// filler after the DER object (jpki-card.md §2, §5). The signing certificate needs the
+    /// filler after the DER object (docs/card-facts.md §2, §5). The signing certificate needs the
     /// signing password first. A `6982` (a smartphone token guards even the authentication
     /// certificate with the PIN) is followed by one read of the token label, to say so.
     pub fn read_certificate(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
@@ -360,12 +360,12 @@ impl<'t> Jpki<'t> {
     }
 
     /// VERIFY the PIN on the PIN EF that [`Jpki::pin_status`] just selected. Sent once; never
-    /// retried (design.md principle 3).
+    /// retried: a second VERIFY or SIGN could spend a try or sign twice.
     pub fn verify_pin(&mut self, pin: &Pin) -> Result<(), JpkiError> {
         let response = self.send(&commands::verify(pin.bytes()))?;
         match response.sw {
             StatusWord::Success => Ok(()),
-            // 63C0 from the try that used up the counter: now blocked (jpki-card.md §3). 6983
+            // 63C0 from the try that used up the counter: now blocked (docs/card-facts.md §3). 6983
             // (ISO/IEC 7816-4 "authentication method blocked") is not seen from this card in any
             // source, but means the same wherever it is used (docs/card-facts.md).
             StatusWord::VerifyFailed { tries_left: 0 }
@@ -395,7 +395,7 @@ impl<'t> Jpki<'t> {
     }
 
     /// Reads the token label (EF 0006, first 32 bytes, space-padded): `JPKIAPICCTOKEN2` on a
-    /// My Number Card, `JPKIAPICCTOKEN` on a Juki card (jpki-card.md §1).
+    /// My Number Card, `JPKIAPICCTOKEN` on a Juki card (docs/card-facts.md §1).
     pub fn token_label(&mut self) -> Result<String, JpkiError> {
         self.select_ef(Ef::Token)?;
         let data = self

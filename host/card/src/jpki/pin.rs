@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 use mynakey_types::pin_rules::{AUTH_PIN_LENGTH, SIGN_PIN_MAX_LENGTH, SIGN_PIN_MIN_LENGTH};
 use mynakey_types::secret::Secret;
 
-/// Which of the two JPKI PINs (jpki-card.md §3).
+/// Which of the two JPKI PINs (docs/card-facts.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinKind {
     /// 利用者証明用パスワード: 4 digits, 3 tries, EF 0018.
@@ -33,7 +33,7 @@ pub enum PinFormatError {
     Sign,
 }
 
-/// A well-formed PIN, ready for VERIFY: ASCII bytes, no padding (jpki-card.md §3).
+/// A well-formed PIN, ready for VERIFY: ASCII bytes, no padding (docs/card-facts.md §3).
 pub struct Pin {
     kind: PinKind,
     bytes: Zeroizing<Vec<u8>>,
@@ -41,7 +41,7 @@ pub struct Pin {
 
 impl Pin {
     /// Checks the format for `kind`; the signing password is upper-cased here because the card
-    /// compares raw bytes and J-LIS converts lower-case input (jpki-card.md §3 "Who upper-cases").
+    /// compares raw bytes and J-LIS converts lower-case input (docs/card-facts.md §3 "Who upper-cases").
     pub fn parse(kind: PinKind, secret: &Secret) -> Result<Pin, PinFormatError> {
         let text = secret.expose().as_bytes();
         match kind {

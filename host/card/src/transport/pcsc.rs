@@ -7,7 +7,7 @@
 //! - A connection ends with the disposition ops asks for. Dropping a `pcsc::Card` resets the
 //!   card, so [`Disposition::Leave`] disconnects explicitly with `SCARD_LEAVE_CARD`;
 //!   [`Disposition::Reset`] powers the card down (`SCARD_UNPOWER_CARD`), which surely ends a
-//!   verified PIN, where a warm reset might not (jpki-card.md §3).
+//!   verified PIN, where a warm reset might not (docs/card-facts.md §3).
 //! - Waiting for a card or a reader blocks in `SCardGetStatusChange` (with the
 //!   `\\?PnP?\Notification` pseudo-reader, so a newly plugged reader wakes it too) and is ended
 //!   early by `SCardCancel` from the thread that reads stdin. No polling loop, except on
@@ -29,7 +29,7 @@ use super::{
 };
 
 /// How long to wait, after an ambiguous transmit error, for PC/SC to report that the card left.
-/// pcscd looks at a reader every 400 ms (pcsc-test-stack.md §7), so a removal can take that long
+/// pcscd looks at a reader every 400 ms (docs/card-facts.md T3), so a removal can take that long
 /// to show.
 const REMOVAL_GRACE: Duration = Duration::from_millis(1000);
 
@@ -372,7 +372,7 @@ impl Connection for PcscConnection {
         let how = match disposition {
             Disposition::Leave => pcsc::Disposition::LeaveCard,
             // Unpower, not a warm reset: one report says a warm reset leaves the verified PIN
-            // in force on the real card (jpki-card.md §3, single-source); losing power clears it.
+            // in force on the real card (docs/card-facts.md §3, single-source); losing power clears it.
             Disposition::Reset => pcsc::Disposition::UnpowerCard,
         };
         debug!("disconnecting from {:?} ({disposition:?})", self.reader);

@@ -13,7 +13,7 @@
 //! - VERIFY PIN: YubiKey 5 PIV 9.1 ms, CryptoCertum 33.0 ms (same file).
 //! - Fixed per-APDU cost: SELECT applet, YubiKey 5 PIV 1.26 ms, CryptoCertum 9.45 ms (same file).
 //! - Contact rates (ISO 7816-3: bit/s = f·Di/Fi): `ATR_analysis` on the My Number Card ATRs of
-//!   jpki-card.md §1: `3B DA 13 …` TA1=13 → Fi=372, Di=4 → 43 010 bit/s at 4 MHz (53 763 at
+//!   docs/card-facts.md §1: `3B DA 13 …` TA1=13 → Fi=372, Di=4 → 43 010 bit/s at 4 MHz (53 763 at
 //!   5 MHz); `3B F5 91 …` TA1=91 → Fi=512, Di=1 → 7 812 bit/s at 4 MHz; `3B C5 …` no TA1 →
 //!   default Fi=372, Di=1 → 9 600 bit/s at 3.57 MHz. TC1=FF: 11 etu per character under T=1.
 //!   T=1 blocks: NAD PCB LEN … LRC (4 bytes), IFSC 251/254 from TA3; IFSD 254 assumed.

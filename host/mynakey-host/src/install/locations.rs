@@ -1,5 +1,6 @@
 //! Where each browser looks for native messaging host manifests (Linux and macOS) and which
-//! registry key it reads (Windows). Sources: shared reference native-messaging.md, A6.
+//! registry key it reads (Windows). Sources: https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging,
+//! MDN's "Native manifests" page, and each browser's documentation.
 
 use std::path::{Path, PathBuf};
 

@@ -488,7 +488,7 @@ fn manifest_matches_the_checked_in_templates() {
 
 #[test]
 fn extension_id_matches_the_extension_key() {
-    // The id Chromium derives from the `key` in extension/src/manifest.json (native-messaging.md A7).
+    // The id Chromium derives from the `key` in extension/src/manifest.json (the first 32 hex digits of SHA-256 of the key, mapped to a–p).
     use sha2::{Digest, Sha256};
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../extension/src/manifest.json");
     let m = read_json(&root);

@@ -28,7 +28,7 @@ pub use mynakey_protocol::{
     LoginProof, ReaderStatus, SignatureAlgorithm, Signatures, SigningCertificateResult, Status,
 };
 
-/// The held signing session ends after this long without the `sign` that uses it (design.md).
+/// The held signing session ends after this long without the `sign` that uses it.
 pub const HOLD_LIMIT: Duration = Duration::from_secs(HELD_SESSION_SECONDS);
 
 /// Where a release of this host is described; part of every login proof (`appVersion`).
@@ -314,7 +314,7 @@ impl Ops {
     }
 
     /// Checks the password's format, finds the card, verifies the password and reads the signing
-    /// certificate (which the card releases only after the password, jpki-card.md §2).
+    /// certificate (which the card releases only after the password, docs/card-facts.md §2).
     fn unlock_signing_key(
         &mut self,
         secret: &Secret,
@@ -532,7 +532,7 @@ fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
 }
 
 /// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
-/// (design.md "Login proof"; Web eID `web-eid:1.0`).
+/// (docs/protocol.md, the login proof; Web eID `web-eid:1.0`).
 pub fn login_hash(origin: &str, challenge: &str) -> Vec<u8> {
     Sha256::digest(binding::login_signed_data(origin, challenge)).to_vec()
 }

@@ -67,7 +67,7 @@ pub struct Limits {
     pub patience: Duration,
     /// If set, [`Host::ok`], [`Host::fails`] and [`Host::error`] must be answered within this.
     pub answer: Option<Duration>,
-    /// After EOF on stdin the host must exit 0 within this (design.md: a second).
+    /// After EOF on stdin the host must exit 0 within this (docs/protocol.md: a second).
     pub exit: Duration,
 }
 
