@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of mynakey, in one command (the README's test command; CI runs it via .ci/run):
-#   1. format and lints (cargo fmt --check, clippy with warnings denied)
+#   1. format and lints (cargo fmt --check, clippy with warnings denied, with and without the
+#      simulator), and the verifier crate's publish dry run
 #   2. cargo test: unit tests per crate, the binary over real frames, the verifier, the corpus,
 #      the architecture checks, and the package build (--no-default-features: no lab inside)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
@@ -54,17 +55,18 @@ suite() {
 
 lints() {
     cargo fmt --all -- --check && cargo clippy --workspace --all-targets --quiet -- -D warnings &&
-        cargo clippy -p mynakey-host --no-default-features --all-targets --quiet -- -D warnings
+        cargo clippy -p mynakey-host --no-default-features --all-targets --quiet -- -D warnings &&
+        cargo publish --dry-run --allow-dirty --quiet -p mynakey-types -p mynakey-verify
 }
 # The binary packages ship: no simulated card, no test PKI (tests/no_lab.rs checks it). Built
 # once here and kept apart, since the soak suite's developer build shares target/release.
 package_build() {
     cargo build --release --quiet -p mynakey-host --no-default-features &&
-        mkdir -p target/package && cp target/release/mynakey-host target/package/mynakey-host
+        mkdir -p target/no-lab && cp target/release/mynakey-host target/no-lab/mynakey-host
 }
 unit() {
     package_build &&
-        MYNAKEY_PACKAGE_BIN="$ROOT/target/package/mynakey-host" cargo test --workspace
+        MYNAKEY_PACKAGE_BIN="$ROOT/target/no-lab/mynakey-host" cargo test --workspace
 }
 system() {
     tests/system/run.sh

@@ -3,7 +3,7 @@
 //! any test private key.
 //!
 //! `tests/run.sh` builds that binary once (`cargo build --release -p mynakey-host
-//! --no-default-features`, kept as `target/package/mynakey-host`) and runs this file with
+//! --no-default-features`, kept as `target/no-lab/mynakey-host`) and runs this file with
 //! `MYNAKEY_PACKAGE_BIN` pointing at it. Without that variable the package tests return at once;
 //! the control test (the developer binary does hold the keys) always runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

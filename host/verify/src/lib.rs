@@ -1,6 +1,6 @@
 //! Relying-party verification of mynakey login proofs and JPKI document signatures.
 //!
-//! A service uses this module (or the `mynakey-host verify` command, [`cli`]) to check what a
+//! A service uses this crate (or the `mynakey-host verify` command) to check what a
 //! My Number Card produced. Both entry points run the same certificate checks, in this order,
 //! each failing with its own [`VerifyError`] variant:
 //!
@@ -19,7 +19,7 @@
 //!    `SHA-256(expected_origin) ‖ SHA-256(expected_challenge)` built from the **service's**
 //!    values, never the token's; for a document signature RSASSA-PKCS1-v1_5 over the hash.
 //!
-//! Docs for service engineers: `docs/relying-party.md`.
+//! Docs for service engineers: this crate's README and the repository's `docs/relying-party.md`.
 
 mod challenge;
 mod error;
