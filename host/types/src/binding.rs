@@ -5,10 +5,73 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// `origin` must be `https://host[:port]` with no path, query, fragment or user info, at most
-/// 255 characters, lower case as browsers serialise it. `http://localhost[:port]` and
-/// `http://127.0.0.1[:port]` only when development origins are switched on.
+/// An origin a login proof may bind: built only by [`Origin::parse`], so the origin that was
+/// checked is the one that is signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin(String);
+
+/// A challenge a login proof may bind: built only by [`Challenge::parse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge(String);
+
+impl Origin {
+    /// `origin` must be `https://host[:port]` with no path, query, fragment or user info, at
+    /// most 255 characters, lower case as browsers serialise it. `http://localhost[:port]` and
+    /// `http://127.0.0.1[:port]` only when development origins are switched on. The error says
+    /// what is wrong, after the word "origin".
+    pub fn parse(origin: &str, allow_development: bool) -> Result<Origin, &'static str> {
+        origin_problem(origin, allow_development).map_or(Ok(Origin(origin.to_owned())), Err)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Challenge {
+    /// `challenge`: standard base64 of at least 32 random bytes, 44–128 characters. The error
+    /// says what is wrong, after the word "challenge".
+    pub fn parse(challenge: &str) -> Result<Challenge, &'static str> {
+        challenge_problem(challenge).map_or(Ok(Challenge(challenge.to_owned())), Err)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// [`Origin::parse`] without keeping the value.
 pub fn check_origin(origin: &str, allow_development: bool) -> Result<(), &'static str> {
+    Origin::parse(origin, allow_development).map(drop)
+}
+
+/// [`Challenge::parse`] without keeping the value.
+pub fn check_challenge(challenge: &str) -> Result<(), &'static str> {
+    Challenge::parse(challenge).map(drop)
+}
+
+/// What is wrong with `origin`, if anything.
+fn origin_problem(origin: &str, allow_development: bool) -> Option<&'static str> {
+    let (host, development) = match origin_host(origin) {
+        Ok(parts) => parts,
+        Err(problem) => return Some(problem),
+    };
+    if !valid_host(host) {
+        return Some("must be scheme://host[:port] with a lower-case host and nothing after it");
+    }
+    if development {
+        if !allow_development {
+            return Some("is http, accepted only when development origins are switched on");
+        }
+        if host != "localhost" && host != "127.0.0.1" {
+            return Some("is http but not http://localhost or http://127.0.0.1");
+        }
+    }
+    None
+}
+
+/// The host part of `origin` and whether it is http, after the scheme and port checks.
+fn origin_host(origin: &str) -> Result<(&str, bool), &'static str> {
     if origin.len() > 255 {
         return Err("is longer than 255 characters");
     }
@@ -47,18 +110,7 @@ pub fn check_origin(origin: &str, allow_development: bool) -> Result<(), &'stati
             return Err("must not spell out the default port (browsers omit it)");
         }
     }
-    if !valid_host(host) {
-        return Err("must be scheme://host[:port] with a lower-case host and nothing after it");
-    }
-    if development {
-        if !allow_development {
-            return Err("is http, accepted only when development origins are switched on");
-        }
-        if host != "localhost" && host != "127.0.0.1" {
-            return Err("is http but not http://localhost or http://127.0.0.1");
-        }
-    }
-    Ok(())
+    Ok((host, development))
 }
 
 fn valid_host(host: &str) -> bool {
@@ -84,25 +136,25 @@ pub const CHALLENGE_MIN_LENGTH: usize = 44;
 /// Longest challenge accepted.
 pub const CHALLENGE_MAX_LENGTH: usize = 128;
 
-/// `challenge`: standard base64 of at least 32 random bytes, 44–128 characters.
-pub fn check_challenge(challenge: &str) -> Result<(), &'static str> {
+/// What is wrong with `challenge`, if anything.
+fn challenge_problem(challenge: &str) -> Option<&'static str> {
     if !(CHALLENGE_MIN_LENGTH..=CHALLENGE_MAX_LENGTH).contains(&challenge.len()) {
-        return Err("must be 44 to 128 characters of base64");
+        return Some("must be 44 to 128 characters of base64");
     }
     match STANDARD.decode(challenge) {
-        Ok(bytes) if bytes.len() >= 32 => Ok(()),
-        Ok(_) => Err("must encode at least 32 bytes"),
-        Err(_) => Err("is not standard base64"),
+        Ok(bytes) if bytes.len() >= 32 => None,
+        Ok(_) => Some("must encode at least 32 bytes"),
+        Err(_) => Some("is not standard base64"),
     }
 }
 
 /// The 64 bytes a login proof signs: `SHA-256(origin UTF-8) ‖ SHA-256(challenge UTF-8)`, the
 /// challenge as its base64 string (Web eID `web-eid:1.0`). Hashing each first keeps the two
 /// fields apart. The card signs the DigestInfo of SHA-256 of these bytes.
-pub fn login_signed_data(origin: &str, challenge: &str) -> [u8; 64] {
+pub fn login_signed_data(origin: &Origin, challenge: &Challenge) -> [u8; 64] {
     let mut data = [0u8; 64];
-    data[..32].copy_from_slice(&Sha256::digest(origin.as_bytes()));
-    data[32..].copy_from_slice(&Sha256::digest(challenge.as_bytes()));
+    data[..32].copy_from_slice(&Sha256::digest(origin.as_str().as_bytes()));
+    data[32..].copy_from_slice(&Sha256::digest(challenge.as_str().as_bytes()));
     data
 }
 
@@ -174,5 +226,26 @@ mod tests {
         ] {
             assert!(check_challenge(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn what_was_parsed_is_what_is_signed() {
+        let origin = Origin::parse("https://example.jp", false).unwrap();
+        let challenge = Challenge::parse(&STANDARD.encode([7u8; 32])).unwrap();
+        assert_eq!(origin.as_str(), "https://example.jp");
+        let data = login_signed_data(&origin, &challenge);
+        assert_eq!(data[..32], Sha256::digest(b"https://example.jp")[..]);
+        assert_eq!(
+            data[32..],
+            Sha256::digest(challenge.as_str().as_bytes())[..]
+        );
+        assert_eq!(
+            Origin::parse("https://Example.jp", false),
+            Err("must be scheme://host[:port] with a lower-case host and nothing after it")
+        );
+        assert_eq!(
+            Challenge::parse("short"),
+            Err("must be 44 to 128 characters of base64")
+        );
     }
 }

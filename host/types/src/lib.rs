@@ -7,6 +7,6 @@ pub mod hash;
 pub mod pin_rules;
 pub mod secret;
 
-pub use binding::login_signed_data;
+pub use binding::{login_signed_data, Challenge, Origin};
 pub use hash::{HashAlgorithm, UnknownHashAlgorithm};
 pub use secret::Secret;

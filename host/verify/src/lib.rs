@@ -48,7 +48,8 @@ pub use limits::{
 };
 pub use mynakey_types::hash::{HashAlgorithm, UnknownHashAlgorithm};
 pub use token::{
-    check_challenge, check_origin, TOKEN_ALGORITHM, TOKEN_FORMAT, TOKEN_MAX_LEN, TOKEN_MIN_LEN,
+    check_challenge, check_origin, parse_challenge, parse_origin, TOKEN_ALGORITHM, TOKEN_FORMAT,
+    TOKEN_MAX_LEN, TOKEN_MIN_LEN,
 };
 pub use trust::{certificate_der, Purpose, RootInfo, Trust};
 pub use x509::parse_rfc3339;
@@ -77,18 +78,15 @@ pub fn verify_login(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<LoginIdentity, VerifyError> {
-    check_origin(expected_origin)?;
-    check_challenge(expected_challenge)?;
+    let origin = parse_origin(expected_origin)?;
+    let challenge = parse_challenge(expected_challenge)?;
     let token = token::parse(token)?;
     let (cert, identity) =
         verify_certificate(&token.certificate, Purpose::Authentication, trust, now)?;
     let signature = Signature::try_from(token.signature.as_slice())
         .map_err(|_| VerifyError::SignatureInvalid("malformed signature value"))?;
     VerifyingKey::<Sha256>::new(cert.key)
-        .verify(
-            &login_signed_data(expected_origin, expected_challenge),
-            &signature,
-        )
+        .verify(&login_signed_data(&origin, &challenge), &signature)
         .map_err(|_| {
             VerifyError::SignatureInvalid(
                 "not made by this certificate's key over this origin and challenge",

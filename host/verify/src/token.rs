@@ -2,6 +2,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use mynakey_types::{Challenge, Origin};
 use serde::Deserialize;
 
 use super::VerifyError;
@@ -65,20 +66,28 @@ pub(crate) fn parse(token: &str) -> Result<Token, VerifyError> {
 /// Checks that `origin` is what a browser would report for an https page:
 /// `https://host[:port]`, lower case, no default port, no path/query/fragment/userinfo,
 /// at most 255 characters. The proof binds the exact bytes, so a non-canonical spelling
-/// could never match. Same rule as the host's ([`mynakey_types::binding::check_origin`]).
-pub fn check_origin(origin: &str) -> Result<(), VerifyError> {
-    mynakey_types::binding::check_origin(origin, false).map_err(|reason| {
-        VerifyError::OriginInvalid {
-            origin: origin.to_owned(),
-            reason,
-        }
+/// could never match. Same rule as the host's ([`mynakey_types::Origin::parse`]).
+pub fn parse_origin(origin: &str) -> Result<Origin, VerifyError> {
+    Origin::parse(origin, false).map_err(|reason| VerifyError::OriginInvalid {
+        origin: origin.to_owned(),
+        reason,
     })
+}
+
+/// [`parse_origin`] without keeping the value.
+pub fn check_origin(origin: &str) -> Result<(), VerifyError> {
+    parse_origin(origin).map(drop)
 }
 
 /// Checks the service's challenge: 44–128 characters of standard base64 encoding at least 32
 /// bytes (what the host accepts; [`super::new_challenge`] makes 44).
+pub fn parse_challenge(challenge: &str) -> Result<Challenge, VerifyError> {
+    Challenge::parse(challenge).map_err(|_| VerifyError::ChallengeInvalid)
+}
+
+/// [`parse_challenge`] without keeping the value.
 pub fn check_challenge(challenge: &str) -> Result<(), VerifyError> {
-    mynakey_types::binding::check_challenge(challenge).map_err(|_| VerifyError::ChallengeInvalid)
+    parse_challenge(challenge).map(drop)
 }
 
 #[cfg(test)]

@@ -199,7 +199,9 @@ pub fn pieces(iterations: usize) -> R<Pieces> {
     use rsa::{Pkcs1v15Sign, RsaPrivateKey};
     let profile = CardProfile::card1();
     let key = RsaPrivateKey::from_pkcs8_der(profile.auth_key_pkcs8)?;
-    let hash = mynakey::ops::login_hash(ORIGIN, CHALLENGE);
+    let origin = mynakey_types::Origin::parse(ORIGIN, false)?;
+    let challenge = mynakey_types::Challenge::parse(CHALLENGE)?;
+    let hash = mynakey::ops::login_hash(&origin, &challenge);
     let digest_info = HashAlgorithm::Sha256
         .digest_info(&hash)
         .ok_or("digest info")?;
@@ -212,8 +214,8 @@ pub fn pieces(iterations: usize) -> R<Pieces> {
         checks.push(started.elapsed());
         let started = Instant::now();
         std::hint::black_box(mynakey::ops::login_hash(
-            std::hint::black_box(ORIGIN),
-            CHALLENGE,
+            std::hint::black_box(&origin),
+            &challenge,
         ));
         hashes.push(started.elapsed());
     }

@@ -14,9 +14,9 @@ use mynakey_card::jpki::{self, Jpki, KeyPair, Pin, PinKind, PinStatus};
 use mynakey_card::transport::{
     CancelToken, Connection, Disposition, ReaderState, Readers, TransportError,
 };
-use mynakey_types::binding;
 use mynakey_types::secret::Secret;
 use mynakey_types::HashAlgorithm;
+use mynakey_types::{Challenge, Origin};
 
 mod error;
 
@@ -58,7 +58,7 @@ pub struct RequestContext<'a> {
 /// `hold` and the `sign` that follows.
 struct Held {
     connection: Box<dyn Connection>,
-    origin: String,
+    origin: Origin,
     certificate: Vec<u8>,
     deadline: Instant,
 }
@@ -308,8 +308,9 @@ impl Ops {
         }
     }
 
-    fn check_origin(&self, origin: &str) -> Result<(), OpsError> {
-        binding::check_origin(origin, self.config.allow_development_origins)
+    /// The request's origin, parsed under this host's configuration.
+    fn parse_origin(&self, origin: &str) -> Result<Origin, OpsError> {
+        Origin::parse(origin, self.config.allow_development_origins)
             .map_err(|reason| OpsError::OriginInvalid(format!("origin {reason}")))
     }
 
@@ -361,15 +362,15 @@ impl Ops {
         args: AuthenticateArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<LoginProof, OpsError> {
-        self.check_origin(&args.origin)?;
-        binding::check_challenge(&args.challenge)
+        let origin = self.parse_origin(&args.origin)?;
+        let challenge = Challenge::parse(&args.challenge)
             .map_err(|reason| OpsError::ChallengeInvalid(format!("challenge {reason}")))?;
         let pin = Pin::parse(PinKind::Auth, &args.pin)?;
         self.release_held();
         let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
         Self::verify_pin(&mut session, &pin, args.allow_last_try, &ctx.cancel)?;
-        let hash = login_hash(&args.origin, &args.challenge);
+        let hash = login_hash(&origin, &challenge);
         let signature = sign_hashes(
             &mut session,
             &ctx.cancel,
@@ -396,7 +397,7 @@ impl Ops {
         args: GetSigningCertificateArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<SigningCertificateResult, OpsError> {
-        self.check_origin(&args.origin)?;
+        let origin = self.parse_origin(&args.origin)?;
         let (session, certificate) = self.unlock_signing_key(
             &args.pin,
             args.allow_last_try,
@@ -410,7 +411,7 @@ impl Ops {
                 info!("holding the card for the signature that follows");
                 self.held = Some(Held {
                     connection,
-                    origin: args.origin,
+                    origin,
                     certificate,
                     deadline: Instant::now() + HOLD_LIMIT,
                 });
@@ -427,7 +428,7 @@ impl Ops {
         args: SignArgs,
         ctx: &mut RequestContext<'_>,
     ) -> Result<Signatures, OpsError> {
-        self.check_origin(&args.origin)?;
+        let origin = self.parse_origin(&args.origin)?;
         let algorithm = HashAlgorithm::from_name(&args.hash_algorithm).ok_or_else(|| {
             OpsError::BadRequest("hashAlgorithm must be SHA-256, SHA-384 or SHA-512".into())
         })?;
@@ -440,7 +441,7 @@ impl Ops {
                 None => None,
             };
         let (mut session, certificate) = match &args.pin {
-            None => self.take_held(&args.origin, expected.as_deref())?,
+            None => self.take_held(&origin, expected.as_deref())?,
             Some(secret) => self.open_for_signing(secret, &args, expected.as_deref(), ctx)?,
         };
         let signatures = sign_hashes(
@@ -488,7 +489,7 @@ impl Ops {
     /// session (card reset): a verified card is not kept waiting for a request that went wrong.
     fn take_held(
         &mut self,
-        origin: &str,
+        origin: &Origin,
         expected: Option<&[u8]>,
     ) -> Result<(Session, Vec<u8>), OpsError> {
         let Some(held) = self.held.take() else {
@@ -500,7 +501,7 @@ impl Ops {
         };
         let mut session = Session::new(held.connection);
         session.pin_sent = true;
-        if held.origin != origin {
+        if held.origin != *origin {
             return Err(OpsError::BadRequest(
                 "the held signing session belongs to another origin".into(),
             ));
@@ -533,8 +534,8 @@ fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
 
 /// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
 /// (docs/protocol.md, the login proof; Web eID `web-eid:1.0`).
-pub fn login_hash(origin: &str, challenge: &str) -> Vec<u8> {
-    Sha256::digest(binding::login_signed_data(origin, challenge)).to_vec()
+pub fn login_hash(origin: &Origin, challenge: &Challenge) -> Vec<u8> {
+    Sha256::digest(mynakey_types::login_signed_data(origin, challenge)).to_vec()
 }
 
 fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<u8>>, OpsError> {
