@@ -56,7 +56,17 @@ suite() {
 lints() {
     cargo fmt --all -- --check && cargo clippy --workspace --all-targets --quiet -- -D warnings &&
         cargo clippy -p mynakey-host --no-default-features --all-targets --quiet -- -D warnings &&
-        cargo publish --dry-run --allow-dirty --quiet -p mynakey-types -p mynakey-verify
+        publish_dry_run
+}
+# The verifier and its leaf must publish on their own (and build from their packaged sources).
+# Cargo treats the dry run's local registry as immutable: it keeps the first unpacked copy of
+# each version (in CARGO_HOME) and what it built from it, so a second run would check the
+# verifier against a stale mynakey-types. Both go first; the check has its own target dir.
+publish_dry_run() {
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/mynakey-types-* \
+        target/publish-check/debug/.fingerprint/mynakey-* &&
+        CARGO_TARGET_DIR=target/publish-check \
+            cargo publish --dry-run --allow-dirty --quiet -p mynakey-types -p mynakey-verify
 }
 # The binary packages ship: no simulated card, no test PKI (tests/no_lab.rs checks it). Built
 # once here and kept apart, since the soak suite's developer build shares target/release.
