@@ -103,9 +103,7 @@ fuzz_target!(|data: &[u8]| {
                 timeout_ms: 0,
             };
             let cert = ctx_run(|ctx| ops.get_signing_certificate(args, ctx));
-            let certificate = cert
-                .ok()
-                .and_then(|v| v["certificate"].as_str().map(str::to_string));
+            let certificate = cert.ok().map(|v| v.certificate);
             let mut args = SignArgs::new(
                 ORIGIN,
                 (mode % 2 == 1).then_some("ABC123"),
