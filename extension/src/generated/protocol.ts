@@ -43,7 +43,7 @@ export const RETRIABLE_ERROR_CODES: readonly HostErrorCode[] = [
   'PIN_INCORRECT',
   'PIN_LAST_TRY',
   'UNSUPPORTED_TOKEN',
-  'CARD_ERROR',
+  'CERTIFICATE_MISMATCH',
   'TIMEOUT',
 ];
 
@@ -100,7 +100,7 @@ export interface StatusResult {
   protocol: number;
   pcsc: PcscState;
   pcscError?: string;
-  transport: string;
+  transport: 'pcsc' | 'simulator';
   readers: ReaderStatus[];
 }
 
@@ -116,9 +116,9 @@ export interface AuthenticateArguments {
 
 /** Result of `authenticate`: the `web-eid:1.0` login proof. */
 export interface LoginProof {
-  format: string;
+  format: 'web-eid:1.0';
   unverifiedCertificate: string;
-  algorithm: string;
+  algorithm: 'RS256';
   signature: string;
   appVersion: string;
 }
@@ -152,9 +152,9 @@ export interface SignArguments {
 
 /** How `sign` signed. */
 export interface SignatureAlgorithm {
-  cryptoAlgorithm: string;
+  cryptoAlgorithm: 'RSA';
   hashFunction: HashAlgorithmName;
-  paddingScheme: string;
+  paddingScheme: 'PKCS1.5';
 }
 
 /** Result of `sign`: one signature per hash, in order. */
@@ -184,6 +184,7 @@ export interface HostErrorBody {
   triesLeft?: number;
   sw?: string;
   readers?: string[];
+  [detail: string]: unknown;
 }
 
 /** Progress of a running request, sent before its result. */

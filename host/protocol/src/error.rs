@@ -87,19 +87,18 @@ impl ErrorCode {
         }
     }
 
-    /// Whether the person can try again from the consent window after this error, once they
-    /// acted on it (typed the PIN again, placed or changed the card, started the service).
-    /// Not retriable: client bugs, a blocked PIN, what needs a new request from the page.
+    /// Whether sending the request again can succeed once the person acted on it (typed the
+    /// PIN again, placed or changed the card, started the service): the consent window may
+    /// offer to try again (docs/protocol.md §12). Not retriable: client bugs, a blocked PIN,
+    /// what needs a new challenge, a cancel, and card faults (a page may retry those once).
     pub fn retriable(self) -> bool {
         use ErrorCode::*;
         match self {
             PinFormat | PcscUnavailable | NoReader | NoCard | NotJpkiCard | MultipleCards
-            | CardRemoved | CardBusy | PinIncorrect | PinLastTry | UnsupportedToken | CardError
-            | Timeout => true,
+            | CardRemoved | CardBusy | PinIncorrect | PinLastTry | UnsupportedToken
+            | CertificateMismatch | Timeout => true,
             BadRequest | UnknownCommand | MessageTooLarge | OriginInvalid | ChallengeInvalid
-            | PinBlocked | NoSigningCertificate | CertificateMismatch | Cancelled | Internal => {
-                false
-            }
+            | PinBlocked | NoSigningCertificate | CardError | Cancelled | Internal => false,
         }
     }
 }

@@ -41,12 +41,14 @@ const fn optional(key: &'static str, ty: &'static str) -> Field {
     }
 }
 
-/// An interface of the contract: its TypeScript name, what it is, and its fields.
+/// An interface of the contract: its TypeScript name, what it is, its fields, and whether
+/// other keys may appear (error details a later host adds).
 #[derive(Clone, Copy, Debug)]
 pub struct Interface {
     pub name: &'static str,
     pub doc: &'static str,
     pub fields: &'static [Field],
+    pub open: bool,
 }
 
 /// Every interface, in the order they are written.
@@ -55,6 +57,7 @@ pub const INTERFACES: [Interface; 15] = [
         name: "VersionResult",
         doc: "Result of `version`.",
         fields: &[field("version", "string"), field("protocol", "number")],
+        open: false,
     },
     Interface {
         name: "ReaderStatus",
@@ -67,6 +70,7 @@ pub const INTERFACES: [Interface; 15] = [
             optional("signPinTriesLeft", "number"),
             optional("hasSigningCertificate", "boolean"),
         ],
+        open: false,
     },
     Interface {
         name: "StatusResult",
@@ -76,9 +80,10 @@ pub const INTERFACES: [Interface; 15] = [
             field("protocol", "number"),
             field("pcsc", "PcscState"),
             optional("pcscError", "string"),
-            field("transport", "string"),
+            field("transport", "'pcsc' | 'simulator'"),
             field("readers", "ReaderStatus[]"),
         ],
+        open: false,
     },
     Interface {
         name: "AuthenticateArguments",
@@ -91,17 +96,19 @@ pub const INTERFACES: [Interface; 15] = [
             optional("reader", "string"),
             optional("timeoutMs", "number"),
         ],
+        open: false,
     },
     Interface {
         name: "LoginProof",
         doc: "Result of `authenticate`: the `web-eid:1.0` login proof.",
         fields: &[
-            field("format", "string"),
+            field("format", "'web-eid:1.0'"),
             field("unverifiedCertificate", "string"),
-            field("algorithm", "string"),
+            field("algorithm", "'RS256'"),
             field("signature", "string"),
             field("appVersion", "string"),
         ],
+        open: false,
     },
     Interface {
         name: "GetSigningCertificateArguments",
@@ -114,11 +121,13 @@ pub const INTERFACES: [Interface; 15] = [
             optional("reader", "string"),
             optional("timeoutMs", "number"),
         ],
+        open: false,
     },
     Interface {
         name: "SigningCertificateResult",
         doc: "Result of `getSigningCertificate`: the signing certificate, base64 DER.",
         fields: &[field("certificate", "string")],
+        open: false,
     },
     Interface {
         name: "SignArguments",
@@ -133,15 +142,17 @@ pub const INTERFACES: [Interface; 15] = [
             optional("reader", "string"),
             optional("timeoutMs", "number"),
         ],
+        open: false,
     },
     Interface {
         name: "SignatureAlgorithm",
         doc: "How `sign` signed.",
         fields: &[
-            field("cryptoAlgorithm", "string"),
+            field("cryptoAlgorithm", "'RSA'"),
             field("hashFunction", "HashAlgorithmName"),
-            field("paddingScheme", "string"),
+            field("paddingScheme", "'PKCS1.5'"),
         ],
+        open: false,
     },
     Interface {
         name: "SignResult",
@@ -151,21 +162,25 @@ pub const INTERFACES: [Interface; 15] = [
             field("signatures", "string[]"),
             field("signatureAlgorithm", "SignatureAlgorithm"),
         ],
+        open: false,
     },
     Interface {
         name: "CancelArguments",
         doc: "Arguments of `cancel`: the id of the request to end.",
         fields: &[field("target", "RequestId")],
+        open: false,
     },
     Interface {
         name: "CancelResult",
         doc: "Result of `cancel`.",
         fields: &[field("cancelled", "boolean")],
+        open: false,
     },
     Interface {
         name: "QuitResult",
         doc: "Result of `quit` (an empty object).",
         fields: &[],
+        open: false,
     },
     Interface {
         name: "HostErrorBody",
@@ -177,6 +192,7 @@ pub const INTERFACES: [Interface; 15] = [
             optional("sw", "string"),
             optional("readers", "string[]"),
         ],
+        open: true,
     },
     Interface {
         name: "ProgressEvent",
@@ -185,6 +201,7 @@ pub const INTERFACES: [Interface; 15] = [
             field("id", "RequestId"),
             field("event", "ProgressEventName"),
         ],
+        open: false,
     },
 ];
 
@@ -289,6 +306,9 @@ fn interfaces(out: &mut String) {
         for f in interface.fields {
             let mark = if f.optional { "?" } else { "" };
             let _ = writeln!(out, "  {}{mark}: {};", f.key, f.ty);
+        }
+        if interface.open {
+            let _ = writeln!(out, "  [detail: string]: unknown;");
         }
         let _ = writeln!(out, "}}\n");
     }

@@ -176,7 +176,7 @@ fn the_file_has_what_the_extension_imports() {
         "export const LIMITS = {\n  maxHashes: 100,\n  maxTimeoutMs: 600000,\n  maxInboundFrame: 65536,\n  maxOutboundFrame: 1048576,\n  challengeMinLength: 44,\n  challengeMaxLength: 128,\n  authPinLength: 4,\n  signPinMinLength: 6,\n  signPinMaxLength: 16,\n  heldSessionSeconds: 120,\n} as const;",
         "export type HashAlgorithmName = 'SHA-256' | 'SHA-384' | 'SHA-512';",
         "export type HostCommand = ",
-        "export interface HostErrorBody {\n  code: HostErrorCode;\n  message: string;\n  triesLeft?: number;\n  sw?: string;\n  readers?: string[];\n}",
+        "export interface HostErrorBody {\n  code: HostErrorCode;\n  message: string;\n  triesLeft?: number;\n  sw?: string;\n  readers?: string[];\n  [detail: string]: unknown;\n}",
         "export interface ProgressEvent {\n  id: RequestId;\n  event: ProgressEventName;\n}",
     ] {
         assert!(ts.contains(export), "missing {export:?} in\n{ts}");
