@@ -299,13 +299,19 @@ class Flow {
         await this.refreshCard();
       }
       this.userTimer = setTimeout(() => this.timedOut(), USER_TIMEOUT_MS);
-      const win = await api.windows.create({
-        url: api.runtime.getURL(`${CONSENT_PAGE}?flow=${encodeURIComponent(this.id)}`),
-        type: 'popup',
-        width: 480,
-        height: 720,
-        focused: true,
-      });
+      let win;
+      try {
+        win = await api.windows.create({
+          url: api.runtime.getURL(`${CONSENT_PAGE}?flow=${encodeURIComponent(this.id)}`),
+          type: 'popup',
+          width: 480,
+          height: 720,
+          focused: true,
+        });
+      } catch {
+        this.cancel('no window'); // the person never saw a question: as if they had closed it
+        return;
+      }
       this.windowId = win.id;
       flowsByWindow.set(win.id, this);
       if (this.done && !this.deferred) {
@@ -518,7 +524,7 @@ class Flow {
   cardBusyElsewhere() {
     if (this.heldHost) return false;
     for (const tabId of held.keys()) if (tabId !== this.tabId) return true;
-    return slots.others(this.tabId).some((f) => f.inflight);
+    return slots.others(this.tabId).some((f) => f.inflight || (f.heldHost && f.host));
   }
 
   keepHeld(certificate) {
