@@ -65,7 +65,7 @@ export async function startRp() {
  * Writes the wrapper script the host manifest points at. Browsers pass no arguments from the
  * manifest, so the transport is chosen here. The host's stderr goes to `<dir>/host.log`.
  */
-function writeHostWrapper(dir, { transport, pcscSocket }) {
+export function writeHostWrapper(dir, { transport, pcscSocket }) {
   const log = join(dir, 'host.log');
   const lines = ['#!/bin/sh', `echo "started: $*" >> '${log}'`];
   if (transport === 'pcsc') {
