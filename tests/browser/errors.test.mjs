@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { consentWindow, gesture, launch, openPage, clickIn, pressIn, startRp } from './harness.mjs';
+import { blockAuthPin, consentWindow, gesture, launch, openPage, clickIn, pressIn, startRp } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
@@ -84,15 +84,7 @@ test('a blocked PIN explains how to reset it and fails the call with PIN_BLOCKED
     const page = await openPage(b.context, rp.origin, '/library.html');
     let result;
     const win = await consentWindow(b.context, () => { result = call(page, 'm.authenticate({ challenge: a })', CHALLENGE); });
-    for (const [pin, left] of [['1111', 2], ['2222', 1]]) {
-      await win.locator('#pin').fill(pin);
-      await pressIn(win, '#pin', 'Enter');
-      await win.locator(`#alert:has-text("あと ${left} 回")`).waitFor();
-    }
-    await win.locator('#last-try-confirm').check();
-    await win.locator('#pin').fill('3333');
-    await pressIn(win, '#pin', 'Enter');
-    await win.locator('#blocked:not([hidden])').waitFor();
+    await blockAuthPin(win);
     const text = await win.locator('#blocked').textContent();
     assert.match(text, /市区町村/);
     assert.match(text, /コンビニ/);

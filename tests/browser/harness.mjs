@@ -133,6 +133,8 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
     dir,
     pcsc,
     hostLog: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : ''),
+    /** How many host processes the browser has started (the wrapper logs each start). */
+    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
     async close() {
       await context.close().catch(() => {});
       if (pcsc) await pcsc.stop();
@@ -264,3 +266,46 @@ export async function pressIn(win, selector, key) {
 }
 
 export const clickIn = (win, selector) => pressIn(win, selector, null);
+
+/** A well-formed challenge for calls whose proof is not checked. */
+export const TEST_CHALLENGE = 'A'.repeat(43) + '=';
+
+/**
+ * Starts authenticate() in /library.html and keeps its outcome ('resolved' or the error code) in
+ * window.outcome. `from`: 'gesture' (default; a click on the page first), 'page' (page code
+ * alone, no gesture), 'timer' (page code, from a timer).
+ */
+export async function startLogin(page, from = 'gesture') {
+  if (from === 'gesture') await gesture(page);
+  await page.evaluate(([c, timer]) => {
+    window.outcome = null;
+    const run = () => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code)
+      .then((r) => { window.outcome = r; });
+    if (timer) setTimeout(run, 0);
+    else run();
+  }, [TEST_CHALLENGE, from === 'timer']);
+}
+
+/** The outcome kept by startLogin(), once there is one. */
+export const outcome = (page, timeout = 30000) =>
+  page.waitForFunction(() => window.outcome, null, { timeout }).then((h) => h.jsonValue());
+
+/** Counts the consent windows opened from now on: {n}. */
+export function countConsentWindows(context) {
+  const seen = { n: 0 };
+  context.on('page', (p) => { if (p.url().startsWith(consentUrl)) seen.n++; });
+  return seen;
+}
+
+/** Blocks the auth PIN from its window: two wrong PINs, then the confirmed last try. */
+export async function blockAuthPin(win) {
+  for (const [pin, left] of [['1111', 2], ['2222', 1]]) {
+    await win.locator('#pin').fill(pin);
+    await pressIn(win, '#pin', 'Enter');
+    await win.locator(`#alert:has-text("あと ${left} 回")`).waitFor();
+  }
+  await win.locator('#last-try-confirm').check();
+  await win.locator('#pin').fill('3333');
+  await pressIn(win, '#pin', 'Enter');
+  await win.locator('#blocked:not([hidden])').waitFor();
+}

@@ -3,14 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { clickIn, consentUrl, consentWindow, gesture, launch, openPage, startRp } from './harness.mjs';
+import { clickIn, consentWindow, countConsentWindows, launch, openPage, startLogin, startRp, TEST_CHALLENGE } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
 after(async () => { await rp.close(); });
-
-const CHALLENGE = 'A'.repeat(43) + '=';
-const hostStarts = (b) => b.hostLog().split('\n').filter((l) => l.startsWith('started:')).length;
 
 // On a click, posts a raw authenticate request to `target`; any acknowledgement or answer shows in #out.
 const asker = (target) => `<!doctype html><html><body><button id="ask">ask</button><p id="out"></p><script>
@@ -18,7 +15,7 @@ const asker = (target) => `<!doctype html><html><body><button id="ask">ask</butt
     if (ev.data && ['mynakey:ack', 'mynakey:response'].includes(ev.data.type)) document.getElementById('out').textContent += ev.data.type + ' ';
   });
   document.getElementById('ask').addEventListener('click', () => {
-    ${target}.postMessage({ type: 'mynakey:request', id: 'x', action: 'authenticate', args: { challenge: '${CHALLENGE}' } }, '*');
+    ${target}.postMessage({ type: 'mynakey:request', id: 'x', action: 'authenticate', args: { challenge: '${TEST_CHALLENGE}' } }, '*');
   });
 </script></body></html>`;
 
@@ -28,18 +25,9 @@ const asker = (target) => `<!doctype html><html><body><button id="ask">ask</butt
  */
 async function onlyTheControlWindowOpens(b, windowsBefore) {
   const page = await openPage(b.context, rp.origin, '/library.html');
-  await gesture(page);
-  const win = await consentWindow(b.context, () => page.evaluate((c) => {
-    window.mynakey.authenticate({ challenge: c }).catch((e) => { window.outcome = e.code; });
-  }, CHALLENGE));
+  const win = await consentWindow(b.context, () => startLogin(page));
   assert.equal(windowsBefore.n, 1, 'only the control request opened a window');
   await clickIn(win, '#cancel');
-}
-
-function countWindows(context) {
-  const seen = { n: 0 };
-  context.on('page', (p) => { if (p.url().startsWith(consentUrl)) seen.n++; });
-  return seen;
 }
 
 test('a sandboxed top-level page (CSP sandbox allow-scripts) gets no window and no host', async () => {
@@ -50,14 +38,14 @@ test('a sandboxed top-level page (CSP sandbox allow-scripts) gets no window and 
       headers: { 'Content-Security-Policy': 'sandbox allow-scripts' },
       body: asker('window'),
     }));
-    const windows = countWindows(b.context);
+    const windows = countConsentWindows(b.context);
     const page = await b.context.newPage();
     await page.goto(`${rp.origin}/sandboxed.html`);
     assert.equal(await page.evaluate(() => window.origin), 'null', 'the page really has an opaque origin');
     await page.click('#ask');
     await onlyTheControlWindowOpens(b, windows);
     assert.equal(await page.locator('#out').textContent(), '', 'not even an acknowledgement');
-    assert.equal(hostStarts(b), 1, 'the only host process was the control request\'s');
+    assert.equal(b.hostStarts(), 1, 'the only host process was the control request\'s');
   } finally {
     await b.close();
   }
@@ -75,14 +63,14 @@ test('a cross-origin iframe posting to its parent gets no window and no host', a
           if (ev.data && ['mynakey:ack', 'mynakey:response'].includes(ev.data.type)) document.getElementById('out').textContent += ev.data.type + ' ';
         });</script></body></html>`,
     }));
-    const windows = countWindows(b.context);
+    const windows = countConsentWindows(b.context);
     const page = await b.context.newPage();
     await page.goto(`${rp.origin}/parent.html`);
     await page.frameLocator('iframe').locator('#ask').click();
     await onlyTheControlWindowOpens(b, windows);
     assert.equal(await page.locator('#out').textContent(), '');
     assert.equal(await page.frameLocator('iframe').locator('#out').textContent(), '');
-    assert.equal(hostStarts(b), 1, 'the only host process was the control request\'s');
+    assert.equal(b.hostStarts(), 1, 'the only host process was the control request\'s');
   } finally {
     await b.close();
   }

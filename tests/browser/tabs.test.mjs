@@ -2,21 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { clickIn, consentWindow, gesture, launch, openPage, pageResult, pressIn, SIGN_PASSWORD, AUTH_PIN, startRp } from './harness.mjs';
+import { AUTH_PIN, clickIn, consentWindow, launch, openPage, outcome, pageResult, pressIn, SIGN_PASSWORD, startLogin, startRp } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
 after(async () => { await rp.close(); });
-
-const CHALLENGE = 'A'.repeat(43) + '=';
-const hostStarts = (b) => b.hostLog().split('\n').filter((l) => l.startsWith('started:')).length;
-
-/** Starts authenticate() from the page and keeps its outcome in window.outcome. */
-const startLogin = (page) => page.evaluate((c) => {
-  window.outcome = null;
-  window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code).then((r) => { window.outcome = r; });
-}, CHALLENGE);
-const outcome = (page) => page.waitForFunction(() => window.outcome).then((h) => h.jsonValue());
 
 test('1,000 status() posts from one page start at most 2 host processes', async () => {
   const b = await launch();
@@ -36,7 +26,7 @@ test('1,000 status() posts from one page start at most 2 host processes', async 
       for (let i = 0; i < n; i++) window.postMessage({ type: 'mynakey:request', id: `flood-${i}`, action: 'status', args: {} }, location.origin);
     }), 1000);
     assert.deepEqual(answers, { 'ok 1': 1000 });
-    const starts = hostStarts(b);
+    const starts = b.hostStarts();
     assert.ok(starts >= 1 && starts <= 2, `${starts} host processes started`);
   } finally {
     await b.close();
@@ -54,7 +44,6 @@ test('another tab gets its own window; while one tab holds the card the other wi
     // Tab B, another site: not refused because of A, and its own window opens.
     const otherOrigin = rp.origin.replace('127.0.0.1', 'localhost');
     const pageB = await openPage(b.context, otherOrigin, '/library.html');
-    await gesture(pageB);
     const winB = await consentWindow(b.context, () => startLogin(pageB));
     assert.equal(await winB.locator('#origin').textContent(), otherOrigin.replace('https://', ''));
     assert.equal(await pageB.evaluate(() => window.outcome), null);
@@ -80,10 +69,8 @@ test('a request in one tab never refuses or reveals a request in another', async
   const b = await launch();
   try {
     const one = await openPage(b.context, rp.origin, '/library.html');
-    await gesture(one);
     const winOne = await consentWindow(b.context, () => startLogin(one));
     const two = await openPage(b.context, rp.origin.replace('127.0.0.1', 'localhost'), '/library.html');
-    await gesture(two);
     const winTwo = await consentWindow(b.context, () => startLogin(two));
     await clickIn(winTwo, '#cancel');
     assert.equal(await outcome(two), 'USER_CANCELLED');

@@ -3,29 +3,33 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { clickIn, consentUrl, consentWindow, EXTENSION_ID, gesture, launch, openPage, startRp } from './harness.mjs';
+import { clickIn, consentUrl, consentWindow, EXTENSION_ID, gesture, launch, openPage, outcome, startLogin, startRp } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
 after(async () => { await rp.close(); });
 
-const CHALLENGE = 'A'.repeat(43) + '=';
 const HASH = 'A'.repeat(43) + '=';
-
-/** Starts authenticate() after a click and keeps its outcome in window.outcome. */
-async function startLogin(page) {
-  await gesture(page);
-  await page.evaluate((c) => {
-    window.outcome = null;
-    window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code).then((r) => { window.outcome = r; });
-  }, CHALLENGE);
-}
-const outcome = (page, timeout = 30000) => page.waitForFunction(() => window.outcome, null, { timeout }).then((h) => h.jsonValue());
 
 /** The extension's service worker, to act on its windows as the browser or the system might. */
 async function worker(context) {
   return context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`))
     || context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(`chrome-extension://${EXTENSION_ID}/`) });
+}
+
+/**
+ * As soon as the next window exists (before its page loads): 'remove' it, or 'navigate' its tab
+ * to a page that never connects (as a page failing to load would).
+ */
+function onNextWindow(sw, what) {
+  return sw.evaluate((action) => {
+    const api = globalThis.chrome;
+    api.windows.onCreated.addListener(function once(w) {
+      api.windows.onCreated.removeListener(once);
+      if (action === 'remove') api.windows.remove(w.id);
+      else api.tabs.query({ windowId: w.id }).then(([tab]) => api.tabs.update(tab.id, { url: api.runtime.getURL('missing.html') }));
+    });
+  }, what);
 }
 
 /** The slot is free again: a new request (after a new click) gets a window, which is cancelled. */
@@ -42,13 +46,7 @@ test('closing the window at any point ends the request at once with USER_CANCELL
     const sw = await worker(b.context);
 
     // 1. Gone before its page even loaded: removed as soon as the window exists.
-    await sw.evaluate(() => {
-      const api = globalThis.chrome;
-      api.windows.onCreated.addListener(function once(w) {
-        api.windows.onCreated.removeListener(once);
-        api.windows.remove(w.id);
-      });
-    });
+    await onNextWindow(sw, 'remove');
     await startLogin(page);
     assert.equal(await outcome(page), 'USER_CANCELLED');
     await slotIsFree(b, page);
@@ -75,14 +73,7 @@ test('a window whose page never loads ends the request and is removed', async ()
   try {
     const page = await openPage(b.context, rp.origin, '/library.html');
     const sw = await worker(b.context);
-    // The window's tab goes somewhere that never connects (as a page failing to load would).
-    await sw.evaluate(() => {
-      const api = globalThis.chrome;
-      api.windows.onCreated.addListener(function once(w) {
-        api.windows.onCreated.removeListener(once);
-        api.tabs.query({ windowId: w.id }).then(([tab]) => api.tabs.update(tab.id, { url: api.runtime.getURL('missing.html') }));
-      });
-    });
+    await onNextWindow(sw, 'navigate');
     await startLogin(page);
     assert.equal(await outcome(page, 20000), 'USER_CANCELLED');
     const left = await sw.evaluate(() => globalThis.chrome.windows.getAll({ windowTypes: ['popup'] }).then((ws) => ws.length));
