@@ -25,6 +25,7 @@ const MESSAGES = {
   HOST_UNAVAILABLE: ['mynakey アプリ（mynakey-host）が見つからないか、起動できません。インストールし直してください。', 'The mynakey app (mynakey-host) is missing or could not start. Reinstall it.'],
   INSECURE_CONTEXT: ['このページは安全な接続（https）ではないため、マイナンバーカードを使えません。', 'This page is not on a secure (https) connection, so the card cannot be used.'],
   REQUEST_PENDING: ['別の要求を処理中です。先に開いている mynakey の画面を完了するか閉じてください。', 'Another request is in progress. Finish or close the open mynakey window first.'],
+  USER_ACTIVATION_REQUIRED: ['ボタンを押してから、もう一度お試しください。', 'Press the button again to continue.'],
   USER_CANCELLED: ['キャンセルされました。', 'Cancelled.'],
   TIMEOUT: ['時間内に完了しませんでした。もう一度お試しください。', 'It did not finish in time. Please try again.'],
   BAD_REQUEST: ['要求の形式が正しくありません。', 'The request is malformed.'],
@@ -127,6 +128,11 @@ function call(action, args) {
 export function status() {
   return call('status', {}).then((r) => ({ library: VERSION, ...r }));
 }
+
+// authenticate(), getSigningCertificate() and sign() open the extension's window only when called
+// right after the person clicked or pressed a key on this page (within 5 s, one call per click),
+// else they reject with USER_ACTIVATION_REQUIRED. Call them from a click handler. A sign() that
+// follows getSigningCertificate() with its certificate needs no new click.
 
 /**
  * A login proof for this page's origin and the server's challenge (base64 of ≥ 32 random bytes).

@@ -16,9 +16,17 @@
 //     the warning in the window (then the request carries allowLastTry: true).
 //   - Card problems (no reader, no card, card removed…) are shown in the window and can be retried;
 //     only the outcome (result, PIN_BLOCKED, USER_CANCELLED, TIMEOUT or a fatal error) reaches the page.
+//   - A window opens only right after a user gesture on the page (the content script says so), one
+//     per gesture; a sign that continues a held session needs none.
+//   - Tabs are independent: one request slot per tab, and nothing a page is told depends on
+//     another tab's requests.
 'use strict';
 
 const api = globalThis.browser ?? globalThis.chrome;
+// Chromium runs this file as a worker and loads the helpers here; Firefox's manifest lists them first.
+if (typeof importScripts === 'function' && !globalThis.mynakeyRules) importScripts('rules.js', 'slots.js');
+const { senderOrigin, cleanDocumentName, needsGesture } = globalThis.mynakeyRules;
+const { createSlots, createStatusLimiter } = globalThis.mynakeySlots;
 
 const HOST_NAME = 'jp.mynakey.host';
 const PROTOCOL = 1;
@@ -27,6 +35,7 @@ const USER_TIMEOUT_MS = 5 * 60 * 1000; // a consent window left open this long f
 const CARD_WAIT_MS = 120000; // timeoutMs sent with card requests: the host waits this long for a card
 const HOLD_MS = 115000; // the host holds a verified signing session ≤ 120 s; we give up a little earlier
 const POLL_MS = 1000; // status polling while the window waits for a reader or card
+const CONNECT_MS = 10000; // a window whose page has not connected by then failed to load
 const CONSENT_PAGE = 'consent.html';
 
 const HASH_LENGTHS = { 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
@@ -152,22 +161,6 @@ function withTimeout(promise, ms, makeError) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where a page request came from. The origin is the browser's, never a value from the page.
-
-function senderOrigin(sender) {
-  if (!sender || !sender.tab || (sender.frameId !== undefined && sender.frameId !== 0)) return null;
-  let origin = sender.origin;
-  if (typeof origin !== 'string' || origin === 'null') {
-    try { origin = new URL(sender.url).origin; } catch { return null; }
-  }
-  let u;
-  try { u = new URL(origin); } catch { return null; }
-  const loopback = u.hostname === 'localhost' || u.hostname === '127.0.0.1';
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) return origin;
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Checking what the page asks, before any window opens. The host checks again.
 
 function validatePageRequest(action, args) {
@@ -209,8 +202,9 @@ function validatePageRequest(action, args) {
         }
         out.certificate = a.certificate;
       }
-      // Names are only shown to the person; shorten them so a page cannot flood the window.
-      out.documentNames = names ? names.map((n) => n.replace(/\s+/g, ' ').trim().slice(0, 120)) : null;
+      // Names are only shown to the person: no hidden characters, and short, so a page can
+      // neither disguise nor flood them (rules.js).
+      out.documentNames = names ? names.map(cleanDocumentName) : null;
       return out;
     }
     default:
@@ -237,9 +231,15 @@ function dropHeld(tabId) {
   s.host.close();
 }
 
-function takeHeld(tabId, origin, certificate) {
+/** Whether a sign with this certificate would continue the tab's held session. */
+function continuesHeld(tabId, origin, certificate) {
   const s = held.get(tabId);
-  if (!s || s.origin !== origin || s.certificate !== certificate || s.host.closed) return null;
+  return !!s && s.origin === origin && s.certificate === certificate && !s.host.closed;
+}
+
+function takeHeld(tabId, origin, certificate) {
+  if (!continuesHeld(tabId, origin, certificate)) return null;
+  const s = held.get(tabId);
   held.delete(tabId);
   clearTimeout(s.timer);
   return s.host;
@@ -248,8 +248,9 @@ function takeHeld(tabId, origin, certificate) {
 // ---------------------------------------------------------------------------------------------
 // A flow: one page request from start to result, with its consent window.
 
-const flows = new Map(); // flowId -> Flow
-const flowsByTab = new Map(); // tabId -> Flow
+const flows = new Map(); // flowId -> Flow, until the flow ends
+const slots = createSlots(); // tabId -> Flow: one request per tab, until the page has its answer
+const flowsByWindow = new Map(); // consent windowId -> Flow, until the page has its answer
 
 class Flow {
   constructor(pagePort, origin, action, args) {
@@ -270,6 +271,8 @@ class Flow {
     this.done = false;
     this.pollTimer = null;
     this.userTimer = null;
+    this.connectTimer = null;
+    this.deferred = null; // the page's answer, held back until the window goes away (PIN_BLOCKED)
   }
 
   get pinKind() {
@@ -277,9 +280,9 @@ class Flow {
     return this.heldHost ? null : 'sign';
   }
 
+  /** Call after the tab's slot was claimed for this flow. */
   async start() {
     flows.set(this.id, this);
-    flowsByTab.set(this.tabId, this);
     this.pagePort.onDisconnect.addListener(() => this.cancel('page gone'));
     try {
       if (this.action === 'sign' && this.args.certificate) {
@@ -295,16 +298,31 @@ class Flow {
         await this.host.handshake();
         await this.refreshCard();
       }
-      this.userTimer = setTimeout(() => this.finish(new FlowError('TIMEOUT', { reason: 'user' })), USER_TIMEOUT_MS);
-      const win = await api.windows.create({
-        url: api.runtime.getURL(`${CONSENT_PAGE}?flow=${encodeURIComponent(this.id)}`),
-        type: 'popup',
-        width: 480,
-        height: 720,
-        focused: true,
-      });
+      this.userTimer = setTimeout(() => this.timedOut(), USER_TIMEOUT_MS);
+      let win;
+      try {
+        win = await api.windows.create({
+          url: api.runtime.getURL(`${CONSENT_PAGE}?flow=${encodeURIComponent(this.id)}`),
+          type: 'popup',
+          width: 480,
+          height: 720,
+          focused: true,
+        });
+      } catch {
+        this.cancel('no window'); // the person never saw a question: as if they had closed it
+        return;
+      }
       this.windowId = win.id;
-      if (this.done) api.windows.remove(win.id).catch(() => {});
+      flowsByWindow.set(win.id, this);
+      if (this.done && !this.deferred) {
+        api.windows.remove(win.id).catch(() => {});
+        return;
+      }
+      // Closed before we knew its id, windows.onRemoved could not match it: ask now.
+      api.windows.get(win.id).catch(() => this.windowGone());
+      this.connectTimer = setTimeout(() => {
+        if (!this.ui && !this.done) this.cancel('window did not load');
+      }, CONNECT_MS);
     } catch (e) {
       this.finish(e);
     }
@@ -365,10 +383,11 @@ class Flow {
       return;
     }
     this.ui = port;
+    clearTimeout(this.connectTimer);
     port.onMessage.addListener((m) => this.onWindowMessage(m));
     port.onDisconnect.addListener(() => {
       this.ui = null;
-      this.cancel('window closed');
+      this.windowGone();
     });
     const a = this.args;
     this.post({
@@ -419,6 +438,13 @@ class Flow {
     if (kind && this.needLastTry && !this.lastTryConfirmed) {
       pin = '';
       this.post({ type: 'lastTry' });
+      return;
+    }
+    if (this.cardBusyElsewhere()) {
+      // Another tab's request has the card: say so here and let the person retry later. This
+      // tab's page is told nothing, and the PIN is dropped unsent.
+      pin = '';
+      this.post({ type: 'retry', code: 'CARD_BUSY', reason: 'request', card: this.card });
       return;
     }
     const args = { origin: this.origin };
@@ -472,7 +498,7 @@ class Flow {
       if (this.card) this.card.triesLeft = 1;
       this.post({ type: 'lastTry' });
     } else if (code === 'PIN_BLOCKED') {
-      // The window explains how to unlock and stays open until closed; the page learns now.
+      // The window explains how to unlock and stays open; the page learns when it is closed.
       this.finish(e, undefined, { keepWindow: true });
       this.post({ type: 'blocked' });
     } else if (this.heldHost && code !== 'CANCELLED' && code !== 'HOST_UNAVAILABLE' && code !== 'CERTIFICATE_MISMATCH') {
@@ -492,6 +518,13 @@ class Flow {
     } else {
       this.finish(e);
     }
+  }
+
+  /** Whether another tab's request is using the card now or holds a verified session on it. */
+  cardBusyElsewhere() {
+    if (this.heldHost) return false;
+    for (const tabId of held.keys()) if (tabId !== this.tabId) return true;
+    return slots.others(this.tabId).some((f) => f.inflight || (f.heldHost && f.host));
   }
 
   keepHeld(certificate) {
@@ -520,29 +553,63 @@ class Flow {
     this.finish(new FlowError(why === 'page gone' ? 'CANCELLED' : 'USER_CANCELLED'));
   }
 
+  /**
+   * Ends the flow. With keepWindow (PIN_BLOCKED) the window stays open with its advice, and the
+   * page's answer and the tab's slot wait until the person closes it: a page that re-asks on
+   * every answer cannot learn the card state over and over without anyone looking.
+   */
   finish(error, result, { keepWindow = false } = {}) {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.pollTimer);
-    clearTimeout(this.userTimer);
+    clearTimeout(this.connectTimer);
     flows.delete(this.id);
-    if (flowsByTab.get(this.tabId) === this) flowsByTab.delete(this.tabId);
     if (this.host) this.host.close();
     this.host = null;
+    let msg = { result };
     if (error) {
       const code = error instanceof FlowError ? error.code : 'INTERNAL';
       const details = error instanceof FlowError ? error.details : { reason: String(error) };
-      reply(this.pagePort, { error: { code, ...details } });
-    } else {
-      reply(this.pagePort, { result });
+      msg = { error: { code, ...details } };
     }
-    if (!keepWindow) {
-      if (this.ui) {
-        const ui = this.ui;
-        this.ui = null;
-        try { ui.disconnect(); } catch { /* gone */ }
-      }
+    if (keepWindow && this.windowId !== null) {
+      this.deferred = msg;
+      return;
+    }
+    this.settle(msg);
+    if (this.ui) {
+      const ui = this.ui;
+      this.ui = null;
+      try { ui.disconnect(); } catch { /* gone */ }
+    }
+    if (this.windowId !== null) api.windows.remove(this.windowId).catch(() => {});
+  }
+
+  /** Answers the page and frees the tab's slot. */
+  settle(msg) {
+    clearTimeout(this.userTimer);
+    slots.release(this.tabId, this);
+    if (this.windowId !== null && flowsByWindow.get(this.windowId) === this) flowsByWindow.delete(this.windowId);
+    reply(this.pagePort, msg);
+  }
+
+  /** The window went away, however (closed, crashed, never loaded): the request ends now. */
+  windowGone() {
+    if (this.deferred) {
+      const msg = this.deferred;
+      this.deferred = null;
+      this.settle(msg);
+    } else {
+      this.cancel('window closed');
+    }
+  }
+
+  timedOut() {
+    if (this.deferred) {
       if (this.windowId !== null) api.windows.remove(this.windowId).catch(() => {});
+      this.windowGone();
+    } else {
+      this.finish(new FlowError('TIMEOUT', { reason: 'user' }));
     }
   }
 }
@@ -556,6 +623,8 @@ function reply(pagePort, msg) {
 // ---------------------------------------------------------------------------------------------
 // status(): versions only. It tells a page that mynakey works, not who is at the computer:
 // readers, cards and tries left are shown in the consent window, never given to pages.
+
+const statusLimiter = createStatusLimiter({ now: () => Date.now() });
 
 async function pageStatus() {
   const host = new NativeHost();
@@ -581,33 +650,36 @@ api.runtime.onConnect.addListener((port) => {
 
 function onPagePort(port) {
   const origin = senderOrigin(port.sender);
-  port.onMessage.addListener(async (msg) => {
-    if (!origin) return reply(port, { error: { code: 'INSECURE_CONTEXT' } });
-    let args;
-    const action = msg && msg.action;
+  port.onMessage.addListener((msg) => onPageRequest(port, origin, msg));
+}
+
+async function onPageRequest(port, origin, msg) {
+  if (!origin) return reply(port, { error: { code: 'INSECURE_CONTEXT' } });
+  let args;
+  const action = msg && msg.action;
+  try {
+    args = validatePageRequest(action, msg && msg.args);
+  } catch (e) {
+    return reply(port, { error: { code: e.code, ...e.details } });
+  }
+  const tabId = port.sender.tab.id;
+  if (action === 'status') {
     try {
-      args = validatePageRequest(action, msg && msg.args);
+      reply(port, { result: await statusLimiter.run(tabId, pageStatus) });
     } catch (e) {
-      return reply(port, { error: { code: e.code, ...e.details } });
+      reply(port, { error: { code: e.code || 'INTERNAL', ...(e.details || {}) } });
     }
-    if (action === 'status') {
-      try {
-        reply(port, { result: await pageStatus() });
-      } catch (e) {
-        reply(port, { error: { code: e.code || 'INTERNAL', ...(e.details || {}) } });
-      }
-      return;
-    }
-    const tabId = port.sender.tab.id;
-    if (flowsByTab.has(tabId)) return reply(port, { error: { code: 'REQUEST_PENDING' } });
-    // One consent window at a time, across tabs: two windows would compete for the one card.
-    const other = [...flows.values()].find((f) => !f.done);
-    if (other) {
-      if (other.windowId !== null) api.windows.update(other.windowId, { focused: true }).catch(() => {});
-      return reply(port, { error: { code: 'REQUEST_PENDING', reason: 'another tab' } });
-    }
-    new Flow(port, origin, action, args).start();
-  });
+    return;
+  }
+  // The content script says whether a fresh gesture on the page came with this request.
+  const continues = action === 'sign' && continuesHeld(tabId, origin, args.certificate);
+  if (needsGesture(action, continues) && msg.gesture !== true) {
+    return reply(port, { error: { code: 'USER_ACTIVATION_REQUIRED' } });
+  }
+  // One request per tab. Other tabs are neither mentioned nor focused: they are other sites.
+  const flow = new Flow(port, origin, action, args);
+  if (!slots.claim(tabId, flow)) return reply(port, { error: { code: 'REQUEST_PENDING' } });
+  flow.start();
 }
 
 function onConsentPort(port) {
@@ -632,3 +704,10 @@ function onConsentPort(port) {
 // A closed tab ends its held signing session at once (otherwise HOLD_MS does). A held session
 // serves only the origin that opened it, so navigating to another site cannot use it either.
 api.tabs.onRemoved.addListener((tabId) => dropHeld(tabId));
+
+// However a consent window goes away (closed by the person, by the system, before or after its
+// page connected), its request ends at once.
+api.windows.onRemoved.addListener((windowId) => {
+  const flow = flowsByWindow.get(windowId);
+  if (flow) flow.windowGone();
+});

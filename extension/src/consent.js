@@ -3,6 +3,9 @@
 // It shows who asks (the origin the browser reported), what is asked, what personal data leaves
 // the card, the card state and tries left, and takes the PIN. The PIN goes to the background
 // over a runtime port and nowhere else; the field is emptied as soon as it is sent.
+//
+// Nothing here acts on a stray keystroke: no button has the focus by default, and every button
+// and Enter are ignored for 800 ms after the window appears or regains focus (gate.js).
 'use strict';
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
@@ -15,7 +18,7 @@
 
   const el = {
     main: $('main'), origin: $('origin'), action: $('action'), actionDetail: $('action-detail'),
-    docsBox: $('documents-box'), docs: $('documents'), pd: $('personal-data'), status: $('status'),
+    site: $('site'), docsBox: $('documents-box'), docs: $('documents'), pd: $('personal-data'), status: $('status'),
     alert: $('alert'), form: $('form'), readerRow: $('reader-row'), reader: $('reader'), pinRow: $('pin-row'),
     pinLabel: $('pin-label'), pin: $('pin'), showPin: $('show-pin'), pinHint: $('pin-hint'), tries: $('tries'),
     lastTry: $('last-try'), lastTryConfirm: $('last-try-confirm'), cancel: $('cancel'), submit: $('submit'),
@@ -23,6 +26,36 @@
   };
 
   const state = { action: null, pinKind: null, needLastTry: false, busy: false, finished: false };
+
+  // ------------------------------------------------------------------ the input gate
+  // The window keeps a record of when it armed and which inputs it ignored; the browser tests
+  // read it (timing checks on the window's own clock, not on the test's sleeps).
+  const gate = globalThis.mynakeyGate.createInputGate();
+  const gateLog = { delayMs: gate.delayMs, armed: [], ignored: [] };
+  globalThis.mynakeyGateLog = gateLog;
+
+  function arm(why) {
+    const at = performance.now();
+    gate.arm(at);
+    gateLog.armed.push({ why, at });
+  }
+
+  /** Stops an input that comes too soon after the window appeared or regained focus. */
+  function guard(ev, input) {
+    const at = performance.now();
+    if (gate.allows(at)) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    gateLog.ignored.push({ input, at });
+  }
+
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') guard(ev, 'Enter'); }, true);
+  document.addEventListener('click', (ev) => {
+    if (ev.target instanceof Element && ev.target.closest('button, input[type="checkbox"]')) guard(ev, `click:${ev.target.id}`);
+  }, true);
+  document.addEventListener('submit', (ev) => guard(ev, 'submit'), true);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') arm('visible'); });
+  window.addEventListener('focus', (ev) => { if (ev.target === window) arm('focus'); });
 
   document.documentElement.lang = t('lang');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
@@ -42,8 +75,7 @@
     state.action = m.action;
     state.needLastTry = !!m.needLastTry;
     const shown = m.origin.startsWith('https://') ? m.origin.slice('https://'.length) : m.origin;
-    el.origin.textContent = shown;
-    el.origin.title = m.origin;
+    showOrigin(m.origin);
     document.title = t('windowTitle', { origin: shown });
 
     if (m.action === 'authenticate') {
@@ -73,6 +105,21 @@
     showLastTry(state.needLastTry);
     el.main.setAttribute('aria-busy', 'false');
     focusFirst();
+    arm('shown');
+  }
+
+  /** The origin with its registrable domain emphasised, and the domain once more on its own. */
+  function showOrigin(origin) {
+    const { prefix, site, suffix } = globalThis.mynakeySite.siteParts(origin, globalThis.tldts.getDomain);
+    const part = (tag, cls, text) => {
+      const n = document.createElement(tag);
+      n.className = cls;
+      n.textContent = text;
+      return n;
+    };
+    el.origin.replaceChildren(part('span', 'sub', prefix), part('strong', 'registrable', site), part('span', 'sub', suffix));
+    el.origin.title = origin;
+    el.site.textContent = t('siteLabel', { site });
   }
 
   function setPinKind(kind) {
@@ -145,9 +192,10 @@
     el.main.setAttribute('aria-busy', on ? 'true' : 'false');
   }
 
+  /** The PIN field, else the heading of what is asked: never a button, so Enter alone does nothing. */
   function focusFirst() {
     if (state.pinKind && !el.pinRow.hidden) el.pin.focus();
-    else el.submit.focus();
+    else el.action.focus();
   }
 
   // ------------------------------------------------------------------ messages from the background
@@ -219,7 +267,7 @@
       NOT_JPKI_CARD: t('notJpki'),
       MULTIPLE_CARDS: t('multipleCards'),
       CARD_REMOVED: t('cardRemoved'),
-      CARD_BUSY: t('cardBusy'),
+      CARD_BUSY: m.reason === 'request' ? t('cardBusyRequest') : t('cardBusy'),
       TIMEOUT: t('cardTimeout'),
       CERTIFICATE_MISMATCH: t('certificateMismatch'),
       UNSUPPORTED_TOKEN: t('unsupportedToken'),
