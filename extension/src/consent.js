@@ -6,10 +6,31 @@
 //
 // Nothing here acts on a stray keystroke: no button has the focus by default, and every button
 // and Enter are ignored for 800 ms after the window appears or regains focus (gate.js).
-'use strict';
+import { createInputGate } from './gate.js';
+import { siteParts } from './site.js';
+import { WINDOW_TEXT } from './window-texts.js';
+/** @import { CardView, FromWindow, PinKind, ToWindow } from './messages.js' */
+/** @import { MessageKey } from './window-texts.js' */
+
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
-  const $ = (id) => document.getElementById(id);
+  /**
+   * An element of consent.html, of the type the code relies on.
+   * @template {HTMLElement} T
+   * @param {string} id
+   * @param {new () => T} type
+   * @returns {T}
+   */
+  const $ = (id, type) => {
+    const node = document.getElementById(id);
+    if (!(node instanceof type)) throw new Error(`consent.html has no ${type.name} #${id}`);
+    return node;
+  };
+  /**
+   * A window text in the browser's language, with {placeholders} filled in.
+   * @param {string} key
+   * @param {Record<string, string | number>} [vars]
+   */
   const t = (key, vars = {}) => {
     let s = api.i18n.getMessage(key) || key;
     for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
@@ -17,23 +38,29 @@
   };
 
   const el = {
-    main: $('main'), origin: $('origin'), action: $('action'), actionDetail: $('action-detail'),
-    site: $('site'), docsBox: $('documents-box'), docs: $('documents'), pd: $('personal-data'), status: $('status'),
-    alert: $('alert'), form: $('form'), readerRow: $('reader-row'), reader: $('reader'), pinRow: $('pin-row'),
-    pinLabel: $('pin-label'), pin: $('pin'), showPin: $('show-pin'), pinHint: $('pin-hint'), tries: $('tries'),
-    lastTry: $('last-try'), lastTryConfirm: $('last-try-confirm'), cancel: $('cancel'), submit: $('submit'),
-    blocked: $('blocked'), blockedTitle: $('blocked-title'), close: $('close'),
+    main: $('main', HTMLElement), origin: $('origin', HTMLElement), action: $('action', HTMLElement),
+    actionDetail: $('action-detail', HTMLElement), site: $('site', HTMLElement), docsBox: $('documents-box', HTMLElement),
+    docs: $('documents', HTMLOListElement), pd: $('personal-data', HTMLElement), status: $('status', HTMLElement),
+    alert: $('alert', HTMLElement), form: $('form', HTMLFormElement), readerRow: $('reader-row', HTMLElement),
+    reader: $('reader', HTMLSelectElement), pinRow: $('pin-row', HTMLElement), pinLabel: $('pin-label', HTMLElement),
+    pin: $('pin', HTMLInputElement), showPin: $('show-pin', HTMLInputElement), pinHint: $('pin-hint', HTMLElement),
+    tries: $('tries', HTMLElement), lastTry: $('last-try', HTMLElement), lastTryConfirm: $('last-try-confirm', HTMLInputElement),
+    cancel: $('cancel', HTMLButtonElement), submit: $('submit', HTMLButtonElement), blocked: $('blocked', HTMLElement),
+    blockedTitle: $('blocked-title', HTMLElement), close: $('close', HTMLButtonElement),
   };
 
+  /** @type {{ action: string | null; pinKind: PinKind; needLastTry: boolean; busy: boolean; finished: boolean }} */
   const state = { action: null, pinKind: null, needLastTry: false, busy: false, finished: false };
 
   // ------------------------------------------------------------------ the input gate
   // The window keeps a record of when it armed and which inputs it ignored; the browser tests
   // read it (timing checks on the window's own clock, not on the test's sleeps).
-  const gate = globalThis.mynakeyGate.createInputGate();
+  const gate = createInputGate();
+  /** @type {typeof globalThis.mynakeyGateLog} */
   const gateLog = { delayMs: gate.delayMs, armed: [], ignored: [] };
   globalThis.mynakeyGateLog = gateLog;
 
+  /** @param {string} why */
   function arm(why) {
     const at = performance.now();
     gate.arm(at);
@@ -41,6 +68,7 @@
   }
 
   /** Stops an input that comes too soon after the window appeared or regained focus. */
+  /** @param {Event} ev @param {string} input */
   function guard(ev, input) {
     const at = performance.now();
     if (gate.allows(at)) return;
@@ -58,11 +86,11 @@
   window.addEventListener('focus', (ev) => { if (ev.target === window) arm('focus'); });
 
   document.documentElement.lang = t('lang');
-  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.getAttribute('data-i18n') ?? '');
 
   const flowId = new URLSearchParams(location.search).get('flow');
   const port = api.runtime.connect({ name: 'mynakey-consent' });
-  port.onMessage.addListener(onMessage);
+  port.onMessage.addListener((m) => { if (m && typeof m === 'object') onMessage(/** @type {ToWindow} */ (m)); });
   port.onDisconnect.addListener(() => {
     // The background ended the request (result, error, timeout). Keep the PIN-blocked advice open.
     if (!state.finished) window.close();
@@ -71,6 +99,7 @@
 
   // ------------------------------------------------------------------ rendering
 
+  /** @param {Extract<ToWindow, { type: 'init' }>} m */
   function render(m) {
     state.action = m.action;
     state.needLastTry = !!m.needLastTry;
@@ -109,8 +138,10 @@
   }
 
   /** The origin with its registrable domain emphasised, and the domain once more on its own. */
+  /** @param {string} origin */
   function showOrigin(origin) {
-    const { prefix, site, suffix } = globalThis.mynakeySite.siteParts(origin, globalThis.tldts.getDomain);
+    const { prefix, site, suffix } = siteParts(origin, globalThis.tldts.getDomain);
+    /** @param {string} tag @param {string} cls @param {string} text */
     const part = (tag, cls, text) => {
       const n = document.createElement(tag);
       n.className = cls;
@@ -122,6 +153,7 @@
     el.site.textContent = t('siteLabel', { site });
   }
 
+  /** @param {PinKind} kind */
   function setPinKind(kind) {
     state.pinKind = kind;
     el.pinRow.hidden = !kind;
@@ -144,6 +176,7 @@
     }
   }
 
+  /** @param {CardView | null | undefined} card */
   function renderCard(card) {
     if (!card || !state.pinKind) return;
     const msg = {
@@ -165,24 +198,29 @@
     setTries(card.triesLeft);
   }
 
+  /** @param {number | null | undefined} n */
   function setTries(n) {
     el.tries.textContent = typeof n === 'number' ? t('triesLeft', { n }) : '';
   }
 
+  /** @param {string} text */
   function setStatus(text) {
     el.status.textContent = text;
   }
 
+  /** @param {string} text */
   function setAlert(text) {
     el.alert.textContent = text || '';
     el.alert.hidden = !text;
   }
 
+  /** @param {boolean} on */
   function showLastTry(on) {
     el.lastTry.hidden = !on || !state.pinKind;
     if (!on) el.lastTryConfirm.checked = false;
   }
 
+  /** @param {boolean} on */
   function setBusy(on) {
     state.busy = on;
     el.pin.disabled = on;
@@ -200,8 +238,9 @@
 
   // ------------------------------------------------------------------ messages from the background
 
+  /** @param {ToWindow} m */
   function onMessage(m) {
-    switch (m && m.type) {
+    switch (m.type) {
       case 'init':
         render(m);
         break;
@@ -255,23 +294,14 @@
     }
   }
 
+  /** @param {Extract<ToWindow, { type: 'retry' }>} m */
   function onRetry(m) {
     setBusy(false);
-    const incorrect = state.pinKind === 'sign' ? 'pinIncorrectSign' : 'pinIncorrectAuth';
-    const text = {
-      PIN_FORMAT: state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'),
-      PIN_INCORRECT: t(incorrect, { n: m.triesLeft }),
-      PCSC_UNAVAILABLE: t('pcscUnavailable'),
-      NO_READER: t('noReader'),
-      NO_CARD: t('cardWaiting'),
-      NOT_JPKI_CARD: t('notJpki'),
-      MULTIPLE_CARDS: t('multipleCards'),
-      CARD_REMOVED: t('cardRemoved'),
-      CARD_BUSY: m.reason === 'request' ? t('cardBusyRequest') : t('cardBusy'),
-      TIMEOUT: t('cardTimeout'),
-      CERTIFICATE_MISMATCH: t('certificateMismatch'),
-      UNSUPPORTED_TOKEN: t('unsupportedToken'),
-    }[m.code] || t('errorGeneric', { code: m.code });
+    const sign = state.pinKind === 'sign';
+    const text = m.code === 'PIN_FORMAT' ? (sign ? t('pinFormatSign') : t('pinFormatAuth'))
+      : m.code === 'PIN_INCORRECT' ? t(sign ? 'pinIncorrectSign' : 'pinIncorrectAuth', { n: m.triesLeft ?? '' })
+        : m.code === 'CARD_BUSY' && m.reason === 'request' ? t('cardBusyRequest')
+          : t(WINDOW_TEXT[m.code] ?? 'errorGeneric', { code: m.code });
     setAlert(text);
     if (typeof m.triesLeft === 'number') setTries(m.triesLeft);
     if (m.card) renderCard(m.card);
@@ -321,6 +351,7 @@
       el.lastTryConfirm.focus();
       return;
     }
+    /** @type {Extract<FromWindow, { type: 'submit' }>} */
     const msg = { type: 'submit', allowLastTry: state.needLastTry && el.lastTryConfirm.checked };
     if (state.pinKind) msg.pin = state.pinKind === 'sign' ? pin.toUpperCase() : pin;
     el.pin.value = '';

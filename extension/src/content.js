@@ -10,24 +10,26 @@
 // (typed only in the extension's own window). The one thing it vouches for is whether the person
 // just did something on the page (activation.js): a trusted pointerdown or keydown, used up by
 // the first request that opens a window.
-'use strict';
+import { NEEDS_GESTURE, createActivation } from './activation.js';
+
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
   const ACTIONS = new Set(['status', 'authenticate', 'getSigningCertificate', 'sign']);
-  const { NEEDS_GESTURE, createActivation } = globalThis.mynakeyActivation;
 
   // An opaque origin (a sandboxed page) has no site to stand for: it gets no bridge at all.
   if (window.origin === 'null') return;
 
   const activation = createActivation();
+  /** @param {KeyboardEvent | PointerEvent} ev */
   const onGesture = (ev) => {
-    if (ev.isTrusted && !ev.repeat) activation.gesture(performance.now());
+    if (ev.isTrusted && !(ev instanceof KeyboardEvent && ev.repeat)) activation.gesture(performance.now());
   };
   // Capture on window, registered before any page script runs: the page cannot hide a gesture,
   // and cannot make one (its synthetic events are not trusted).
   window.addEventListener('pointerdown', onGesture, true);
   window.addEventListener('keydown', onGesture, true);
 
+  /** @param {object} msg */
   function post(msg) {
     try {
       window.postMessage(msg, window.location.origin);
@@ -51,6 +53,7 @@
       return;
     }
     let answered = false;
+    /** @param {{ error?: unknown; result?: unknown }} m */
     const answer = (m) => {
       if (answered) return;
       answered = true;

@@ -1,11 +1,9 @@
 // One page request per user gesture, within 5 s; with a fake clock.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-const require = createRequire(import.meta.url);
-const { WINDOW_MS, NEEDS_GESTURE, createActivation } = require('../src/activation.js');
-const { needsGesture } = require('../src/rules.js');
+import { WINDOW_MS, NEEDS_GESTURE, createActivation } from '../src/activation.js';
+import { needsGesture } from '../src/rules.js';
 
 test('no gesture, no request', () => {
   assert.equal(createActivation().take(0), false);

@@ -1,13 +1,12 @@
 // The request origin, document names and the displayed site.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-const require = createRequire(import.meta.url);
-const { NAME_MAX, senderOrigin, cleanDocumentName } = require('../src/rules.js');
-const { siteParts } = require('../src/site.js');
-const { getDomain } = require('tldts');
+import { NAME_MAX, senderOrigin, cleanDocumentName } from '../src/rules.js';
+import { siteParts } from '../src/site.js';
+import { getDomain } from 'tldts';
 
+/** @param {string | undefined} origin @param {string} [url] */
 const top = (origin, url) => ({ tab: { id: 1 }, frameId: 0, origin, url });
 
 test('the origin is the browser-reported one, https or loopback http only', () => {

@@ -1,9 +1,8 @@
 // The consent window's 800 ms input gate, with a fake clock.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-const { DELAY_MS, createInputGate } = createRequire(import.meta.url)('../src/gate.js');
+import { DELAY_MS, createInputGate } from '../src/gate.js';
 
 test('nothing acts before the window is shown', () => {
   const g = createInputGate();

@@ -1,9 +1,8 @@
 // Per-tab request slots and the status() limiter.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-const { STATUS_CACHE_MS, createSlots, createStatusLimiter } = createRequire(import.meta.url)('../src/slots.js');
+import { STATUS_CACHE_MS, createSlots, createStatusLimiter } from '../src/slots.js';
 
 test('each tab has its own slot', () => {
   const s = createSlots();
@@ -21,11 +20,18 @@ test('each tab has its own slot', () => {
   assert.equal(s.claim(1, b), true);
 });
 
+/** A status fetch that counts its starts and is settled by the test. */
 function fakeHost() {
-  const h = { starts: 0, waiting: [] };
-  h.fetch = () => {
-    h.starts++;
-    return new Promise((resolve, reject) => h.waiting.push({ resolve, reject }));
+  /** @type {{ resolve: (v: unknown) => void; reject: (e: unknown) => void }[]} */
+  const waiting = [];
+  const h = {
+    starts: 0,
+    waiting,
+    /** @returns {Promise<unknown>} */
+    fetch: () => {
+      h.starts++;
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
   };
   return h;
 }
