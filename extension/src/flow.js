@@ -462,7 +462,7 @@ export class Flow {
   /** The person pressed Cancel or Esc (or closed the window): USER_CANCELLED from any live state. */
   cancel() {
     const s = this.state;
-    if (s.name === 'blocked') return this.windowGone();
+    if (s.name === 'blocked') return this.closeBlocked();
     if (s.name === 'asking' && s.shown && ANSWER_ON_GIVE_UP.has(s.shown)) {
       return this.finish(new FlowError(s.shown, { reason: 'user' }));
     }
@@ -509,12 +509,16 @@ export class Flow {
 
   /** Nobody finished the window within USER_TIMEOUT_MS. */
   userTimeout() {
-    const s = this.state;
-    if (s.name === 'blocked') {
-      this.ctx.api.windows.remove(s.windowId).catch(() => {});
-      return this.windowGone();
-    }
+    if (this.state.name === 'blocked') return this.closeBlocked();
     this.finish(new FlowError('TIMEOUT', { reason: 'user' }));
+  }
+
+  /** blocked → done: closes the advice window; the page gets PIN_BLOCKED now. */
+  closeBlocked() {
+    const s = this.state;
+    if (s.name !== 'blocked') return;
+    this.ctx.api.windows.remove(s.windowId).catch(() => {});
+    this.windowGone();
   }
 
   /**
