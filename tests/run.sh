@@ -5,8 +5,10 @@
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #      resident memory must stay flat)
-#   5. extension: node unit tests of the extension's pure logic (input gate, user activation,
-#      per-tab slots, status limiter, origin and name rules) with a fake clock, no browser
+#   5. extension: tsc --strict over the JSDoc-typed sources, ESLint (no warnings), and node unit
+#      tests of the background on a fake host port and fake windows/tabs API (the request flow's
+#      every state × event, held sessions, tabs, gestures) and of the error codes against the
+#      protocol's generated list, with a fake clock, no browser
 #   6. browser tests: headless Chromium (and Firefox ESR) with the real, built extension against
 #      an https relying party
 #   7. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
@@ -67,10 +69,12 @@ extension_deps() {
     npm ci --prefix extension --no-audit --no-fund --loglevel=error
 }
 extension() {
-    extension_deps && node --test extension/test/
+    # package.json: check = tsc -p . && eslint --max-warnings 0 .; test = node's runner on test/*.test.js
+    extension_deps && npm run --prefix extension --silent check && npm test --prefix extension --silent
 }
 browser() {
-    # The tests load the built extension (extension/build.mjs bundles tldts into both variants).
+    # The tests load the built extension (extension/build.mjs bundles the sources with esbuild and
+    # copies tldts into both variants).
     cargo build -p mynakey-host --quiet &&
         extension_deps && node extension/build.mjs >/dev/null &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&

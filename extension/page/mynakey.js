@@ -90,8 +90,7 @@ function call(action, args) {
   pending = true;
   const id = newId();
   return new Promise((resolve, reject) => {
-    let ackTimer;
-    let callTimer;
+    // The timers are set below, before any message can arrive (postMessage is asynchronous).
     const done = () => {
       pending = false;
       clearTimeout(ackTimer);
@@ -115,8 +114,8 @@ function call(action, args) {
       }
     }
     window.addEventListener('message', onMessage);
-    ackTimer = setTimeout(() => { done(); reject(new MynakeyError('EXTENSION_UNAVAILABLE')); }, ACK_TIMEOUT_MS);
-    callTimer = setTimeout(() => { done(); reject(new MynakeyError('TIMEOUT')); }, CALL_TIMEOUT_MS);
+    const ackTimer = setTimeout(() => { done(); reject(new MynakeyError('EXTENSION_UNAVAILABLE')); }, ACK_TIMEOUT_MS);
+    const callTimer = setTimeout(() => { done(); reject(new MynakeyError('TIMEOUT')); }, CALL_TIMEOUT_MS);
     window.postMessage({ type: 'mynakey:request', id, action, args }, window.location.origin);
   });
 }

@@ -102,7 +102,7 @@ import { WINDOW_TEXT } from './window-texts.js';
   /** @param {Extract<ToWindow, { type: 'init' }>} m */
   function render(m) {
     state.action = m.action;
-    state.needLastTry = !!m.needLastTry;
+    state.needLastTry = m.needLastTry === true;
     const shown = m.origin.startsWith('https://') ? m.origin.slice('https://'.length) : m.origin;
     showOrigin(m.origin);
     document.title = t('windowTitle', { origin: shown });
@@ -245,7 +245,7 @@ import { WINDOW_TEXT } from './window-texts.js';
         render(m);
         break;
       case 'card':
-        state.needLastTry = !!m.needLastTry;
+        state.needLastTry = m.needLastTry === true;
         if (!state.busy) {
           renderCard(m.card);
           showLastTry(state.needLastTry);
@@ -334,12 +334,11 @@ import { WINDOW_TEXT } from './window-texts.js';
   el.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (state.busy || state.finished) return;
-    let pin = state.pinKind ? el.pin.value : '';
+    const pin = state.pinKind ? el.pin.value : '';
     const ok = state.pinKind === 'auth' ? /^[0-9]{4}$/.test(pin)
       : state.pinKind === 'sign' ? /^[A-Za-z0-9]{6,16}$/.test(pin) : true;
     if (!ok) {
       // A malformed PIN never leaves this window, so it never costs a try.
-      pin = '';
       setAlert(state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'));
       el.pin.setAttribute('aria-invalid', 'true');
       el.pin.focus();
@@ -355,7 +354,6 @@ import { WINDOW_TEXT } from './window-texts.js';
     const msg = { type: 'submit', allowLastTry: state.needLastTry && el.lastTryConfirm.checked };
     if (state.pinKind) msg.pin = state.pinKind === 'sign' ? pin.toUpperCase() : pin;
     el.pin.value = '';
-    pin = '';
     port.postMessage(msg);
     msg.pin = '';
     setBusy(true);

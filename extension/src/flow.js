@@ -262,25 +262,20 @@ export class Flow {
   async submit(m) {
     const s = this.state;
     if (s.name !== 'asking') return; // working: the PIN already went; blocked, done: nothing to do
-    let pin = typeof m.pin === 'string' ? m.pin : '';
+    // The PIN is never stored on the flow: it lives in this call and in the host request only.
+    const pin = typeof m.pin === 'string' ? m.pin : '';
     const kind = this.pin.kind;
     if ((kind === 'auth' && !AUTH_PIN.test(pin)) || (kind === 'sign' && !SIGN_PIN.test(pin))) {
-      pin = '';
       return this.post({ type: 'retry', code: 'PIN_FORMAT' });
     }
     if (m.allowLastTry === true) this.pin.lastTry = 'confirmed';
-    if (kind && this.pin.lastTry === 'ask') {
-      pin = '';
-      return this.post({ type: 'lastTry' });
-    }
+    if (kind && this.pin.lastTry === 'ask') return this.post({ type: 'lastTry' });
     if (this.ctx.cardBusyElsewhere(this)) {
       // Another tab's request has the card: say so here and let the person retry later. This
       // tab's page is told nothing, and the PIN is dropped unsent.
-      pin = '';
       return this.post({ type: 'retry', code: 'CARD_BUSY', reason: 'request', card: this.card });
     }
     const args = this.hostArguments(kind ? (kind === 'sign' ? pin.toUpperCase() : pin) : null);
-    pin = ''; // the only copy left is inside the host request below
     this.ctx.clock.clearTimeout(this.pollTimer);
     this.go({ name: 'working', windowId: s.windowId, request: null });
     this.post({ type: 'busy' });

@@ -29,7 +29,7 @@ export function createHeldSessions(clock, holdMs = HOLD_MS) {
   /** Whether a sign with this certificate would continue the tab's session. */
   const continues = (/** @type {number} */ tabId, /** @type {string} */ origin, /** @type {string | undefined} */ certificate) => {
     const s = byTab.get(tabId);
-    return !!s && s.origin === origin && s.certificate === certificate && !s.host.closed;
+    return s !== undefined && s.origin === origin && s.certificate === certificate && !s.host.closed;
   };
 
   return {

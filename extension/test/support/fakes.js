@@ -158,7 +158,7 @@ export class FakeHost extends FakePort {
       this.reply(m.id, { result: { version: '0.1.0', protocol: 1, pcsc: 'ok', transport: 'simulator', readers: this.options.readers ?? [JPKI_READER] } });
     } else if (m.command === 'cancel') {
       const target = this.waiting.get(m.arguments.target);
-      this.reply(m.id, { result: { cancelled: !!target } });
+      this.reply(m.id, { result: { cancelled: target !== undefined } });
       if (target) this.fail('CANCELLED', {}, m.arguments.target);
     } else {
       this.waiting.set(m.id, m);
