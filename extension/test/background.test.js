@@ -196,12 +196,18 @@ test('held session: the host exiting drops it', async () => {
   assert.equal(codeOf(await b.request(1, 'sign', signArgs, { gesture: false })), 'USER_ACTIVATION_REQUIRED');
 });
 
-test('UNSUPPORTED_TOKEN: the window says to use the card and lets the person retry; giving up tells the page', async () => {
+/** A login whose first try met a smartphone token on the reader. */
+async function phoneTokenShown() {
   const b = new FakeBrowser();
   const page = await b.request(1, 'authenticate', { challenge: CHALLENGE });
   const ui = await submitInWindow(b, '1234');
   b.host.fail('UNSUPPORTED_TOKEN');
   await settle();
+  return { b, page, ui };
+}
+
+test('UNSUPPORTED_TOKEN: the window says to use the card and lets the person retry; giving up tells the page', async () => {
+  const { page, ui } = await phoneTokenShown();
   assert.ok(ui.sent.some((m) => m.type === 'retry' && m.code === 'UNSUPPORTED_TOKEN'));
   assert.deepEqual(page.sent, [], 'the window stays for the card');
   ui.deliver({ type: 'cancel' });
@@ -210,11 +216,7 @@ test('UNSUPPORTED_TOKEN: the window says to use the card and lets the person ret
 });
 
 test('UNSUPPORTED_TOKEN then the card: the retry succeeds', async () => {
-  const b = new FakeBrowser();
-  const page = await b.request(1, 'authenticate', { challenge: CHALLENGE });
-  const ui = await submitInWindow(b, '1234');
-  b.host.fail('UNSUPPORTED_TOKEN');
-  await settle();
+  const { b, page, ui } = await phoneTokenShown();
   ui.deliver({ type: 'submit', pin: '1234' });
   await settle();
   b.host.answer({ format: 'web-eid:1.0' });

@@ -87,6 +87,17 @@ const EVENTS = {
  * in that state (no window yet to cancel or close).
  * @typedef {{ state: StateName; answer: string | null; window?: string } | 'n/a'} Outcome
  */
+/**
+ * Host errors arriving when no card request is in flight (stray answers): nothing changes.
+ * @param {StateName} state
+ */
+const noCardRequest = (state) => ({
+  wrongPin: { state, answer: null },
+  lastTry: { state, answer: null },
+  blocked: { state, answer: null },
+  cardRemoved: { state, answer: null },
+});
+
 /** @type {Record<StateName, Record<keyof typeof EVENTS, Outcome>>} */
 const TABLE = {
   starting: {
@@ -94,10 +105,7 @@ const TABLE = {
     windowClosed: 'n/a',
     tabClosed: { state: 'done', answer: null },
     hostExit: { state: 'done', answer: 'HOST_UNAVAILABLE' },
-    wrongPin: { state: 'starting', answer: null },
-    lastTry: { state: 'starting', answer: null },
-    blocked: { state: 'starting', answer: null },
-    cardRemoved: { state: 'starting', answer: null },
+    ...noCardRequest('starting'),
     userTimeout: { state: 'done', answer: 'HOST_UNAVAILABLE' }, // the 5 s handshake gives up first
   },
   // In `opening` the window's creation is released right after the event.
@@ -106,10 +114,7 @@ const TABLE = {
     windowClosed: { state: 'done', answer: 'USER_CANCELLED' }, // closed before its id was known
     tabClosed: { state: 'done', answer: null },
     hostExit: { state: 'done', answer: 'HOST_UNAVAILABLE' },
-    wrongPin: { state: 'loading', answer: null },
-    lastTry: { state: 'loading', answer: null },
-    blocked: { state: 'loading', answer: null },
-    cardRemoved: { state: 'loading', answer: null },
+    ...noCardRequest('loading'),
     userTimeout: { state: 'done', answer: 'TIMEOUT' },
   },
   loading: {
@@ -117,10 +122,7 @@ const TABLE = {
     windowClosed: { state: 'done', answer: 'USER_CANCELLED' },
     tabClosed: { state: 'done', answer: null },
     hostExit: { state: 'done', answer: 'HOST_UNAVAILABLE' },
-    wrongPin: { state: 'loading', answer: null },
-    lastTry: { state: 'loading', answer: null },
-    blocked: { state: 'loading', answer: null },
-    cardRemoved: { state: 'loading', answer: null },
+    ...noCardRequest('loading'),
     userTimeout: { state: 'done', answer: 'USER_CANCELLED' }, // its page never connected (CONNECT_MS)
   },
   asking: {
@@ -128,10 +130,7 @@ const TABLE = {
     windowClosed: { state: 'done', answer: 'USER_CANCELLED' },
     tabClosed: { state: 'done', answer: null },
     hostExit: { state: 'done', answer: 'HOST_UNAVAILABLE' },
-    wrongPin: { state: 'asking', answer: null },
-    lastTry: { state: 'asking', answer: null },
-    blocked: { state: 'asking', answer: null },
-    cardRemoved: { state: 'asking', answer: null },
+    ...noCardRequest('asking'),
     userTimeout: { state: 'done', answer: 'TIMEOUT' },
   },
   working: {
@@ -150,23 +149,11 @@ const TABLE = {
     windowClosed: { state: 'done', answer: 'PIN_BLOCKED' },
     tabClosed: { state: 'blocked', answer: null }, // the advice stays until the window closes
     hostExit: { state: 'blocked', answer: null },
-    wrongPin: { state: 'blocked', answer: null },
-    lastTry: { state: 'blocked', answer: null },
-    blocked: { state: 'blocked', answer: null },
-    cardRemoved: { state: 'blocked', answer: null },
+    ...noCardRequest('blocked'),
     userTimeout: { state: 'done', answer: 'PIN_BLOCKED' },
   },
-  done: {
-    cancel: { state: 'done', answer: 'result' },
-    windowClosed: { state: 'done', answer: 'result' },
-    tabClosed: { state: 'done', answer: 'result' },
-    hostExit: { state: 'done', answer: 'result' },
-    wrongPin: { state: 'done', answer: 'result' },
-    lastTry: { state: 'done', answer: 'result' },
-    blocked: { state: 'done', answer: 'result' },
-    cardRemoved: { state: 'done', answer: 'result' },
-    userTimeout: { state: 'done', answer: 'result' },
-  },
+  // After the answer, nothing can change it or send a second one.
+  done: /** @type {Record<keyof typeof EVENTS, Outcome>} */ (Object.fromEntries(Object.keys(EVENTS).map((e) => [e, { state: 'done', answer: 'result' }]))),
 };
 
 for (const [state, row] of Object.entries(TABLE)) {
