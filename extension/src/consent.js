@@ -6,7 +6,9 @@
 //
 // Nothing here acts on a stray keystroke: no button has the focus by default, and every button
 // and Enter are ignored for 800 ms after the window appears or regains focus (gate.js).
+import { LIMITS } from './generated/protocol.js';
 import { createInputGate } from './gate.js';
+import { pinWellFormed } from './rules.js';
 import { siteParts } from './site.js';
 import { WINDOW_TEXT } from './window-texts.js';
 /** @import { CardView, FromWindow, PinKind, ToWindow } from './messages.js' */
@@ -162,13 +164,13 @@ import { WINDOW_TEXT } from './window-texts.js';
       el.pinLabel.textContent = t('pinLabelAuth');
       el.pinHint.textContent = t('pinHintAuth');
       el.pin.inputMode = 'numeric';
-      el.pin.maxLength = 4;
+      el.pin.maxLength = LIMITS.authPinLength;
       el.pin.classList.remove('upper');
     } else if (kind === 'sign') {
       el.pinLabel.textContent = t('pinLabelSign');
       el.pinHint.textContent = t('pinHintSign');
       el.pin.inputMode = 'text';
-      el.pin.maxLength = 16;
+      el.pin.maxLength = LIMITS.signPinMaxLength;
       el.pin.autocapitalize = 'characters';
       el.pin.classList.add('upper');
     } else {
@@ -335,9 +337,7 @@ import { WINDOW_TEXT } from './window-texts.js';
     ev.preventDefault();
     if (state.busy || state.finished) return;
     const pin = state.pinKind ? el.pin.value : '';
-    const ok = state.pinKind === 'auth' ? /^[0-9]{4}$/.test(pin)
-      : state.pinKind === 'sign' ? /^[A-Za-z0-9]{6,16}$/.test(pin) : true;
-    if (!ok) {
+    if (!pinWellFormed(state.pinKind, pin)) {
       // A malformed PIN never leaves this window, so it never costs a try.
       setAlert(state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'));
       el.pin.setAttribute('aria-invalid', 'true');

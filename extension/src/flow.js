@@ -17,8 +17,9 @@
 //   - The last try is used only after the person ticked the warning (allowLastTry).
 import { FlowError, errorAnswer } from './errors.js';
 import { withTimeout } from './host-port.js';
+import { pinWellFormed } from './rules.js';
 /** @import { BrowserApi, Clock, Port } from './browser-api.js' */
-/** @import { HostErrorCode, ProgressEvent, StatusResult } from './generated/protocol.js' */
+/** @import { AuthenticateArguments, GetSigningCertificateArguments, HostErrorCode, ProgressEvent, SignArguments, StatusResult } from './generated/protocol.js' */
 /** @import { HostPort, HostRequest } from './host-port.js' */
 /** @import { HeldSessions } from './held.js' */
 /** @import { CardView, FromWindow, PageAnswer, PinKind, ToWindow } from './messages.js' */
@@ -31,8 +32,6 @@ export const CONNECT_MS = 10000; // a window whose page has not connected by the
 export const CANCEL_GRACE_MS = 1000; // after `cancel`, the host's answer is awaited this long before EOF
 export const CONSENT_PAGE = 'consent.html';
 
-const AUTH_PIN = /^[0-9]{4}$/;
-const SIGN_PIN = /^[A-Za-z0-9]{6,16}$/;
 
 /** @typedef {'starting' | 'opening' | 'loading' | 'asking' | 'working' | 'blocked' | 'done'} StateName */
 
@@ -265,9 +264,7 @@ export class Flow {
     // The PIN is never stored on the flow: it lives in this call and in the host request only.
     const pin = typeof m.pin === 'string' ? m.pin : '';
     const kind = this.pin.kind;
-    if ((kind === 'auth' && !AUTH_PIN.test(pin)) || (kind === 'sign' && !SIGN_PIN.test(pin))) {
-      return this.post({ type: 'retry', code: 'PIN_FORMAT' });
-    }
+    if (!pinWellFormed(kind, pin)) return this.post({ type: 'retry', code: 'PIN_FORMAT' });
     if (m.allowLastTry === true) this.pin.lastTry = 'confirmed';
     if (kind && this.pin.lastTry === 'ask') return this.post({ type: 'lastTry' });
     if (this.ctx.cardBusyElsewhere(this)) {
@@ -283,7 +280,7 @@ export class Flow {
     const w = this.state;
     if (w.name !== 'working' || !this.host) return; // ended while a status read finished
     const req = this.host.send(this.request.action, args, (ev) => this.progress(ev));
-    delete args.pin;
+    delete /** @type {{ pin?: string }} */ (args).pin; // the port has serialized it; no copy stays here
     w.request = req;
     let result;
     try {
@@ -296,28 +293,32 @@ export class Flow {
   }
 
   /**
-   * The host request's arguments for this flow.
-   * @param {string | null} pin
-   * @returns {Record<string, unknown>}
+   * The host request's arguments for this flow, typed by the protocol's declarations.
+   * @param {string | null} pin null only inside a held session
+   * @returns {AuthenticateArguments | GetSigningCertificateArguments | SignArguments}
    */
   hostArguments(pin) {
-    /** @type {Record<string, unknown>} */
-    const args = { origin: this.origin };
-    if (pin !== null) args.pin = pin;
-    if (pin !== null && this.pin.lastTry === 'confirmed') args.allowLastTry = true;
+    /** @type {{ allowLastTry?: boolean; reader?: string; timeoutMs?: number }} */
+    const card = {};
+    if (pin !== null && this.pin.lastTry === 'confirmed') card.allowLastTry = true;
+    if (pin !== null) {
+      card.timeoutMs = CARD_WAIT_MS;
+      if (this.card?.reader) card.reader = this.card.reader;
+    }
     const r = this.request;
-    if (r.action === 'authenticate') args.challenge = r.challenge;
-    if (r.action === 'getSigningCertificate') args.hold = true;
-    if (r.action === 'sign') {
-      args.hashAlgorithm = r.hashAlgorithm;
-      args.hashes = r.hashes;
-      if (r.certificate) args.certificate = r.certificate;
+    switch (r.action) {
+      case 'authenticate':
+        return { origin: this.origin, challenge: r.challenge, pin: pin ?? '', ...card };
+      case 'getSigningCertificate':
+        return { origin: this.origin, pin: pin ?? '', hold: true, ...card };
+      case 'sign': {
+        /** @type {SignArguments} */
+        const args = { origin: this.origin, hashAlgorithm: r.hashAlgorithm, hashes: r.hashes, ...card };
+        if (pin !== null) args.pin = pin;
+        if (r.certificate) args.certificate = r.certificate;
+        return args;
+      }
     }
-    if (this.pin.kind !== null) {
-      args.timeoutMs = CARD_WAIT_MS;
-      if (this.card?.reader) args.reader = this.card.reader;
-    }
-    return args;
   }
 
   /** @param {ProgressEvent} ev */

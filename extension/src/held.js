@@ -2,10 +2,12 @@
 // verified on that very native port, so the port is kept here, per tab, until the following
 // sign from the same tab and origin with the same certificate, or until holdMs passes, the tab
 // closes, another request from the tab starts, or the host exits.
+import { LIMITS } from './generated/protocol.js';
 /** @import { Clock } from './browser-api.js' */
 /** @import { HostPort } from './host-port.js' */
 
-export const HOLD_MS = 115000; // the host holds a verified session ≤ 120 s; we give up a little earlier
+/** The host holds a verified session ≤ heldSessionSeconds; we give up a little earlier. */
+export const HOLD_MS = LIMITS.heldSessionSeconds * 1000 - 5000;
 
 /** @typedef {{ host: HostPort; origin: string; certificate: string; timer: unknown }} HeldSession */
 

@@ -1,5 +1,6 @@
 // Checks the background makes about a page request before any window opens. Pure functions, no
 // browser API, so node's test runner checks them directly (extension/test/).
+import { LIMITS } from './generated/protocol.js';
 /**
  * The origin a page request came from, as the browser reports it on the port, or null when the
  * request must be refused: not a top-level frame, an opaque ("null") origin such as a sandboxed
@@ -20,6 +21,23 @@ export function senderOrigin(sender) {
   const loopback = u.hostname === 'localhost' || u.hostname === '127.0.0.1';
   if (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) return origin;
   return null;
+}
+
+/** The user-authentication PIN: exactly four digits. */
+export const AUTH_PIN = new RegExp(`^[0-9]{${LIMITS.authPinLength}}$`);
+/** The signing password: 6–16 letters and digits (the card compares it upper-cased). */
+export const SIGN_PIN = new RegExp(`^[A-Za-z0-9]{${LIMITS.signPinMinLength},${LIMITS.signPinMaxLength}}$`);
+
+/**
+ * Whether `pin` has the form the card takes for `kind`; a PIN of another form never leaves the
+ * extension, so it never costs a try. No PIN is asked (null) inside a held session.
+ * @param {'auth' | 'sign' | null} kind
+ * @param {string} pin
+ */
+export function pinWellFormed(kind, pin) {
+  if (kind === 'auth') return AUTH_PIN.test(pin);
+  if (kind === 'sign') return SIGN_PIN.test(pin);
+  return true;
 }
 
 export const NAME_MAX = 80; // code points shown per document name

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { NAME_MAX, senderOrigin, cleanDocumentName } from '../src/rules.js';
+import { NAME_MAX, senderOrigin, cleanDocumentName, pinWellFormed } from '../src/rules.js';
 import { siteParts } from '../src/site.js';
 import { getDomain } from 'tldts';
 
@@ -56,4 +56,12 @@ test('the window emphasises the registrable domain (Public Suffix List)', () => 
   assert.equal(siteParts('https://a.evil.github.io', getDomain).site, 'evil.github.io');
   assert.deepEqual(siteParts('https://127.0.0.1:8443', getDomain), { prefix: '', site: '127.0.0.1', suffix: ':8443' });
   assert.deepEqual(siteParts('http://localhost:3000', getDomain), { prefix: 'http://', site: 'localhost', suffix: ':3000' });
+});
+
+test('PIN forms, from the protocol limits: 4 digits; 6–16 letters and digits; none in a held session', () => {
+  for (const ok of ['0000', '1234']) assert.equal(pinWellFormed('auth', ok), true, ok);
+  for (const bad of ['123', '12345', '12a4', '１２３４', '']) assert.equal(pinWellFormed('auth', bad), false, bad);
+  for (const ok of ['abc123', 'ABCDEF', 'a'.repeat(16)]) assert.equal(pinWellFormed('sign', ok), true, ok);
+  for (const bad of ['abc12', 'a'.repeat(17), 'abc-123', 'パスワード123']) assert.equal(pinWellFormed('sign', bad), false, bad);
+  assert.equal(pinWellFormed(null, ''), true);
 });
