@@ -349,15 +349,19 @@ export class Flow {
     if (s.name !== 'working') return;
     const code = /** @type {HostErrorCode} */ (e.code);
     if (!Object.hasOwn(HOST_ERROR_REACTION, code)) return this.finish(e); // HOST_UNAVAILABLE, or a code from a newer host
-    if (this.pin.kind === null && code !== 'CANCELLED' && code !== 'CERTIFICATE_MISMATCH') {
-      // The held session ended in the host (e.g. its 120 s passed): ask for the password on the same port.
+    const reaction = HOST_ERROR_REACTION[code];
+    // In a held session no PIN went, so any other refusal (but a cancel or another card) means the
+    // session ended in the host (e.g. its 120 s passed): ask for the password on the same port.
+    const heldSessionEnded = this.pin.kind === null && reaction !== 'pin' && reaction !== 'lastTry'
+      && reaction !== 'blocked' && code !== 'CANCELLED' && code !== 'CERTIFICATE_MISMATCH';
+    if (heldSessionEnded) {
       this.pin.kind = 'sign';
       this.ask(null);
       this.post({ type: 'needPin', pinKind: 'sign' });
       this.refreshCard();
       return;
     }
-    switch (HOST_ERROR_REACTION[code]) {
+    switch (reaction) {
       case 'pin': {
         const n = typeof e.details.triesLeft === 'number' ? e.details.triesLeft : null;
         this.pin.lastTry = n === 1 ? 'ask' : 'no';
