@@ -6,17 +6,22 @@
 // It refuses to build when the manifest's `key` no longer yields the extension id that the host
 // manifests allow (see README.md, "The extension id").
 //
-// No dependencies and no bundler: the sources are plain scripts that every browser loads as
-// they are. src/ itself is a loadable Chromium extension (chrome://extensions → Load unpacked);
-// dist/chromium is a copy of it, dist/firefox differs only in manifest.json:
+// The sources are ES modules with JSDoc types (checked by `tsc -p extension`); esbuild bundles
+// each script the browser loads into one classic script (content scripts and Chromium's worker
+// cannot be modules): service.js (the background's logic, loaded by background.js), content.js
+// and consent.js. tldts (the Public Suffix List, for the registrable domain the consent window
+// emphasises) is pinned in package-lock.json (`npm ci --prefix extension`) and copied in as
+// tldts.js, its self-contained UMD build. Load dist/chromium in Chromium (chrome://extensions →
+// Load unpacked), dist/firefox in Firefox (about:debugging); they differ only in manifest.json:
 //   - Firefox has no MV3 service worker: `background.scripts` (an event page) instead;
 //   - Firefox ignores `key`; the add-on id is fixed by browser_specific_settings.gecko.id, and
 //     the host manifest's allowed_extensions must list it;
 //   - `minimum_chrome_version` is Chromium-only.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, 'src');
@@ -24,20 +29,31 @@ const dist = join(here, 'dist');
 
 /** The Firefox add-on id; manifests/ and host/src/install/ list the same value. */
 export const GECKO_ID = 'mynakey@mynakey.jp';
+/** Loaded before background.js: by importScripts in Chromium's worker, by the manifest in Firefox. */
+export const BACKGROUND_SCRIPTS = ['service.js'];
+/** Bundled scripts: output name → source entry (what it imports is bundled in). */
+const BUNDLES = { 'service.js': 'service.js', 'content.js': 'content.js', 'consent.js': 'consent.js' };
+/** Copied as they are. */
+const STATIC = ['manifest.json', 'background.js', 'consent.html', 'consent.css', '_locales'];
+/** tldts's browser build, copied into each variant as tldts.js (see above). */
+const TLDTS = join(here, 'node_modules/tldts/dist/index.umd.min.js');
+const TLDTS_LICENSE = join(here, 'node_modules/tldts/LICENSE');
 /** The Chromium extension id that src/manifest.json's `key` yields (checked below). */
 export const CHROMIUM_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
 
 /** Extension id from the base64 SPKI in `key`: SHA-256, first 16 bytes, hex digits 0-f → a-p. */
+/** @param {string} keyB64 */
 export function extensionIdFromKey(keyB64) {
   const hex = createHash('sha256').update(Buffer.from(keyB64, 'base64')).digest('hex').slice(0, 32);
   return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
 }
 
+/** @param {Record<string, any>} chromium the manifest as in src/ */
 export function firefoxManifest(chromium) {
   const m = structuredClone(chromium);
   delete m.key;
   delete m.minimum_chrome_version;
-  m.background = { scripts: ['background.js'] };
+  m.background = { scripts: [...BACKGROUND_SCRIPTS, 'background.js'] };
   // Nothing is collected by or sent to the extension's authors; what a page receives (a proof,
   // the signing certificate) is the person's consented exchange with that page.
   m.browser_specific_settings = {
@@ -55,11 +71,28 @@ export function build(outDir = dist) {
   if (id !== CHROMIUM_ID) {
     throw new Error(`manifest key gives id ${id}, expected ${CHROMIUM_ID}: update CHROMIUM_ID, manifests/ and host/src/install/`);
   }
+  if (!existsSync(TLDTS)) throw new Error(`${TLDTS} is missing: run npm ci --prefix extension`);
   rmSync(outDir, { recursive: true, force: true });
   for (const variant of ['chromium', 'firefox']) {
     const out = join(outDir, variant);
     mkdirSync(out, { recursive: true });
-    cpSync(src, out, { recursive: true });
+    for (const f of STATIC) cpSync(join(src, f), join(out, f), { recursive: true });
+    for (const [name, entry] of Object.entries(BUNDLES)) {
+      buildSync({
+        entryPoints: [join(src, entry)],
+        outfile: join(out, name),
+        bundle: true,
+        format: 'iife',
+        // service.js hands startBackground to background.js; the others only run.
+        globalName: name === 'service.js' ? 'mynakeyService' : undefined,
+        target: ['chrome116', 'firefox140'],
+        charset: 'utf8',
+        legalComments: 'none',
+        logLevel: 'error',
+      });
+    }
+    cpSync(TLDTS, join(out, 'tldts.js'));
+    cpSync(TLDTS_LICENSE, join(out, 'tldts.LICENSE.txt'));
   }
   writeFileSync(join(outDir, 'firefox', 'manifest.json'), JSON.stringify(firefoxManifest(manifest), null, 2) + '\n');
   return { id, chromium: join(outDir, 'chromium'), firefox: join(outDir, 'firefox') };

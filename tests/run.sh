@@ -5,10 +5,15 @@
 #   2. cargo test: unit tests per crate, the binary over real frames, the verifier, the corpus,
 #      the architecture checks, and the package build (--no-default-features: no lab inside)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
-#   3b. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
-#       resident memory must stay flat)
-#   4. browser tests: headless Chromium with the real extension against an https relying party
-#   5. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
+#   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
+#      resident memory must stay flat)
+#   5. extension: tsc --strict over the JSDoc-typed sources, ESLint (no warnings), and node unit
+#      tests of the background on a fake host port and fake windows/tabs API (the request flow's
+#      every state × event, held sessions, tabs, gestures) and of the error codes against the
+#      protocol's generated list, with a fake clock, no browser
+#   6. browser tests: headless Chromium (and Firefox ESR) with the real, built extension against
+#      an https relying party
+#   7. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
 #
 # As root on Debian/Ubuntu it installs what it needs (apt-get, npm ci). Knobs:
@@ -23,7 +28,7 @@ say() { printf '\n=== %s\n' "$*"; }
 
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
-          chromium chromium-l10n fonts-ipafont-gothic openssl)
+          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -81,8 +86,18 @@ unit() {
 system() {
     tests/system/run.sh
 }
+extension_deps() {
+    npm ci --prefix extension --no-audit --no-fund --loglevel=error
+}
+extension() {
+    # package.json: check = tsc -p . && eslint --max-warnings 0 .; test = node's runner on test/*.test.js
+    extension_deps && npm run --prefix extension --silent check && npm test --prefix extension --silent
+}
 browser() {
+    # The tests load the built extension (extension/build.mjs bundles the sources with esbuild and
+    # copies tldts into both variants).
     cargo build -p mynakey-host --quiet &&
+        extension_deps && node extension/build.mjs >/dev/null &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
         node --test --test-concurrency=1 tests/browser/
 }
@@ -97,6 +112,7 @@ suite lints lints
 suite unit unit
 suite system system
 suite soak soak
+suite extension extension
 suite browser browser
 suite fuzz fuzz
 

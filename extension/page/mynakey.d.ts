@@ -8,7 +8,8 @@ export type MynakeyErrorCode =
   | 'EXTENSION_UNAVAILABLE' // no content script answered: extension not installed or disabled
   | 'HOST_UNAVAILABLE' // the native host is not installed, cannot start, or speaks another protocol
   | 'INSECURE_CONTEXT' // the page is not a secure context (https, or http://localhost for development)
-  | 'REQUEST_PENDING' // this page (or another tab) already has a request open
+  | 'REQUEST_PENDING' // this tab already has a request open (other tabs never cause it)
+  | 'USER_ACTIVATION_REQUIRED' // authenticate/getSigningCertificate/sign not called right after a click or key press (one call per gesture, within 5 s)
   | 'USER_CANCELLED' // the person pressed Cancel, pressed Esc or closed the window
   | 'TIMEOUT' // the window stayed open too long, or no card arrived in time
   // host

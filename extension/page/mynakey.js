@@ -25,6 +25,7 @@ const MESSAGES = {
   HOST_UNAVAILABLE: ['mynakey アプリ（mynakey-host）が見つからないか、起動できません。インストールし直してください。', 'The mynakey app (mynakey-host) is missing or could not start. Reinstall it.'],
   INSECURE_CONTEXT: ['このページは安全な接続（https）ではないため、マイナンバーカードを使えません。', 'This page is not on a secure (https) connection, so the card cannot be used.'],
   REQUEST_PENDING: ['別の要求を処理中です。先に開いている mynakey の画面を完了するか閉じてください。', 'Another request is in progress. Finish or close the open mynakey window first.'],
+  USER_ACTIVATION_REQUIRED: ['ボタンを押してから、もう一度お試しください。', 'Press the button again to continue.'],
   USER_CANCELLED: ['キャンセルされました。', 'Cancelled.'],
   TIMEOUT: ['時間内に完了しませんでした。もう一度お試しください。', 'It did not finish in time. Please try again.'],
   BAD_REQUEST: ['要求の形式が正しくありません。', 'The request is malformed.'],
@@ -89,8 +90,7 @@ function call(action, args) {
   pending = true;
   const id = newId();
   return new Promise((resolve, reject) => {
-    let ackTimer;
-    let callTimer;
+    // The timers are set below, before any message can arrive (postMessage is asynchronous).
     const done = () => {
       pending = false;
       clearTimeout(ackTimer);
@@ -114,8 +114,8 @@ function call(action, args) {
       }
     }
     window.addEventListener('message', onMessage);
-    ackTimer = setTimeout(() => { done(); reject(new MynakeyError('EXTENSION_UNAVAILABLE')); }, ACK_TIMEOUT_MS);
-    callTimer = setTimeout(() => { done(); reject(new MynakeyError('TIMEOUT')); }, CALL_TIMEOUT_MS);
+    const ackTimer = setTimeout(() => { done(); reject(new MynakeyError('EXTENSION_UNAVAILABLE')); }, ACK_TIMEOUT_MS);
+    const callTimer = setTimeout(() => { done(); reject(new MynakeyError('TIMEOUT')); }, CALL_TIMEOUT_MS);
     window.postMessage({ type: 'mynakey:request', id, action, args }, window.location.origin);
   });
 }
@@ -127,6 +127,11 @@ function call(action, args) {
 export function status() {
   return call('status', {}).then((r) => ({ library: VERSION, ...r }));
 }
+
+// authenticate(), getSigningCertificate() and sign() open the extension's window only when called
+// right after the person clicked or pressed a key on this page (within 5 s, one call per click),
+// else they reject with USER_ACTIVATION_REQUIRED. Call them from a click handler. A sign() that
+// follows getSigningCertificate() with its certificate needs no new click.
 
 /**
  * A login proof for this page's origin and the server's challenge (base64 of ≥ 32 random bytes).

@@ -3,10 +3,36 @@
 // It shows who asks (the origin the browser reported), what is asked, what personal data leaves
 // the card, the card state and tries left, and takes the PIN. The PIN goes to the background
 // over a runtime port and nowhere else; the field is emptied as soon as it is sent.
-'use strict';
+//
+// Nothing here acts on a stray keystroke: no button has the focus by default, and every button
+// and Enter are ignored for 800 ms after the window appears or regains focus (gate.js).
+import { LIMITS } from './generated/protocol.js';
+import { createInputGate } from './gate.js';
+import { pinWellFormed } from './rules.js';
+import { siteParts } from './site.js';
+import { WINDOW_TEXT } from './window-texts.js';
+/** @import { CardView, FromWindow, PinKind, ToWindow } from './messages.js' */
+/** @import { MessageKey } from './window-texts.js' */
+
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
-  const $ = (id) => document.getElementById(id);
+  /**
+   * An element of consent.html, of the type the code relies on.
+   * @template {HTMLElement} T
+   * @param {string} id
+   * @param {new () => T} type
+   * @returns {T}
+   */
+  const $ = (id, type) => {
+    const node = document.getElementById(id);
+    if (!(node instanceof type)) throw new Error(`consent.html has no ${type.name} #${id}`);
+    return node;
+  };
+  /**
+   * A window text in the browser's language, with {placeholders} filled in.
+   * @param {string} key
+   * @param {Record<string, string | number>} [vars]
+   */
   const t = (key, vars = {}) => {
     let s = api.i18n.getMessage(key) || key;
     for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
@@ -14,22 +40,59 @@
   };
 
   const el = {
-    main: $('main'), origin: $('origin'), action: $('action'), actionDetail: $('action-detail'),
-    docsBox: $('documents-box'), docs: $('documents'), pd: $('personal-data'), status: $('status'),
-    alert: $('alert'), form: $('form'), readerRow: $('reader-row'), reader: $('reader'), pinRow: $('pin-row'),
-    pinLabel: $('pin-label'), pin: $('pin'), showPin: $('show-pin'), pinHint: $('pin-hint'), tries: $('tries'),
-    lastTry: $('last-try'), lastTryConfirm: $('last-try-confirm'), cancel: $('cancel'), submit: $('submit'),
-    blocked: $('blocked'), blockedTitle: $('blocked-title'), close: $('close'),
+    main: $('main', HTMLElement), origin: $('origin', HTMLElement), action: $('action', HTMLElement),
+    actionDetail: $('action-detail', HTMLElement), site: $('site', HTMLElement), docsBox: $('documents-box', HTMLElement),
+    docs: $('documents', HTMLOListElement), pd: $('personal-data', HTMLElement), status: $('status', HTMLElement),
+    alert: $('alert', HTMLElement), form: $('form', HTMLFormElement), readerRow: $('reader-row', HTMLElement),
+    reader: $('reader', HTMLSelectElement), pinRow: $('pin-row', HTMLElement), pinLabel: $('pin-label', HTMLElement),
+    pin: $('pin', HTMLInputElement), showPin: $('show-pin', HTMLInputElement), pinHint: $('pin-hint', HTMLElement),
+    tries: $('tries', HTMLElement), lastTry: $('last-try', HTMLElement), lastTryConfirm: $('last-try-confirm', HTMLInputElement),
+    cancel: $('cancel', HTMLButtonElement), submit: $('submit', HTMLButtonElement), blocked: $('blocked', HTMLElement),
+    blockedTitle: $('blocked-title', HTMLElement), close: $('close', HTMLButtonElement),
   };
 
+  /** @type {{ action: string | null; pinKind: PinKind; needLastTry: boolean; busy: boolean; finished: boolean }} */
   const state = { action: null, pinKind: null, needLastTry: false, busy: false, finished: false };
 
+  // ------------------------------------------------------------------ the input gate
+  // The window keeps a record of when it armed and which inputs it ignored; the browser tests
+  // read it (timing checks on the window's own clock, not on the test's sleeps).
+  const gate = createInputGate();
+  /** @type {typeof globalThis.mynakeyGateLog} */
+  const gateLog = { delayMs: gate.delayMs, armed: [], ignored: [] };
+  globalThis.mynakeyGateLog = gateLog;
+
+  /** @param {string} why */
+  function arm(why) {
+    const at = performance.now();
+    gate.arm(at);
+    gateLog.armed.push({ why, at });
+  }
+
+  /** Stops an input that comes too soon after the window appeared or regained focus. */
+  /** @param {Event} ev @param {string} input */
+  function guard(ev, input) {
+    const at = performance.now();
+    if (gate.allows(at)) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    gateLog.ignored.push({ input, at });
+  }
+
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') guard(ev, 'Enter'); }, true);
+  document.addEventListener('click', (ev) => {
+    if (ev.target instanceof Element && ev.target.closest('button, input[type="checkbox"]')) guard(ev, `click:${ev.target.id}`);
+  }, true);
+  document.addEventListener('submit', (ev) => guard(ev, 'submit'), true);
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') arm('visible'); });
+  window.addEventListener('focus', (ev) => { if (ev.target === window) arm('focus'); });
+
   document.documentElement.lang = t('lang');
-  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.getAttribute('data-i18n') ?? '');
 
   const flowId = new URLSearchParams(location.search).get('flow');
   const port = api.runtime.connect({ name: 'mynakey-consent' });
-  port.onMessage.addListener(onMessage);
+  port.onMessage.addListener((m) => { if (m && typeof m === 'object') onMessage(/** @type {ToWindow} */ (m)); });
   port.onDisconnect.addListener(() => {
     // The background ended the request (result, error, timeout). Keep the PIN-blocked advice open.
     if (!state.finished) window.close();
@@ -38,12 +101,12 @@
 
   // ------------------------------------------------------------------ rendering
 
+  /** @param {Extract<ToWindow, { type: 'init' }>} m */
   function render(m) {
     state.action = m.action;
-    state.needLastTry = !!m.needLastTry;
+    state.needLastTry = m.needLastTry === true;
     const shown = m.origin.startsWith('https://') ? m.origin.slice('https://'.length) : m.origin;
-    el.origin.textContent = shown;
-    el.origin.title = m.origin;
+    showOrigin(m.origin);
     document.title = t('windowTitle', { origin: shown });
 
     if (m.action === 'authenticate') {
@@ -73,8 +136,26 @@
     showLastTry(state.needLastTry);
     el.main.setAttribute('aria-busy', 'false');
     focusFirst();
+    arm('shown');
   }
 
+  /** The origin with its registrable domain emphasised, and the domain once more on its own. */
+  /** @param {string} origin */
+  function showOrigin(origin) {
+    const { prefix, site, suffix } = siteParts(origin, globalThis.tldts.getDomain);
+    /** @param {string} tag @param {string} cls @param {string} text */
+    const part = (tag, cls, text) => {
+      const n = document.createElement(tag);
+      n.className = cls;
+      n.textContent = text;
+      return n;
+    };
+    el.origin.replaceChildren(part('span', 'sub', prefix), part('strong', 'registrable', site), part('span', 'sub', suffix));
+    el.origin.title = origin;
+    el.site.textContent = t('siteLabel', { site });
+  }
+
+  /** @param {PinKind} kind */
   function setPinKind(kind) {
     state.pinKind = kind;
     el.pinRow.hidden = !kind;
@@ -83,13 +164,13 @@
       el.pinLabel.textContent = t('pinLabelAuth');
       el.pinHint.textContent = t('pinHintAuth');
       el.pin.inputMode = 'numeric';
-      el.pin.maxLength = 4;
+      el.pin.maxLength = LIMITS.authPinLength;
       el.pin.classList.remove('upper');
     } else if (kind === 'sign') {
       el.pinLabel.textContent = t('pinLabelSign');
       el.pinHint.textContent = t('pinHintSign');
       el.pin.inputMode = 'text';
-      el.pin.maxLength = 16;
+      el.pin.maxLength = LIMITS.signPinMaxLength;
       el.pin.autocapitalize = 'characters';
       el.pin.classList.add('upper');
     } else {
@@ -97,6 +178,7 @@
     }
   }
 
+  /** @param {CardView | null | undefined} card */
   function renderCard(card) {
     if (!card || !state.pinKind) return;
     const msg = {
@@ -118,24 +200,29 @@
     setTries(card.triesLeft);
   }
 
+  /** @param {number | null | undefined} n */
   function setTries(n) {
     el.tries.textContent = typeof n === 'number' ? t('triesLeft', { n }) : '';
   }
 
+  /** @param {string} text */
   function setStatus(text) {
     el.status.textContent = text;
   }
 
+  /** @param {string} text */
   function setAlert(text) {
     el.alert.textContent = text || '';
     el.alert.hidden = !text;
   }
 
+  /** @param {boolean} on */
   function showLastTry(on) {
     el.lastTry.hidden = !on || !state.pinKind;
     if (!on) el.lastTryConfirm.checked = false;
   }
 
+  /** @param {boolean} on */
   function setBusy(on) {
     state.busy = on;
     el.pin.disabled = on;
@@ -145,20 +232,22 @@
     el.main.setAttribute('aria-busy', on ? 'true' : 'false');
   }
 
+  /** The PIN field, else the heading of what is asked: never a button, so Enter alone does nothing. */
   function focusFirst() {
     if (state.pinKind && !el.pinRow.hidden) el.pin.focus();
-    else el.submit.focus();
+    else el.action.focus();
   }
 
   // ------------------------------------------------------------------ messages from the background
 
+  /** @param {ToWindow} m */
   function onMessage(m) {
-    switch (m && m.type) {
+    switch (m.type) {
       case 'init':
         render(m);
         break;
       case 'card':
-        state.needLastTry = !!m.needLastTry;
+        state.needLastTry = m.needLastTry === true;
         if (!state.busy) {
           renderCard(m.card);
           showLastTry(state.needLastTry);
@@ -207,23 +296,14 @@
     }
   }
 
+  /** @param {Extract<ToWindow, { type: 'retry' }>} m */
   function onRetry(m) {
     setBusy(false);
-    const incorrect = state.pinKind === 'sign' ? 'pinIncorrectSign' : 'pinIncorrectAuth';
-    const text = {
-      PIN_FORMAT: state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'),
-      PIN_INCORRECT: t(incorrect, { n: m.triesLeft }),
-      PCSC_UNAVAILABLE: t('pcscUnavailable'),
-      NO_READER: t('noReader'),
-      NO_CARD: t('cardWaiting'),
-      NOT_JPKI_CARD: t('notJpki'),
-      MULTIPLE_CARDS: t('multipleCards'),
-      CARD_REMOVED: t('cardRemoved'),
-      CARD_BUSY: t('cardBusy'),
-      TIMEOUT: t('cardTimeout'),
-      CERTIFICATE_MISMATCH: t('certificateMismatch'),
-      UNSUPPORTED_TOKEN: t('unsupportedToken'),
-    }[m.code] || t('errorGeneric', { code: m.code });
+    const sign = state.pinKind === 'sign';
+    const text = m.code === 'PIN_FORMAT' ? (sign ? t('pinFormatSign') : t('pinFormatAuth'))
+      : m.code === 'PIN_INCORRECT' ? t(sign ? 'pinIncorrectSign' : 'pinIncorrectAuth', { n: m.triesLeft ?? '' })
+        : m.code === 'CARD_BUSY' && m.reason === 'request' ? t('cardBusyRequest')
+          : t(WINDOW_TEXT[m.code] ?? 'errorGeneric', { code: m.code });
     setAlert(text);
     if (typeof m.triesLeft === 'number') setTries(m.triesLeft);
     if (m.card) renderCard(m.card);
@@ -256,12 +336,9 @@
   el.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (state.busy || state.finished) return;
-    let pin = state.pinKind ? el.pin.value : '';
-    const ok = state.pinKind === 'auth' ? /^[0-9]{4}$/.test(pin)
-      : state.pinKind === 'sign' ? /^[A-Za-z0-9]{6,16}$/.test(pin) : true;
-    if (!ok) {
+    const pin = state.pinKind ? el.pin.value : '';
+    if (!pinWellFormed(state.pinKind, pin)) {
       // A malformed PIN never leaves this window, so it never costs a try.
-      pin = '';
       setAlert(state.pinKind === 'sign' ? t('pinFormatSign') : t('pinFormatAuth'));
       el.pin.setAttribute('aria-invalid', 'true');
       el.pin.focus();
@@ -273,10 +350,10 @@
       el.lastTryConfirm.focus();
       return;
     }
+    /** @type {Extract<FromWindow, { type: 'submit' }>} */
     const msg = { type: 'submit', allowLastTry: state.needLastTry && el.lastTryConfirm.checked };
     if (state.pinKind) msg.pin = state.pinKind === 'sign' ? pin.toUpperCase() : pin;
     el.pin.value = '';
-    pin = '';
     port.postMessage(msg);
     msg.pin = '';
     setBusy(true);

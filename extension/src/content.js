@@ -7,12 +7,29 @@
 //   3. forward {action, args} to the background over a runtime port and post the answer back as
 //      `mynakey:response`.
 // It adds nothing: not the origin (the background takes it from the browser), not the PIN
-// (typed only in the extension's own window).
-'use strict';
+// (typed only in the extension's own window). The one thing it vouches for is whether the person
+// just did something on the page (activation.js): a trusted pointerdown or keydown, used up by
+// the first request that opens a window.
+import { NEEDS_GESTURE, createActivation } from './activation.js';
+
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
   const ACTIONS = new Set(['status', 'authenticate', 'getSigningCertificate', 'sign']);
 
+  // An opaque origin (a sandboxed page) has no site to stand for: it gets no bridge at all.
+  if (window.origin === 'null') return;
+
+  const activation = createActivation();
+  /** @param {KeyboardEvent | PointerEvent} ev */
+  const onGesture = (ev) => {
+    if (ev.isTrusted && !(ev instanceof KeyboardEvent && ev.repeat)) activation.gesture(performance.now());
+  };
+  // Capture on window, registered before any page script runs: the page cannot hide a gesture,
+  // and cannot make one (its synthetic events are not trusted).
+  window.addEventListener('pointerdown', onGesture, true);
+  window.addEventListener('keydown', onGesture, true);
+
+  /** @param {object} msg */
   function post(msg) {
     try {
       window.postMessage(msg, window.location.origin);
@@ -36,6 +53,7 @@
       return;
     }
     let answered = false;
+    /** @param {{ error?: unknown; result?: unknown }} m */
     const answer = (m) => {
       if (answered) return;
       answered = true;
@@ -63,6 +81,7 @@
       port.disconnect();
       return;
     }
-    port.postMessage({ action: d.action, args });
+    const gesture = NEEDS_GESTURE.has(d.action) ? activation.take(performance.now()) : false;
+    port.postMessage({ action: d.action, args, gesture });
   });
 })();

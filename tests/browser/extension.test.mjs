@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { build, CHROMIUM_ID, extensionIdFromKey, GECKO_ID } from '../../extension/build.mjs';
+import { BACKGROUND_SCRIPTS, build, CHROMIUM_ID, extensionIdFromKey, GECKO_ID } from '../../extension/build.mjs';
 import { EXTENSION_ID, repo, tempDir } from './harness.mjs';
 
 const json = (p) => JSON.parse(readFileSync(p, 'utf8'));
@@ -25,7 +25,12 @@ test('build writes a Chromium and a Firefox variant from one source', () => {
     assert.equal(c.content_scripts[0].all_frames, false);
     assert.deepEqual(c.content_scripts[0].matches, ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']);
     assert.equal(f.key, undefined);
-    assert.deepEqual(f.background, { scripts: ['background.js'] });
+    assert.deepEqual(f.background, { scripts: [...BACKGROUND_SCRIPTS, 'background.js'] });
+    // Chromium's worker loads the same helpers itself.
+    const worker = readFileSync(join(out, 'chromium/background.js'), 'utf8');
+    assert.ok(worker.includes(`importScripts(${BACKGROUND_SCRIPTS.map((n) => `'${n}'`).join(', ')})`));
+    // The Public Suffix List is bundled into both, from the pinned tldts.
+    for (const v of ['chromium', 'firefox']) assert.match(readFileSync(join(out, v, 'tldts.js'), 'utf8'), /getDomain/);
     assert.equal(f.browser_specific_settings.gecko.id, GECKO_ID);
     assert.deepEqual(f.content_scripts, c.content_scripts);
     assert.deepEqual(readdirSync(join(out, 'firefox')).sort(), readdirSync(join(out, 'chromium')).sort());

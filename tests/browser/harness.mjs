@@ -16,13 +16,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { build } from '../../extension/build.mjs';
+
 import { startServer } from './rp/server.mjs';
 import { testTrustDir } from './rp/testpki.mjs';
 import { selfSignedCertificate } from './rp/tls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
-export const EXTENSION_DIR = join(repo, 'extension/src'); // loadable as it is in Chromium
 export const EXTENSION_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
 export const HOST_BINARY = resolve(repo, process.env.MYNAKEY_HOST || 'target/debug/mynakey-host');
 export const TRANSPORT = process.env.MYNAKEY_BROWSER_TRANSPORT || 'pcsc';
@@ -40,6 +41,16 @@ export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), `mynakey-${prefix}-`));
 }
 
+/**
+ * The extension as users get it: built by extension/build.mjs (which bundles tldts) into a
+ * private folder per test process, so a test never runs a stale build.
+ */
+let built;
+export function extensionBuild() {
+  built ??= build(tempDir('extension'));
+  return built;
+}
+
 /** The test PKI's roots, for the relying party's verifier (see rp/testpki.mjs). */
 export const TRUST_DIR = testTrustDir();
 
@@ -54,7 +65,7 @@ export async function startRp() {
  * Writes the wrapper script the host manifest points at. Browsers pass no arguments from the
  * manifest, so the transport is chosen here. The host's stderr goes to `<dir>/host.log`.
  */
-function writeHostWrapper(dir, { transport, pcscSocket }) {
+export function writeHostWrapper(dir, { transport, pcscSocket }) {
   const log = join(dir, 'host.log');
   const lines = ['#!/bin/sh', `echo "started: $*" >> '${log}'`];
   if (transport === 'pcsc') {
@@ -76,9 +87,10 @@ function writeHostWrapper(dir, { transport, pcscSocket }) {
  *   transport   'simulator' or 'pcsc' (default: MYNAKEY_BROWSER_TRANSPORT)
  *   card        transport pcsc: put the simulated card on the reader at once (default true)
  *   profile     the user-data-dir to use (default: a fresh one in the temp directory)
+ *   mapHosts    true: every host name resolves to 127.0.0.1 (pages on made-up domains)
  * Returns {context, dir, pcsc, hostLog(), close()}.
  */
-export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true, profile } = {}) {
+export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true, profile, mapHosts = false } = {}) {
   const dir = tempDir('browser');
   // The PC/SC path: a private pcscd with the vpcd reader, with the simulated card on it unless
   // `card: false` (then the test calls pcsc.insertCard()).
@@ -102,7 +114,11 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--ignore-certificate-errors', `--lang=${locale}`,
   ];
-  if (extension) args.push(`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`);
+  if (extension) {
+    const dir = extensionBuild().chromium;
+    args.push(`--disable-extensions-except=${dir}`, `--load-extension=${dir}`);
+  }
+  if (mapHosts) args.push('--host-resolver-rules=MAP * 127.0.0.1');
   const context = await chromium.launchPersistentContext(udd, {
     executablePath: CHROMIUM,
     headless: true,
@@ -117,6 +133,8 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
     dir,
     pcsc,
     hostLog: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : ''),
+    /** How many host processes the browser has started (the wrapper logs each start). */
+    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
     async close() {
       await context.close().catch(() => {});
       if (pcsc) await pcsc.stop();
@@ -127,13 +145,38 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
 
 export const consentUrl = `chrome-extension://${EXTENSION_ID}/consent.html`;
 
-/** Waits for the extension's consent window; `trigger` is what makes the page ask. */
-export async function consentWindow(context, trigger) {
+/**
+ * Waits for the extension's consent window; `trigger` is what makes the page ask. Unless
+ * `gateOpen: false`, also waits until the window's input gate (800 ms after it appeared) lets
+ * buttons and Enter act.
+ */
+export async function consentWindow(context, trigger, { gateOpen = true } = {}) {
   const popup = context.waitForEvent('page', { predicate: (p) => p.url().startsWith(consentUrl), timeout: 15000 });
   const [win] = await Promise.all([popup, trigger()]);
   await win.waitForLoadState('domcontentloaded');
   await win.locator('#main[aria-busy="false"]').waitFor({ timeout: 10000 });
+  if (gateOpen) await waitGateOpen(win);
   return win;
+}
+
+/** Waits until the window's own record says its input gate is open (see consent.js). */
+export async function waitGateOpen(win) {
+  await win.waitForFunction(() => {
+    const log = globalThis.mynakeyGateLog;
+    const last = log && log.armed[log.armed.length - 1];
+    return !!last && performance.now() - last.at >= log.delayMs;
+  }, null, { polling: 50, timeout: 10000 });
+}
+
+/** The window's record of its input gate: {delayMs, armed: [{why, at}], ignored: [{input, at}]}. */
+export const gateLog = (win) => win.evaluate(() => globalThis.mynakeyGateLog);
+
+/**
+ * A user gesture on the page (a trusted click in its corner), as the person makes before the
+ * page may ask for a login or a signature. page.evaluate alone is not one for the extension.
+ */
+export async function gesture(page) {
+  await page.mouse.click(1, 1);
 }
 
 /** The page's #result once it has settled: {state: 'ok'|'error', body}. */
@@ -215,6 +258,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export async function pressIn(win, selector, key) {
   try {
+    await waitGateOpen(win);
     await (key ? win.locator(selector).press(key) : win.locator(selector).click());
   } catch (e) {
     if (!win.isClosed()) throw e;
@@ -222,3 +266,46 @@ export async function pressIn(win, selector, key) {
 }
 
 export const clickIn = (win, selector) => pressIn(win, selector, null);
+
+/** A well-formed challenge for calls whose proof is not checked. */
+export const TEST_CHALLENGE = 'A'.repeat(43) + '=';
+
+/**
+ * Starts authenticate() in /library.html and keeps its outcome ('resolved' or the error code) in
+ * window.outcome. `from`: 'gesture' (default; a click on the page first), 'page' (page code
+ * alone, no gesture), 'timer' (page code, from a timer).
+ */
+export async function startLogin(page, from = 'gesture') {
+  if (from === 'gesture') await gesture(page);
+  await page.evaluate(([c, timer]) => {
+    window.outcome = null;
+    const run = () => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code)
+      .then((r) => { window.outcome = r; });
+    if (timer) setTimeout(run, 0);
+    else run();
+  }, [TEST_CHALLENGE, from === 'timer']);
+}
+
+/** The outcome kept by startLogin(), once there is one. */
+export const outcome = (page, timeout = 30000) =>
+  page.waitForFunction(() => window.outcome, null, { timeout }).then((h) => h.jsonValue());
+
+/** Counts the consent windows opened from now on: {n}. */
+export function countConsentWindows(context) {
+  const seen = { n: 0 };
+  context.on('page', (p) => { if (p.url().startsWith(consentUrl)) seen.n++; });
+  return seen;
+}
+
+/** Blocks the auth PIN from its window: two wrong PINs, then the confirmed last try. */
+export async function blockAuthPin(win) {
+  for (const [pin, left] of [['1111', 2], ['2222', 1]]) {
+    await win.locator('#pin').fill(pin);
+    await pressIn(win, '#pin', 'Enter');
+    await win.locator(`#alert:has-text("あと ${left} 回")`).waitFor();
+  }
+  await win.locator('#last-try-confirm').check();
+  await win.locator('#pin').fill('3333');
+  await pressIn(win, '#pin', 'Enter');
+  await win.locator('#blocked:not([hidden])').waitFor();
+}

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { AUTH_PIN, consentWindow, launch, openPage, pageResult, clickIn, pressIn, startRp, verifyCli } from './harness.mjs';
+import { AUTH_PIN, consentWindow, gesture, launch, openPage, pageResult, clickIn, pressIn, startRp, verifyCli } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
@@ -75,14 +75,14 @@ test('Cancel and Esc reject with USER_CANCELLED', async () => {
     const page = await openPage(b.context, rp.origin, '/library.html');
     const challenge = 'A'.repeat(43) + '=';
     let call;
-    let win = await consentWindow(b.context, () => { call = page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge); });
+    let win = await consentWindow(b.context, () => { call = gesture(page).then(() => page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge)); });
     await clickIn(win, '#cancel');
     assert.equal(await call, 'USER_CANCELLED');
-    win = await consentWindow(b.context, () => { call = page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge); });
+    win = await consentWindow(b.context, () => { call = gesture(page).then(() => page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge)); });
     await pressIn(win, '#pin', 'Escape');
     assert.equal(await call, 'USER_CANCELLED');
     // Closing the window is a cancel too.
-    win = await consentWindow(b.context, () => { call = page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge); });
+    win = await consentWindow(b.context, () => { call = gesture(page).then(() => page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge)); });
     await win.close();
     assert.equal(await call, 'USER_CANCELLED');
   } finally {
@@ -96,6 +96,7 @@ test('a page cannot set the origin', async () => {
     const page = await openPage(b.context, rp.origin, '/library.html');
     const challenge = await page.evaluate(async () => (await (await fetch('/api/login/challenge', { method: 'POST' })).json()).challenge);
     // Bypass the library: post a raw request that carries an origin of the page's choosing.
+    await gesture(page);
     const win = await consentWindow(b.context, () => page.evaluate((c) => {
       window.rawAnswer = new Promise((resolve) => {
         window.addEventListener('message', (ev) => { if (ev.data && ev.data.type === 'mynakey:response' && ev.data.id === 'spoof') resolve(ev.data); });

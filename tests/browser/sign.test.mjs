@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { consentWindow, launch, openPage, pageResult, clickIn, pressIn, repo, SIGN_PASSWORD, startRp } from './harness.mjs';
+import { consentWindow, gateLog, launch, openPage, pageResult, clickIn, pressIn, repo, SIGN_PASSWORD, startRp } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -50,11 +50,54 @@ test('certificate first: the certificate, then the signature, with one password 
     assert.equal(await second.locator('#pin-row').isHidden(), true);
     assert.match(await second.locator('#action').textContent(), /1 件の文書に電子署名/);
     assert.match(await second.locator('#status').textContent(), /入力済み/);
-    assert.equal(await second.evaluate(() => document.activeElement.id), 'submit');
     await pressIn(second, '#submit', 'Enter');
     const r = await pageResult(page);
     assert.equal(r.state, 'ok', JSON.stringify(r.body));
     assert.ok(r.body.signer);
+  } finally {
+    await b.close();
+  }
+});
+
+/** Inputs the window ignored, each with how long after the latest arming (appear/focus) it came. */
+function ignoredAfterArming(log) {
+  return log.ignored.map((i) => {
+    const armed = log.armed.filter((a) => a.at <= i.at).pop();
+    return { input: i.input, after: armed ? i.at - armed.at : null };
+  });
+}
+
+test('one keystroke cannot sign: no default focus on the button, inputs ignored for 800 ms', async () => {
+  const b = await launch();
+  try {
+    const page = await openPage(b.context, rp.origin, '/sign');
+    const first = await consentWindow(b.context, () => page.click('#sign-certificate-first'), { gateOpen: false });
+    // Enter right after the window appeared (typed for the page, say) does not submit the password.
+    await first.locator('#pin').fill(SIGN_PASSWORD);
+    await first.locator('#pin').press('Enter');
+    const early = ignoredAfterArming(await gateLog(first));
+    assert.ok(early.some((i) => i.input === 'Enter' && i.after >= 0 && i.after < 800), JSON.stringify(early));
+    assert.equal(await first.locator('#pin').inputValue(), SIGN_PASSWORD, 'the password was not sent');
+    // The held session's window: one Enter and one click on the button, at once.
+    const second = await consentWindow(b.context, () => pressIn(first, '#pin', 'Enter'), { gateOpen: false });
+    assert.equal(await second.locator('#pin-row').isHidden(), true);
+    const focused = await second.evaluate(() => document.activeElement.id);
+    assert.notEqual(focused, 'submit', 'the action button has no default focus');
+    assert.equal(focused, 'action');
+    await second.keyboard.press('Enter');
+    await second.locator('#submit').click();
+    const log = await gateLog(second);
+    assert.ok(log.delayMs >= 800);
+    const ignored = ignoredAfterArming(log);
+    assert.ok(ignored.some((i) => i.input === 'Enter'), JSON.stringify(ignored));
+    assert.ok(ignored.some((i) => i.input === 'click:submit'), JSON.stringify(ignored));
+    for (const i of ignored) assert.ok(i.after !== null && i.after < log.delayMs, JSON.stringify(i));
+    assert.equal(await page.locator('#result').getAttribute('data-state'), 'busy', 'nothing was signed');
+    assert.equal(await second.locator('#submit').isDisabled(), false, 'nothing was sent to the card');
+    // Once the gate has opened, the button works.
+    await clickIn(second, '#submit');
+    const r = await pageResult(page);
+    assert.equal(r.state, 'ok', JSON.stringify(r.body));
   } finally {
     await b.close();
   }

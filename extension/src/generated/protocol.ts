@@ -30,7 +30,7 @@ export const HOST_ERROR_CODES = [
 ] as const;
 export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
 
-/** Codes after which the consent window may let the person try again. */
+/** Codes after which sending the request again can succeed once something changes (docs/protocol.md §12). */
 export const RETRIABLE_ERROR_CODES: readonly HostErrorCode[] = [
   'PIN_FORMAT',
   'PCSC_UNAVAILABLE',

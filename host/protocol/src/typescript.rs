@@ -236,7 +236,7 @@ fn constants(out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "/** Codes after which the consent window may let the person try again. */"
+        "/** Codes after which sending the request again can succeed once something changes (docs/protocol.md §12). */"
     );
     let retriable = ErrorCode::ALL.into_iter().filter(|c| c.retriable());
     let retriable = quoted(retriable.map(ErrorCode::as_str));
