@@ -165,7 +165,8 @@ fn fault_pcscd_stopped_while_waiting_then_restarted() {
     let took = started.elapsed();
     let code = answer["error"]["code"].as_str().unwrap_or("").to_string();
     // pcsc-lite reports the vanished daemon inside SCardGetStatusChange as SCARD_F_COMM_ERROR
-    // or SecurityViolation; the transport checks the context and says PCSC_UNAVAILABLE.
+    // or SecurityViolation, in the blocking wait or in the queries before it; the transport
+    // treats both (and a context the service forgot) as the service gone: PCSC_UNAVAILABLE.
     assert_eq!(code, "PCSC_UNAVAILABLE", "{answer}");
     assert!(took < BOUND, "the wait outlived pcscd by {took:?}");
     // pcscd is down: status says so at once.

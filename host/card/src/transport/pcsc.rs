@@ -91,10 +91,14 @@ impl PcscReaders {
     }
 
     fn reader_names(&mut self) -> Result<Vec<CString>, TransportError> {
+        self.list_names().map_err(map_error)
+    }
+
+    /// The readers' names (none is not an error), with PC/SC's own error for the caller to map.
+    fn list_names(&mut self) -> Result<Vec<CString>, PcscError> {
         match self.with_context(|c| c.list_readers_owned()) {
-            Ok(names) => Ok(names),
             Err(PcscError::NoReadersAvailable) => Ok(Vec::new()),
-            Err(e) => Err(map_error(e)),
+            other => other,
         }
     }
 
@@ -188,7 +192,9 @@ impl Readers for PcscReaders {
         if cancel.is_cancelled() {
             return Err(TransportError::Cancelled);
         }
-        let names = self.reader_names()?;
+        let names = self
+            .list_names()
+            .map_err(|e| self.wait_failed(&context, e))?;
         let listed: Vec<String> = names
             .iter()
             .map(|n| n.to_string_lossy().into_owned())
@@ -202,7 +208,9 @@ impl Readers for PcscReaders {
             .collect();
         states.push(pcsc::ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE));
         // The current state first, so a change since `known` was taken is not waited for.
-        let Some(mut pnp) = current_states(&context, &mut states)? else {
+        let Some(mut pnp) =
+            current_states(&context, &mut states).map_err(|e| self.wait_failed(&context, e))?
+        else {
             return Ok(());
         };
         for (state, was) in states.iter().zip(known) {
@@ -248,14 +256,23 @@ impl Readers for PcscReaders {
             Err(PcscError::Timeout) => Err(TransportError::Timeout),
             Err(PcscError::Cancelled) => Err(TransportError::Cancelled),
             Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(()),
-            // pcscd dying under a blocked wait shows up as CommError or SecurityViolation
-            // rather than NoService: ask whether the context survived.
-            Err(e) if service_lost(e) || context.is_valid().is_err() => {
-                info!("PC/SC service went away during the wait ({e:?})");
-                self.context = None;
-                Err(unavailable(e))
-            }
-            Err(e) => Err(map_error(e)),
+            Err(e) => Err(self.wait_failed(&context, e)),
+        }
+    }
+}
+
+impl PcscReaders {
+    /// A status query of the wait failed. pcscd dying (or shutting down) under a wait shows up
+    /// as CommError or SecurityViolation rather than NoService, and it can happen in the
+    /// zero-timeout query before the blocking one as well as in it: both say the service went
+    /// away, as does a context the service no longer knows. Everything else is mapped as usual.
+    fn wait_failed(&mut self, context: &Context, e: PcscError) -> TransportError {
+        if service_lost(e) || e == PcscError::SecurityViolation || context.is_valid().is_err() {
+            info!("PC/SC service went away during the wait ({e:?})");
+            self.context = None;
+            unavailable(e)
+        } else {
+            map_error(e)
         }
     }
 }
@@ -444,7 +461,7 @@ fn map_error(e: PcscError) -> TransportError {
 fn current_states(
     context: &Context,
     states: &mut Vec<pcsc::ReaderState>,
-) -> Result<Option<bool>, TransportError> {
+) -> Result<Option<bool>, PcscError> {
     match context.get_status_change(Duration::ZERO, states) {
         Ok(()) | Err(PcscError::Timeout) => Ok(Some(true)),
         // A service without PnP notification may refuse the pseudo-reader by name.
@@ -453,10 +470,10 @@ fn current_states(
             match context.get_status_change(Duration::ZERO, states) {
                 Ok(()) | Err(PcscError::Timeout) => Ok(Some(false)),
                 Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(None),
-                Err(e) => Err(map_error(e)),
+                Err(e) => Err(e),
             }
         }
-        Err(e) => Err(map_error(e)),
+        Err(e) => Err(e),
     }
 }
 
