@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use log::{info, warn};
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use mynakey_card::jpki::{self, Jpki, KeyPair, Pin, PinKind, PinStatus};
@@ -15,8 +14,7 @@ use mynakey_card::transport::{
     CancelToken, Connection, Disposition, ReaderState, Readers, TransportError,
 };
 use mynakey_types::secret::Secret;
-use mynakey_types::HashAlgorithm;
-use mynakey_types::{Challenge, Origin};
+use mynakey_types::{Challenge, HashAlgorithm, Hashes, Origin};
 
 mod error;
 
@@ -377,14 +375,12 @@ impl Ops {
         let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
         Self::verify_pin(&mut session, pin, args.allow_last_try, &ctx.cancel)?;
-        let hash = login_hash(&origin, &challenge);
         let signature = sign_hashes(
             &mut session,
             &ctx.cancel,
             KeyPair::Auth,
             &certificate,
-            HashAlgorithm::Sha256,
-            &[hash],
+            &Hashes::login(&origin, &challenge),
         )?;
         drop(session);
         info!("login proof made");
@@ -439,7 +435,8 @@ impl Ops {
         let algorithm = HashAlgorithm::from_name(&args.hash_algorithm).ok_or_else(|| {
             OpsError::BadRequest("hashAlgorithm must be SHA-256, SHA-384 or SHA-512".into())
         })?;
-        let hashes = decode_hashes(&args.hashes, algorithm)?;
+        let hashes = Hashes::decode(algorithm, &args.hashes)
+            .map_err(|e| OpsError::BadRequest(e.to_string()))?;
         let expected =
             match &args.certificate {
                 Some(b64) => Some(STANDARD.decode(b64).map_err(|_| {
@@ -456,7 +453,6 @@ impl Ops {
             &ctx.cancel,
             KeyPair::Sign,
             &certificate,
-            algorithm,
             &hashes,
         )?;
         drop(session);
@@ -538,36 +534,6 @@ fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
     Ok(())
 }
 
-/// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
-/// (docs/protocol.md, the login proof; Web eID `web-eid:1.0`).
-pub fn login_hash(origin: &Origin, challenge: &Challenge) -> Vec<u8> {
-    Sha256::digest(mynakey_types::login_signed_data(origin, challenge)).to_vec()
-}
-
-fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<u8>>, OpsError> {
-    if hashes.is_empty() || hashes.len() > MAX_HASHES {
-        return Err(OpsError::BadRequest(format!(
-            "hashes must hold 1 to {MAX_HASHES} hashes"
-        )));
-    }
-    hashes
-        .iter()
-        .enumerate()
-        .map(|(i, h)| match STANDARD.decode(h) {
-            Ok(bytes) if bytes.len() == algorithm.digest_len() => Ok(bytes),
-            Ok(bytes) => Err(OpsError::BadRequest(format!(
-                "hashes[{i}] has {} bytes; {} needs {}",
-                bytes.len(),
-                algorithm.name(),
-                algorithm.digest_len()
-            ))),
-            Err(_) => Err(OpsError::BadRequest(format!(
-                "hashes[{i}] is not standard base64"
-            ))),
-        })
-        .collect()
-}
-
 /// One SELECT key + SIGN per hash ([`Jpki::sign`]); every signature is self-checked against
 /// the certificate before it leaves the host.
 fn sign_hashes(
@@ -575,18 +541,14 @@ fn sign_hashes(
     cancel: &CancelToken,
     pair: KeyPair,
     certificate: &[u8],
-    algorithm: HashAlgorithm,
-    hashes: &[Vec<u8>],
+    hashes: &Hashes,
 ) -> Result<Vec<Vec<u8>>, OpsError> {
     let card = session.jpki()?;
     let mut signatures = Vec::with_capacity(hashes.len());
-    for hash in hashes {
+    for (hash, digest_info) in hashes.with_digest_infos() {
         check_cancel(cancel)?;
-        let digest_info = algorithm
-            .digest_info(hash)
-            .ok_or_else(|| OpsError::Internal("hash length does not match its algorithm".into()))?;
         let signature = card.sign(pair, &digest_info)?;
-        jpki::self_check_signature(certificate, algorithm, hash, &signature)?;
+        jpki::self_check_signature(certificate, hashes.algorithm(), hash, &signature)?;
         signatures.push(signature);
     }
     Ok(signatures)
