@@ -11,18 +11,27 @@ const SELECT_0017: &str = "00A4020C020017";
 const QUERY: &str = "00200080";
 const VERIFY_1234: &str = "002000800431323334";
 
+/// A scripted card expecting `steps` (command, answer) in order.
+fn scripted(steps: &[(&str, &str)]) -> ScriptedCard {
+    let script = ScriptedCard::new();
+    for (command, answer) in steps {
+        script.expect_hex(command, answer);
+    }
+    script
+}
+
 fn auth_pin() -> Pin {
     Pin::parse(PinKind::Auth, &Secret::new("1234".into())).unwrap()
 }
 
 #[test]
 fn a_selected_ap_or_ef_is_not_selected_again() {
-    let script = ScriptedCard::new();
-    script
-        .expect_hex(SELECT_AP, "9000")
-        .expect_hex(SELECT_0018, "9000")
-        .expect_hex(QUERY, "63C3")
-        .expect_hex(QUERY, "63C3");
+    let script = scripted(&[
+        (SELECT_AP, "9000"),
+        (SELECT_0018, "9000"),
+        (QUERY, "63C3"),
+        (QUERY, "63C3"),
+    ]);
     let mut jpki = Jpki::new(script.clone());
     jpki.select_ap().unwrap();
     jpki.select_ap().unwrap();
@@ -54,11 +63,11 @@ fn the_key_ef_is_selected_before_every_sign_even_when_selected() {
 
 #[test]
 fn a_failed_select_or_a_transport_error_forgets_the_selection() {
-    let script = ScriptedCard::new();
-    script
-        .expect_hex(SELECT_0018, "6A82")
-        .expect_hex(SELECT_0018, "9000")
-        .expect_hex(QUERY, "63C3");
+    let script = scripted(&[
+        (SELECT_0018, "6A82"),
+        (SELECT_0018, "9000"),
+        (QUERY, "63C3"),
+    ]);
     let mut jpki = Jpki::new(script.clone());
     assert!(jpki.pin_status(PinKind::Auth).is_err());
     let _ = jpki.pin_status(PinKind::Auth).unwrap();
@@ -81,11 +90,11 @@ fn a_failed_select_or_a_transport_error_forgets_the_selection() {
 
 #[test]
 fn verify_uses_the_count_just_read_and_sends_one_verify() {
-    let script = ScriptedCard::new();
-    script
-        .expect_hex(SELECT_0018, "9000")
-        .expect_hex(QUERY, "63C3")
-        .expect_hex(VERIFY_1234, "9000");
+    let script = scripted(&[
+        (SELECT_0018, "9000"),
+        (QUERY, "63C3"),
+        (VERIFY_1234, "9000"),
+    ]);
     let mut jpki = Jpki::new(script.clone());
     let count = jpki.pin_status(PinKind::Auth).unwrap();
     jpki.verify_pin(count, auth_pin()).unwrap();
@@ -94,10 +103,7 @@ fn verify_uses_the_count_just_read_and_sends_one_verify() {
 
 #[test]
 fn a_count_from_another_connection_sends_no_verify() {
-    let first = ScriptedCard::new();
-    first
-        .expect_hex(SELECT_0018, "9000")
-        .expect_hex(QUERY, "63C3");
+    let first = scripted(&[(SELECT_0018, "9000"), (QUERY, "63C3")]);
     let count = Jpki::new(first.clone()).pin_status(PinKind::Auth).unwrap();
     // The second card was never asked for its count: no VERIFY may reach it.
     let second = ScriptedCard::new();
@@ -110,12 +116,12 @@ fn a_count_from_another_connection_sends_no_verify() {
 
 #[test]
 fn an_older_count_or_one_for_the_other_pin_sends_no_verify() {
-    let script = ScriptedCard::new();
-    script
-        .expect_hex(SELECT_0018, "9000")
-        .expect_hex(QUERY, "63C3")
-        .expect_hex("00A4020C02001B", "9000")
-        .expect_hex(QUERY, "63C5");
+    let script = scripted(&[
+        (SELECT_0018, "9000"),
+        (QUERY, "63C3"),
+        ("00A4020C02001B", "9000"),
+        (QUERY, "63C5"),
+    ]);
     let mut jpki = Jpki::new(script.clone());
     let older = jpki.pin_status(PinKind::Auth).unwrap();
     let sign = jpki.pin_status(PinKind::Sign).unwrap();
@@ -128,12 +134,12 @@ fn an_older_count_or_one_for_the_other_pin_sends_no_verify() {
 
 #[test]
 fn a_count_allows_one_verify_and_a_blocked_count_none() {
-    let script = ScriptedCard::new();
-    script
-        .expect_hex(SELECT_0018, "9000")
-        .expect_hex(QUERY, "63C3")
-        .expect_hex(VERIFY_1234, "63C2")
-        .expect_hex(QUERY, "63C0");
+    let script = scripted(&[
+        (SELECT_0018, "9000"),
+        (QUERY, "63C3"),
+        (VERIFY_1234, "63C2"),
+        (QUERY, "63C0"),
+    ]);
     let mut jpki = Jpki::new(script.clone());
     let count = jpki.pin_status(PinKind::Auth).unwrap();
     let again = TriesCount {
