@@ -56,16 +56,18 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(cert) = card.read_certificate(KeyPair::Auth) {
                 assert!(cert.len() <= 0x7FFF);
             }
-            let _ = card.pin_status(PinKind::Auth);
-            if let Ok(pin) = Pin::parse(PinKind::Auth, &Secret::new("1234".into())) {
-                let _ = card.verify_pin(&pin);
+            if let (Ok(count), Ok(pin)) = (
+                card.pin_status(PinKind::Auth),
+                Pin::parse(PinKind::Auth, &Secret::new("1234".into())),
+            ) {
+                let _ = card.verify_pin(count, pin);
             }
-            let _ = card.select_key(KeyPair::Auth);
-            let _ = card.sign_digest_info(&[0x30; 51]);
+            let _ = card.sign(KeyPair::Auth, &[0x30; 51]);
             let _ = card.token_label();
             let _ = card.has_signing_certificate();
             let _ = card.read_certificate(KeyPair::Sign);
             let _ = card.pin_status(PinKind::Sign);
+            assert!(!script.log().sign_without_its_select_key());
         }
         1 => {
             let mut ops = Ops::new(script_readers(&script), Config::default());

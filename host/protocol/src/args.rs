@@ -91,4 +91,4 @@ pub struct CancelArgs {
 /// Largest wait a request may ask for: 10 minutes.
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
 /// At most this many hashes per `sign`.
-pub const MAX_HASHES: usize = 100;
+pub use mynakey_types::hash::MAX_HASHES;

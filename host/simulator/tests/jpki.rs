@@ -37,6 +37,20 @@ fn pin(kind: PinKind, s: &str) -> Pin {
     Pin::parse(kind, &Secret::new(s.into())).unwrap()
 }
 
+/// One PIN entry: the tries query, then the VERIFY that takes its count.
+fn verify<T: mynakey_card::transport::Transport>(
+    jpki: &mut Jpki<T>,
+    kind: PinKind,
+    s: &str,
+) -> Result<(), JpkiError> {
+    let count = jpki.pin_status(kind)?;
+    jpki.verify_pin(count, pin(kind, s))
+}
+
+fn tries<T: mynakey_card::transport::Transport>(jpki: &mut Jpki<T>, kind: PinKind) -> PinStatus {
+    jpki.pin_status(kind).unwrap().status()
+}
+
 #[test]
 fn reads_the_auth_certificate_by_der_length_without_filler() {
     let (mut sim, log) = card("");
@@ -79,11 +93,8 @@ fn signing_certificate_needs_the_password() {
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Sign).unwrap_err();
     assert!(is_6982(&err), "{err:?}");
-    assert_eq!(
-        jpki.pin_status(PinKind::Sign).unwrap(),
-        PinStatus::TriesLeft(5)
-    );
-    jpki.verify_pin(&pin(PinKind::Sign, "abc123")).unwrap();
+    assert_eq!(tries(&mut jpki, PinKind::Sign), PinStatus::TriesLeft(5));
+    verify(&mut jpki, PinKind::Sign, "abc123").unwrap();
     assert_eq!(
         jpki.read_certificate(KeyPair::Sign).unwrap(),
         CardProfile::card1().sign_cert.unwrap()
@@ -107,33 +118,32 @@ fn tries_count_down_then_block() {
     let (mut sim, _) = card("");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    assert_eq!(
-        jpki.pin_status(PinKind::Auth).unwrap(),
-        PinStatus::TriesLeft(3)
-    );
-    let wrong = pin(PinKind::Auth, "0000");
+    assert_eq!(tries(&mut jpki, PinKind::Auth), PinStatus::TriesLeft(3));
     assert!(matches!(
-        jpki.verify_pin(&wrong),
+        verify(&mut jpki, PinKind::Auth, "0000"),
         Err(JpkiError::PinIncorrect { tries_left: 2 })
     ));
     assert!(matches!(
-        jpki.verify_pin(&wrong),
+        verify(&mut jpki, PinKind::Auth, "0000"),
         Err(JpkiError::PinIncorrect { tries_left: 1 })
     ));
+    assert_eq!(tries(&mut jpki, PinKind::Auth), PinStatus::TriesLeft(1));
+    let count = jpki.pin_status(PinKind::Auth).unwrap();
+    assert!(matches!(
+        jpki.verify_pin(count, pin(PinKind::Auth, "0000")),
+        Err(JpkiError::PinBlocked)
+    ));
+    assert_eq!(tries(&mut jpki, PinKind::Auth), PinStatus::Blocked);
+    // A blocked count sends no VERIFY; the card itself answers even the right PIN 6984 and
+    // changes nothing.
+    assert!(matches!(
+        verify(&mut jpki, PinKind::Auth, "1234"),
+        Err(JpkiError::PinBlocked)
+    ));
     assert_eq!(
-        jpki.pin_status(PinKind::Auth).unwrap(),
-        PinStatus::TriesLeft(1)
+        sim.process(&commands::verify(b"1234").to_bytes().unwrap()),
+        [0x69, 0x84]
     );
-    assert!(matches!(
-        jpki.verify_pin(&wrong),
-        Err(JpkiError::PinBlocked)
-    ));
-    assert_eq!(jpki.pin_status(PinKind::Auth).unwrap(), PinStatus::Blocked);
-    // Blocked: even the right PIN gets 6984 and changes nothing.
-    assert!(matches!(
-        jpki.verify_pin(&pin(PinKind::Auth, "1234")),
-        Err(JpkiError::PinBlocked)
-    ));
     assert_eq!(sim.tries_left(), (0, 5));
 }
 
@@ -142,9 +152,8 @@ fn a_right_pin_resets_the_counter() {
     let (mut sim, _) = card("");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    jpki.pin_status(PinKind::Auth).unwrap();
-    assert!(jpki.verify_pin(&pin(PinKind::Auth, "9999")).is_err());
-    jpki.verify_pin(&pin(PinKind::Auth, "1234")).unwrap();
+    assert!(verify(&mut jpki, PinKind::Auth, "9999").is_err());
+    verify(&mut jpki, PinKind::Auth, "1234").unwrap();
     assert_eq!(sim.tries_left(), (3, 5));
 }
 
@@ -153,14 +162,11 @@ fn signing_needs_the_matching_pin() {
     let (mut sim, _) = card("");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    jpki.pin_status(PinKind::Sign).unwrap();
-    jpki.verify_pin(&pin(PinKind::Sign, "ABC123")).unwrap();
+    verify(&mut jpki, PinKind::Sign, "ABC123").unwrap();
     // The signing password does not unlock the authentication key.
-    jpki.select_key(KeyPair::Auth).unwrap();
     let di = HashAlgorithm::Sha256.digest_info(&[0u8; 32]).unwrap();
-    assert!(is_6982(&jpki.sign_digest_info(&di).unwrap_err()));
-    jpki.select_key(KeyPair::Sign).unwrap();
-    let signature = jpki.sign_digest_info(&di).unwrap();
+    assert!(is_6982(&jpki.sign(KeyPair::Auth, &di).unwrap_err()));
+    let signature = jpki.sign(KeyPair::Sign, &di).unwrap();
     self_check_signature(
         CardProfile::card1().sign_cert.unwrap(),
         HashAlgorithm::Sha256,
@@ -176,8 +182,7 @@ fn the_verified_state_is_lost_on_reset() {
     {
         let mut jpki = Jpki::new(&mut sim);
         jpki.select_ap().unwrap();
-        jpki.pin_status(PinKind::Sign).unwrap();
-        jpki.verify_pin(&pin(PinKind::Sign, "ABC123")).unwrap();
+        verify(&mut jpki, PinKind::Sign, "ABC123").unwrap();
     }
     sim.reset();
     let mut jpki = Jpki::new(&mut sim);
@@ -190,12 +195,13 @@ fn self_check_catches_a_wrong_signature() {
     let (mut sim, _) = card("bad-signature");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    jpki.pin_status(PinKind::Auth).unwrap();
-    jpki.verify_pin(&pin(PinKind::Auth, "1234")).unwrap();
-    jpki.select_key(KeyPair::Auth).unwrap();
+    verify(&mut jpki, PinKind::Auth, "1234").unwrap();
     let hash = [7u8; 32];
     let signature = jpki
-        .sign_digest_info(&HashAlgorithm::Sha256.digest_info(&hash).unwrap())
+        .sign(
+            KeyPair::Auth,
+            &HashAlgorithm::Sha256.digest_info(&hash).unwrap(),
+        )
         .unwrap();
     assert!(matches!(
         self_check_signature(
@@ -288,11 +294,12 @@ fn wrong_le_is_retried_only_for_read_binary() {
     script.expect_hex("00B0001000", "6F00");
     assert!(jpki.read_certificate(KeyPair::Auth).is_err());
     assert_eq!(script.remaining(), 0);
-    // A SIGN answered 6Cxx is not re-sent.
+    // A SIGN answered 6Cxx is not re-sent (SIGN goes out only after its SELECT key).
     let script = ScriptedCard::new();
+    script.expect_hex("00A4020C020017", "9000");
     script.expect_hex("802A00800300010200", "6C10");
     let mut t = script.clone();
-    assert!(Jpki::new(&mut t).sign_digest_info(&[0, 1, 2]).is_err());
+    assert!(Jpki::new(&mut t).sign(KeyPair::Auth, &[0, 1, 2]).is_err());
     assert_eq!(script.remaining(), 0);
 }
 
@@ -361,28 +368,22 @@ fn the_key_is_selected_again_before_every_sign() {
     let (mut sim, log) = card("reselect-key");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    jpki.pin_status(PinKind::Auth).unwrap();
-    jpki.verify_pin(&pin(PinKind::Auth, "1234")).unwrap();
+    verify(&mut jpki, PinKind::Auth, "1234").unwrap();
     let di = HashAlgorithm::Sha256.digest_info(&[3u8; 32]).unwrap();
-    // The fault bites: a second SIGN on the same selection is refused.
-    jpki.select_key(KeyPair::Auth).unwrap();
-    jpki.sign_digest_info(&di).unwrap();
-    assert!(matches!(
-        jpki.sign_digest_info(&di),
-        Err(JpkiError::Card {
-            sw: StatusWord::ConditionsNotSatisfied,
-            ..
-        })
-    ));
     log.clear();
     for _ in 0..3 {
-        jpki.sign_with(KeyPair::Auth, &di).unwrap();
+        jpki.sign(KeyPair::Auth, &di).unwrap();
     }
     assert_eq!(
         log.sequence(),
         ["SELECT EF 0017", "SIGN"].repeat(3),
         "exactly one SELECT key per SIGN"
     );
+    // The fault bites: a second SIGN on the same selection is refused by the card.
+    let sign = commands::sign(&di).to_bytes().unwrap();
+    sim.process(&commands::select_ef(Ef::AuthKey).to_bytes().unwrap());
+    assert_eq!(sim.process(&sign)[256..], [0x90, 0x00]);
+    assert_eq!(sim.process(&sign), [0x69, 0x85]);
 }
 
 #[test]
@@ -390,14 +391,12 @@ fn a_6983_is_a_blocked_pin() {
     let (mut sim, _) = card("blocked-6983");
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
-    jpki.pin_status(PinKind::Auth).unwrap();
-    let wrong = pin(PinKind::Auth, "0000");
     for _ in 0..3 {
-        assert!(jpki.verify_pin(&wrong).is_err());
+        assert!(verify(&mut jpki, PinKind::Auth, "0000").is_err());
     }
-    assert_eq!(jpki.pin_status(PinKind::Auth).unwrap(), PinStatus::Blocked);
+    assert_eq!(tries(&mut jpki, PinKind::Auth), PinStatus::Blocked);
     assert!(matches!(
-        jpki.verify_pin(&pin(PinKind::Auth, "1234")),
+        verify(&mut jpki, PinKind::Auth, "1234"),
         Err(JpkiError::PinBlocked)
     ));
 }

@@ -8,5 +8,5 @@ pub mod pin_rules;
 pub mod secret;
 
 pub use binding::{login_signed_data, Challenge, Origin};
-pub use hash::{HashAlgorithm, UnknownHashAlgorithm};
+pub use hash::{HashAlgorithm, Hashes, HashesError, UnknownHashAlgorithm};
 pub use secret::Secret;

@@ -1,6 +1,8 @@
 //! The JPKI application (公的個人認証AP) of the My Number Card: select, read certificates,
 //! PIN status, verify, sign. Talks to the card only through [`Transport`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use log::trace;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::hazmat::PrehashVerifier;
@@ -128,6 +130,32 @@ pub enum PinStatus {
     Blocked,
 }
 
+/// The tries count of one PIN, read by [`Jpki::pin_status`] on this connection, and the only way
+/// to a VERIFY ([`Jpki::verify_pin`] consumes it). It is not `Clone` and no one outside this module
+/// can build one, so the last-try guard always acts on a count read from the card being verified,
+/// and one count allows at most one VERIFY.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a tries count is what a VERIFY needs"]
+pub struct TriesCount {
+    kind: PinKind,
+    status: PinStatus,
+    /// Unique per tries query in this process: ties the count to its connection and query.
+    query: u64,
+}
+
+impl TriesCount {
+    pub fn kind(&self) -> PinKind {
+        self.kind
+    }
+
+    pub fn status(&self) -> PinStatus {
+        self.status
+    }
+}
+
+/// Source of [`TriesCount::query`]: unique across every [`Jpki`] of the process.
+static TRIES_QUERIES: AtomicU64 = AtomicU64::new(1);
+
 /// Errors of the JPKI layer.
 #[derive(Debug, thiserror::Error)]
 pub enum JpkiError {
@@ -152,11 +180,28 @@ pub enum JpkiError {
     BadCertificate(String),
     #[error("the card's signature does not verify with its certificate")]
     BadSignature,
+    /// A VERIFY was asked for with a tries count that is not the latest tries query on this
+    /// connection, or that is for the other PIN: nothing was sent.
+    #[error("no VERIFY: {0}")]
+    StaleTriesCount(&'static str),
 }
 
-/// The JPKI AP on one connected card.
-pub struct Jpki<'t> {
-    transport: &'t mut dyn Transport,
+/// The JPKI AP on one connected card. It tracks what is selected on its connection, so a
+/// SELECT of what is already selected is not sent again; the one deliberate repeat is the key EF
+/// before every SIGN (a SIGN forgets the selection: only one source says it survives one,
+/// docs/card-facts.md §10 and docs/real-card-checklist.md check 7).
+pub struct Jpki<T> {
+    transport: T,
+    selected: Selection,
+    /// The tries query whose count may be used for the next VERIFY, if any.
+    open_query: Option<u64>,
+}
+
+/// What this connection has selected, as far as the host knows. Unknown after any failure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Selection {
+    ap: bool,
+    ef: Option<Ef>,
 }
 
 /// Certificates are read in chunks of at most 256 bytes (short Le, docs/card-facts.md §5).
@@ -166,9 +211,23 @@ const MAX_EF: usize = 0x7FFF;
 /// A 256-byte signature needs at most two GET RESPONSEs; more means a card in a loop.
 const MAX_GET_RESPONSE: usize = 16;
 
-impl<'t> Jpki<'t> {
-    pub fn new(transport: &'t mut dyn Transport) -> Self {
-        Jpki { transport }
+impl<T: Transport> Jpki<T> {
+    /// The JPKI AP over a fresh connection: nothing is known to be selected.
+    pub fn new(transport: T) -> Self {
+        Jpki {
+            transport,
+            selected: Selection::default(),
+            open_query: None,
+        }
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Gives the connection back (to disconnect it).
+    pub fn into_transport(self) -> T {
+        self.transport
     }
 
     /// Sends one command and collects its whole answer: `61xx` to a command with Le is followed
@@ -208,7 +267,10 @@ impl<'t> Jpki<'t> {
 
     fn exchange(&mut self, command: &Command) -> Result<Response, JpkiError> {
         let bytes = command.to_bytes()?;
-        let raw = self.transport.transmit(&bytes)?;
+        let raw = self.transport.transmit(&bytes).inspect_err(|_| {
+            // The card may have been reset or swapped: nothing is known to be selected.
+            self.selected = Selection::default();
+        })?;
         let response = Response::parse(&raw)?;
         trace!("apdu {command:?} -> {response:?}");
         Ok(response)
@@ -225,7 +287,11 @@ impl<'t> Jpki<'t> {
     /// Selects the JPKI AP. `6A82`/`6A86` mean another card. Any other failure is sent once
     /// more: the first command after a power cycle may be answered `6F00` (myna-card's
     /// `transport/pcsc.rs`, docs/card-facts.md), and SELECT has no side effects.
+    /// Not sent when this connection has the AP selected already.
     pub fn select_ap(&mut self) -> Result<(), JpkiError> {
+        if self.selected.ap {
+            return Ok(());
+        }
         let command = commands::select_jpki_ap();
         let mut sw = self.send(&command)?.sw;
         if !matches!(
@@ -235,14 +301,36 @@ impl<'t> Jpki<'t> {
             sw = self.send(&command)?.sw;
         }
         match sw {
-            StatusWord::Success => Ok(()),
-            _ => Err(JpkiError::NotJpki),
+            StatusWord::Success => {
+                self.selected = Selection { ap: true, ef: None };
+                Ok(())
+            }
+            _ => {
+                self.selected = Selection::default();
+                Err(JpkiError::NotJpki)
+            }
         }
     }
 
+    /// SELECT EF `ef` unless it is the selected one; the card's status word either way
+    /// (`9000` when nothing was sent).
+    fn select_ef_sw(&mut self, ef: Ef) -> Result<StatusWord, JpkiError> {
+        if self.selected.ef == Some(ef) {
+            return Ok(StatusWord::Success);
+        }
+        let sw = self.send(&commands::select_ef(ef))?.sw;
+        self.selected.ef = (sw == StatusWord::Success).then_some(ef);
+        Ok(sw)
+    }
+
     fn select_ef(&mut self, ef: Ef) -> Result<(), JpkiError> {
-        self.expect_ok(&commands::select_ef(ef), "SELECT EF")
-            .map(drop)
+        match self.select_ef_sw(ef)? {
+            StatusWord::Success => Ok(()),
+            sw => Err(JpkiError::Card {
+                what: "SELECT EF",
+                sw,
+            }),
+        }
     }
 
     /// Reads the certificate of `pair` by its DER length, in ≤ 256-byte chunks, ignoring any
@@ -272,7 +360,7 @@ impl<'t> Jpki<'t> {
     }
 
     fn read_certificate_once(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
-        match self.send(&commands::select_ef(pair.cert()))?.sw {
+        match self.select_ef_sw(pair.cert())? {
             StatusWord::Success => {}
             StatusWord::FileNotFound if pair == KeyPair::Sign => {
                 return Err(JpkiError::NoSigningCertificate)
@@ -333,35 +421,40 @@ impl<'t> Jpki<'t> {
         }
     }
 
-    /// Reads the tries left without spending one: SELECT the PIN EF, then VERIFY with no data.
-    pub fn pin_status(&mut self, kind: PinKind) -> Result<PinStatus, JpkiError> {
-        let pair = match kind {
-            PinKind::Auth => KeyPair::Auth,
-            PinKind::Sign => KeyPair::Sign,
-        };
-        self.select_ef(pair.pin_ef())?;
+    /// Reads the tries left without spending one: SELECT the PIN EF (unless selected), then VERIFY
+    /// with no data. The count is what [`Jpki::verify_pin`] needs; any earlier count is void.
+    pub fn pin_status(&mut self, kind: PinKind) -> Result<TriesCount, JpkiError> {
+        self.open_query = None;
+        self.select_ef(pin_ef(kind))?;
         let response = self.send(&commands::query_tries())?;
-        match response.sw {
-            StatusWord::VerifyFailed { tries_left: 0 }
-            | StatusWord::ReferenceDataBlocked
-            | StatusWord::AuthMethodBlocked => Ok(PinStatus::Blocked),
-            StatusWord::VerifyFailed { tries_left } => Ok(PinStatus::TriesLeft(tries_left)),
-            // Without a count the last-try guard could not act, so no VERIFY follows. ISO 7816
-            // allows 9000 here for a verified PIN; the JPKI card never answers it (OpenSC PR #959).
-            StatusWord::Success => Err(JpkiError::Card {
-                what: "the tries query gave no count",
-                sw: StatusWord::Success,
-            }),
-            sw => Err(JpkiError::Card {
-                what: "VERIFY (tries query)",
-                sw,
-            }),
-        }
+        let status = tries_status(response.sw)?;
+        let query = TRIES_QUERIES.fetch_add(1, Ordering::Relaxed);
+        self.open_query = Some(query);
+        Ok(TriesCount {
+            kind,
+            status,
+            query,
+        })
     }
 
-    /// VERIFY the PIN on the PIN EF that [`Jpki::pin_status`] just selected. Sent once; never
+    /// VERIFY `pin` on its PIN EF, with the count the tries query just read on this connection
+    /// (the caller's last-try guard has seen it). A blocked count sends nothing. Sent once; never
     /// retried: a second VERIFY or SIGN could spend a try or sign twice.
-    pub fn verify_pin(&mut self, pin: &Pin) -> Result<(), JpkiError> {
+    pub fn verify_pin(&mut self, count: TriesCount, pin: Pin) -> Result<(), JpkiError> {
+        if self.open_query.take() != Some(count.query) {
+            return Err(JpkiError::StaleTriesCount(
+                "the tries count is not the latest one read on this connection",
+            ));
+        }
+        if count.kind != pin.kind() {
+            return Err(JpkiError::StaleTriesCount(
+                "the tries count is for the other PIN",
+            ));
+        }
+        if count.status == PinStatus::Blocked {
+            return Err(JpkiError::PinBlocked);
+        }
+        self.select_ef(pin_ef(pin.kind()))?;
         let response = self.send(&commands::verify(pin.bytes()))?;
         match response.sw {
             StatusWord::Success => Ok(()),
@@ -376,21 +469,13 @@ impl<'t> Jpki<'t> {
         }
     }
 
-    /// Selects the key EF of `pair` for the [`Jpki::sign_digest_info`] that follows.
-    pub fn select_key(&mut self, pair: KeyPair) -> Result<(), JpkiError> {
-        self.select_ef(pair.key())
-    }
-
-    /// SELECT the key EF of `pair`, then SIGN: the key is selected again before every SIGN, as
-    /// jpki/myna's MPA host does (`mpa/src/main.rs`), since only one source says a selection
-    /// survives a SIGN (docs/card-facts.md). One short APDU per signature.
-    pub fn sign_with(&mut self, pair: KeyPair, digest_info: &[u8]) -> Result<Vec<u8>, JpkiError> {
-        self.select_key(pair)?;
-        self.sign_digest_info(digest_info)
-    }
-
-    /// Sends a DigestInfo to the selected key and returns the card's signature.
-    pub fn sign_digest_info(&mut self, digest_info: &[u8]) -> Result<Vec<u8>, JpkiError> {
+    /// SELECT the key EF of `pair`, then SIGN the DigestInfo; returns the card's signature. The
+    /// SELECT is sent before every SIGN, as jpki/myna's MPA host does (`mpa/src/main.rs`): a SIGN
+    /// forgets the selection, since only one source says it survives one (docs/card-facts.md).
+    /// One short APDU per signature.
+    pub fn sign(&mut self, pair: KeyPair, digest_info: &[u8]) -> Result<Vec<u8>, JpkiError> {
+        self.select_ef(pair.key())?;
+        self.selected.ef = None;
         Ok(self.expect_ok(&commands::sign(digest_info), "SIGN")?.data)
     }
 
@@ -410,11 +495,7 @@ impl<'t> Jpki<'t> {
     /// single-source): only `8F` (present) and `00` (absent) are known, so any other value, or a
     /// card without that EF, gives `None`.
     pub fn has_signing_certificate(&mut self) -> Result<Option<bool>, JpkiError> {
-        if self
-            .send(&commands::select_ef(Ef::CertificateAvailability))?
-            .sw
-            != StatusWord::Success
-        {
+        if self.select_ef_sw(Ef::CertificateAvailability)? != StatusWord::Success {
             return Ok(None);
         }
         let response = self.send(&commands::read_binary(0, 3))?;
@@ -423,6 +504,33 @@ impl<'t> Jpki<'t> {
             (StatusWord::Success, Some(0x00)) => Ok(Some(false)),
             _ => Ok(None),
         }
+    }
+}
+
+fn pin_ef(kind: PinKind) -> Ef {
+    match kind {
+        PinKind::Auth => KeyPair::Auth.pin_ef(),
+        PinKind::Sign => KeyPair::Sign.pin_ef(),
+    }
+}
+
+/// What the status word of a tries query says.
+fn tries_status(sw: StatusWord) -> Result<PinStatus, JpkiError> {
+    match sw {
+        StatusWord::VerifyFailed { tries_left: 0 }
+        | StatusWord::ReferenceDataBlocked
+        | StatusWord::AuthMethodBlocked => Ok(PinStatus::Blocked),
+        StatusWord::VerifyFailed { tries_left } => Ok(PinStatus::TriesLeft(tries_left)),
+        // Without a count the last-try guard could not act, so no VERIFY follows. ISO 7816
+        // allows 9000 here for a verified PIN; the JPKI card never answers it (OpenSC PR #959).
+        StatusWord::Success => Err(JpkiError::Card {
+            what: "the tries query gave no count",
+            sw: StatusWord::Success,
+        }),
+        sw => Err(JpkiError::Card {
+            what: "VERIFY (tries query)",
+            sw,
+        }),
     }
 }
 
@@ -486,6 +594,9 @@ pub fn self_check_signature(
     };
     verified.map_err(|_| JpkiError::BadSignature)
 }
+
+#[cfg(test)]
+mod selection_tests;
 
 #[cfg(test)]
 mod tests {

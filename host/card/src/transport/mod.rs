@@ -40,6 +40,18 @@ pub trait Transport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
 }
 
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+}
+
 /// What happens to the card when a connection ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Disposition {

@@ -201,19 +201,17 @@ pub fn pieces(iterations: usize) -> R<Pieces> {
     let key = RsaPrivateKey::from_pkcs8_der(profile.auth_key_pkcs8)?;
     let origin = mynakey_types::Origin::parse(ORIGIN, false)?;
     let challenge = mynakey_types::Challenge::parse(CHALLENGE)?;
-    let hash = mynakey::ops::login_hash(&origin, &challenge);
-    let digest_info = HashAlgorithm::Sha256
-        .digest_info(&hash)
-        .ok_or("digest info")?;
+    let login = mynakey_types::Hashes::login(&origin, &challenge);
+    let (hash, digest_info) = login.with_digest_infos().next().ok_or("login hash")?;
     let signature = key.sign(Pkcs1v15Sign::new_unprefixed(), &digest_info)?;
     let mut checks = Vec::new();
     let mut hashes = Vec::new();
     for _ in 0..iterations {
         let started = Instant::now();
-        self_check_signature(profile.auth_cert, HashAlgorithm::Sha256, &hash, &signature)?;
+        self_check_signature(profile.auth_cert, HashAlgorithm::Sha256, hash, &signature)?;
         checks.push(started.elapsed());
         let started = Instant::now();
-        std::hint::black_box(mynakey::ops::login_hash(
+        std::hint::black_box(mynakey_types::Hashes::login(
             std::hint::black_box(&origin),
             &challenge,
         ));

@@ -81,6 +81,7 @@ impl From<JpkiError> for OpsError {
         match e {
             JpkiError::Transport(t) => t.into(),
             JpkiError::Apdu(a) => OpsError::Internal(a.to_string()),
+            e @ JpkiError::StaleTriesCount(_) => OpsError::Internal(e.to_string()),
             JpkiError::NotJpki => OpsError::NotJpkiCard,
             JpkiError::PinIncorrect { tries_left } => OpsError::PinIncorrect { tries_left },
             JpkiError::PinBlocked => OpsError::PinBlocked {

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use log::{info, warn};
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use mynakey_card::jpki::{self, Jpki, KeyPair, Pin, PinKind, PinStatus};
@@ -15,8 +14,7 @@ use mynakey_card::transport::{
     CancelToken, Connection, Disposition, ReaderState, Readers, TransportError,
 };
 use mynakey_types::secret::Secret;
-use mynakey_types::HashAlgorithm;
-use mynakey_types::{Challenge, Origin};
+use mynakey_types::{Challenge, HashAlgorithm, Hashes, Origin};
 
 mod error;
 
@@ -57,47 +55,53 @@ pub struct RequestContext<'a> {
 /// The card kept connected, signing password verified, between `getSigningCertificate` with
 /// `hold` and the `sign` that follows.
 struct Held {
-    connection: Box<dyn Connection>,
+    card: Card,
     origin: Origin,
     certificate: Vec<u8>,
     deadline: Instant,
 }
 
+/// The JPKI AP over one connection; it remembers what the connection has selected.
+type Card = Jpki<Box<dyn Connection>>;
+
 /// A connection that is reset on every exit path once a PIN has been sent to it.
 struct Session {
-    connection: Option<Box<dyn Connection>>,
+    card: Option<Card>,
     pin_sent: bool,
 }
 
 impl Session {
     fn new(connection: Box<dyn Connection>) -> Self {
+        Self::with(Jpki::new(connection), false)
+    }
+
+    fn with(card: Card, pin_sent: bool) -> Self {
         Session {
-            connection: Some(connection),
-            pin_sent: false,
+            card: Some(card),
+            pin_sent,
         }
     }
 
-    fn jpki(&mut self) -> Result<Jpki<'_>, OpsError> {
-        match self.connection.as_mut() {
-            Some(c) => Ok(Jpki::new(c.as_mut())),
-            None => Err(OpsError::Internal("session already closed".into())),
-        }
+    fn jpki(&mut self) -> Result<&mut Card, OpsError> {
+        self.card
+            .as_mut()
+            .ok_or_else(|| OpsError::Internal("session already closed".into()))
     }
 
-    fn take(mut self) -> Option<Box<dyn Connection>> {
-        self.connection.take()
+    fn take(mut self) -> Option<Card> {
+        self.card.take()
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if let Some(connection) = self.connection.take() {
+        if let Some(card) = self.card.take() {
             let disposition = if self.pin_sent {
                 Disposition::Reset
             } else {
                 Disposition::Leave
             };
-            if let Err(e) = connection.disconnect(disposition) {
+            if let Err(e) = card.into_transport().disconnect(disposition) {
                 warn!("disconnect ({disposition:?}) failed: {e}");
             }
         }
@@ -129,7 +133,7 @@ impl Ops {
     pub fn release_held(&mut self) {
         if let Some(held) = self.held.take() {
             info!("ending the held signing session; resetting the card");
-            if let Err(e) = held.connection.disconnect(Disposition::Reset) {
+            if let Err(e) = held.card.into_transport().disconnect(Disposition::Reset) {
                 warn!("reset after the held session failed: {e}");
             }
         }
@@ -186,7 +190,7 @@ impl Ops {
             Err(_) => return out,
         };
         let mut session = Session::new(connection);
-        let Ok(mut card) = session.jpki() else {
+        let Ok(card) = session.jpki() else {
             return out;
         };
         if card.select_ap().is_err() {
@@ -194,10 +198,10 @@ impl Ops {
             return out;
         }
         out.card = CardState::Jpki;
-        let tries = |s| match s {
+        let tries = |count: Result<jpki::TriesCount, _>| match count.map(|c| c.status()) {
             Ok(PinStatus::TriesLeft(n)) => Some(n),
             Ok(PinStatus::Blocked) => Some(0),
-            _ => None,
+            Err(_) => None,
         };
         out.auth_pin_tries_left = tries(card.pin_status(PinKind::Auth));
         out.sign_pin_tries_left = tries(card.pin_status(PinKind::Sign));
@@ -302,7 +306,7 @@ impl Ops {
             _ => Err(OpsError::MultipleCards(
                 found
                     .iter()
-                    .filter_map(|s| s.connection.as_ref().map(|c| c.reader().to_string()))
+                    .filter_map(|s| s.card.as_ref().map(|c| c.transport().reader().to_string()))
                     .collect(),
             )),
         }
@@ -327,20 +331,21 @@ impl Ops {
         let pin = Pin::parse(PinKind::Sign, secret)?;
         self.release_held();
         let mut session = self.open_card(reader, timeout_ms, ctx)?;
-        Self::verify_pin(&mut session, &pin, allow_last_try, &ctx.cancel)?;
+        Self::verify_pin(&mut session, pin, allow_last_try, &ctx.cancel)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
         Ok((session, certificate))
     }
 
-    /// The tries query, then the last-try guard, then exactly one VERIFY.
+    /// The tries query, then the last-try guard on its count, then exactly one VERIFY (which
+    /// takes that count: [`Jpki::verify_pin`]).
     fn verify_pin(
         session: &mut Session,
-        pin: &Pin,
+        pin: Pin,
         allow_last_try: bool,
         cancel: &CancelToken,
     ) -> Result<(), OpsError> {
-        let mut card = session.jpki()?;
-        match card.pin_status(pin.kind())? {
+        let count = session.jpki()?.pin_status(pin.kind())?;
+        match count.status() {
             PinStatus::Blocked => {
                 return Err(OpsError::PinBlocked {
                     tries_left: Some(0),
@@ -352,7 +357,7 @@ impl Ops {
         // A cancelled request spends no try.
         check_cancel(cancel)?;
         session.pin_sent = true;
-        session.jpki()?.verify_pin(pin)?;
+        session.jpki()?.verify_pin(count, pin)?;
         Ok(())
     }
 
@@ -369,15 +374,13 @@ impl Ops {
         self.release_held();
         let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
-        Self::verify_pin(&mut session, &pin, args.allow_last_try, &ctx.cancel)?;
-        let hash = login_hash(&origin, &challenge);
+        Self::verify_pin(&mut session, pin, args.allow_last_try, &ctx.cancel)?;
         let signature = sign_hashes(
             &mut session,
             &ctx.cancel,
             KeyPair::Auth,
             &certificate,
-            HashAlgorithm::Sha256,
-            &[hash],
+            &Hashes::login(&origin, &challenge),
         )?;
         drop(session);
         info!("login proof made");
@@ -407,10 +410,10 @@ impl Ops {
         )?;
         let encoded = STANDARD.encode(&certificate);
         if args.hold {
-            if let Some(connection) = session.take() {
+            if let Some(card) = session.take() {
                 info!("holding the card for the signature that follows");
                 self.held = Some(Held {
-                    connection,
+                    card,
                     origin,
                     certificate,
                     deadline: Instant::now() + HOLD_LIMIT,
@@ -432,7 +435,8 @@ impl Ops {
         let algorithm = HashAlgorithm::from_name(&args.hash_algorithm).ok_or_else(|| {
             OpsError::BadRequest("hashAlgorithm must be SHA-256, SHA-384 or SHA-512".into())
         })?;
-        let hashes = decode_hashes(&args.hashes, algorithm)?;
+        let hashes = Hashes::decode(algorithm, &args.hashes)
+            .map_err(|e| OpsError::BadRequest(e.to_string()))?;
         let expected =
             match &args.certificate {
                 Some(b64) => Some(STANDARD.decode(b64).map_err(|_| {
@@ -449,7 +453,6 @@ impl Ops {
             &ctx.cancel,
             KeyPair::Sign,
             &certificate,
-            algorithm,
             &hashes,
         )?;
         drop(session);
@@ -499,8 +502,7 @@ impl Ops {
                     .into(),
             ));
         };
-        let mut session = Session::new(held.connection);
-        session.pin_sent = true;
+        let session = Session::with(held.card, true);
         if held.origin != *origin {
             return Err(OpsError::BadRequest(
                 "the held signing session belongs to another origin".into(),
@@ -532,55 +534,21 @@ fn check_cancel(cancel: &CancelToken) -> Result<(), OpsError> {
     Ok(())
 }
 
-/// The hash the authentication key signs: SHA-256(SHA-256(origin) ‖ SHA-256(challenge))
-/// (docs/protocol.md, the login proof; Web eID `web-eid:1.0`).
-pub fn login_hash(origin: &Origin, challenge: &Challenge) -> Vec<u8> {
-    Sha256::digest(mynakey_types::login_signed_data(origin, challenge)).to_vec()
-}
-
-fn decode_hashes(hashes: &[String], algorithm: HashAlgorithm) -> Result<Vec<Vec<u8>>, OpsError> {
-    if hashes.is_empty() || hashes.len() > MAX_HASHES {
-        return Err(OpsError::BadRequest(format!(
-            "hashes must hold 1 to {MAX_HASHES} hashes"
-        )));
-    }
-    hashes
-        .iter()
-        .enumerate()
-        .map(|(i, h)| match STANDARD.decode(h) {
-            Ok(bytes) if bytes.len() == algorithm.digest_len() => Ok(bytes),
-            Ok(bytes) => Err(OpsError::BadRequest(format!(
-                "hashes[{i}] has {} bytes; {} needs {}",
-                bytes.len(),
-                algorithm.name(),
-                algorithm.digest_len()
-            ))),
-            Err(_) => Err(OpsError::BadRequest(format!(
-                "hashes[{i}] is not standard base64"
-            ))),
-        })
-        .collect()
-}
-
-/// One SELECT key + SIGN per hash ([`Jpki::sign_with`]); every signature is self-checked against
+/// One SELECT key + SIGN per hash ([`Jpki::sign`]); every signature is self-checked against
 /// the certificate before it leaves the host.
 fn sign_hashes(
     session: &mut Session,
     cancel: &CancelToken,
     pair: KeyPair,
     certificate: &[u8],
-    algorithm: HashAlgorithm,
-    hashes: &[Vec<u8>],
+    hashes: &Hashes,
 ) -> Result<Vec<Vec<u8>>, OpsError> {
-    let mut card = session.jpki()?;
+    let card = session.jpki()?;
     let mut signatures = Vec::with_capacity(hashes.len());
-    for hash in hashes {
+    for (hash, digest_info) in hashes.with_digest_infos() {
         check_cancel(cancel)?;
-        let digest_info = algorithm
-            .digest_info(hash)
-            .ok_or_else(|| OpsError::Internal("hash length does not match its algorithm".into()))?;
-        let signature = card.sign_with(pair, &digest_info)?;
-        jpki::self_check_signature(certificate, algorithm, hash, &signature)?;
+        let signature = card.sign(pair, &digest_info)?;
+        jpki::self_check_signature(certificate, hashes.algorithm(), hash, &signature)?;
         signatures.push(signature);
     }
     Ok(signatures)

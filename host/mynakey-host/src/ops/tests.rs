@@ -833,3 +833,29 @@ fn a_phone_token_is_unsupported_token_and_no_pin_goes_out() {
         Some(mynakey_card::jpki::PHONE_TOKEN_LABEL)
     );
 }
+
+/// The request is parsed into its types at the start of the use case, in this order, so the
+/// wire code of a request with several faults is the first one's (why this is not serde's job:
+/// a serde error would be BAD_REQUEST before the origin is looked at).
+#[test]
+fn sign_parses_origin_then_hashes_then_the_pin_before_any_apdu() {
+    let mut f = fixture("");
+    let mut args = sign_args(Some("abc"), 1);
+    args.origin = "http://bank.example.jp".into();
+    args.hashes = vec!["%%%".into()];
+    assert!(matches!(
+        sign(&mut f, args),
+        Err(OpsError::OriginInvalid(_))
+    ));
+    let mut args = sign_args(Some("abc"), 3);
+    args.hashes[1] = STANDARD.encode([1u8; 20]);
+    assert!(matches!(
+        sign(&mut f, args),
+        Err(OpsError::BadRequest(m)) if m == "hashes[1] has 20 bytes; SHA-256 needs 32"
+    ));
+    assert!(matches!(
+        sign(&mut f, sign_args(Some("abc"), 100)),
+        Err(OpsError::PinFormat(_))
+    ));
+    assert!(f.log.entries().is_empty());
+}
