@@ -9,6 +9,7 @@
 # The packaging tools are pinned and installed with `cargo install --locked` when missing.
 #
 #   packaging/build.sh                 package target/no-lab/mynakey-host (built if missing)
+#   packaging/build.sh --tools-only    only install the pinned tools
 #   MYNAKEY_PACKAGE_BIN=FILE           package that binary instead (must be a no-simulator build)
 #   MYNAKEY_PACKAGE_VERSION=X.Y.Z      package version (default: the workspace version)
 #   MYNAKEY_PACKAGE_OUT=DIR            where the packages go (default target/packages)
@@ -68,6 +69,7 @@ packages() {
 }
 
 tools
+[[ ${1:-} == --tools-only ]] && exit 0
 binary
 stage
 packages

@@ -13,7 +13,9 @@ pub fn package_binary(os: Os) -> PathBuf {
     PathBuf::from(match os {
         Os::Linux => "/usr/bin/mynakey-host",
         Os::MacOs => "/Library/Application Support/mynakey/mynakey-host",
-        Os::Windows => r"C:\Program Files\mynakey\mynakey-host.exe",
+        // Forward slashes, so the plan is the same whichever OS computes it (Path splits only
+        // on `/` outside Windows); Windows accepts both, and the .msi writes `\`.
+        Os::Windows => "C:/Program Files/mynakey/mynakey-host.exe",
     })
 }
 
@@ -29,7 +31,7 @@ pub fn package_env(os: Os, root: &Path) -> Env {
         root: root.to_path_buf(),
         // The .msi's binary lives below Program Files, as `--system` requires on Windows.
         program_files: match os {
-            Os::Windows => vec![PathBuf::from(r"C:\Program Files")],
+            Os::Windows => vec![PathBuf::from("C:/Program Files")],
             Os::Linux | Os::MacOs => Vec::new(),
         },
         exe,
@@ -77,17 +79,24 @@ pub fn write_linux_package_files(root: &Path, out: &mut dyn Write) -> Result<(),
 mod tests {
     use super::*;
 
+    /// As an installer writes them: Windows paths with `\\`.
+    fn shown(os: Os, path: &Path) -> String {
+        let s = path.to_string_lossy().into_owned();
+        if os == Os::Windows {
+            s.replace('/', "\\")
+        } else {
+            s
+        }
+    }
+
     fn files(os: Os) -> Vec<String> {
         let root = Path::new("/stage");
         package_plan(os, root)
             .into_iter()
             .filter_map(|t| match t {
-                Target::File { path, .. } => Some(
-                    path.strip_prefix(root)
-                        .map_or(path.clone(), Path::to_path_buf)
-                        .to_string_lossy()
-                        .into_owned(),
-                ),
+                Target::File { path, .. } => {
+                    Some(shown(os, path.strip_prefix(root).unwrap_or(&path)))
+                }
                 Target::RegistryKey { .. } => None,
             })
             .collect()
@@ -97,9 +106,7 @@ mod tests {
         package_plan(os, Path::new("/stage"))
             .into_iter()
             .filter_map(|t| match t {
-                Target::RegistryKey { key, value, .. } => {
-                    Some((key, value.to_string_lossy().into_owned()))
-                }
+                Target::RegistryKey { key, value, .. } => Some((key, shown(os, &value))),
                 Target::File { .. } => None,
             })
             .collect()
@@ -136,12 +143,12 @@ mod tests {
         assert_eq!(
             files(Os::Windows),
             [
-                r"C:\Program Files\mynakey/jp.mynakey.host.chromium.json",
-                r"C:\Program Files\mynakey/jp.mynakey.host.firefox.json",
+                r"C:\Program Files\mynakey\jp.mynakey.host.chromium.json",
+                r"C:\Program Files\mynakey\jp.mynakey.host.firefox.json",
             ]
         );
-        let chromium = r"C:\Program Files\mynakey/jp.mynakey.host.chromium.json";
-        let firefox = r"C:\Program Files\mynakey/jp.mynakey.host.firefox.json";
+        let chromium = r"C:\Program Files\mynakey\jp.mynakey.host.chromium.json";
+        let firefox = r"C:\Program Files\mynakey\jp.mynakey.host.firefox.json";
         assert_eq!(
             keys(Os::Windows),
             [
