@@ -51,7 +51,7 @@ stage() {
     rm -rf "$STAGE" && mkdir -p "$STAGE/usr/bin" "$STAGE/usr/share/man/man1" "$STAGE/usr/share/doc/mynakey"
     install -m 755 "$BIN" "$STAGE/usr/bin/mynakey-host"
     "$BIN" package-files --root "$STAGE" >/dev/null
-    help2man --no-info --section 1 --name "My Number Card (JPKI) login proofs and signatures for web pages" \
+    LC_ALL=C.UTF-8 help2man --locale C.UTF-8 --no-info --section 1 --name "My Number Card (JPKI) login proofs and signatures for web pages" \
         "$STAGE/usr/bin/mynakey-host" | gzip -9n >"$STAGE/usr/share/man/man1/mynakey-host.1.gz"
     install -m 644 LICENSE-MIT LICENSE-APACHE "$STAGE/usr/share/doc/mynakey/"
 }

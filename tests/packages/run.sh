@@ -26,8 +26,16 @@ WATCHED=(/etc/opt /etc/chromium /usr/lib/mozilla /usr/bin/mynakey-host /usr/shar
          /usr/share/man/man1/mynakey-host.1.gz)
 snapshot() { find "${WATCHED[@]}" -xdev 2>/dev/null | sort || true; }
 snapshot >"$WORK/before"
+# dpkg removes on purge the empty folders the package shipped even when they were there before
+# (/etc/opt, say); those are put back as they were.
+find "${WATCHED[@]}" -xdev -type d -printf '%m %p\n' 2>/dev/null >"$WORK/dirs" || true
+restore_dirs() {
+    local mode dir
+    while read -r mode dir; do [[ -d $dir ]] || mkdir -m "$mode" "$dir"; done <"$WORK/dirs"
+}
 cleanup() {
     dpkg --purge mynakey >/dev/null 2>&1 || true
+    restore_dirs
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -92,6 +100,7 @@ while read -r f; do
     [[ -d $f ]] && continue # shared folders (/usr/bin …) stay; snapshot below checks ours went
     [[ -e $f ]] && fail "$f is still there after purge"
 done <"$WORK/listed"
+restore_dirs
 snapshot >"$WORK/after"
 diff -u "$WORK/before" "$WORK/after" || fail "the system folders differ from before the install"
 echo "packages: all checks passed"
