@@ -83,8 +83,8 @@ export function build(outDir = dist) {
   const source = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
   if ('version' in source) throw new Error('src/manifest.json must not set version: it comes from Cargo.toml');
   // `version` right after `name`, where browsers' and stores' tools show it.
-  const { manifest_version, name, ...rest } = source;
-  const manifest = { manifest_version, name, version: releaseVersion(), ...rest };
+  const { manifest_version: manifestVersion, name: extName, ...rest } = source;
+  const manifest = { manifest_version: manifestVersion, name: extName, version: releaseVersion(), ...rest };
   const id = extensionIdFromKey(manifest.key);
   if (id !== CHROMIUM_ID) {
     throw new Error(`manifest key gives id ${id}, expected ${CHROMIUM_ID}: update CHROMIUM_ID, manifests/ and host/src/install/`);
