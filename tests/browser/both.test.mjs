@@ -9,10 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
-import { AUTH_PIN, SIGN_PASSWORD, startRp, TRANSPORT, verifyCli } from './harness.mjs';
+import { AUTH_PIN, repo, SIGN_PASSWORD, startRp, TRANSPORT, verifyCli } from './harness.mjs';
 import { BROWSERS, click, fill, hidden, open, outcome, pageResult, press, startLogin, text, waitText } from './both/driver.mjs';
 
-const out = join(dirname(fileURLToPath(import.meta.url)), 'out');
+// docs/images holds the committed pictures: written there only when asked to.
+const out = process.env.MYNAKEY_UPDATE_SCREENSHOTS === '1'
+  ? join(repo, 'docs/images')
+  : join(dirname(fileURLToPath(import.meta.url)), 'out');
 const challenge = () => randomBytes(32).toString('base64');
 
 let rp;
