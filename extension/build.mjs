@@ -19,7 +19,7 @@
 //   - `minimum_chrome_version` is Chromium-only.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 
@@ -38,6 +38,8 @@ const STATIC = ['manifest.json', 'background.js', 'consent.html', 'consent.css',
 /** tldts's browser build, copied into each variant as tldts.js (see above). */
 const TLDTS = join(here, 'node_modules/tldts/dist/index.umd.min.js');
 const TLDTS_LICENSE = join(here, 'node_modules/tldts/LICENSE');
+/** The licence texts at the top of the repository, shipped in both variants. */
+const LICENSES = ['LICENSE-MIT', 'LICENSE-APACHE'].map((f) => join(here, '..', f));
 /** The Chromium extension id that src/manifest.json's `key` yields (checked below). */
 export const CHROMIUM_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
 
@@ -65,8 +67,24 @@ export function firefoxManifest(chromium) {
   return m;
 }
 
+/**
+ * The release version, kept in one place for the host packages and both extension builds: the
+ * workspace Cargo.toml's `[workspace.package] version`. src/manifest.json carries none.
+ */
+export function releaseVersion() {
+  const toml = readFileSync(join(here, '..', 'Cargo.toml'), 'utf8');
+  const section = toml.split(/^\[/m).find((s) => s.startsWith('workspace.package]'));
+  const m = section && section.match(/^version\s*=\s*"(\d+\.\d+\.\d+)"\s*$/m);
+  if (!m) throw new Error('Cargo.toml: no [workspace.package] version = "X.Y.Z"');
+  return m[1];
+}
+
 export function build(outDir = dist) {
-  const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+  const source = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+  if ('version' in source) throw new Error('src/manifest.json must not set version: it comes from Cargo.toml');
+  // `version` right after `name`, where browsers' and stores' tools show it.
+  const { manifest_version: manifestVersion, name: extName, ...rest } = source;
+  const manifest = { manifest_version: manifestVersion, name: extName, version: releaseVersion(), ...rest };
   const id = extensionIdFromKey(manifest.key);
   if (id !== CHROMIUM_ID) {
     throw new Error(`manifest key gives id ${id}, expected ${CHROMIUM_ID}: update CHROMIUM_ID, manifests/ and host/src/install/`);
@@ -93,6 +111,8 @@ export function build(outDir = dist) {
     }
     cpSync(TLDTS, join(out, 'tldts.js'));
     cpSync(TLDTS_LICENSE, join(out, 'tldts.LICENSE.txt'));
+    for (const f of LICENSES) cpSync(f, join(out, basename(f)));
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
   writeFileSync(join(outDir, 'firefox', 'manifest.json'), JSON.stringify(firefoxManifest(manifest), null, 2) + '\n');
   return { id, chromium: join(outDir, 'chromium'), firefox: join(outDir, 'firefox') };

@@ -11,9 +11,13 @@
 #      tests of the background on a fake host port and fake windows/tabs API (the request flow's
 #      every state × event, held sessions, tabs, gestures) and of the error codes against the
 #      protocol's generated list, with a fake clock, no browser
-#   6. browser tests: headless Chromium (and Firefox ESR) with the real, built extension against
-#      an https relying party
-#   7. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
+#   6. browser tests: headless Chromium (Playwright), and one shared set in Chromium and Firefox
+#      ESR (puppeteer-core: CDP and WebDriver BiDi), with the real, built extension against an
+#      https relying party; the store artifacts are reproducible
+#   7. packages: packaging/build.sh makes the .deb and .rpm from the no-lab binary of `unit`;
+#      tests/packages/run.sh installs the .deb with dpkg, logs in through it in Chromium with no
+#      per-user manifest, upgrades, purges, and leaves the machine as found
+#   8. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
 #
 # As root on Debian/Ubuntu it installs what it needs (apt-get, npm ci). Knobs:
@@ -28,7 +32,8 @@ say() { printf '\n=== %s\n' "$*"; }
 
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
-          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr)
+          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
+          help2man zip rpm)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -104,6 +109,20 @@ browser() {
 soak() {
     tests/soak/run.sh
 }
+# cargo-deb and cargo-generate-rpm (pinned in packaging/build.sh) take minutes to build: once per
+# machine, timed here so the cost shows in the log.
+packaging_tools() {
+    local started=$SECONDS
+    packaging/build.sh --tools-only && echo "packaging tools ready in $((SECONDS - started)) s"
+}
+packages() {
+    # The no-lab binary from `unit` (built here only if that suite was skipped); the debug build
+    # is the simulated card and the relying party's verifier.
+    [[ -x target/no-lab/mynakey-host ]] || package_build
+    packaging_tools && cargo build -p mynakey-host --quiet && extension_deps &&
+        npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
+        tests/packages/run.sh
+}
 fuzz() {
     fuzz/run.sh
 }
@@ -114,6 +133,7 @@ suite system system
 suite soak soak
 suite extension extension
 suite browser browser
+suite packages packages
 suite fuzz fuzz
 
 say "summary"

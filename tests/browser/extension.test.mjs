@@ -62,8 +62,8 @@ test('Japanese and English window texts have the same keys, and every key used e
   for (const k of used) assert.ok(k in ja, `missing message ${k}`);
 });
 
-// No Firefox runs here (Playwright drives only its own patched Firefox), so the Firefox build is
-// checked by Mozilla's own validator, the one addons.mozilla.org runs on every upload.
+// Besides running in Firefox (both.test.mjs), the Firefox build is checked by Mozilla's own
+// validator, the one addons.mozilla.org runs on every upload.
 test('the Firefox build passes addons-linter with no errors or warnings', () => {
   const out = tempDir('ext-lint');
   try {

@@ -88,9 +88,11 @@ export function writeHostWrapper(dir, { transport, pcscSocket }) {
  *   card        transport pcsc: put the simulated card on the reader at once (default true)
  *   profile     the user-data-dir to use (default: a fresh one in the temp directory)
  *   mapHosts    true: every host name resolves to 127.0.0.1 (pages on made-up domains)
+ *   systemHost  true: no manifest in the profile, and the browser's environment names the private
+ *               pcscd, so a host registered system-wide (the installed package) reaches the card
  * Returns {context, dir, pcsc, hostLog(), close()}.
  */
-export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true, profile, mapHosts = false } = {}) {
+export async function launch({ lang = 'ja', host = true, extension = true, transport = TRANSPORT, card = true, profile, mapHosts = false, systemHost = false } = {}) {
   const dir = tempDir('browser');
   // The PC/SC path: a private pcscd with the vpcd reader, with the simulated card on it unless
   // `card: false` (then the test calls pcsc.insertCard()).
@@ -100,7 +102,7 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
   const udd = profile || join(dir, 'profile');
   mkdirSync(join(udd, 'NativeMessagingHosts'), { recursive: true });
   const wrapper = writeHostWrapper(dir, { transport, pcscSocket });
-  if (host) {
+  if (host && !systemHost) {
     writeFileSync(join(udd, 'NativeMessagingHosts', 'jp.mynakey.host.json'), JSON.stringify({
       name: 'jp.mynakey.host',
       description: 'mynakey (browser tests)',
@@ -126,7 +128,12 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
     args,
     locale,
     viewport: null,
-    env: { ...process.env, LANG: lang === 'en' ? 'en_US.UTF-8' : 'ja_JP.UTF-8', LANGUAGE: lang === 'en' ? 'en_US' : 'ja' },
+    env: {
+      ...process.env,
+      ...(systemHost && pcscSocket ? { PCSCLITE_CSOCK_NAME: pcscSocket } : {}),
+      LANG: lang === 'en' ? 'en_US.UTF-8' : 'ja_JP.UTF-8',
+      LANGUAGE: lang === 'en' ? 'en_US' : 'ja',
+    },
   });
   return {
     context,

@@ -65,6 +65,14 @@ pub enum Command {
             remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW, short-reads=N, bad-signature."
     )]
     Simulate(SimulateArgs),
+    /// Packaging: write the Linux system manifests below ROOT, pointing at /usr/bin/mynakey-host
+    /// (packaging/build.sh stages the .deb and .rpm with it).
+    #[command(hide = true)]
+    PackageFiles {
+        /// The staging folder standing for `/`.
+        #[arg(long, value_name = "DIR")]
+        root: PathBuf,
+    },
 }
 
 /// The simulated card in host mode (development and tests; not in packages).

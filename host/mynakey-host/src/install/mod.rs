@@ -7,6 +7,7 @@
 //! `reg.exe`. The manifests' content matches the templates in `manifests/`.
 
 mod locations;
+mod package;
 mod registry;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use locations::{locations, registry_key, Location, MANIFEST_FILE};
+pub use package::{package_binary, package_plan, write_linux_package_files};
 pub use registry::{RegExe, Registry};
 
 use crate::cli::command_help;

@@ -1,0 +1,165 @@
+// One set of tests, two browsers: every body below runs in headless Chromium (CDP) and in
+// Firefox ESR (WebDriver BiDi), through tests/browser/both/driver.mjs, with the real extension
+// build of each browser and the real host. The Playwright files beside this one go deeper into
+// Chromium alone. Screenshots of the Japanese window: tests/browser/out/<browser>-consent-ja.png.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+
+import { AUTH_PIN, repo, SIGN_PASSWORD, startRp, TRANSPORT, verifyCli } from './harness.mjs';
+import { BROWSERS, click, fill, hidden, open, outcome, pageResult, press, startLogin, text, waitText } from './both/driver.mjs';
+
+// docs/images holds the committed pictures: written there only when asked to.
+const out = process.env.MYNAKEY_UPDATE_SCREENSHOTS === '1'
+  ? join(repo, 'docs/images')
+  : join(dirname(fileURLToPath(import.meta.url)), 'out');
+const challenge = () => randomBytes(32).toString('base64');
+
+let rp;
+before(async () => { rp = await startRp(); });
+after(async () => { await rp.close(); });
+
+/** Runs `body(b)` with `kind` open, and closes it whatever happens. */
+async function withBrowser(kind, options, body) {
+  const b = await open(kind, options);
+  try {
+    await body(b);
+  } finally {
+    await b.close();
+  }
+}
+
+/** The page asks (after `trigger`), the consent window opens: [window]. */
+async function windowFor(b, trigger) {
+  const next = b.nextWindow();
+  await trigger();
+  return next;
+}
+
+for (const kind of BROWSERS) {
+  describe(kind, () => {
+    test('login: the relying party verifies the proof', () => withBrowser(kind, {}, async (b) => {
+      const page = await b.newPage(`${rp.origin}/login`);
+      const win = await windowFor(b, () => page.click('#login'));
+      assert.equal(await text(win, '#origin'), rp.origin.replace('https://', ''));
+      assert.match(await text(win, '#action'), /ログイン/);
+      await fill(win, '#pin', AUTH_PIN);
+      await press(win, '#pin', 'Enter');
+      const r = await pageResult(page);
+      assert.equal(r.state, 'ok', JSON.stringify(r.body));
+      assert.ok(r.body.identity, 'the verifier returned the certificate identity');
+    }));
+
+    test('two documents with one password entry', () => withBrowser(kind, {}, async (b) => {
+      const page = await b.newPage(`${rp.origin}/sign`);
+      const win = await windowFor(b, () => page.click('#sign-documents'));
+      assert.match(await text(win, '#action'), /2 件の文書に電子署名/);
+      await fill(win, '#pin', SIGN_PASSWORD);
+      await press(win, '#pin', 'Enter');
+      const r = await pageResult(page);
+      assert.equal(r.state, 'ok', JSON.stringify(r.body));
+      assert.deepEqual(r.body.documents, ['利用規約への同意書.txt', '口座開設申込書.txt']);
+      assert.ok(r.body.signer, 'the verifier decoded the signer');
+    }));
+
+    test('wrong PIN shows the tries, the last try needs a confirmation, then the PIN is blocked', () => withBrowser(kind, {}, async (b) => {
+      const page = await b.newPage(`${rp.origin}/library.html`);
+      await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
+      const win = await windowFor(b, () => startLogin(page, challenge()));
+      assert.match(await text(win, '#tries'), /3/);
+      await fill(win, '#pin', '9999');
+      await press(win, '#pin', 'Enter');
+      await waitText(win, '#alert', /あと 2 回/);
+      await fill(win, '#pin', '8888');
+      await press(win, '#pin', 'Enter');
+      await waitText(win, '#alert', /あと 1 回/);
+      assert.equal(await hidden(win, '#last-try'), false, 'the last-try warning is shown');
+      // Without the confirmation the last try is not sent.
+      await fill(win, '#pin', '7777');
+      await press(win, '#pin', 'Enter');
+      await waitText(win, '#alert', /チェック/);
+      await click(win, '#last-try-confirm');
+      await fill(win, '#pin', '7777');
+      await press(win, '#pin', 'Enter');
+      await win.waitForSelector('#blocked:not([hidden])', { timeout: 20000 });
+      assert.match(await text(win, '#blocked'), /市区町村/);
+      await click(win, '#close');
+      assert.equal(await outcome(page), 'PIN_BLOCKED');
+    }));
+
+    test('Cancel, Esc and closing the window each end the request with USER_CANCELLED', () => withBrowser(kind, {}, async (b) => {
+      const page = await b.newPage(`${rp.origin}/library.html`);
+      await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
+      for (const how of ['cancel', 'escape', 'close']) {
+        const win = await windowFor(b, () => startLogin(page, challenge()));
+        if (how === 'cancel') await click(win, '#cancel');
+        if (how === 'escape') await press(win, '#pin', 'Escape');
+        if (how === 'close') await win.close();
+        assert.equal(await outcome(page), 'USER_CANCELLED', how);
+      }
+    }));
+
+    test('no card: the window asks for it and continues when the card arrives', { skip: TRANSPORT !== 'pcsc' && 'needs the pcsc transport' }, () => withBrowser(kind, { card: false }, async (b) => {
+      const page = await b.newPage(`${rp.origin}/login`);
+      const win = await windowFor(b, () => page.click('#login'));
+      await waitText(win, '#status', /カードリーダーに置いてください/);
+      b.pcsc.insertCard();
+      await waitText(win, '#status', /カードを確認しました/);
+      await fill(win, '#pin', AUTH_PIN);
+      await press(win, '#pin', 'Enter');
+      const r = await pageResult(page);
+      assert.equal(r.state, 'ok', JSON.stringify(r.body));
+    }));
+
+    test('a page cannot set the origin: the proof is bound to the real one', () => withBrowser(kind, {}, async (b) => {
+      const page = await b.newPage(`${rp.origin}/library.html`);
+      await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
+      const c = challenge();
+      const win = await windowFor(b, async () => {
+        await page.mouse.click(1, 1);
+        // Past the library: a raw request carrying an origin of the page's choosing.
+        await page.evaluate((ch) => {
+          window.rawAnswer = new Promise((resolve) => {
+            window.addEventListener('message', (ev) => { if (ev.data && ev.data.type === 'mynakey:response' && ev.data.id === 'spoof') resolve(ev.data); });
+          });
+          window.postMessage({ type: 'mynakey:request', id: 'spoof', action: 'authenticate', args: { challenge: ch, origin: 'https://evil.example' } }, location.origin);
+        }, c);
+      });
+      assert.equal(await text(win, '#origin'), rp.origin.replace('https://', ''), 'the window shows the real origin');
+      await fill(win, '#pin', AUTH_PIN);
+      await press(win, '#pin', 'Enter');
+      const answer = await page.evaluate(() => window.rawAnswer);
+      assert.ok(answer.result, JSON.stringify(answer));
+      const token = JSON.stringify(answer.result);
+      assert.notEqual((await verifyCli(['--origin', 'https://evil.example', '--challenge', c], token)).code, 0);
+      const real = await verifyCli(['--origin', rp.origin, '--challenge', c], token);
+      assert.equal(real.code, 0, real.out);
+    }));
+
+    test('host not installed: HOST_UNAVAILABLE, and no window', () => withBrowser(kind, { host: false }, async (b) => {
+      const page = await b.newPage(`${rp.origin}/library.html`);
+      await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
+      let opened = false;
+      b.nextWindow().then(() => { opened = true; });
+      await startLogin(page, challenge());
+      assert.equal(await outcome(page), 'HOST_UNAVAILABLE');
+      assert.equal(b.hostStarts(), 0);
+      assert.equal(opened, false);
+    }));
+
+    test('the Japanese window, as a screenshot in the tests\' output folder', () => withBrowser(kind, {}, async (b) => {
+      const page = await b.newPage(`${rp.origin}/sign`);
+      const win = await windowFor(b, () => page.click('#sign-documents'));
+      assert.equal(await win.evaluate(() => document.documentElement.lang), 'ja');
+      assert.match(await text(win, '#submit'), /署名する/);
+      mkdirSync(out, { recursive: true });
+      await fill(win, '#pin', 'ABC');
+      await win.screenshot({ path: join(out, `${kind}-consent-ja.png`) });
+      await click(win, '#cancel');
+      assert.equal((await pageResult(page)).body.code, 'USER_CANCELLED');
+    }));
+  });
+}

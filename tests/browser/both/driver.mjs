@@ -1,0 +1,163 @@
+// One driver for both browsers, so one set of test bodies (tests/browser/both.test.mjs) runs in
+// each: puppeteer-core 24.43.1 drives Debian's Chromium over CDP and Debian's Firefox ESR over
+// WebDriver BiDi (playwright-core cannot drive a stock Firefox). The real extension build of each
+// browser, the real host behind the wrapper harness.mjs writes (pcscd + vpcd + the simulated card,
+// or --simulator), the example relying party over https.
+//   Chromium: the host manifest in the profile's NativeMessagingHosts; Firefox: in a private
+//   $HOME/.mozilla/native-messaging-hosts (Firefox reads it per user); the extension installed as
+//   a temporary add-on.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+import { GECKO_ID } from '../../../extension/build.mjs';
+import { CHROMIUM, EXTENSION_ID, extensionBuild, startPcsc, tempDir, TRANSPORT, writeHostWrapper } from '../harness.mjs';
+
+export const BROWSERS = ['chromium', 'firefox'];
+export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
+const keep = process.env.MYNAKEY_TEST_KEEP === '1';
+const WAIT = { polling: 100, timeout: 20000 };
+
+/** Writes the host manifest where `kind` reads it (in `home` for Firefox, `profile` for Chromium). */
+function registerHost(kind, { home, profile, hostPath }) {
+  const common = { name: 'jp.mynakey.host', description: 'mynakey (browser tests)', path: hostPath, type: 'stdio' };
+  const [dir, manifest] = kind === 'firefox'
+    ? [join(home, '.mozilla/native-messaging-hosts'), { ...common, allowed_extensions: [GECKO_ID] }]
+    : [join(profile, 'NativeMessagingHosts'), { ...common, allowed_origins: [`chrome-extension://${EXTENSION_ID}/`] }];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'jp.mynakey.host.json'), JSON.stringify(manifest, null, 2));
+}
+
+function launchOptions(kind, { home, profile }) {
+  const env = { ...process.env, HOME: home, LANG: 'ja_JP.UTF-8', LANGUAGE: 'ja', MOZ_CRASHREPORTER_DISABLE: '1' };
+  if (kind === 'firefox') {
+    return {
+      browser: 'firefox', protocol: 'webDriverBiDi', headless: true, executablePath: FIREFOX, acceptInsecureCerts: true, env,
+      // Japanese UI (with firefox-esr-l10n-ja), so the extension's window is Japanese as in Chromium.
+      extraPrefsFirefox: { 'intl.locale.requested': 'ja' },
+    };
+  }
+  const ext = extensionBuild().chromium;
+  return {
+    browser: 'chrome', protocol: 'cdp', headless: true, executablePath: CHROMIUM, acceptInsecureCerts: true, env,
+    userDataDir: profile, defaultViewport: null,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--lang=ja', `--disable-extensions-except=${ext}`, `--load-extension=${ext}`],
+  };
+}
+
+/**
+ * Starts `kind` with the extension. host: false registers no host (HOST_UNAVAILABLE); card: false
+ * starts the private pcscd with an empty reader (then `pcsc.insertCard()`).
+ * Returns {kind, browser, pcsc, newPage(url), nextWindow(), hostStarts(), close()}.
+ */
+export async function open(kind, { host = true, card = true } = {}) {
+  const dir = tempDir(`${kind}-both`);
+  const home = join(dir, 'home');
+  const profile = join(dir, 'profile');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(profile, { recursive: true });
+  const pcsc = TRANSPORT === 'pcsc' ? await startPcsc() : null;
+  if (pcsc && card) pcsc.insertCard();
+  const wrapper = writeHostWrapper(dir, { transport: TRANSPORT, pcscSocket: pcsc && pcsc.socket });
+  if (host) registerHost(kind, { home, profile, hostPath: wrapper.path });
+  const browser = await puppeteer.launch(launchOptions(kind, { home, profile }));
+  if (kind === 'firefox') await browser.installExtension(extensionBuild().firefox);
+  return {
+    kind,
+    browser,
+    pcsc,
+    async newPage(url) {
+      const page = await browser.newPage();
+      await page.goto(url);
+      return page;
+    },
+    /** The next consent window, once it has loaded and its input gate is open. */
+    nextWindow: () => nextConsentWindow(browser),
+    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
+    async close() {
+      await browser.close().catch(() => {});
+      if (pcsc) await pcsc.stop();
+      if (!keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Resolves with the next extension page (the consent window). Under BiDi a popup's url() stays
+ * about:blank (Firefox reports no load for moz-extension:// documents), so the page is asked
+ * where it is; the listener is in place before the caller triggers the window.
+ */
+function nextConsentWindow(browser) {
+  return new Promise((resolve) => {
+    const onTarget = async (t) => {
+      if (t.type() !== 'page') return;
+      const p = await t.page();
+      if (!p) return;
+      try {
+        await p.waitForFunction(() => /^(chrome|moz)-extension:$/.test(location.protocol) && location.pathname === '/consent.html', WAIT);
+        browser.off('targetcreated', onTarget);
+        await p.waitForSelector('#main[aria-busy="false"]', WAIT);
+        resolve(p);
+      } catch { /* another page */ }
+    };
+    browser.on('targetcreated', onTarget);
+  });
+}
+
+/** Waits until the window's own record says its 800 ms input gate is open (see consent.js). */
+export async function gateOpen(win) {
+  await win.waitForFunction(() => {
+    const log = globalThis.mynakeyGateLog;
+    const last = log && log.armed[log.armed.length - 1];
+    return !!last && performance.now() - last.at >= log.delayMs;
+  }, WAIT);
+}
+
+export const text = (p, sel) => p.$eval(sel, (e) => e.textContent);
+export const hidden = (p, sel) => p.$eval(sel, (e) => e.hidden || e.closest('[hidden]') !== null);
+
+/** Waits until `sel`'s text matches `re`. */
+export function waitText(p, sel, re, timeout = 20000) {
+  return p.waitForFunction((s, src) => {
+    const e = document.querySelector(s);
+    return !!e && new RegExp(src).test(e.textContent);
+  }, { ...WAIT, timeout }, sel, re.source);
+}
+
+/** Replaces the value of the input `sel` by typing `value`. */
+export async function fill(p, sel, value) {
+  await p.$eval(sel, (e) => { e.value = ''; });
+  await p.type(sel, value);
+}
+
+/** A key or a click in the window once its gate is open; the window may close as it acts. */
+async function act(win, fn) {
+  try {
+    await gateOpen(win);
+    await fn();
+  } catch (e) {
+    // The key's own release can reach a window its press already closed.
+    if (!win.isClosed() && !/Target closed|has been closed|no such frame/i.test(String(e && e.message))) throw e;
+  }
+}
+export const press = (win, sel, key) => act(win, async () => { await win.focus(sel); await win.keyboard.press(key); });
+export const click = (win, sel) => act(win, () => win.click(sel));
+
+/** The relying party page's #result once settled: {state, body}. */
+export async function pageResult(page) {
+  await page.waitForSelector('#result[data-state="ok"], #result[data-state="error"]', { timeout: 30000 });
+  return page.$eval('#result', (e) => ({ state: e.getAttribute('data-state'), body: JSON.parse(e.textContent) }));
+}
+
+/** Starts authenticate() in /library.html after a click on the page; the outcome lands in window.outcome. */
+export async function startLogin(page, challenge, extra = {}) {
+  await page.mouse.click(1, 1);
+  await page.evaluate((c, x) => {
+    window.outcome = null;
+    window.mynakey.authenticate({ challenge: c, ...x }).then((t) => JSON.stringify(t), (e) => e.code).then((r) => { window.outcome = r; });
+  }, challenge, extra);
+}
+
+export const outcome = (page) => page.waitForFunction(() => window.outcome, WAIT).then((h) => h.jsonValue());
