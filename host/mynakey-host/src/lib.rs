@@ -17,3 +17,4 @@ pub mod ops;
 pub mod server;
 pub mod status_cli;
 pub mod verify_cli;
+mod verify_documents;

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
 
 fn run_command(command: Command, config: Config) -> u8 {
     match command {
-        Command::Demo => demo(),
+        Command::Demo(args) => demo(&args),
         Command::Verify(args) => mynakey::verify_cli::run(
             &args,
             &mut io::stdin(),
@@ -61,10 +61,18 @@ fn run_command(command: Command, config: Config) -> u8 {
 }
 
 #[cfg(feature = "simulator")]
-fn demo() -> u8 {
-    match mynakey::demo::run(&mut io::stdout()) {
+fn demo(args: &mynakey::cli::DemoArgs) -> u8 {
+    let save = args
+        .save
+        .clone()
+        .unwrap_or_else(mynakey::demo::default_save_dir);
+    match mynakey::demo::run(&mut io::stdout(), &save) {
         Ok(true) => 0,
-        _ => 1,
+        Ok(false) => 1,
+        Err(e) => {
+            eprintln!("mynakey-host demo: {e}");
+            1
+        }
     }
 }
 
@@ -74,7 +82,7 @@ fn simulate(args: &mynakey::cli::SimulateArgs) -> u8 {
 }
 
 #[cfg(not(feature = "simulator"))]
-fn demo() -> u8 {
+fn demo(_: &mynakey::cli::DemoArgs) -> u8 {
     no_simulator()
 }
 

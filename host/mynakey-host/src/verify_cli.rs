@@ -79,6 +79,10 @@ fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         None => SystemTime::now(),
     };
     let trust = load_trust(args)?;
+    if args.cms.is_some() || args.pdf.is_some() {
+        let (code, text) = crate::verify_documents::verdict(args, &trust, now)?;
+        return write_out(stdout, &text).map(|()| code);
+    }
     let verdict = if args.signature {
         Verdict::Signature(signature_verdict(args, &trust, now)?)
     } else {
@@ -88,11 +92,15 @@ fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         Verdict::Login(r) => report("login proof", r, args.json, login_lines),
         Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
     };
+    write_out(stdout, &text)?;
+    Ok(code)
+}
+
+fn write_out(stdout: &mut dyn Write, text: &str) -> Result<(), String> {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write: {e}"))?;
-    Ok(code)
+        .map_err(|e| format!("cannot write: {e}"))
 }
 
 /// The built-in J-LIS roots or `--trust DIR`, with every `--crl`.
@@ -298,7 +306,7 @@ fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
+pub(crate) fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
     let absent = || "(not present)".to_owned();
     let dob = id
         .date_of_birth

@@ -175,7 +175,10 @@ fn the_dependency_check_catches_a_wrong_edge() {
         [
             ("mynakey-card".to_owned(), "mynakey-host".to_owned()),
             ("mynakey-documents".to_owned(), "mynakey-card".to_owned()),
-            ("mynakey-protocol".to_owned(), "mynakey-documents".to_owned()),
+            (
+                "mynakey-protocol".to_owned(),
+                "mynakey-documents".to_owned()
+            ),
             ("mynakey-verify".to_owned(), "mynakey-card".to_owned()),
         ]
     );
