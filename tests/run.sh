@@ -14,6 +14,8 @@
 #   6. browser tests: headless Chromium (and Firefox ESR) with the real, built extension against
 #      an https relying party
 #   7. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
+#   documents (after soak): signed CMS and PDFs judged by openssl cms, pyHanko and pdfsig, and
+#      pyHanko's signatures judged by ours (tests/documents/run.sh)
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
 #
 # As root on Debian/Ubuntu it installs what it needs (apt-get, npm ci). Knobs:
@@ -28,7 +30,8 @@ say() { printf '\n=== %s\n' "$*"; }
 
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
-          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr)
+          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr
+          qpdf poppler-utils python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -104,6 +107,17 @@ browser() {
 soak() {
     tests/soak/run.sh
 }
+# Signed documents judged by openssl, pyHanko (PyPI, pinned, in its own venv) and pdfsig.
+documents() {
+    cargo build -p mynakey-host --quiet && pyhanko_venv &&
+        PATH="$ROOT/target/pyhanko/bin:$PATH" tests/documents/run.sh
+}
+pyhanko_venv() {
+    [[ -x target/pyhanko/bin/pyhanko ]] && return
+    python3 -m venv target/pyhanko &&
+        target/pyhanko/bin/pip install --quiet --disable-pip-version-check \
+            pyhanko==0.38.0 pyhanko-cli==0.6.0 pyhanko-certvalidator==0.33.0
+}
 fuzz() {
     fuzz/run.sh
 }
@@ -112,6 +126,7 @@ suite lints lints
 suite unit unit
 suite system system
 suite soak soak
+suite documents documents
 suite extension extension
 suite browser browser
 suite fuzz fuzz

@@ -50,7 +50,14 @@ pub enum Command {
     /// Readers, card, PIN tries left, and the browsers the host is registered with.
     Status(StatusArgs),
     /// Verify a login proof (token JSON on stdin) or a document signature, as a service would.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
+    /// For relying parties: prepare a signed document (JSON on stdin → the hash for the card),
+    /// then finish it with the card's signature (JSON on stdin → the .p7s or signed PDF).
+    #[command(long_about = DOCUMENT_HELP)]
+    Document {
+        #[command(subcommand)]
+        step: DocumentStep,
+    },
     /// Register the host with browsers.
     Install(InstallArgs),
     /// Remove the host's registration from browsers.
@@ -65,6 +72,23 @@ pub enum Command {
             remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW, short-reads=N, bad-signature."
     )]
     Simulate(SimulateArgs),
+}
+
+const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two stateless steps \
+    (JSON on stdin, JSON on stdout; docs/documents.md):\n\n\
+    prepare: {\"format\": \"pdf\"|\"cms\", \"document\": BASE64, \"certificate\": BASE64, \
+    \"signingTime\"?: RFC 3339, \"name\"?: TEXT, \"reason\"?: TEXT} → {\"hashAlgorithm\", \"hash\", \
+    \"prepared\"}\n\n\
+    finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
+    (the signed PDF, or the .p7s of the document)";
+
+/// The two steps of `mynakey-host document`.
+#[derive(Debug, Subcommand)]
+pub enum DocumentStep {
+    /// The document and the signing certificate in; the one hash the card signs out.
+    Prepare,
+    /// The prepared state and the card's signature in; the signed document out.
+    Finish,
 }
 
 #[derive(Debug, Args, Default)]

@@ -54,6 +54,12 @@ fn run_command(command: Command, config: Config) -> u8 {
         Command::Status(args) => {
             mynakey::status_cli::run(&args, config, &mut io::stdout(), &mut io::stderr())
         }
+        Command::Document { step } => mynakey::document_cli::run(
+            &step,
+            &mut io::stdin(),
+            &mut io::stdout(),
+            &mut io::stderr(),
+        ),
         Command::Install(args) => mynakey::install::cli(true, &args, &mut io::stdout()),
         Command::Uninstall(args) => mynakey::install::cli(false, &args, &mut io::stdout()),
         Command::Simulate(args) => simulate(&args),
