@@ -99,10 +99,11 @@ extension() {
 browser() {
     # The tests load the built extension (extension/build.mjs bundles the sources with esbuild and
     # copies tldts into both variants).
-    cargo build -p mynakey-host --quiet &&
+    # contract.test.mjs judges the downloaded PDF with pyHanko (the documents suite's venv).
+    cargo build -p mynakey-host --quiet && pyhanko_venv &&
         extension_deps && node extension/build.mjs >/dev/null &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
-        node --test --test-concurrency=1 tests/browser/
+        PATH="$ROOT/target/pyhanko/bin:$PATH" node --test --test-concurrency=1 tests/browser/
 }
 soak() {
     tests/soak/run.sh
