@@ -272,18 +272,10 @@ fn report<T: Serialize>(
             identity,
             error,
         };
-        let text = serde_json::to_string_pretty(&verdict)
-            .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"));
-        return (code, text + "\n");
+        return (code, json_text(&verdict));
     }
     let text = match result {
-        Ok(id) => {
-            let mut s = format!("VALID {kind}\n");
-            for (label, value) in lines(&id) {
-                s.push_str(&format!("  {label:<15} {value}\n"));
-            }
-            s
-        }
+        Ok(id) => valid_text(kind, lines(&id)),
         Err(e) => format!(
             "INVALID {kind}: the {} check failed ({})\n  {e}\n",
             e.check(),
@@ -291,6 +283,22 @@ fn report<T: Serialize>(
         ),
     };
     (code, text)
+}
+
+/// A verdict as pretty JSON and a newline (serialising plain data cannot fail in practice).
+pub(crate) fn json_text(verdict: &impl Serialize) -> String {
+    serde_json::to_string_pretty(verdict)
+        .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"))
+        + "\n"
+}
+
+/// `VALID <kind>` and one aligned `label value` line each.
+pub(crate) fn valid_text(kind: &str, lines: Vec<(&'static str, String)>) -> String {
+    let mut s = format!("VALID {kind}\n");
+    for (label, value) in lines {
+        s.push_str(&format!("  {label:<15} {value}\n"));
+    }
+    s
 }
 
 fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {

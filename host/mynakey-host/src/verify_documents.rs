@@ -9,7 +9,7 @@ use mynakey_verify::{read_capped, Trust};
 use serde::Serialize;
 
 use crate::cli::VerifyArgs;
-use crate::verify_cli::signer_lines;
+use crate::verify_cli::{json_text, signer_lines, valid_text};
 
 /// The largest document (PDF or --content file) read.
 pub const DOCUMENT_MAX_BYTES: usize = 256 << 20;
@@ -119,18 +119,10 @@ fn report<T: Serialize>(
             result,
             error,
         };
-        let text = serde_json::to_string_pretty(&verdict)
-            .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"));
-        return (code, text + "\n");
+        return (code, json_text(&verdict));
     }
     match result {
-        Ok(v) => {
-            let mut s = format!("VALID {label}\n");
-            for (name, value) in lines(&v) {
-                s.push_str(&format!("  {name:<15} {value}\n"));
-            }
-            (code, s)
-        }
+        Ok(v) => (code, valid_text(label, lines(&v))),
         Err(e) => (code, format!("INVALID {label}: {} ({})\n", e, e.code())),
     }
 }
