@@ -17,7 +17,9 @@
 #   7. packages: packaging/build.sh makes the .deb and .rpm from the no-lab binary of `unit`;
 #      tests/packages/run.sh installs the .deb with dpkg, logs in through it in Chromium with no
 #      per-user manifest, upgrades, purges, and leaves the machine as found
-#   8. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
+#   8. documents: signed CMS and PDFs judged by openssl cms, pyHanko and pdfsig, and pyHanko's
+#      signatures judged by ours (tests/documents/run.sh); runs after soak
+#   9. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
 #
 # As root on Debian/Ubuntu it installs what it needs (apt-get, npm ci). Knobs:
@@ -33,7 +35,7 @@ say() { printf '\n=== %s\n' "$*"; }
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
-          help2man zip rpm)
+          help2man zip rpm qpdf poppler-utils python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -101,10 +103,11 @@ extension() {
 browser() {
     # The tests load the built extension (extension/build.mjs bundles the sources with esbuild and
     # copies tldts into both variants).
-    cargo build -p mynakey-host --quiet &&
+    # contract.test.mjs judges the downloaded PDF with pyHanko (the documents suite's venv).
+    cargo build -p mynakey-host --quiet && pyhanko_venv &&
         extension_deps && node extension/build.mjs >/dev/null &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
-        node --test --test-concurrency=1 tests/browser/
+        PATH="$ROOT/target/pyhanko/bin:$PATH" node --test --test-concurrency=1 tests/browser/
 }
 soak() {
     tests/soak/run.sh
@@ -123,6 +126,17 @@ packages() {
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
         tests/packages/run.sh
 }
+# Signed documents judged by openssl, pyHanko (PyPI, pinned, in its own venv) and pdfsig.
+documents() {
+    cargo build -p mynakey-host --quiet && pyhanko_venv &&
+        PATH="$ROOT/target/pyhanko/bin:$PATH" tests/documents/run.sh
+}
+pyhanko_venv() {
+    [[ -x target/pyhanko/bin/pyhanko ]] && return
+    python3 -m venv target/pyhanko &&
+        target/pyhanko/bin/pip install --quiet --disable-pip-version-check \
+            pyhanko==0.38.0 pyhanko-cli==0.6.0 pyhanko-certvalidator==0.33.0
+}
 fuzz() {
     fuzz/run.sh
 }
@@ -131,6 +145,7 @@ suite lints lints
 suite unit unit
 suite system system
 suite soak soak
+suite documents documents
 suite extension extension
 suite browser browser
 suite packages packages

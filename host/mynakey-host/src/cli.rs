@@ -46,11 +46,18 @@ pub struct Cli {
 pub enum Command {
     /// Run a relying-party round on the built-in simulated card.
     #[command(hide = cfg!(not(feature = "simulator")))]
-    Demo,
+    Demo(DemoArgs),
     /// Readers, card, PIN tries left, and the browsers the host is registered with.
     Status(StatusArgs),
     /// Verify a login proof (token JSON on stdin) or a document signature, as a service would.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
+    /// For relying parties: prepare a signed document (JSON on stdin → the hash for the card),
+    /// then finish it with the card's signature (JSON on stdin → the .p7s or signed PDF).
+    #[command(long_about = DOCUMENT_HELP)]
+    Document {
+        #[command(subcommand)]
+        step: DocumentStep,
+    },
     /// Register the host with browsers.
     Install(InstallArgs),
     /// Remove the host's registration from browsers.
@@ -73,6 +80,31 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         root: PathBuf,
     },
+}
+
+const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two stateless steps \
+    (JSON on stdin, JSON on stdout; docs/documents.md):\n\n\
+    prepare: {\"format\": \"pdf\"|\"cms\", \"document\": BASE64, \"certificate\": BASE64, \
+    \"signingTime\"?: RFC 3339, \"name\"?: TEXT, \"reason\"?: TEXT} → {\"hashAlgorithm\", \"hash\", \
+    \"prepared\"}\n\n\
+    finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
+    (the signed PDF, or the .p7s of the document)";
+
+/// The two steps of `mynakey-host document`.
+#[derive(Debug, Subcommand)]
+pub enum DocumentStep {
+    /// The document and the signing certificate in; the one hash the card signs out.
+    Prepare,
+    /// The prepared state and the card's signature in; the signed document out.
+    Finish,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DemoArgs {
+    /// Write the signed PDF, the text document and its .p7s to DIR (default: a new temporary
+    /// folder).
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
 }
 
 /// The simulated card in host mode (development and tests; not in packages).
@@ -119,9 +151,12 @@ pub struct StatusArgs {
 #[command(
     override_usage = "mynakey-host verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json\n       \
         mynakey-host verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64 \
-        --signature-value BASE64 (--certificate BASE64 | --certificate-file FILE) [OPTIONS]",
+        --signature-value BASE64 (--certificate BASE64 | --certificate-file FILE) [OPTIONS]\n       \
+        mynakey-host verify --cms FILE.p7s --content FILE [OPTIONS]\n       \
+        mynakey-host verify --pdf FILE.pdf [OPTIONS]",
     long_about = "Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and \
-        the CHALLENGE it issued, or a document signature over a hash. Prints the verdict and the \
+        the CHALLENGE it issued, a document signature over a hash, a detached CMS signature \
+        (.p7s) of a file, or a signed PDF. Prints the verdict and the \
         certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.\n\n\
         Values are data, never file names: --certificate takes base64 only (a value starting \
         with @ is refused); --certificate-file names a file the operator chose.",
@@ -159,6 +194,15 @@ pub struct VerifyArgs {
     /// Check revocation against this CRL (DER or PEM; repeatable).
     #[arg(long = "crl", value_name = "FILE")]
     pub crls: Vec<String>,
+    /// Verify a detached CMS signature (.p7s, DER) of the --content file.
+    #[arg(long, value_name = "FILE", requires = "content", conflicts_with_all = ["pdf", "signature", "origin", "challenge"])]
+    pub cms: Option<PathBuf>,
+    /// The document the --cms signature is over.
+    #[arg(long, value_name = "FILE", requires = "cms")]
+    pub content: Option<PathBuf>,
+    /// Verify every signature of a signed PDF (PAdES).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["signature", "origin", "challenge"])]
+    pub pdf: Option<PathBuf>,
     /// Verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now.
     #[arg(long, value_name = "TIME")]
     pub time: Option<String>,

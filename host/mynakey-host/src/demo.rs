@@ -1,7 +1,10 @@
 //! `mynakey-host demo`: one relying-party round against the built-in simulated card, each step
 //! in plain words. Exit status 0 only when every verification passed.
 
+mod documents;
+
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD;
@@ -27,8 +30,15 @@ struct Demo<'a> {
     now: SystemTime,
 }
 
-/// Runs the demo, writing to `out`; returns whether every check passed.
-pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
+/// Where the demo writes its signed documents without `--save`: a new folder in the system's
+/// temporary directory.
+pub fn default_save_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("mynakey-demo-{}", std::process::id()))
+}
+
+/// Runs the demo, writing to `out` and the signed documents to `save`; returns whether every
+/// check passed.
+pub fn run(out: &mut dyn Write, save: &Path) -> std::io::Result<bool> {
     let log = ApduLog::new();
     let readers = match SimReaders::single(Faults::default(), log.clone()) {
         Ok(readers) => readers,
@@ -56,6 +66,7 @@ pub fn run(out: &mut dyn Write) -> std::io::Result<bool> {
         return Ok(false);
     };
     let ok = demo.signature()? && login_ok;
+    let ok = demo.documents(save)? && ok;
     let verdict = if ok {
         "All checks passed."
     } else {

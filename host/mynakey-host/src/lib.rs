@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "simulator")]
 pub mod demo;
+pub mod document_cli;
 pub mod install;
 #[cfg(feature = "simulator")]
 pub mod lab;
@@ -17,3 +18,4 @@ pub mod ops;
 pub mod server;
 pub mod status_cli;
 pub mod verify_cli;
+pub mod verify_documents;

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
 
 fn run_command(command: Command, config: Config) -> u8 {
     match command {
-        Command::Demo => demo(),
+        Command::Demo(args) => demo(&args),
         Command::Verify(args) => mynakey::verify_cli::run(
             &args,
             &mut io::stdin(),
@@ -54,6 +54,12 @@ fn run_command(command: Command, config: Config) -> u8 {
         Command::Status(args) => {
             mynakey::status_cli::run(&args, config, &mut io::stdout(), &mut io::stderr())
         }
+        Command::Document { step } => mynakey::document_cli::run(
+            &step,
+            &mut io::stdin(),
+            &mut io::stdout(),
+            &mut io::stderr(),
+        ),
         Command::Install(args) => mynakey::install::cli(true, &args, &mut io::stdout()),
         Command::Uninstall(args) => mynakey::install::cli(false, &args, &mut io::stdout()),
         Command::Simulate(args) => simulate(&args),
@@ -70,10 +76,18 @@ fn run_command(command: Command, config: Config) -> u8 {
 }
 
 #[cfg(feature = "simulator")]
-fn demo() -> u8 {
-    match mynakey::demo::run(&mut io::stdout()) {
+fn demo(args: &mynakey::cli::DemoArgs) -> u8 {
+    let save = args
+        .save
+        .clone()
+        .unwrap_or_else(mynakey::demo::default_save_dir);
+    match mynakey::demo::run(&mut io::stdout(), &save) {
         Ok(true) => 0,
-        _ => 1,
+        Ok(false) => 1,
+        Err(e) => {
+            eprintln!("mynakey-host demo: {e}");
+            1
+        }
     }
 }
 
@@ -83,7 +97,7 @@ fn simulate(args: &mynakey::cli::SimulateArgs) -> u8 {
 }
 
 #[cfg(not(feature = "simulator"))]
-fn demo() -> u8 {
+fn demo(_: &mynakey::cli::DemoArgs) -> u8 {
     no_simulator()
 }
 

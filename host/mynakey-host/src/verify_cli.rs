@@ -79,6 +79,10 @@ fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         None => SystemTime::now(),
     };
     let trust = load_trust(args)?;
+    if args.cms.is_some() || args.pdf.is_some() {
+        let (code, text) = crate::verify_documents::verdict(args, &trust, now)?;
+        return write_out(stdout, &text).map(|()| code);
+    }
     let verdict = if args.signature {
         Verdict::Signature(signature_verdict(args, &trust, now)?)
     } else {
@@ -88,11 +92,15 @@ fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         Verdict::Login(r) => report("login proof", r, args.json, login_lines),
         Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
     };
+    write_out(stdout, &text)?;
+    Ok(code)
+}
+
+fn write_out(stdout: &mut dyn Write, text: &str) -> Result<(), String> {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write: {e}"))?;
-    Ok(code)
+        .map_err(|e| format!("cannot write: {e}"))
 }
 
 /// The built-in J-LIS roots or `--trust DIR`, with every `--crl`.
@@ -264,18 +272,10 @@ fn report<T: Serialize>(
             identity,
             error,
         };
-        let text = serde_json::to_string_pretty(&verdict)
-            .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"));
-        return (code, text + "\n");
+        return (code, json_text(&verdict));
     }
     let text = match result {
-        Ok(id) => {
-            let mut s = format!("VALID {kind}\n");
-            for (label, value) in lines(&id) {
-                s.push_str(&format!("  {label:<15} {value}\n"));
-            }
-            s
-        }
+        Ok(id) => valid_text(kind, lines(&id)),
         Err(e) => format!(
             "INVALID {kind}: the {} check failed ({})\n  {e}\n",
             e.check(),
@@ -283,6 +283,22 @@ fn report<T: Serialize>(
         ),
     };
     (code, text)
+}
+
+/// A verdict as pretty JSON and a newline (serialising plain data cannot fail in practice).
+pub(crate) fn json_text(verdict: &impl Serialize) -> String {
+    serde_json::to_string_pretty(verdict)
+        .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"))
+        + "\n"
+}
+
+/// `VALID <kind>` and one aligned `label value` line each.
+pub(crate) fn valid_text(kind: &str, lines: Vec<(&'static str, String)>) -> String {
+    let mut s = format!("VALID {kind}\n");
+    for (label, value) in lines {
+        s.push_str(&format!("  {label:<15} {value}\n"));
+    }
+    s
 }
 
 fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
@@ -298,7 +314,7 @@ fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
+pub(crate) fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
     let absent = || "(not present)".to_owned();
     let dob = id
         .date_of_birth

@@ -19,6 +19,10 @@
 //      builds "signed attributes" that include the certificate's hash and returns their hash, the
 //      page signs that hash with the same certificate (no second password entry), the server
 //      verifies.
+//   4. A signed PDF contract (PAdES) the person downloads (/contract): certificate first, the
+//      server prepares the PDF with `mynakey-host document prepare` (stateless, JSON in/out; the
+//      prepared state stays in the session), the page signs the one hash, the server finishes
+//      with `mynakey-host document finish`, checks the result with `verify --pdf`, and serves it.
 //
 // Verification runs the mynakey verifier as a separate process, so any language can do the same:
 //   mynakey-host verify --origin O --challenge C --trust DIR --json < token.json
@@ -32,7 +36,8 @@
 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +59,7 @@ function session(req, res) {
   let id = cookies[SESSION_COOKIE];
   if (!id || !sessions.has(id)) {
     id = randomBytes(32).toString('base64url');
-    sessions.set(id, { challenge: null, user: null, documents: null, attributes: null });
+    sessions.set(id, { challenge: null, user: null, documents: null, attributes: null, contract: null });
     res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; Secure; SameSite=Strict`);
   }
   return sessions.get(id);
@@ -157,6 +162,70 @@ function makeSignedAttributes(document, certificate) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// The PDF contract: `mynakey-host document prepare|finish` (docs/documents.md), JSON in and out.
+
+const CONTRACT = { name: '契約書（テスト）.pdf', file: join(repo, 'tests/fixtures/documents/contract-xref-table.pdf') };
+
+function runDocument(config, step, input) {
+  return new Promise((resolveRun) => {
+    const child = execFile(config.hostBinary, ['document', step], { timeout: 15000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err) console.error(`relying party: document ${step} failed: ${String(stderr || err).slice(0, 4000)}`);
+        try {
+          resolveRun(err ? null : JSON.parse(stdout));
+        } catch {
+          resolveRun(null);
+        }
+      });
+    child.stdin.on('error', () => {});
+    child.stdin.end(JSON.stringify(input));
+  });
+}
+
+async function verifyPdf(config, pdf) {
+  const dir = mkdtempSync(join(tmpdir(), 'rp-contract-'));
+  try {
+    writeFileSync(join(dir, 'signed.pdf'), pdf);
+    return await runVerifier(config, ['--pdf', join(dir, 'signed.pdf')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function handleContract(config, path, req, res, s) {
+  if (path === '/api/contract/prepare') {
+    const { certificate } = await readJson(req);
+    if (!isStrictBase64(certificate, LIMITS.certificateBytes)) {
+      return send(res, 400, { error: 'certificate must be base64', code: 'BAD_INPUT' });
+    }
+    const document = readFileSync(CONTRACT.file).toString('base64');
+    const out = await runDocument(config, 'prepare', { format: 'pdf', document, certificate, reason: 'mynakey example contract' });
+    if (!out) return send(res, 500, { error: 'cannot prepare the contract' });
+    s.contract = { certificate, prepared: out.prepared, signed: null };
+    return send(res, 200, { hashAlgorithm: out.hashAlgorithm, hash: out.hash, documentName: CONTRACT.name });
+  }
+  if (path === '/api/contract/finish') {
+    const { certificate, signature } = await readJson(req);
+    const c = s.contract;
+    if (!c || !c.prepared) return send(res, 400, { error: 'no contract prepared' });
+    const prepared = c.prepared;
+    c.prepared = null;
+    if (certificate !== c.certificate) return send(res, 400, { error: 'signed with another certificate' });
+    if (!isStrictBase64(signature, LIMITS.signatureBytes)) {
+      return send(res, 400, { error: 'signature must be base64', code: 'BAD_INPUT' });
+    }
+    const out = await runDocument(config, 'finish', { prepared, signature });
+    if (!out) return send(res, 401, { error: 'signature rejected' });
+    const pdf = Buffer.from(out.signed, 'base64');
+    const verdict = await verifyPdf(config, pdf);
+    if (!verdict.valid) return send(res, 401, { error: 'signed PDF rejected', verdict });
+    c.signed = pdf;
+    return send(res, 200, { ok: true, signer: verdict.result.signatures[0].signer, download: '/contract/signed.pdf' });
+  }
+  return send(res, 404, { error: 'not found' });
+}
+
+// ------------------------------------------------------------------------------------------------
 // HTTP plumbing.
 
 const STATIC = {
@@ -168,6 +237,8 @@ const STATIC = {
   '/library.html': ['library.html', 'text/html; charset=utf-8'],
   '/library.js': ['library.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
+  '/contract': ['contract.html', 'text/html; charset=utf-8'],
+  '/contract.js': ['contract.js', 'text/javascript; charset=utf-8'],
 };
 
 function send(res, status, body, type = 'application/json; charset=utf-8') {
@@ -199,6 +270,8 @@ async function handleApi(config, req, res, s) {
   const path = new URL(req.url, config.origin).pathname;
   // Same-origin check for state-changing requests (SameSite=Strict cookies already stop most CSRF).
   if (req.headers.origin !== config.origin) return send(res, 403, { error: 'cross-origin request' });
+
+  if (path.startsWith('/api/contract/')) return handleContract(config, path, req, res, s);
 
   if (path === '/api/login/challenge') {
     return send(res, 200, { challenge: issueChallenge(s) });
@@ -294,6 +367,11 @@ export function startServer({ port = 8443, host = '127.0.0.1', key, cert, hostBi
       if (req.method !== 'GET') return send(res, 405, { error: 'method not allowed' });
       if (path === '/mynakey.js') return send(res, 200, readFileSync(config.pageLibrary), 'text/javascript; charset=utf-8');
       if (path === '/api/me') return send(res, 200, { user: s.user });
+      if (path === '/contract/signed.pdf') {
+        if (!s.contract || !s.contract.signed) return send(res, 404, { error: 'nothing signed yet' });
+        res.setHeader('Content-Disposition', "attachment; filename=\"contract-signed.pdf\"");
+        return send(res, 200, s.contract.signed, 'application/pdf');
+      }
       const entry = STATIC[path];
       if (!entry) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
       return send(res, 200, readFileSync(join(here, 'public', entry[0])), entry[1]);

@@ -1,0 +1,71 @@
+//! The one error type of signed documents.
+
+use mynakey_verify::VerifyError;
+
+/// Why a document could not be prepared, finished or verified.
+///
+/// [`DocumentError::code`] gives a stable machine-readable code for services and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    /// The signing certificate is not a DER X.509 certificate with an RSA key.
+    #[error("signing certificate: {0}")]
+    Certificate(String),
+    /// The signing time cannot be encoded (before 1950 or after 2049 for CMS `UTCTime`).
+    #[error("signing time cannot be encoded: {0}")]
+    SigningTime(String),
+    /// The card's signature is not an RSASSA-PKCS1-v1_5 signature of the prepared hash by the
+    /// certificate's key (wrong card, wrong hash, or a damaged reply).
+    #[error("the signature does not match the prepared hash and certificate")]
+    SignatureMismatch,
+    /// The PDF could not be read or updated (encrypted, damaged, or not a PDF).
+    #[error("PDF: {0}")]
+    Pdf(String),
+    /// The finished CMS does not fit in the space reserved for it in the PDF.
+    #[error("the signature ({needed} bytes) does not fit in the {reserved} bytes reserved")]
+    ContentsTooSmall {
+        /// Bytes of DER needed.
+        needed: usize,
+        /// Bytes reserved by `prepare`.
+        reserved: usize,
+    },
+    /// A prepared state handed back to `finish` is malformed.
+    #[error("prepared state: {0}")]
+    Prepared(String),
+    /// The CMS structure is not a detached SignedData with one signer as mynakey checks it.
+    #[error("CMS: {0}")]
+    Cms(String),
+    /// The signed content does not match the message digest (the document was changed).
+    #[error("the document was changed after signing: {0}")]
+    Integrity(String),
+    /// The PDF carries no signature to verify.
+    #[error("the PDF has no signature")]
+    NoSignature,
+    /// The signer's certificate or the signature value failed the verifier's checks.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+}
+
+impl DocumentError {
+    /// A stable code: `CERTIFICATE`, `SIGNING_TIME`, `SIGNATURE_MISMATCH`, `PDF`,
+    /// `CONTENTS_TOO_SMALL`, `PREPARED`, `CMS`, `INTEGRITY`, `NO_SIGNATURE`, or the verifier's
+    /// own code for [`DocumentError::Verify`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Certificate(_) => "CERTIFICATE",
+            Self::SigningTime(_) => "SIGNING_TIME",
+            Self::SignatureMismatch => "SIGNATURE_MISMATCH",
+            Self::Pdf(_) => "PDF",
+            Self::ContentsTooSmall { .. } => "CONTENTS_TOO_SMALL",
+            Self::Prepared(_) => "PREPARED",
+            Self::Cms(_) => "CMS",
+            Self::Integrity(_) => "INTEGRITY",
+            Self::NoSignature => "NO_SIGNATURE",
+            Self::Verify(e) => e.code(),
+        }
+    }
+}
+
+pub(crate) fn cms_err(context: &'static str) -> impl Fn(der::Error) -> DocumentError {
+    move |e| DocumentError::Cms(format!("{context}: {e}"))
+}

@@ -1,0 +1,25 @@
+//! Signed documents people can keep, made with a My Number Card's signing key through mynakey
+//! and checked with the same rules as `mynakey-verify`:
+//!
+//! - **CMS / CAdES-BES detached** (`.p7s`): [`prepare_cms`] → the one SHA-256 hash the card
+//!   signs (over the DER signed attributes: content-type, message-digest, signing-time,
+//!   ESS signing-certificate-v2) → [`finish_cms`] → the `.p7s` DER; [`verify_cms`].
+//! - **PAdES baseline B-B** (signed PDF): [`prepare_pdf`] appends a signature field by
+//!   incremental update and returns the hash → [`finish_pdf`] embeds the CMS; [`verify_pdf`].
+//!
+//! Both need one `sign` per document after `getSigningCertificate` (the held session of the
+//! protocol). Nothing here talks to a card. Integrators: `docs/documents.md`.
+
+mod attributes;
+mod base64_bytes;
+mod cms;
+mod error;
+mod pdf;
+
+pub use crate::cms::{
+    finish_cms, prepare_cms, verify_cms, CmsVerification, PreparedCms, HASH_ALGORITHM,
+};
+pub use error::DocumentError;
+pub use pdf::{
+    finish_pdf, prepare_pdf, verify_pdf, PdfSignature, PdfSigning, PdfVerification, PreparedPdf,
+};

@@ -1,0 +1,198 @@
+//! Verifying the signatures of a PDF: each `/ByteRange` must leave out only its own
+//! `/Contents`, its CMS must verify over the covered bytes, and the last signature must cover
+//! the whole file (nothing appended after signing).
+
+use std::time::SystemTime;
+
+use der::{DateTime, Decode, Header, Reader, SliceReader};
+use lopdf::{Dictionary, Document, Object};
+use mynakey_verify::{SignerIdentity, Trust};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::byte_range::Gap;
+use crate::cms::verify_detached;
+use crate::error::DocumentError;
+
+/// One verified signature of a PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PdfSignature {
+    /// Who signed, from the verified signing certificate.
+    pub signer: SignerIdentity,
+    /// `/SubFilter`: `ETSI.CAdES.detached` (PAdES) or `adbe.pkcs7.detached`.
+    pub sub_filter: String,
+    /// The signing time the signer claimed: `/M` as RFC 3339 (or the CMS signing-time when the
+    /// dictionary has none). Not from a timestamp authority.
+    pub signing_time: Option<String>,
+    /// `/Reason`, when given and readable.
+    pub reason: Option<String>,
+    /// Whether this signature covers the whole file as verified.
+    pub covers_whole_document: bool,
+}
+
+/// A PDF whose every signature verified and whose last signature covers the whole file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PdfVerification {
+    /// In file order (earliest revision first).
+    pub signatures: Vec<PdfSignature>,
+}
+
+/// Verifies every signature of `pdf` (see the module's rules). Certificates are checked at
+/// `now` by the verifier's rules (identity, chain, validity, CRLs in `trust`).
+pub fn verify_pdf(
+    pdf: &[u8],
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<PdfVerification, DocumentError> {
+    let doc = Document::load_mem(pdf).map_err(|e| DocumentError::Pdf(e.to_string()))?;
+    let mut found: Vec<(usize, &Dictionary)> = Vec::new();
+    for object in doc.objects.values() {
+        let Ok(dict) = object.as_dict() else { continue };
+        if dict.has(b"ByteRange") && dict.has(b"Contents") && dict.has(b"SubFilter") {
+            found.push((byte_range(dict)?[1] as usize, dict));
+        }
+    }
+    if found.is_empty() {
+        return Err(DocumentError::NoSignature);
+    }
+    found.sort_by_key(|(start, _)| *start);
+    let mut signatures = Vec::with_capacity(found.len());
+    for (_, dict) in found {
+        signatures.push(verify_one(dict, pdf, trust, now)?);
+    }
+    if !signatures.last().is_some_and(|s| s.covers_whole_document) {
+        return Err(DocumentError::Integrity(
+            "bytes were appended after the last signature".into(),
+        ));
+    }
+    Ok(PdfVerification { signatures })
+}
+
+fn byte_range(dict: &Dictionary) -> Result<[i64; 4], DocumentError> {
+    let bad = || DocumentError::Pdf("/ByteRange is not an array of four integers".into());
+    let array = dict
+        .get(b"ByteRange")
+        .and_then(Object::as_array)
+        .map_err(|_| bad())?;
+    let values: Vec<i64> = array
+        .iter()
+        .map(Object::as_i64)
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    values.try_into().map_err(|_| bad())
+}
+
+fn name(dict: &Dictionary, key: &[u8]) -> Option<String> {
+    let name = dict.get(key).and_then(Object::as_name).ok()?;
+    Some(String::from_utf8_lossy(name).into_owned())
+}
+
+fn verify_one(
+    dict: &Dictionary,
+    pdf: &[u8],
+    trust: &Trust,
+    now: SystemTime,
+) -> Result<PdfSignature, DocumentError> {
+    let sub_filter = name(dict, b"SubFilter").unwrap_or_default();
+    if !["ETSI.CAdES.detached", "adbe.pkcs7.detached"].contains(&sub_filter.as_str()) {
+        return Err(DocumentError::Pdf(format!(
+            "/SubFilter {sub_filter} is not supported"
+        )));
+    }
+    let range = byte_range(dict)?;
+    let (gap, whole) = Gap::from_byte_range(range, pdf)?;
+    let covered = &pdf[..(range[2] + range[3]) as usize];
+    let digest = gap.digest(covered, Sha256::new()).finalize();
+    let contents = dict
+        .get(b"Contents")
+        .and_then(Object::as_str)
+        .map_err(|_| DocumentError::Pdf("/Contents is not a string".into()))?;
+    let verified = verify_detached(der_prefix(contents)?, &digest, trust, now)?;
+    let signing_time = dict
+        .get(b"M")
+        .and_then(Object::as_str)
+        .ok()
+        .and_then(parse_pdf_date)
+        .or(verified.signing_time);
+    Ok(PdfSignature {
+        signer: verified.signer,
+        sub_filter,
+        signing_time,
+        reason: dict
+            .get(b"Reason")
+            .and_then(Object::as_str)
+            .ok()
+            .map(|r| String::from_utf8_lossy(r).into_owned()),
+        covers_whole_document: whole,
+    })
+}
+
+/// The DER value at the start of `/Contents`; what follows must be the zero padding.
+fn der_prefix(contents: &[u8]) -> Result<&[u8], DocumentError> {
+    let bad = |e: der::Error| DocumentError::Cms(format!("/Contents: {e}"));
+    let mut reader = SliceReader::new(contents).map_err(bad)?;
+    let header = Header::decode(&mut reader).map_err(bad)?;
+    let len = usize::try_from((reader.position() + header.length).map_err(bad)?)
+        .map_err(|_| DocumentError::Cms("/Contents: length overflow".into()))?;
+    let (der, padding) = contents
+        .split_at_checked(len)
+        .ok_or_else(|| DocumentError::Cms("/Contents is truncated".into()))?;
+    if padding.iter().any(|b| *b != 0) {
+        return Err(DocumentError::Cms(
+            "/Contents carries bytes after the CMS".into(),
+        ));
+    }
+    Ok(der)
+}
+
+/// `D:YYYYMMDDHHmmSS+00'00'` (UTC) for `/M`.
+pub(super) fn pdf_date(time: SystemTime) -> Result<String, DocumentError> {
+    let t =
+        DateTime::from_system_time(time).map_err(|e| DocumentError::SigningTime(e.to_string()))?;
+    Ok(format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}+00'00'",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minutes(),
+        t.seconds()
+    ))
+}
+
+/// A PDF date `D:YYYYMMDDHHmmSS` with `Z`, `+HH'mm'` or `-HH'mm'` (or none: UTC) as RFC 3339.
+fn parse_pdf_date(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?.strip_prefix("D:")?;
+    let digits = text.get(..14)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let zone = match text.get(14..).unwrap_or("") {
+        "" | "Z" => "Z".to_owned(),
+        rest if rest.starts_with(['Z']) => "Z".to_owned(),
+        rest => {
+            let z: String = rest.chars().filter(|c| *c != '\'').collect();
+            let (sign, hm) = z.split_at_checked(1)?;
+            if !matches!(sign, "+" | "-") || hm.len() != 4 {
+                return None;
+            }
+            if hm == "0000" {
+                "Z".to_owned()
+            } else {
+                format!("{sign}{}:{}", &hm[..2], &hm[2..])
+            }
+        }
+    };
+    let d = digits;
+    Some(format!(
+        "{}-{}-{}T{}:{}:{}{zone}",
+        &d[..4],
+        &d[4..6],
+        &d[6..8],
+        &d[8..10],
+        &d[10..12],
+        &d[12..14]
+    ))
+}
