@@ -7,18 +7,18 @@
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #      resident memory must stay flat)
-#   5. extension: tsc --strict over the JSDoc-typed sources, ESLint (no warnings), and node unit
+#   5. documents: signed CMS and PDFs judged by openssl cms, pyHanko and pdfsig, and pyHanko's
+#      signatures judged by ours (tests/documents/run.sh)
+#   6. extension: tsc --strict over the JSDoc-typed sources, ESLint (no warnings), and node unit
 #      tests of the background on a fake host port and fake windows/tabs API (the request flow's
 #      every state × event, held sessions, tabs, gestures) and of the error codes against the
 #      protocol's generated list, with a fake clock, no browser
-#   6. browser tests: headless Chromium (Playwright), and one shared set in Chromium and Firefox
+#   7. browser tests: headless Chromium (Playwright), and one shared set in Chromium and Firefox
 #      ESR (puppeteer-core: CDP and WebDriver BiDi), with the real, built extension against an
 #      https relying party; the store artifacts are reproducible
-#   7. packages: packaging/build.sh makes the .deb and .rpm from the no-lab binary of `unit`;
+#   8. packages: packaging/build.sh makes the .deb and .rpm from the no-lab binary of `unit`;
 #      tests/packages/run.sh installs the .deb with dpkg, logs in through it in Chromium with no
 #      per-user manifest, upgrades, purges, and leaves the machine as found
-#   8. documents: signed CMS and PDFs judged by openssl cms, pyHanko and pdfsig, and pyHanko's
-#      signatures judged by ours (tests/documents/run.sh); runs after soak
 #   9. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
 #
