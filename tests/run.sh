@@ -28,7 +28,8 @@ say() { printf '\n=== %s\n' "$*"; }
 
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
-          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr)
+          chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr
+          redis-server python3 openjdk-17-jdk-headless)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

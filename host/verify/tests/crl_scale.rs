@@ -9,21 +9,13 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_verify::{
-    login_signed_data, parse_challenge, parse_origin, parse_rfc3339, verify_login, LoginToken,
-    RevocationReason, Trust, VerifyError,
+    parse_rfc3339, verify_login, LoginToken, RevocationReason, Trust, VerifyError,
 };
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
-use sha2::{Digest, Sha256};
-use support::crlgen::{auth_crl, pki_dir, CARD1_AUTH_SERIAL};
+use support::testpki::{self, auth_crl, pki, pki_dir, CARD1_AUTH_SERIAL};
 
 const ORIGIN: &str = "https://bank.example.jp";
 const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 const MILLION: u32 = 1_000_000;
-
-fn pki(name: &str) -> Vec<u8> {
-    std::fs::read(pki_dir().join(name)).unwrap()
-}
 
 fn trust() -> Trust {
     Trust::from_der(
@@ -33,24 +25,8 @@ fn trust() -> Trust {
     .unwrap()
 }
 
-/// A login proof by `card` (e.g. "card1-auth") over ORIGIN and CHALLENGE.
 fn token(card: &str) -> String {
-    let key = RsaPrivateKey::from_pkcs8_der(&pki(&format!("{card}.key.der"))).unwrap();
-    let data = login_signed_data(
-        &parse_origin(ORIGIN).unwrap(),
-        &parse_challenge(CHALLENGE).unwrap(),
-    );
-    let sig = key
-        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data))
-        .unwrap();
-    serde_json::json!({
-        "format": "web-eid:1.0",
-        "unverifiedCertificate": STANDARD.encode(pki(&format!("{card}.der"))),
-        "algorithm": "RS256",
-        "signature": STANDARD.encode(sig),
-        "appVersion": "https://example.jp/mynakey/0.1.0",
-    })
-    .to_string()
+    testpki::token(card, ORIGIN, CHALLENGE)
 }
 
 fn at(t: &str) -> std::time::SystemTime {

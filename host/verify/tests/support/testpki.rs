@@ -1,11 +1,15 @@
-//! Large test CRLs signed by the test PKI's authentication root (generation 2), built with
-//! `x509-cert` from the checked-in `auth.crl` (issuer, AKI, CRL number) in about a second per
-//! million entries. Shared by the verifier's tests, the service's tests and the benchmark.
+//! The test PKI for the verifier's tests, the service's tests and the benchmark: login proofs
+//! by the test cards, and large CRLs signed by the authentication root (generation 2), built
+//! with `x509-cert` from the checked-in `auth.crl` (issuer, AKI, CRL number) in about a second
+//! per million entries.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use mynakey_verify::{login_signed_data, parse_challenge, parse_origin};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha256};
@@ -26,6 +30,34 @@ pub const FIRST_SERIAL: u32 = 0x1000_0000;
 /// Directory of the checked-in test PKI.
 pub fn pki_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pki")
+}
+
+/// A file of the test PKI.
+pub fn pki(name: &str) -> Vec<u8> {
+    std::fs::read(pki_dir().join(name)).unwrap()
+}
+
+/// PKCS#1 v1.5 SHA-256 signature by `key_file`'s key over `data` (what the card returns).
+pub fn sign(key_file: &str, data: &[u8]) -> Vec<u8> {
+    let key = RsaPrivateKey::from_pkcs8_der(&pki(key_file)).unwrap();
+    key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data))
+        .unwrap()
+}
+
+/// A login proof by `card` (e.g. "card1-auth") over `origin` and `challenge`.
+pub fn token(card: &str, origin: &str, challenge: &str) -> String {
+    let data = login_signed_data(
+        &parse_origin(origin).unwrap(),
+        &parse_challenge(challenge).unwrap(),
+    );
+    serde_json::json!({
+        "format": "web-eid:1.0",
+        "unverifiedCertificate": STANDARD.encode(pki(&format!("{card}.der"))),
+        "algorithm": "RS256",
+        "signature": STANDARD.encode(sign(&format!("{card}.key.der"), &data)),
+        "appVersion": "https://example.jp/mynakey/0.1.0",
+    })
+    .to_string()
 }
 
 /// A CRL valid from `this_update` to `next_update` (RFC 3339) listing `count` generated serials
