@@ -76,10 +76,10 @@ pub fn verify_login(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<LoginIdentity, VerifyError> {
-    let origin = parse_origin(expected_origin)?;
-    let challenge = parse_challenge(expected_challenge)?;
-    let token = LoginToken::parse(token)?;
-    login_checks(&token, &origin, &challenge, trust, now)
+    // The service's own inputs are checked before the token (check 1 before 2).
+    check_origin(expected_origin)?;
+    check_challenge(expected_challenge)?;
+    LoginToken::parse(token)?.verify(expected_origin, expected_challenge, trust, now)
 }
 
 /// A login proof whose shape and certificate encoding were checked (checks 2 and 3 of the
@@ -112,31 +112,22 @@ impl LoginToken {
     ) -> Result<LoginIdentity, VerifyError> {
         let origin = parse_origin(expected_origin)?;
         let challenge = parse_challenge(expected_challenge)?;
-        login_checks(self, &origin, &challenge, trust, now)
+        let cert = &self.cert;
+        let identity = check_certificate(cert, Purpose::Authentication, trust, now)?;
+        let signed = login_signed_data(&origin, &challenge);
+        if x509::verify_rsa(
+            &cert.key_der,
+            HashAlgorithm::Sha256,
+            &signed,
+            &self.signature,
+        ) {
+            Ok(identity)
+        } else {
+            Err(VerifyError::SignatureInvalid(
+                "not made by this certificate's key over this origin and challenge",
+            ))
+        }
     }
-}
-
-fn login_checks(
-    token: &LoginToken,
-    origin: &mynakey_types::Origin,
-    challenge: &mynakey_types::Challenge,
-    trust: &Trust,
-    now: SystemTime,
-) -> Result<LoginIdentity, VerifyError> {
-    let cert = &token.cert;
-    let identity = check_certificate(cert, Purpose::Authentication, trust, now)?;
-    let signed = login_signed_data(origin, challenge);
-    if !x509::verify_rsa(
-        &cert.key_der,
-        HashAlgorithm::Sha256,
-        &signed,
-        &token.signature,
-    ) {
-        return Err(VerifyError::SignatureInvalid(
-            "not made by this certificate's key over this origin and challenge",
-        ));
-    }
-    Ok(identity)
 }
 
 /// Verifies a document signature made with a JPKI signing certificate: RSASSA-PKCS1-v1_5 over

@@ -11,18 +11,19 @@ use mynakey_verify::new_challenge;
 use support::testpki::token;
 use support::*;
 
+/// The service with the test roots and a 10-entry CRL (stale or current) at the returned path.
+fn serve_with_crl(stale: bool) -> (Server, [TempDir; 2], std::path::PathBuf) {
+    let (trust, crls) = (trust_dir(), TempDir::new("crl"));
+    let crl = crls.0.join("auth.crl");
+    write_crl(&crl, 10, false, stale);
+    let (t, c) = (trust.0.to_str().unwrap(), crl.to_str().unwrap());
+    let s = Server::start(&["--trust", t, "--crl", c]);
+    (s, [trust, crls], crl)
+}
+
 #[test]
 fn a_stale_crl_makes_health_not_ready_and_verdicts_crl_stale() {
-    let trust = trust_dir();
-    let crls = TempDir::new("crl");
-    let crl = crls.0.join("auth.crl");
-    write_crl(&crl, 10, false, true);
-    let s = Server::start(&[
-        "--trust",
-        trust.0.to_str().unwrap(),
-        "--crl",
-        crl.to_str().unwrap(),
-    ]);
+    let (s, _dirs, _crl) = serve_with_crl(true);
     let (status, body) = s.get("/v1/health");
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["ready"], false);
@@ -36,16 +37,7 @@ fn a_stale_crl_makes_health_not_ready_and_verdicts_crl_stale() {
 
 #[test]
 fn sighup_swaps_in_a_million_entry_crl_without_dropping_a_request() {
-    let trust = trust_dir();
-    let crls = TempDir::new("crl");
-    let crl = crls.0.join("auth.crl");
-    write_crl(&crl, 10, false, false);
-    let s = Server::start(&[
-        "--trust",
-        trust.0.to_str().unwrap(),
-        "--crl",
-        crl.to_str().unwrap(),
-    ]);
+    let (s, _dirs, crl) = serve_with_crl(false);
     let (status, body) = s.get("/v1/health");
     assert_eq!(
         (status, &body["crls"][0]["entries"]),
