@@ -1,8 +1,10 @@
 //! The verifier's benchmark driver (tests/bench/verifier.sh runs it; never a timed test):
 //!
 //!   verifier_bench gen COUNT FILE        a COUNT-entry CRL signed by the test root (DER)
-//!   verifier_bench load FILE             load it once: seconds, resident and peak memory
-//!   verifier_bench rate SECONDS [FILE]   login verifications per second on one thread
+//!   verifier_bench load FILE             load it once: wall and CPU seconds, resident and
+//!                                        peak memory (MiB)
+//!   verifier_bench rate SECONDS [FILE]   login verifications per CPU second on one thread,
+//!                                        µs CPU each, and per wall second
 //!   verifier_bench token CHALLENGE       a login proof by test card2 for the HTTP benchmark
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -22,6 +24,13 @@ fn trust() -> Trust {
         &[&p("sign-root-1.der"), &p("sign-root-2.der")],
     )
     .unwrap()
+}
+
+/// CPU time this thread has used, seconds (the machine is shared: wall time would count the
+/// time other processes had the core).
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    stat.split_whitespace().next().unwrap().parse::<f64>().unwrap() / 1e9
 }
 
 /// VmRSS and VmHWM of this process, MiB.
@@ -55,14 +64,14 @@ fn main() {
         }
         Some("load") => {
             let mut trust = trust();
-            let start = Instant::now();
+            let (start, cpu0) = (Instant::now(), cpu());
             let bytes = std::fs::read(&args[1]).unwrap();
             trust.add_crl(&bytes).unwrap();
-            let secs = start.elapsed().as_secs_f64();
+            let (secs, cpu_secs) = (start.elapsed().as_secs_f64(), cpu() - cpu0);
             drop(bytes);
             let (rss, hwm) = memory();
             let entries = trust.crls(now)[0].entries;
-            println!("{entries} {secs:.3} {rss:.1} {hwm:.1}");
+            println!("{entries} {secs:.3} {cpu_secs:.3} {rss:.1} {hwm:.1}");
         }
         Some("rate") => {
             let seconds: f64 = args[1].parse().unwrap();
@@ -72,15 +81,17 @@ fn main() {
             }
             let challenge = new_challenge();
             let token = testpki::token("card2-auth", ORIGIN, &challenge);
-            let (start, mut n) = (Instant::now(), 0u64);
+            let (start, cpu0, mut n) = (Instant::now(), cpu(), 0u64);
             while start.elapsed() < Duration::from_secs_f64(seconds) {
                 for _ in 0..100 {
                     verify_login(&token, ORIGIN, &challenge, &trust, now).unwrap();
                 }
                 n += 100;
             }
-            let secs = start.elapsed().as_secs_f64();
-            println!("{:.0} {:.1}", n as f64 / secs, secs * 1e6 / n as f64);
+            let (secs, cpu_secs) = (start.elapsed().as_secs_f64(), cpu() - cpu0);
+            let per = |t: f64| (n as f64 / t, t * 1e6 / n as f64);
+            let ((wall_rate, _), (cpu_rate, cpu_us)) = (per(secs), per(cpu_secs));
+            println!("{cpu_rate:.0} {cpu_us:.1} {wall_rate:.0}");
         }
         Some("token") => println!("{}", testpki::token("card2-auth", ORIGIN, &args[1])),
         _ => panic!("usage: see the module comment"),
