@@ -30,7 +30,12 @@ fn trust() -> Trust {
 /// time other processes had the core).
 fn cpu() -> f64 {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    stat.split_whitespace().next().unwrap().parse::<f64>().unwrap() / 1e9
+    stat.split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        / 1e9
 }
 
 /// VmRSS and VmHWM of this process, MiB.
