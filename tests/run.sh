@@ -4,6 +4,8 @@
 #      simulator), and the verifier crate's publish dry run
 #   2. cargo test: unit tests per crate, the binary over real frames, the verifier, the corpus,
 #      the architecture checks, and the package build (--no-default-features: no lab inside)
+#   2b. integrators: the Node, Python and Java examples of docs/relying-party.md against a real
+#      mynakey-verifyd (tests/integrators/run.sh)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #      resident memory must stay flat)
@@ -35,7 +37,8 @@ say() { printf '\n=== %s\n' "$*"; }
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
-          help2man zip rpm qpdf poppler-utils python3-venv)
+          help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
+          openjdk-17-jdk-headless)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -90,6 +93,9 @@ unit() {
     package_build &&
         MYNAKEY_PACKAGE_BIN="$ROOT/target/no-lab/mynakey-host" cargo test --workspace
 }
+integrators() {
+    tests/integrators/run.sh
+}
 system() {
     tests/system/run.sh
 }
@@ -143,6 +149,7 @@ fuzz() {
 
 suite lints lints
 suite unit unit
+suite integrators integrators
 suite system system
 suite soak soak
 suite documents documents

@@ -12,9 +12,9 @@ use serde::Serialize;
 use crate::cli::{command_help, parse_command, Command, VerifyArgs};
 
 use mynakey_verify::{
-    certificate_der, parse_rfc3339, read_capped, verify_login, verify_signature, HashAlgorithm,
-    LoginIdentity, SignerIdentity, Trust, VerifyError, CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES,
-    TOKEN_INPUT_MAX_BYTES,
+    certificate_der, parse_challenge, parse_origin, parse_rfc3339, read_capped, verify_signature,
+    HashAlgorithm, LoginIdentity, LoginToken, SignerIdentity, Trust, VerifyError,
+    CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES,
 };
 
 /// Exit codes.
@@ -78,15 +78,15 @@ fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         }
         None => SystemTime::now(),
     };
-    let trust = load_trust(args)?;
     if args.cms.is_some() || args.pdf.is_some() {
+        let trust = load_trust(args)?;
         let (code, text) = crate::verify_documents::verdict(args, &trust, now)?;
         return write_out(stdout, &text).map(|()| code);
     }
     let verdict = if args.signature {
-        Verdict::Signature(signature_verdict(args, &trust, now)?)
+        Verdict::Signature(signature_verdict(args, &load_trust(args)?, now)?)
     } else {
-        Verdict::Login(login_verdict(args, stdin, &trust, now)?)
+        Verdict::Login(login_verdict(args, stdin, now)?)
     };
     let (code, text) = match verdict {
         Verdict::Login(r) => report("login proof", r, args.json, login_lines),
@@ -163,11 +163,12 @@ fn signature_verdict(
     ))
 }
 
-/// A login proof: the token JSON comes on stdin, at most [`TOKEN_INPUT_MAX_BYTES`].
+/// A login proof: the token JSON comes on stdin, at most [`TOKEN_INPUT_MAX_BYTES`]. The
+/// service's inputs and the token are checked before the roots and CRLs are loaded, so a
+/// malformed token never pays for a large CRL.
 fn login_verdict(
     args: &VerifyArgs,
     stdin: &mut dyn Read,
-    trust: &Trust,
     now: SystemTime,
 ) -> Result<Result<LoginIdentity, VerifyError>, String> {
     let (Some(origin), Some(challenge)) = (&args.origin, &args.challenge) else {
@@ -190,10 +191,18 @@ fn login_verdict(
         // Data, not a setup error: the token is invalid (and was not read to its end).
         return Ok(Err(VerifyError::TokenSize { len: raw.len() }));
     }
-    Ok(match std::str::from_utf8(&raw) {
-        Ok(text) => verify_login(text.trim(), origin, challenge, trust, now),
-        Err(_) => Err(VerifyError::TokenJson("token is not UTF-8".into())),
-    })
+    let Ok(text) = std::str::from_utf8(&raw) else {
+        return Ok(Err(VerifyError::TokenJson("token is not UTF-8".into())));
+    };
+    if let Err(e) = parse_origin(origin).and_then(|_| parse_challenge(challenge)) {
+        return Ok(Err(e));
+    }
+    let token = match LoginToken::parse(text.trim()) {
+        Ok(token) => token,
+        Err(e) => return Ok(Err(e)),
+    };
+    let trust = load_trust(args)?;
+    Ok(token.verify(origin, challenge, &trust, now))
 }
 
 /// `--certificate`: standard base64 of at most [`CERTIFICATE_MAX_BYTES`] DER bytes. Never a

@@ -10,8 +10,9 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Each workspace crate and the workspace crates it may depend on (normal dependencies).
-/// Nothing depends on the host; verify, protocol and types reach no card code.
-const ALLOWED: [(&str, &[&str]); 7] = [
+/// Nothing depends on the host or on the verification service; verify, protocol and types
+/// reach no card code.
+const ALLOWED: [(&str, &[&str]); 8] = [
     ("mynakey-types", &[]),
     ("mynakey-card", &["mynakey-types"]),
     ("mynakey-protocol", &["mynakey-types"]),
@@ -19,6 +20,7 @@ const ALLOWED: [(&str, &[&str]); 7] = [
     // Signed documents build on the verifier's public API only; only the host binary uses them.
     ("mynakey-documents", &["mynakey-types", "mynakey-verify"]),
     ("mynakey-simulator", &["mynakey-card", "mynakey-types"]),
+    ("mynakey-verifyd", &["mynakey-types", "mynakey-verify"]),
     (
         "mynakey-host",
         &[
@@ -33,15 +35,20 @@ const ALLOWED: [(&str, &[&str]); 7] = [
 ];
 
 /// Crates that must never reach card code or PC/SC, even indirectly.
-const CARD_FREE: [&str; 4] = [
+const CARD_FREE: [&str; 5] = [
     "mynakey-types",
     "mynakey-protocol",
     "mynakey-verify",
     "mynakey-documents",
+    "mynakey-verifyd",
 ];
 
+/// The service's HTTP and Redis stack: only `mynakey-verifyd` names it, so users of the verify
+/// crate never inherit it.
+const SERVICE_STACK: [&str; 4] = ["tokio", "axum", "hyper", "redis"];
+
 /// Source files longer than [`MAX_LINES`], each with the reason it stays in one piece.
-const LONG_FILES: [(&str, &str); 14] = [
+const LONG_FILES: [(&str, &str); 15] = [
     ("host/mynakey-host/src/install/mod.rs", "per-OS manifest and registry planning is one table-driven decision; split when a fourth OS arrives"),
     ("host/mynakey-host/src/install/tests.rs", "install scenarios per OS and browser over a fake file system"),
     ("host/mynakey-host/src/ops/mod.rs", "the three use cases share the PIN and held-session policy that must read in one place"),
@@ -56,6 +63,7 @@ const LONG_FILES: [(&str, &str); 14] = [
     ("host/mynakey-host/tests/system_faults.rs", "one fault per test over pcscd + vpcd"),
     ("host/mynakey-host/tests/privacy.rs", "one privacy rule per test, over the wire"),
     ("host/mynakey-host/tests/wire.rs", "every command over real frames"),
+    ("host/mynakey-host/tests/verify_cli.rs", "one test per rule of the verify command: exit codes, caps, reading order"),
 ];
 const MAX_LINES: usize = 400;
 
@@ -149,6 +157,17 @@ fn crate_dependencies_point_only_the_allowed_way() {
         .map(|(k, _)| k)
         .collect();
     assert_eq!(pcsc_users, ["mynakey-card"]);
+    for dep in SERVICE_STACK {
+        let users: Vec<_> = graph
+            .iter()
+            .filter(|(_, d)| d.contains(dep))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert!(
+            users.iter().all(|k| *k == "mynakey-verifyd"),
+            "{dep} used by {users:?}"
+        );
+    }
 }
 
 #[test]

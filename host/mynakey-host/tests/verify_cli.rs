@@ -392,3 +392,13 @@ fn the_token_on_stdin_is_capped_at_64_kib() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["error"]["code"], "TOKEN_SIZE", "{v}");
 }
+
+#[test]
+fn a_malformed_token_fails_before_any_crl_is_read() {
+    // Were the CRL read first, /dev/zero and a missing file would be setup errors (exit 2).
+    for crl in ["/dev/zero", "/nonexistent.crl"] {
+        let r = login(&["--crl", crl, "--json"], &"x".repeat(200));
+        assert_eq!((r.code, r.stderr.as_str()), (1, ""), "{crl}");
+        assert!(r.stdout.contains("TOKEN_JSON"), "{crl}: {}", r.stdout);
+    }
+}

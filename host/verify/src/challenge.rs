@@ -55,6 +55,11 @@ impl ChallengeStore {
         }
     }
 
+    /// How long an issued challenge stays live.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     /// Issues a new challenge for `session_id`, replacing any earlier one.
     pub fn issue(&self, session_id: &str) -> String {
         self.issue_at(session_id, Instant::now())

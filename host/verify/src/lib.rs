@@ -22,6 +22,7 @@
 //! Docs for service engineers: this crate's README and the repository's `docs/relying-party.md`.
 
 mod challenge;
+mod crl;
 mod error;
 mod identity;
 mod limits;
@@ -31,9 +32,6 @@ mod x509;
 
 use std::time::SystemTime;
 
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
-use sha2::Sha256;
 use x509_cert::der::oid::ObjectIdentifier;
 use x509_cert::ext::pkix::{CertificatePolicies, KeyUsage};
 
@@ -51,7 +49,7 @@ pub use token::{
     check_challenge, check_origin, parse_challenge, parse_origin, TOKEN_ALGORITHM, TOKEN_FORMAT,
     TOKEN_MAX_LEN, TOKEN_MIN_LEN,
 };
-pub use trust::{certificate_der, Purpose, RootInfo, Trust};
+pub use trust::{certificate_der, CrlInfo, Purpose, RootInfo, Trust};
 pub use x509::parse_rfc3339;
 
 use x509::ParsedCert;
@@ -78,21 +76,58 @@ pub fn verify_login(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<LoginIdentity, VerifyError> {
-    let origin = parse_origin(expected_origin)?;
-    let challenge = parse_challenge(expected_challenge)?;
-    let token = token::parse(token)?;
-    let (cert, identity) =
-        verify_certificate(&token.certificate, Purpose::Authentication, trust, now)?;
-    let signature = Signature::try_from(token.signature.as_slice())
-        .map_err(|_| VerifyError::SignatureInvalid("malformed signature value"))?;
-    VerifyingKey::<Sha256>::new(cert.key)
-        .verify(&login_signed_data(&origin, &challenge), &signature)
-        .map_err(|_| {
-            VerifyError::SignatureInvalid(
+    // The service's own inputs are checked before the token (check 1 before 2).
+    check_origin(expected_origin)?;
+    check_challenge(expected_challenge)?;
+    LoginToken::parse(token)?.verify(expected_origin, expected_challenge, trust, now)
+}
+
+/// A login proof whose shape and certificate encoding were checked (checks 2 and 3 of the
+/// module list); nothing in it is trusted yet. Parse it before loading CRLs or taking a
+/// stored challenge, so a malformed token costs nothing else.
+pub struct LoginToken {
+    cert: ParsedCert,
+    signature: Vec<u8>,
+}
+
+impl LoginToken {
+    /// Token size, JSON shape, `format`, `algorithm`, base64 fields, certificate parse.
+    pub fn parse(token: &str) -> Result<Self, VerifyError> {
+        let token = token::parse(token)?;
+        let cert =
+            x509::parse_certificate(&token.certificate).map_err(VerifyError::CertificateParse)?;
+        Ok(Self {
+            cert,
+            signature: token.signature,
+        })
+    }
+
+    /// Checks 1 and 4–9 of the module list: [`verify_login`] for a token parsed earlier.
+    pub fn verify(
+        &self,
+        expected_origin: &str,
+        expected_challenge: &str,
+        trust: &Trust,
+        now: SystemTime,
+    ) -> Result<LoginIdentity, VerifyError> {
+        let origin = parse_origin(expected_origin)?;
+        let challenge = parse_challenge(expected_challenge)?;
+        let cert = &self.cert;
+        let identity = check_certificate(cert, Purpose::Authentication, trust, now)?;
+        let signed = login_signed_data(&origin, &challenge);
+        if x509::verify_rsa(
+            &cert.key_der,
+            HashAlgorithm::Sha256,
+            &signed,
+            &self.signature,
+        ) {
+            Ok(identity)
+        } else {
+            Err(VerifyError::SignatureInvalid(
                 "not made by this certificate's key over this origin and challenge",
-            )
-        })?;
-    Ok(identity)
+            ))
+        }
+    }
 }
 
 /// Verifies a document signature made with a JPKI signing certificate: RSASSA-PKCS1-v1_5 over
@@ -116,7 +151,8 @@ pub fn verify_signature(
             actual: hash.len(),
         });
     }
-    let (cert, identity) = verify_certificate(certificate_der, Purpose::Signature, trust, now)?;
+    let cert = x509::parse_certificate(certificate_der).map_err(VerifyError::CertificateParse)?;
+    let identity = check_certificate(&cert, Purpose::Signature, trust, now)?;
     cert.key
         .verify(x509::pkcs1v15(hash_algorithm), hash, signature)
         .map_err(|_| {
@@ -125,17 +161,14 @@ pub fn verify_signature(
     Ok(SignerIdentity::new(identity, &cert))
 }
 
-/// Checks 3–8 of the module list for a certificate of `purpose`.
-fn verify_certificate(
-    der: &[u8],
+/// Checks 4–8 of the module list for a parsed certificate of `purpose`.
+fn check_certificate(
+    cert: &ParsedCert,
     purpose: Purpose,
     trust: &Trust,
     now: SystemTime,
-) -> Result<(ParsedCert, CertificateIdentity), VerifyError> {
+) -> Result<CertificateIdentity, VerifyError> {
     let now = x509::unix(now);
-
-    // Certificate parse.
-    let cert = x509::parse_certificate(der).map_err(VerifyError::CertificateParse)?;
     let tbs = &cert.cert.tbs_certificate;
 
     // Key usage.
@@ -174,7 +207,7 @@ fn verify_certificate(
     }
 
     // Chain: the issuing root, found by signature.
-    let root = trust.issuing_root(purpose, &cert)?;
+    let root = trust.issuing_root(purpose, cert)?;
 
     // Validity of the certificate and its root.
     let validity = &tbs.validity;
@@ -197,8 +230,10 @@ fn verify_certificate(
     }
 
     // Revocation.
-    let revocation_checked = trust.check_revocation(purpose, root, &cert, now)?;
-
-    let identity = CertificateIdentity::new(&cert, &root.fingerprint, revocation_checked);
-    Ok((cert, identity))
+    let revocation_checked = trust.check_revocation(purpose, root, cert, now)?;
+    Ok(CertificateIdentity::new(
+        cert,
+        &root.fingerprint,
+        revocation_checked,
+    ))
 }

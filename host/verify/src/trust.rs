@@ -1,25 +1,26 @@
 //! Trust anchors (J-LIS roots or test roots), kept apart by purpose, and loaded CRLs.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Serialize;
-use x509_cert::crl::{CertificateList, TbsCertList};
 use x509_cert::der::oid::db::rfc5912;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, CrlReason,
-    IssuingDistributionPoint, KeyUsage, SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, IssuingDistributionPoint,
+    KeyUsage, SubjectKeyIdentifier,
 };
+use x509_cert::ext::Extension;
 use x509_cert::name::{Name, RelativeDistinguishedName};
 use x509_cert::time::Time;
 
+use super::crl::{self, RawCrl, RevokedIndex};
 use super::x509::{self, ParsedCert};
-use super::{RevocationReason, VerifyError};
+use super::VerifyError;
 
 /// What a certificate (and its root) is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -98,7 +99,7 @@ impl Root {
         }
         if parsed.issuer_der != parsed.subject_der
             || !x509::verify_signed(
-                &parsed.key,
+                &parsed.key_der,
                 &parsed.cert.signature_algorithm,
                 &parsed.tbs_der,
                 &parsed.cert.signature,
@@ -159,6 +160,26 @@ pub struct RootInfo {
     pub not_before: String,
     /// notAfter, RFC 3339.
     pub not_after: String,
+}
+
+/// Public facts about a loaded CRL (e.g. for a service's health report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrlInfo {
+    /// The purpose of the root that signed it.
+    pub purpose: Purpose,
+    /// Issuer DN (RFC 4514).
+    pub issuer: String,
+    /// SHA-256 fingerprint of the root that signed it, uppercase hex.
+    pub root_fingerprint: String,
+    /// thisUpdate, RFC 3339.
+    pub this_update: String,
+    /// nextUpdate, RFC 3339 (a CRL without one is never current).
+    pub next_update: Option<String>,
+    /// How many serial numbers it lists.
+    pub entries: usize,
+    /// Whether it is current at the time asked (thisUpdate ≤ now ≤ nextUpdate).
+    pub current: bool,
 }
 
 /// Which certificates a CRL covers: all of its issuer's (a complete CRL, no
@@ -267,12 +288,22 @@ fn cert_dp_names(cert: &ParsedCert) -> Result<Vec<Vec<u8>>, VerifyError> {
 #[derive(Clone)]
 struct LoadedCrl {
     purpose: Purpose,
+    issuer: String,
     root_fingerprint: String,
     scope: CrlScope,
     this_update: Time,
     next_update: Option<Time>,
-    /// DER of the serialNumber INTEGER → (reason, revocationDate).
-    revoked: HashMap<Vec<u8>, (RevocationReason, Time)>,
+    /// The listed serial numbers with reason and revocationDate.
+    revoked: RevokedIndex,
+}
+
+impl LoadedCrl {
+    fn is_current(&self, now: Duration) -> bool {
+        self.this_update.to_unix_duration() <= now
+            && self
+                .next_update
+                .is_some_and(|n| now <= n.to_unix_duration())
+    }
 }
 
 /// The trust store: roots for login proofs and roots for signatures, kept apart, plus
@@ -493,40 +524,53 @@ impl Trust {
     pub fn add_crl(&mut self, crl: &[u8]) -> Result<(), VerifyError> {
         let parse = |m: String| VerifyError::CrlParse(m);
         let der = if is_pem(crl) {
-            pem_to_der(crl, "X509 CRL").map_err(parse)?
+            Cow::Owned(pem_to_der(crl, "X509 CRL").map_err(parse)?)
         } else {
-            crl.to_vec()
+            Cow::Borrowed(crl)
         };
-        let list = CertificateList::from_der(&der).map_err(|e| parse(e.to_string()))?;
-        let tbs = &list.tbs_cert_list;
-        if tbs.signature != list.signature_algorithm {
+        let list = crl::parse(&der).map_err(parse)?;
+        if list.tbs_signature != list.signature_algorithm {
             return Err(parse("inner and outer signature algorithms differ".into()));
         }
-        let scope = crl_scope(tbs)?;
-        let (purpose, root_fingerprint) = self.crl_issuer(&list, &der)?;
-        let revoked = revoked_entries(tbs)?;
+        let scope = crl_scope(&list.issuer, &list.extensions)?;
+        // The signature is checked before the entries are read: an untrusted list costs a hash.
+        let (purpose, root_fingerprint) = self.crl_issuer(&list)?;
+        let revoked = RevokedIndex::build(&list).map_err(parse)?;
         self.crls.push(LoadedCrl {
             purpose,
+            issuer: list.issuer.to_string(),
             root_fingerprint,
             scope,
-            this_update: tbs.this_update,
-            next_update: tbs.next_update,
+            this_update: list.this_update,
+            next_update: list.next_update,
             revoked,
         });
         Ok(())
     }
 
+    /// The loaded CRLs, in the order they were added, with whether each is current at `now`.
+    pub fn crls(&self, now: std::time::SystemTime) -> Vec<CrlInfo> {
+        let now = x509::unix(now);
+        self.crls
+            .iter()
+            .map(|c| CrlInfo {
+                purpose: c.purpose,
+                issuer: c.issuer.clone(),
+                root_fingerprint: c.root_fingerprint.clone(),
+                this_update: x509::rfc3339(&c.this_update),
+                next_update: c.next_update.as_ref().map(x509::rfc3339),
+                entries: c.revoked.len(),
+                current: c.is_current(now),
+            })
+            .collect()
+    }
+
     /// The root that signed `list` (by name, with cRLSign, verifying the signature): its
     /// purpose and fingerprint.
-    fn crl_issuer(
-        &self,
-        list: &CertificateList,
-        der: &[u8],
-    ) -> Result<(Purpose, String), VerifyError> {
+    fn crl_issuer(&self, list: &RawCrl<'_>) -> Result<(Purpose, String), VerifyError> {
         let parse = |m: String| VerifyError::CrlParse(m);
-        let tbs = &list.tbs_cert_list;
-        let signed = x509::signed_part(der).map_err(parse)?;
-        let issuer_der = tbs.issuer.to_der().map_err(|e| parse(e.to_string()))?;
+        let signed = list.tbs_der;
+        let issuer_der = list.issuer.to_der().map_err(|e| parse(e.to_string()))?;
         let mut named = 0;
         for purpose in [Purpose::Authentication, Purpose::Signature] {
             for root in self.roots_of(purpose) {
@@ -544,9 +588,9 @@ impl Trust {
                     .is_some_and(|(_, ku)| ku.crl_sign());
                 if crl_sign
                     && x509::verify_signed(
-                        &root.parsed.key,
+                        &root.parsed.key_der,
                         &list.signature_algorithm,
-                        &signed,
+                        signed,
                         &list.signature,
                     )
                 {
@@ -555,11 +599,11 @@ impl Trust {
             }
         }
         Err(VerifyError::CrlUntrusted(if named == 0 {
-            format!("no trusted root is named {}", tbs.issuer)
+            format!("no trusted root is named {}", list.issuer)
         } else {
             format!(
                 "{named} trusted root(s) named {} but none (with cRLSign) verifies the CRL's signature",
-                tbs.issuer
+                list.issuer
             )
         }))
     }
@@ -590,7 +634,7 @@ impl Trust {
         candidates.sort_by_key(|r| !(aki.is_some() && r.ski == aki));
         for root in &candidates {
             if x509::verify_signed(
-                &root.parsed.key,
+                &root.parsed.key_der,
                 &cert.cert.signature_algorithm,
                 &cert.tbs_der,
                 &cert.cert.signature,
@@ -654,10 +698,7 @@ impl Trust {
                 c.next_update.map(Time::to_unix_duration),
             )
         };
-        let is_current = |c: &LoadedCrl| {
-            c.this_update.to_unix_duration() <= now
-                && c.next_update.is_some_and(|n| now <= n.to_unix_duration())
-        };
+        let is_current = |c: &LoadedCrl| c.is_current(now);
         // The newest current CRL of each scope.
         let mut chosen: Vec<&LoadedCrl> = Vec::new();
         for &crl in covering.iter().filter(|c| is_current(c)) {
@@ -682,10 +723,10 @@ impl Trust {
             });
         }
         for crl in chosen {
-            if let Some((reason, date)) = crl.revoked.get(&cert.serial_der) {
+            if let Some((reason, revocation_date)) = crl.revoked.get(&cert.serial_der) {
                 return Err(VerifyError::Revoked {
-                    reason: *reason,
-                    revocation_date: x509::rfc3339(date),
+                    reason,
+                    revocation_date,
                 });
             }
         }
@@ -695,11 +736,11 @@ impl Trust {
 
 /// What a CRL covers: complete, or the partition its issuingDistributionPoint names. Delta CRLs
 /// and unknown critical extensions are refused.
-fn crl_scope(tbs: &TbsCertList) -> Result<CrlScope, VerifyError> {
+fn crl_scope(issuer: &Name, extensions: &[Extension]) -> Result<CrlScope, VerifyError> {
     let parse = |m: String| VerifyError::CrlParse(m);
     let mut scope = CrlScope::COMPLETE;
     let mut idp_seen = false;
-    for ext in tbs.crl_extensions.as_deref().unwrap_or(&[]) {
+    for ext in extensions {
         if ext.extn_id == rfc5912::ID_CE_DELTA_CRL_INDICATOR {
             return Err(parse("delta CRLs are not supported".into()));
         }
@@ -709,7 +750,7 @@ fn crl_scope(tbs: &TbsCertList) -> Result<CrlScope, VerifyError> {
                 return Err(parse("two issuingDistributionPoint extensions".into()));
             }
             idp_seen = true;
-            scope = CrlScope::from_idp(ext.extn_value.as_bytes(), &tbs.issuer).map_err(parse)?;
+            scope = CrlScope::from_idp(ext.extn_value.as_bytes(), issuer).map_err(parse)?;
         } else if ext.critical {
             return Err(parse(format!(
                 "unsupported critical extension {}",
@@ -718,35 +759,6 @@ fn crl_scope(tbs: &TbsCertList) -> Result<CrlScope, VerifyError> {
         }
     }
     Ok(scope)
-}
-
-/// The CRL's entries: DER serial number → reason and revocation date.
-fn revoked_entries(
-    tbs: &TbsCertList,
-) -> Result<HashMap<Vec<u8>, (RevocationReason, Time)>, VerifyError> {
-    let parse = |m: String| VerifyError::CrlParse(m);
-    let mut revoked = HashMap::new();
-    for entry in tbs.revoked_certificates.as_deref().unwrap_or(&[]) {
-        let mut reason = RevocationReason::Unspecified;
-        for ext in entry.crl_entry_extensions.as_deref().unwrap_or(&[]) {
-            if ext.extn_id == rfc5912::ID_CE_CRL_REASONS {
-                let r = CrlReason::from_der(ext.extn_value.as_bytes())
-                    .map_err(|e| parse(format!("bad reasonCode: {e}")))?;
-                reason = r.into();
-            } else if ext.critical {
-                return Err(parse(format!(
-                    "unsupported critical entry extension {}",
-                    ext.extn_id
-                )));
-            }
-        }
-        let serial = entry
-            .serial_number
-            .to_der()
-            .map_err(|e| parse(e.to_string()))?;
-        revoked.insert(serial, (reason, entry.revocation_date));
-    }
-    Ok(revoked)
 }
 
 /// A certificate file's bytes as DER: PEM (the first CERTIFICATE block) or DER as given.

@@ -27,6 +27,9 @@ pub(crate) struct ParsedCert {
     pub subject_der: Vec<u8>,
     /// DER of the serialNumber INTEGER (tag, length, value).
     pub serial_der: Vec<u8>,
+    /// The RSAPublicKey (PKCS#1 DER) for `ring`.
+    pub key_der: Vec<u8>,
+    /// The same key for the `rsa` crate (signatures over a precomputed hash).
     pub key: RsaPublicKey,
 }
 
@@ -69,8 +72,15 @@ pub(crate) fn parse_certificate(der: &[u8]) -> Result<ParsedCert, String> {
             return Err(format!("unsupported critical extension {}", ext.extn_id));
         }
     }
+    let key_der = tbs
+        .subject_public_key_info
+        .subject_public_key
+        .as_bytes()
+        .ok_or("the public key is not a whole number of bytes")?
+        .to_vec();
     let enc = |r: Result<Vec<u8>, x509_cert::der::Error>| r.map_err(|e| e.to_string());
     Ok(ParsedCert {
+        key_der,
         issuer_der: enc(tbs.issuer.to_der())?,
         subject_der: enc(tbs.subject.to_der())?,
         serial_der: enc(tbs.serial_number.to_der())?,
@@ -95,9 +105,10 @@ pub(crate) fn signature_hash(alg: &AlgorithmIdentifierOwned) -> Result<HashAlgor
     }
 }
 
-/// Whether `key` verifies `signature` (RSASSA-PKCS1-v1_5 per `alg`) over `signed`.
+/// Whether `key_der` (a PKCS#1 RSAPublicKey) verifies `signature` (RSASSA-PKCS1-v1_5 per
+/// `alg`) over `signed`.
 pub(crate) fn verify_signed(
-    key: &RsaPublicKey,
+    key_der: &[u8],
     alg: &AlgorithmIdentifierOwned,
     signed: &[u8],
     signature: &BitString,
@@ -105,11 +116,22 @@ pub(crate) fn verify_signed(
     let (Ok(hash), Some(sig)) = (signature_hash(alg), signature.as_bytes()) else {
         return false;
     };
-    key.verify(pkcs1v15(hash), &hash.digest(signed), sig)
+    verify_rsa(key_der, hash, signed, sig)
+}
+
+/// RSASSA-PKCS1-v1_5 with `hash` over `message`, by `ring` (2048–8192-bit keys, as JPKI's).
+pub(crate) fn verify_rsa(key_der: &[u8], hash: HashAlgorithm, message: &[u8], sig: &[u8]) -> bool {
+    use ring::signature as rs;
+    let alg: &rs::RsaParameters = match hash {
+        HashAlgorithm::Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+        HashAlgorithm::Sha384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+        HashAlgorithm::Sha512 => &rs::RSA_PKCS1_2048_8192_SHA512,
+    };
+    rs::UnparsedPublicKey::new(alg, key_der)
+        .verify(message, sig)
         .is_ok()
 }
 
-/// Time since the Unix epoch (zero for earlier times).
 /// The `rsa` crate's PKCS#1 v1.5 scheme for `hash`.
 pub(crate) fn pkcs1v15(hash: HashAlgorithm) -> rsa::Pkcs1v15Sign {
     match hash {
@@ -119,6 +141,7 @@ pub(crate) fn pkcs1v15(hash: HashAlgorithm) -> rsa::Pkcs1v15Sign {
     }
 }
 
+/// Time since the Unix epoch (zero for earlier times).
 pub(crate) fn unix(t: SystemTime) -> Duration {
     t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO)
 }

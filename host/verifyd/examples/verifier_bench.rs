@@ -1,0 +1,104 @@
+//! The verifier's benchmark driver (tests/bench/verifier.sh runs it; never a timed test):
+//!
+//!   verifier_bench gen COUNT FILE        a COUNT-entry CRL signed by the test root (DER)
+//!   verifier_bench load FILE             load it once: wall and CPU seconds, resident and
+//!                                        peak memory (MiB)
+//!   verifier_bench rate SECONDS [FILE]   login verifications per CPU second on one thread,
+//!                                        µs CPU each, and per wall second
+//!   verifier_bench token CHALLENGE       a login proof by test card2 for the HTTP benchmark
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../../verify/tests/support/testpki.rs"]
+mod testpki;
+
+use std::time::{Duration, Instant};
+
+use mynakey_verify::{new_challenge, parse_rfc3339, verify_login, Trust};
+
+const ORIGIN: &str = "https://bank.example.jp";
+
+fn trust() -> Trust {
+    let p = testpki::pki;
+    Trust::from_der(
+        &[&p("auth-root-1.der"), &p("auth-root-2.der")],
+        &[&p("sign-root-1.der"), &p("sign-root-2.der")],
+    )
+    .unwrap()
+}
+
+/// CPU time this thread has used, seconds (the machine is shared: wall time would count the
+/// time other processes had the core).
+fn cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    stat.split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        / 1e9
+}
+
+/// VmRSS and VmHWM of this process, MiB.
+fn memory() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib = |key: &str| -> f64 {
+        let line = status.lines().find(|l| l.starts_with(key)).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let now = parse_rfc3339("2026-11-26T00:00:00Z").unwrap();
+    match args.first().map(String::as_str) {
+        Some("gen") => {
+            let count: u32 = args[1].parse().unwrap();
+            let der = testpki::auth_crl(
+                &testpki::pki_dir(),
+                count,
+                &[testpki::CARD1_AUTH_SERIAL],
+                "2026-11-01T00:00:00Z",
+                "2036-01-01T00:00:00Z",
+            );
+            std::fs::write(&args[2], der).unwrap();
+        }
+        Some("load") => {
+            let mut trust = trust();
+            let (start, cpu0) = (Instant::now(), cpu());
+            let bytes = std::fs::read(&args[1]).unwrap();
+            trust.add_crl(&bytes).unwrap();
+            let (secs, cpu_secs) = (start.elapsed().as_secs_f64(), cpu() - cpu0);
+            drop(bytes);
+            let (rss, hwm) = memory();
+            let entries = trust.crls(now)[0].entries;
+            println!("{entries} {secs:.3} {cpu_secs:.3} {rss:.1} {hwm:.1}");
+        }
+        Some("rate") => {
+            let seconds: f64 = args[1].parse().unwrap();
+            let mut trust = trust();
+            if let Some(file) = args.get(2) {
+                trust.add_crl(&std::fs::read(file).unwrap()).unwrap();
+            }
+            let challenge = new_challenge();
+            let token = testpki::token("card2-auth", ORIGIN, &challenge);
+            let (start, cpu0, mut n) = (Instant::now(), cpu(), 0u64);
+            while start.elapsed() < Duration::from_secs_f64(seconds) {
+                for _ in 0..100 {
+                    verify_login(&token, ORIGIN, &challenge, &trust, now).unwrap();
+                }
+                n += 100;
+            }
+            let (secs, cpu_secs) = (start.elapsed().as_secs_f64(), cpu() - cpu0);
+            let per = |t: f64| (n as f64 / t, t * 1e6 / n as f64);
+            let ((wall_rate, _), (cpu_rate, cpu_us)) = (per(secs), per(cpu_secs));
+            println!("{cpu_rate:.0} {cpu_us:.1} {wall_rate:.0}");
+        }
+        Some("token") => println!("{}", testpki::token("card2-auth", ORIGIN, &args[1])),
+        _ => panic!("usage: see the module comment"),
+    }
+}
