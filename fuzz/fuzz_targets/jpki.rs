@@ -96,14 +96,7 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             let mut ops = Ops::new(script_readers(&script), Config::default());
-            let args = GetSigningCertificateArgs {
-                origin: ORIGIN.into(),
-                pin: Secret::new("abc123".into()),
-                allow_last_try: false,
-                hold: true,
-                reader: None,
-                timeout_ms: 0,
-            };
+            let args = GetSigningCertificateArgs::new(ORIGIN, "abc123", true);
             let cert = ctx_run(|ctx| ops.get_signing_certificate(args, ctx));
             let certificate = cert.ok().map(|v| v.certificate);
             let mut args = SignArgs::new(

@@ -66,6 +66,21 @@ impl AuthenticateArgs {
     }
 }
 
+impl GetSigningCertificateArgs {
+    /// A certificate request with the defaults a browser request gets; `hold` keeps the card
+    /// verified for one following `sign` (the certificate-first flow).
+    pub fn new(origin: &str, pin: &str, hold: bool) -> Self {
+        GetSigningCertificateArgs {
+            origin: origin.into(),
+            pin: Secret::new(pin.into()),
+            allow_last_try: false,
+            hold,
+            reader: None,
+            timeout_ms: 0,
+        }
+    }
+}
+
 impl SignArgs {
     /// A signing request for base64 `hashes` with the defaults a browser request gets.
     pub fn new(origin: &str, pin: Option<&str>, hash_algorithm: &str, hashes: Vec<String>) -> Self {

@@ -10,7 +10,6 @@ use mynakey_documents::{
     HASH_ALGORITHM,
 };
 use mynakey_protocol::ProgressEvent;
-use mynakey_types::Secret;
 use sha2::{Digest, Sha256};
 
 use super::{quiet_context, Demo, DOCUMENT, ORIGIN};
@@ -34,14 +33,7 @@ impl Demo<'_> {
             "   The host reads the signing certificate and holds the card (password abc123, once):"
         )?;
         let mut quiet = |_: ProgressEvent| {};
-        let args = GetSigningCertificateArgs {
-            origin: ORIGIN.into(),
-            pin: Secret::new("abc123".into()),
-            allow_last_try: false,
-            hold: true,
-            reader: None,
-            timeout_ms: 0,
-        };
+        let args = GetSigningCertificateArgs::new(ORIGIN, "abc123", true);
         let certificate = match self
             .ops
             .get_signing_certificate(args, &mut quiet_context(&mut quiet))

@@ -72,14 +72,7 @@ fn sign(f: &mut Fixture, args: SignArgs) -> Result<Signatures, OpsError> {
 
 fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<SigningCertificateResult, OpsError> {
     let mut p = quiet();
-    let args = GetSigningCertificateArgs {
-        origin: ORIGIN.into(),
-        pin: Secret::new(pin.into()),
-        allow_last_try: false,
-        hold,
-        reader: None,
-        timeout_ms: 0,
-    };
+    let args = GetSigningCertificateArgs::new(ORIGIN, pin, hold);
     f.ops.get_signing_certificate(
         args,
         &mut RequestContext {
