@@ -66,7 +66,11 @@ fn trust_dir() -> TrustDir {
 const TIME: &str = "2026-11-26T00:00:00Z";
 
 fn login(extra: &[&str], token: &str) -> Run {
-    let dir = trust_dir();
+    login_with(&trust_dir(), extra, token)
+}
+
+/// `verify` of a login proof against the roots in `dir`.
+fn login_with(dir: &TrustDir, extra: &[&str], token: &str) -> Run {
     let mut args = vec![
         "verify",
         "--origin",
@@ -368,18 +372,7 @@ fn crl_and_trust_files_are_read_with_a_cap() {
     // A trust file over 16 KiB is refused.
     let dir = trust_dir();
     std::fs::write(dir.0.join("auth-huge.pem"), vec![b'A'; 16 * 1024 + 1]).unwrap();
-    let args = [
-        "verify",
-        "--origin",
-        ORIGIN,
-        "--challenge",
-        CHALLENGE,
-        "--trust",
-        dir.to_str().unwrap(),
-        "--time",
-        TIME,
-    ];
-    let r = run(&args, &card1_token());
+    let r = login_with(&dir, &[], &card1_token());
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("16384-byte limit"), "{}", r.stderr);
 }
