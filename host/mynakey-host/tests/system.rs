@@ -428,6 +428,75 @@ fn a_card_held_by_another_program_is_busy() {
     assert_eq!(card.pin_verifies(), 1);
 }
 
+/// `prepare` through pcscd: the card is read ahead and held (another program sees it busy), and
+/// after the PIN only VERIFY, SELECT key and SIGN reach the card.
+#[test]
+fn a_prepared_login_sends_three_apdus_after_the_pin_and_holds_the_card() {
+    let Some(s) = system("a_prepared_login_sends_three_apdus_after_the_pin_and_holds_the_card")
+    else {
+        return;
+    };
+    let card = s.card(0, "card1", "");
+    let mut host = s.host("main");
+    let version = host.ok(1, "version", json!({}));
+    assert!(version["commands"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("prepare")));
+    let prepared = host.ok(2, "prepare", json!({"action": "authenticate"}));
+    assert_eq!(
+        prepared["prepared"]["reader"],
+        json!(s.reader(0)),
+        "{prepared}"
+    );
+    assert_eq!(prepared["readers"][0]["authPinTriesLeft"], 3, "{prepared}");
+    assert_eq!(card.pin_verifies(), 0);
+    let before = card.sequence().len();
+    assert_eq!(before, 9, "{:?}", card.sequence());
+    let mut other = PcscReaders::new();
+    assert_eq!(
+        other.connect(&s.reader(0)).err(),
+        Some(TransportError::CardBusy),
+        "the prepared card is held"
+    );
+    let token = host.ok(3, "authenticate", auth_args("1234"));
+    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
+    assert_eq!(
+        card.sequence()[before..],
+        ["VERIFY", "SELECT EF 0017", "SIGN"]
+    );
+    // Reset after the reply: the next request finds no verified PIN.
+    let status = host.ok(4, "status", json!({}));
+    assert_eq!(status["readers"][0]["authPinTriesLeft"], 3, "{status}");
+    host.close();
+    card.assert_only_jpki_selected();
+}
+
+/// A card swapped between `prepare` and the PIN: the held connection is dead, so the PIN goes
+/// nowhere, and the next request reads the new card and its own tries.
+#[test]
+fn a_card_swapped_after_prepare_gets_no_verify() {
+    let Some(s) = system("a_card_swapped_after_prepare_gets_no_verify") else {
+        return;
+    };
+    let card1 = s.card(0, "card1", "");
+    let mut host = s.host("main");
+    host.ok(1, "prepare", json!({"action": "authenticate"}));
+    s.remove(card1);
+    let card2 = s.card(0, "card2", "");
+    host.fails(2, "authenticate", auth_args("5678"), "CARD_REMOVED");
+    assert!(card2.apdus().is_empty(), "{:?}", card2.apdus());
+    let prepared = host.ok(3, "prepare", json!({"action": "authenticate"}));
+    assert_eq!(prepared["readers"][0]["authPinTriesLeft"], 3, "{prepared}");
+    let token = host.ok(4, "authenticate", auth_args("5678"));
+    assert_eq!(
+        b64(&token["unverifiedCertificate"]),
+        fixture("card2-auth.der")
+    );
+    host.close();
+    assert_eq!(card2.pin_verifies(), 1);
+}
+
 /// `Leave` must really leave the card as it is (dropping a `pcsc::Card` would reset it), and
 /// `Reset` must reset it (the simulated card forgets the selected application).
 #[test]

@@ -313,8 +313,11 @@ fn wait_for_release(context: &Context, name: &CString, deadline: Instant) {
     let _ = context.get_status_change(slice, &mut state);
 }
 
-/// Longest single SCardGetStatusChange; see `wait_for_change`.
-const CANCEL_SAFETY_SLICE: Duration = Duration::from_secs(5);
+/// Longest single SCardGetStatusChange; see `wait_for_change`. pcsc-lite ignores an SCardCancel
+/// that arrives before the wait has started inside the library (the context is not "cancellable"
+/// yet), so a cancel sent right after `waitingForCard` can be lost: the slice bounds how late it
+/// is honoured. One zero-timeout status query per slice is the whole cost.
+const CANCEL_SAFETY_SLICE: Duration = Duration::from_millis(500);
 
 /// An exclusive connection to the card in one reader.
 struct PcscConnection {
