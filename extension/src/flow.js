@@ -143,6 +143,13 @@ export class Flow {
     this.userTimer = ctx.clock.setTimeout(() => this.userTimeout(), USER_TIMEOUT_MS);
     /** @type {unknown} */
     this.pollTimer = null;
+    /** @type {Record<string, number>} when each step happened (epoch ms), for the window and the benchmark */
+    this.timeline = {};
+  }
+
+  /** Notes when a step happened, on the clock pages and workers share. @param {string} name */
+  mark(name) {
+    this.timeline[name] = performance.timeOrigin + performance.now();
   }
 
   // ------------------------------------------------------------------ transitions
@@ -162,6 +169,7 @@ export class Flow {
 
   /** starting: connect (or take the held session), read the card, open the window. */
   async start() {
+    this.mark('start');
     try {
       const continued = this.request.action === 'sign'
         ? this.ctx.held.take(this.tabId, this.origin, this.request.certificate) : null;
@@ -172,7 +180,9 @@ export class Flow {
         this.ctx.held.drop(this.tabId); // a new request from this tab ends an older held session
         this.host = this.ctx.newHost();
         await this.host.handshake();
+        this.mark('hostReady');
         await this.readCard();
+        this.mark('cardRead');
       }
       if (this.state.name !== 'starting') return;
       this.host.onExit = (reason) => this.hostExit(reason);
@@ -194,6 +204,7 @@ export class Flow {
         type: 'popup', width: 480, height: 720, focused: true,
       });
       windowId = win.id;
+      this.mark('windowCreated');
     } catch { /* below */ }
     if (windowId === undefined) {
       // The person never saw a question: as if they had closed it.
@@ -222,6 +233,7 @@ export class Flow {
       return;
     }
     this.ctx.clock.clearTimeout(s.connectTimer);
+    this.mark('windowConnected');
     this.ui = port;
     port.onMessage.addListener((m) => this.windowMessage(/** @type {FromWindow} */ (m)));
     port.onDisconnect.addListener(() => {
@@ -237,6 +249,7 @@ export class Flow {
       documentNames: r.action === 'sign' ? (r.documentNames ?? r.hashes.map(() => null)) : null,
       card: this.card,
       needLastTry: this.pin.lastTry !== 'no',
+      timeline: this.timeline,
     });
     if (this.pin.kind && this.card?.triesLeft === 0) {
       // Already blocked: say so (and how to unlock) instead of asking for a PIN.
