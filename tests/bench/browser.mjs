@@ -3,7 +3,7 @@
 // tests/browser/both/driver.mjs). A benchmark, not a test: nothing asserts on timings, but a round
 // that fails (an error, no proof) ends the run with a non-zero exit.
 //
-//   node tests/bench/browser.mjs [--rounds 20] [--browsers chromium,firefox] [--out FILE]
+//   node tests/bench/browser.mjs [--rounds 20] [--browsers chromium,firefox] [--out FILE] [--raw FILE]
 //
 // (tests/bench/browser.sh builds the release host and sets MYNAKEY_HOST and the transport.) Each
 // round: a trusted click on the relying party's /library.html, then
@@ -15,9 +15,10 @@
 //   wait (b): the window's form submit → the page's promise resolved with the proof;
 //   APDUs after the PIN: lines the simulated card's APDU log gained from the submit until the log
 //   stops growing after the proof (the host may still reset the card after answering).
-// Writes Markdown to stdout and to --out (default tests/bench/out/browser.md).
+// Writes Markdown to stdout and to --out (default tests/bench/out/browser.md); --raw FILE: every
+// round's marks as JSON too, to line them up with a host log or strace (epoch ms).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '20' },
     browsers: { type: 'string', default: BROWSERS.join(',') },
     out: { type: 'string', default: join(repo, 'tests/bench/out/browser.md') },
+    raw: { type: 'string' },
   },
 });
 const rounds = Number(opts.rounds);
@@ -70,6 +72,13 @@ async function settledLog(path, quietMs = 300, maxMs = 5000) {
   return lines(path);
 }
 
+/** `promise`, or a failure naming `what` after `ms`. */
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`${what}: nothing after ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** One login round in `page`: the times, the APDU count and sequence after the PIN. */
 async function round(b, page, apduLog) {
   const challenge = randomBytes(32).toString('base64');
@@ -82,7 +91,7 @@ async function round(b, page, apduLog) {
       (t) => { window.bench.done = now(); window.bench.outcome = { ok: t }; },
       (e) => { window.bench.done = now(); window.bench.outcome = { error: e.code || String(e) }; });
   }, challenge);
-  const win = await next;
+  const win = await within(next, 20000, `${b.kind}: the consent window`);
   // The window notes its first painted frame just after render(); give it a moment, and fall back
   // to the render time where no frame comes (a window the browser never paints).
   await win.waitForFunction(() => globalThis.mynakeyTimeline?.painted != null, { polling: 20, timeout: 2000 }).catch(() => {});
@@ -93,7 +102,7 @@ async function round(b, page, apduLog) {
   // proof is there, so it cannot be read afterwards. (The window's own handler ran first.)
   const submitted = win.evaluate(() => new Promise((ok) => {
     document.getElementById('form').addEventListener('submit', () => ok(globalThis.mynakeyTimeline.submitted), { once: true });
-  }));
+  })).catch((e) => e);
   await press(win, '#pin', 'Enter'); // waits for the window's 800 ms input gate first
   await page.waitForFunction(() => window.bench.outcome, { polling: 10, timeout: 30000 });
   const { call, done, outcome } = await page.evaluate(() => window.bench);
@@ -103,11 +112,13 @@ async function round(b, page, apduLog) {
   }
   const after = await settledLog(apduLog);
   const marks = { call, ...shown.flow, script: shown.script, init: shown.init, rendered: shown.rendered, painted: shown.painted ?? shown.rendered };
-  if (typeof submittedAt !== 'number') throw new Error(`${b.kind}: the window recorded no submit`);
+  if (typeof submittedAt !== 'number') throw new Error(`${b.kind}: the window recorded no submit (${submittedAt})`);
   return {
     marks,
     painted: shown.painted != null,
     waitA: marks.painted - call,
+    submitted: submittedAt,
+    done,
     waitB: done - submittedAt,
     apdus: after.length - before,
     sequence: after.slice(before).map((l) => l.split(' | ')[0]),
@@ -132,6 +143,7 @@ async function measure(kind, rp) {
     return { kind, version, results };
   } finally {
     await b.close();
+    if (process.env.MYNAKEY_TEST_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -191,3 +203,4 @@ const outFile = resolve(opts.out);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, md);
 say(`written: ${outFile}`);
+if (opts.raw) writeFileSync(resolve(opts.raw), JSON.stringify(measured, null, 1));

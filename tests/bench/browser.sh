@@ -2,7 +2,7 @@
 # The browser round trip (page call → consent window visible; PIN submit → proof; APDUs after
 # the PIN) in real headless Chromium and Firefox ESR, on demand, never a timed test:
 #
-#   tests/bench/browser.sh [--rounds 20] [--browsers chromium,firefox] [--out FILE]
+#   tests/bench/browser.sh [--rounds 20] [--browsers chromium,firefox] [--out FILE] [--raw FILE]
 #
 # Needs root: the harness starts a private pcscd (unshare --mount) with the vpcd reader and the
 # simulated card (`mynakey-host simulate --vpcd`); apt-get install chromium firefox-esr pcscd
