@@ -135,12 +135,14 @@ async function measure(kind, rp) {
     const page = await b.newPage(`${rp.origin}/library.html`);
     await page.waitForFunction(() => window.mynakeyReady === true, { polling: 50 });
     const results = [];
+    let warmUp;
     for (let i = 0; i <= rounds; i++) {
       const r = await round(b, page, apduLog);
       say(`${kind} ${i === 0 ? 'warm-up' : `round ${i}/${rounds}`}: (a) ${r.waitA.toFixed(1)} ms, (b) ${r.waitB.toFixed(1)} ms, ${r.apdus} APDUs after the PIN`);
       if (i > 0) results.push(r);
+      else warmUp = r;
     }
-    return { kind, version, results };
+    return { kind, version, warmUp, results };
   } finally {
     await b.close();
     if (process.env.MYNAKEY_TEST_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
@@ -159,7 +161,7 @@ const row = (label, xs, f = ms) => {
   return `| ${label} | ${f(min)} | ${f(median)} | ${f(max)} | ${n} |`;
 };
 
-function report({ kind, version, results }) {
+function report({ kind, version, warmUp, results }) {
   const out = [`### ${kind} (${version})`, '', '| stage | min | median | max | n |', '|---|---:|---:|---:|---:|'];
   out.push(row('**(a) page call → window visible**', results.map((r) => r.waitA)));
   let prev = 'call';
@@ -173,6 +175,7 @@ function report({ kind, version, results }) {
   out.push('');
   if (unpainted) out.push(`No painted frame recorded in ${unpainted} of ${results.length} rounds: the render time stands in for it there.`, '');
   out.push(`APDUs after the PIN, round 1: ${results[0].sequence.join(' → ')}`, '');
+  out.push(`Warm-up round (the browser's first request; not in the table): (a) ${ms(warmUp.waitA)}, (b) ${ms(warmUp.waitB)}, ${warmUp.apdus} APDUs after the PIN.`, '');
   return out.join('\n');
 }
 
