@@ -185,12 +185,17 @@ import { WINDOW_TEXT } from './window-texts.js';
     }
   }
 
-  /** @param {CardView | null | undefined} card */
+  /** @param {CardView | null | undefined} card null: not read yet */
   function renderCard(card) {
-    if (!card || !state.pinKind) return;
+    if (!state.pinKind) return;
+    if (!card) {
+      setStatus(t('cardChecking'));
+      return;
+    }
     const msg = {
       present: card.reader ? t('cardReady', { reader: card.reader }) : t('cardInserted'),
       absent: t('cardWaiting'),
+      busy: t('cardBusy'),
       noReader: t('noReader'),
       pcscUnavailable: t('pcscUnavailable'),
       notJpki: t('notJpki'),

@@ -2,13 +2,18 @@
 //
 //   starting ──host ready──▶ opening ──window created──▶ loading ──window connected──▶ asking
 //   asking ──submit──▶ working ──PIN_INCORRECT / PIN_LAST_TRY / card problem / held expired──▶ asking
-//   loading (PIN already blocked) | working (PIN_BLOCKED) ──▶ blocked ──window gone──▶ done
+//   loading | asking (PIN already blocked) | working (PIN_BLOCKED) ──▶ blocked ──window gone──▶ done
 //   any state ──result, cancel, window gone, page gone, host exit, timeout──▶ done
 //
 // Every event is a method; each looks at `state.name` first and either makes one of the
 // transitions in TRANSITIONS or ignores the event. The page gets exactly one answer, when the
 // flow reaches `done` (from `blocked` only once the window is gone: a page that re-asks on every
 // answer cannot learn the card state again and again without anyone looking).
+//
+// The window opens as soon as the host has answered `version`; the card is read meanwhile and
+// shown when known. With a host that offers `prepare` the card is read ahead while the person
+// types (the certificate and the tries count for a login), so after the PIN only VERIFY,
+// SELECT key and SIGN remain; an older host gets `status` and the request reads the card itself.
 //
 // Rules kept here:
 //   - The origin sent to the host is the browser's (port.sender), never the page's.
@@ -19,7 +24,7 @@ import { FlowError, errorAnswer } from './errors.js';
 import { withTimeout } from './host-port.js';
 import { pinWellFormed } from './rules.js';
 /** @import { BrowserApi, Clock, Port } from './browser-api.js' */
-/** @import { AuthenticateArguments, GetSigningCertificateArguments, HostErrorCode, ProgressEvent, SignArguments, StatusResult } from './generated/protocol.js' */
+/** @import { AuthenticateArguments, GetSigningCertificateArguments, HostErrorCode, PrepareArguments, ProgressEvent, SignArguments, StatusResult } from './generated/protocol.js' */
 /** @import { HostPort, HostRequest } from './host-port.js' */
 /** @import { HeldSessions } from './held.js' */
 /** @import { CardView, FromWindow, PageAnswer, PinKind, ToWindow } from './messages.js' */
@@ -40,7 +45,7 @@ export const TRANSITIONS = /** @type {const} */ ({
   starting: ['opening', 'done'],
   opening: ['loading', 'done'],
   loading: ['asking', 'blocked', 'done'],
-  asking: ['working', 'done'],
+  asking: ['working', 'blocked', 'done'],
   working: ['asking', 'blocked', 'done'],
   blocked: ['done'],
   done: [],
@@ -136,6 +141,8 @@ export class Flow {
     this.pin = { kind: request.action === 'authenticate' ? 'auth' : 'sign', lastTry: 'no' };
     /** @type {CardView | null} what the window shows about readers and cards */
     this.card = null;
+    /** Whether the host offers `prepare` (listed in its `version` answer). */
+    this.canPrepare = false;
     /** @type {Port | null} the consent window's port, once its page connected */
     this.ui = null;
     /** Host card requests run one at a time (status included): each waits for the one before. */
@@ -179,15 +186,16 @@ export class Flow {
       } else {
         this.ctx.held.drop(this.tabId); // a new request from this tab ends an older held session
         this.host = this.ctx.newHost();
-        await this.host.handshake();
+        const version = await this.host.handshake();
         this.mark('hostReady');
-        await this.readCard();
-        this.mark('cardRead');
+        this.canPrepare = Array.isArray(version.commands) && version.commands.includes('prepare');
       }
       if (this.state.name !== 'starting') return;
       this.host.onExit = (reason) => this.hostExit(reason);
       if (this.host.closed) return this.hostExit(this.host.closedBecause ?? '');
       this.go({ name: 'opening' });
+      // Read while the window opens: it shows the card when known rather than waiting for it.
+      if (!continued) this.refreshCard();
     } catch (e) {
       return this.finish(e);
     }
@@ -251,12 +259,16 @@ export class Flow {
       needLastTry: this.pin.lastTry !== 'no',
       timeline: this.timeline,
     });
-    if (this.pin.kind && this.card?.triesLeft === 0) {
-      // Already blocked: say so (and how to unlock) instead of asking for a PIN.
-      return this.block(new FlowError('PIN_BLOCKED', { triesLeft: 0 }));
-    }
+    if (this.blockedAlready()) return;
     this.go({ name: 'asking', windowId: s.windowId, shown: null });
     this.schedulePoll();
+  }
+
+  /** Already blocked: say so (and how to unlock) instead of asking for a PIN. */
+  blockedAlready() {
+    if (!this.pin.kind || this.card?.triesLeft !== 0) return false;
+    this.block(new FlowError('PIN_BLOCKED', { triesLeft: 0 }));
+    return true;
   }
 
   /** @param {FromWindow} m */
@@ -380,7 +392,10 @@ export class Flow {
         this.pin.lastTry = n === 1 ? 'ask' : 'no';
         if (this.card) this.card.triesLeft = n;
         this.ask(code);
-        return this.post({ type: 'retry', code, triesLeft: n ?? undefined, needLastTry: this.pin.lastTry !== 'no' });
+        this.post({ type: 'retry', code, triesLeft: n ?? undefined, needLastTry: this.pin.lastTry !== 'no' });
+        // The card was reset after the wrong PIN: read it ahead again for the next one.
+        if (this.canPrepare) this.refreshCard();
+        return;
       }
       case 'lastTry':
         this.pin.lastTry = 'ask';
@@ -413,13 +428,13 @@ export class Flow {
   }
 
   /**
-   * loading | working → blocked: the window explains how to unlock and stays open; the page's
-   * answer and the tab's slot wait until the person closes it.
+   * loading | asking | working → blocked: the window explains how to unlock and stays open; the
+   * page's answer and the tab's slot wait until the person closes it.
    * @param {FlowError} e
    */
   block(e) {
     const s = this.state;
-    if (s.name !== 'loading' && s.name !== 'working') return;
+    if (s.name !== 'loading' && s.name !== 'asking' && s.name !== 'working') return;
     this.stopTimers();
     this.closeHost();
     this.go({ name: 'blocked', windowId: s.windowId, answer: errorAnswer(e) });
@@ -433,9 +448,9 @@ export class Flow {
     this.refreshCard();
   }
 
-  // ------------------------------------------------------------------ the card, read with status
+  // ------------------------------------------------------------------ the card, read with prepare or status
 
-  /** Reads readers and tries left with the host's status command (spends no PIN try). */
+  /** Reads readers and tries left (spends no PIN try): `prepare` when the host has it, else `status`. */
   readCard() {
     const run = this.cardQueue.then(() => this.readCardNow());
     this.cardQueue = run.then(() => {}, () => {});
@@ -444,18 +459,28 @@ export class Flow {
 
   async readCardNow() {
     if (!this.host) throw new FlowError('CANCELLED');
-    /** @type {StatusResult} */
-    const st = await this.host.send('status').done;
-    this.card = cardView(st, this.request.action, this.card?.reader ?? null);
+    const reader = this.card?.reader ?? null;
+    /** @type {PrepareArguments} */
+    const args = { action: this.request.action === 'authenticate' ? 'authenticate' : 'sign' };
+    if (reader) args.reader = reader;
+    /** @type {Pick<StatusResult, 'pcsc' | 'readers'>} */
+    const st = await (this.canPrepare ? this.host.send('prepare', args) : this.host.send('status')).done;
+    if (this.timeline.cardRead === undefined) this.mark('cardRead'); // the first read only
+    this.card = cardView(st, this.request.action, reader);
     if (this.card.triesLeft === 1 && this.pin.lastTry === 'no') this.pin.lastTry = 'ask';
     return this.card;
   }
 
-  /** Re-reads the card and shows it; keeps polling while no usable card is there. */
+  /**
+   * Re-reads the card and shows it; keeps polling while no usable card is there. Before the
+   * window is connected the card goes into its `init` instead.
+   */
   refreshCard() {
     this.readCard().then(() => {
-      if (this.state.name !== 'asking') return;
+      const s = this.state;
+      if (s.name !== 'asking') return;
       this.post({ type: 'card', card: this.card, needLastTry: this.pin.lastTry !== 'no' });
+      if (s.shown === null && this.blockedAlready()) return;
       this.schedulePoll();
     }, () => { /* the host exit, if that was it, arrives as its own event */ });
   }
@@ -582,8 +607,8 @@ export class Flow {
 }
 
 /**
- * What the window shows about readers and cards, from the host's status.
- * @param {StatusResult} st
+ * What the window shows about readers and cards, from the host's `status` or `prepare`.
+ * @param {Pick<StatusResult, 'pcsc' | 'readers'>} st
  * @param {string} action
  * @param {string | null} chosenReader the reader the person picked before, if any
  * @returns {CardView}
@@ -593,7 +618,10 @@ export function cardView(st, action, chosenReader) {
   const jpki = readers.filter((r) => r.card === 'jpki');
   if (st.pcsc === 'unavailable') return { state: 'pcscUnavailable' };
   if (readers.length === 0) return { state: 'noReader' };
-  if (jpki.length === 0) return { state: readers.some((r) => r.card === 'other') ? 'notJpki' : 'absent' };
+  if (jpki.length === 0) {
+    if (readers.some((r) => r.card === 'busy')) return { state: 'busy' };
+    return { state: readers.some((r) => r.card === 'other') ? 'notJpki' : 'absent' };
+  }
   const chosen = jpki.find((r) => r.name === chosenReader) ?? (jpki.length === 1 ? jpki[0] : null);
   const tries = chosen && (action === 'authenticate' ? chosen.authPinTriesLeft : chosen.signPinTriesLeft);
   /** @type {CardView} */

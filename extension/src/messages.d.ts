@@ -2,9 +2,9 @@
 // between the content script and the background (over 'mynakey-page').
 import type { HostErrorCode } from './generated/protocol.js';
 
-/** What the window shows about readers and cards (from the host's status, never given to pages). */
+/** What the window shows about readers and cards (from the host's status or prepare, never given to pages). */
 export interface CardView {
-  state: 'pcscUnavailable' | 'noReader' | 'notJpki' | 'absent' | 'present' | 'multiple' | 'noSigningCertificate';
+  state: 'pcscUnavailable' | 'noReader' | 'notJpki' | 'absent' | 'busy' | 'present' | 'multiple' | 'noSigningCertificate';
   readers?: string[];
   reader?: string | null;
   triesLeft?: number | null;

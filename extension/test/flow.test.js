@@ -263,6 +263,20 @@ test('loading → blocked: a PIN already blocked is explained at once; PIN_BLOCK
   assert.equal(b.flow(1), null);
 });
 
+test('asking → blocked: a card read only after the window connected shows a blocked PIN at once', async () => {
+  const b = new FakeBrowser();
+  b.hostOptions = { holdCard: true, commands: ['version', 'prepare'] };
+  const page = await b.request(1, 'authenticate', { challenge: CHALLENGE });
+  const ui = await b.connectWindow(b.openWindows[0]);
+  assert.equal(ui.sent[0].card, null, 'the window opened before the card was read');
+  b.host.answerCard([{ ...JPKI_READER, authPinTriesLeft: 0 }]);
+  await settle();
+  assert.deepEqual(ui.sent.slice(1).map((m) => m.type), ['card', 'blocked']);
+  assert.deepEqual(page.sent, []);
+  await b.closeWindow(b.openWindows[0], ui);
+  assert.equal(codeOf(page), 'PIN_BLOCKED');
+});
+
 test('opening: the window cannot be created → USER_CANCELLED', async () => {
   const b = new FakeBrowser();
   b.createMode = 'fail';

@@ -58,6 +58,7 @@ export const LIMITS = {
   signPinMinLength: 6,
   signPinMaxLength: 16,
   heldSessionSeconds: 120,
+  preparedHoldSeconds: 60,
 } as const;
 
 export const HOST_COMMANDS = [
@@ -68,20 +69,23 @@ export const HOST_COMMANDS = [
   'sign',
   'cancel',
   'quit',
+  'prepare',
 ] as const;
 export type HostCommand = (typeof HOST_COMMANDS)[number];
 
 export type HashAlgorithmName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 export type ProgressEventName = 'waitingForCard' | 'cardInserted';
 export type CardState = 'absent' | 'jpki' | 'other' | 'busy';
+export type PrepareActionName = 'authenticate' | 'sign';
 export type PcscState = 'ok' | 'unavailable';
 /** A request's `id`: what the caller sent. */
 export type RequestId = string | number;
 
-/** Result of `version`. */
+/** Result of `version`; `commands` lists what the host serves (absent before `prepare`). */
 export interface VersionResult {
   version: string;
   protocol: number;
+  commands?: string[];
 }
 
 /** One reader in the result of `status`. */
@@ -102,6 +106,27 @@ export interface StatusResult {
   pcscError?: string;
   transport: 'pcsc' | 'simulator';
   readers: ReaderStatus[];
+}
+
+/** Arguments of `prepare` (only when `version` lists it). */
+export interface PrepareArguments {
+  action: PrepareActionName;
+  reader?: string;
+}
+
+/** The card `prepare` holds for the request that follows. */
+export interface Prepared {
+  reader: string;
+  action: PrepareActionName;
+  holdMs: number;
+}
+
+/** Result of `prepare`: the readers as `status` shows them, and the card now held. */
+export interface PrepareResult {
+  pcsc: PcscState;
+  pcscError?: string;
+  readers: ReaderStatus[];
+  prepared?: Prepared;
 }
 
 /** Arguments of `authenticate`. */

@@ -125,12 +125,22 @@ export const JPKI_READER = { name: 'reader 0', card: 'jpki', authPinTriesLeft: 3
 export const CERTIFICATE = 'MIIBsigningcertificate';
 
 /**
- * The native host behind one connectNative port. version and status answer at once (unless
- * `holdVersion`); card requests (authenticate, getSigningCertificate, sign) wait for the test's
- * `answer` or `fail`; `cancel` fails its target with CANCELLED, as the real host does.
+ * @typedef {object} HostOptions
+ * @property {boolean} [holdVersion] `version` waits for answerVersion()
+ * @property {boolean} [holdCard] `status` / `prepare` wait for answerCard()
+ * @property {string[]} [commands] listed in the `version` answer (a host with `prepare`)
+ * @property {object[]} [readers] what status/prepare report
+ * @property {number} [protocol]
+ */
+
+/**
+ * The native host behind one connectNative port. version, status and prepare answer at once
+ * (unless `holdVersion` / `holdCard`); card requests (authenticate, getSigningCertificate, sign)
+ * wait for the test's `answer` or `fail`; `cancel` fails its target with CANCELLED, as the real
+ * host does.
  */
 export class FakeHost extends FakePort {
-  /** @param {{ holdVersion?: boolean; readers?: object[]; protocol?: number }} options */
+  /** @param {HostOptions} options */
   constructor(options) {
     super('jp.mynakey.host');
     this.options = options;
@@ -152,10 +162,10 @@ export class FakeHost extends FakePort {
   handle(m) {
     if (!this.open) return;
     if (m.command === 'version') {
-      if (!this.options.holdVersion) this.reply(m.id, { result: { version: '0.1.0', protocol: this.options.protocol ?? 1 } });
+      if (!this.options.holdVersion) this.reply(m.id, { result: this.versionResult() });
       else this.waiting.set(m.id, m);
-    } else if (m.command === 'status') {
-      this.reply(m.id, { result: { version: '0.1.0', protocol: 1, pcsc: 'ok', transport: 'simulator', readers: this.options.readers ?? [JPKI_READER] } });
+    } else if ((m.command === 'status' || m.command === 'prepare') && !this.options.holdCard) {
+      this.reply(m.id, { result: this.cardResult(m) });
     } else if (m.command === 'cancel') {
       const target = this.waiting.get(m.arguments.target);
       this.reply(m.id, { result: { cancelled: target !== undefined } });
@@ -165,6 +175,30 @@ export class FakeHost extends FakePort {
     }
   }
 
+  versionResult() {
+    const v = { version: '0.1.0', protocol: this.options.protocol ?? 1 };
+    return this.options.commands ? { ...v, commands: this.options.commands } : v;
+  }
+
+  /** What status or prepare answers. @param {{ command: string; arguments: Record<string, any> }} m */
+  cardResult(m) {
+    const readers = this.options.readers ?? [JPKI_READER];
+    if (m.command === 'status') return { version: '0.1.0', protocol: 1, pcsc: 'ok', transport: 'simulator', readers };
+    const jpki = readers.filter((r) => /** @type {any} */ (r).card === 'jpki');
+    const chosen = m.arguments.reader ? jpki.find((r) => /** @type {any} */ (r).name === m.arguments.reader) : jpki.length === 1 ? jpki[0] : null;
+    const prepared = chosen && { reader: /** @type {any} */ (chosen).name, action: m.arguments.action, holdMs: 60000 };
+    return prepared ? { pcsc: 'ok', readers, prepared } : { pcsc: 'ok', readers };
+  }
+
+  /** Answers the held status or prepare with `readers` (default: the host's). @param {object[]} [readers] */
+  answerCard(readers) {
+    const r = [...this.waiting.values()].find((x) => x.command === 'status' || x.command === 'prepare');
+    if (!r) throw new Error('no status or prepare waiting');
+    this.waiting.delete(r.id);
+    if (readers) this.options.readers = readers;
+    this.reply(r.id, { result: this.cardResult(r) });
+  }
+
   /** @param {number} id @param {object} body */
   reply(id, body) {
     if (this.open) this.deliver({ id, ...body });
@@ -172,7 +206,7 @@ export class FakeHost extends FakePort {
 
   /** The card request waiting now (the test's view of "what the host is doing"). */
   get cardRequest() {
-    const card = [...this.waiting.values()].filter((r) => r.command !== 'version');
+    const card = [...this.waiting.values()].filter((r) => !['version', 'status', 'prepare'].includes(r.command));
     return card.length ? card[card.length - 1] : null;
   }
 
@@ -195,7 +229,7 @@ export class FakeHost extends FakePort {
     const v = [...this.waiting.values()].find((r) => r.command === 'version');
     if (!v) throw new Error('no version request waiting');
     this.waiting.delete(/** @type {any} */ (v).id);
-    this.reply(/** @type {any} */ (v).id, { result: { version: '0.1.0', protocol: 1 } });
+    this.reply(/** @type {any} */ (v).id, { result: this.versionResult() });
   }
 
   /** The host process exits by itself. */
@@ -213,7 +247,7 @@ export class FakeBrowser {
     this.clock = new FakeClock();
     /** @type {FakeHost[]} every host process started */
     this.hosts = [];
-    /** @type {{ holdVersion?: boolean; readers?: object[]; protocol?: number }} for the next hosts */
+    /** @type {HostOptions} for the next hosts */
     this.hostOptions = {};
     this.connectNativeFails = false;
     /** @type {Map<number, { url: string; open: boolean }>} */

@@ -97,6 +97,14 @@ impl SignArgs {
     }
 }
 
+/// `prepare`: what the card is readied for, and in which reader (default: the one JPKI card).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PrepareArgs {
+    pub action: crate::messages::PrepareAction,
+    pub reader: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CancelArgs {

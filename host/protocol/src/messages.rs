@@ -2,7 +2,7 @@
 //! request, and the limits a client must respect. `typescript` turns these into the
 //! declarations the extension is built against.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The commands of protocol 1 (`HostCommand` in TypeScript).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,10 +14,13 @@ pub enum HostCommand {
     Sign,
     Cancel,
     Quit,
+    /// Added to protocol 1 after its first release (so listed in `version`'s `commands`):
+    /// reads the card while the person types and holds it for the request that follows.
+    Prepare,
 }
 
 impl HostCommand {
-    pub const ALL: [HostCommand; 7] = [
+    pub const ALL: [HostCommand; 8] = [
         HostCommand::Version,
         HostCommand::Status,
         HostCommand::Authenticate,
@@ -25,6 +28,7 @@ impl HostCommand {
         HostCommand::Sign,
         HostCommand::Cancel,
         HostCommand::Quit,
+        HostCommand::Prepare,
     ];
 
     /// The `command` string on the wire.
@@ -37,6 +41,7 @@ impl HostCommand {
             HostCommand::Sign => "sign",
             HostCommand::Cancel => "cancel",
             HostCommand::Quit => "quit",
+            HostCommand::Prepare => "prepare",
         }
     }
 
@@ -77,6 +82,10 @@ pub mod limits {
     /// A held signing session ends this long after `getSigningCertificate` without the `sign`
     /// that uses it.
     pub const HELD_SESSION_SECONDS: u64 = 120;
+
+    /// A card read by `prepare` is held for the request that follows at most this long, then
+    /// released (that request then reads the card again).
+    pub const PREPARED_HOLD_SECONDS: u64 = 60;
 }
 
 /// `version`.
@@ -84,6 +93,68 @@ pub mod limits {
 pub struct VersionResult {
     pub version: String,
     pub protocol: u32,
+    /// Every command this host serves (absent from hosts before `prepare`): a client uses a
+    /// command added to protocol 1 only when it is listed here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<&'static str>,
+}
+
+impl VersionResult {
+    /// This host's answer.
+    pub fn current(version: &str) -> Self {
+        VersionResult {
+            version: version.into(),
+            protocol: crate::PROTOCOL_VERSION,
+            commands: HostCommand::ALL.map(HostCommand::name).to_vec(),
+        }
+    }
+}
+
+/// What `prepare` readies the card for.
+#[derive(Debug, Serialize, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum PrepareAction {
+    /// A login proof: the authentication certificate and the PIN's tries count are read.
+    #[serde(rename = "authenticate")]
+    Authenticate,
+    /// `getSigningCertificate` or `sign`: the signing password's tries count (the signing
+    /// certificate is readable only after the password).
+    #[serde(rename = "sign")]
+    Sign,
+}
+
+impl PrepareAction {
+    pub const ALL: [PrepareAction; 2] = [PrepareAction::Authenticate, PrepareAction::Sign];
+
+    /// The value on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrepareAction::Authenticate => "authenticate",
+            PrepareAction::Sign => "sign",
+        }
+    }
+}
+
+/// `prepare`: the readers as `status` reports them (only what the action needs is read), and,
+/// when one JPKI card was found and read, the reader whose card is now held.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrepareResult {
+    pub pcsc: PcscState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pcsc_error: Option<String>,
+    pub readers: Vec<ReaderStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared: Option<Prepared>,
+}
+
+/// The card `prepare` holds for the next request of its action.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Prepared {
+    pub reader: String,
+    pub action: PrepareAction,
+    /// How long the card stays held if no request comes.
+    pub hold_ms: u64,
 }
 
 /// `getSigningCertificate`: the signing certificate, standard base64 DER.

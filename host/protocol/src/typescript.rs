@@ -9,7 +9,7 @@ use mynakey_types::HashAlgorithm;
 
 use crate::error::ErrorCode;
 use crate::limits;
-use crate::messages::{CardState, HostCommand, PcscState, ProgressEvent};
+use crate::messages::{CardState, HostCommand, PcscState, PrepareAction, ProgressEvent};
 use crate::PROTOCOL_VERSION;
 
 /// Where the generated file lives, relative to the repository root.
@@ -52,11 +52,16 @@ pub struct Interface {
 }
 
 /// Every interface, in the order they are written.
-pub const INTERFACES: [Interface; 15] = [
+pub const INTERFACES: [Interface; 18] = [
     Interface {
         name: "VersionResult",
-        doc: "Result of `version`.",
-        fields: &[field("version", "string"), field("protocol", "number")],
+        doc:
+            "Result of `version`; `commands` lists what the host serves (absent before `prepare`).",
+        fields: &[
+            field("version", "string"),
+            field("protocol", "number"),
+            optional("commands", "string[]"),
+        ],
         open: false,
     },
     Interface {
@@ -82,6 +87,36 @@ pub const INTERFACES: [Interface; 15] = [
             optional("pcscError", "string"),
             field("transport", "'pcsc' | 'simulator'"),
             field("readers", "ReaderStatus[]"),
+        ],
+        open: false,
+    },
+    Interface {
+        name: "PrepareArguments",
+        doc: "Arguments of `prepare` (only when `version` lists it).",
+        fields: &[
+            field("action", "PrepareActionName"),
+            optional("reader", "string"),
+        ],
+        open: false,
+    },
+    Interface {
+        name: "Prepared",
+        doc: "The card `prepare` holds for the request that follows.",
+        fields: &[
+            field("reader", "string"),
+            field("action", "PrepareActionName"),
+            field("holdMs", "number"),
+        ],
+        open: false,
+    },
+    Interface {
+        name: "PrepareResult",
+        doc: "Result of `prepare`: the readers as `status` shows them, and the card now held.",
+        fields: &[
+            field("pcsc", "PcscState"),
+            optional("pcscError", "string"),
+            field("readers", "ReaderStatus[]"),
+            optional("prepared", "Prepared"),
         ],
         open: false,
     },
@@ -257,6 +292,7 @@ fn constants(out: &mut String) {
         ("signPinMinLength", limits::SIGN_PIN_MIN_LENGTH as u64),
         ("signPinMaxLength", limits::SIGN_PIN_MAX_LENGTH as u64),
         ("heldSessionSeconds", limits::HELD_SESSION_SECONDS),
+        ("preparedHoldSeconds", limits::PREPARED_HOLD_SECONDS),
     ];
     let _ = writeln!(out, "\nexport const LIMITS = {{");
     for (key, value) in limits {
@@ -282,6 +318,10 @@ fn unions(out: &mut String) {
             quoted(ProgressEvent::ALL.map(ProgressEvent::name)),
         ),
         ("CardState", quoted(CardState::ALL.map(CardState::as_str))),
+        (
+            "PrepareActionName",
+            quoted(PrepareAction::ALL.map(PrepareAction::as_str)),
+        ),
         ("PcscState", quoted(PcscState::ALL.map(PcscState::as_str))),
     ];
     for (name, values) in unions {

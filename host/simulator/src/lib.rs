@@ -308,6 +308,14 @@ impl SimSlot {
         self.changed.notify_all();
     }
 
+    /// Another card in the reader (pulled and a different one put in, between two commands):
+    /// connections made before see it as removed, as PC/SC reports it.
+    pub fn swap(&self, card: SimCard) {
+        *self.card() = card;
+        self.remove();
+        self.insert();
+    }
+
     pub fn insert(&self) {
         let mut state = self.state();
         state.present = true;
@@ -465,6 +473,7 @@ impl Readers for SimReaders {
         state.connected = true;
         Ok(Box::new(SimConnection {
             slot: Arc::clone(slot),
+            generation: state.generation,
         }))
     }
 
@@ -521,10 +530,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 struct SimConnection {
     slot: Arc<SimSlot>,
+    /// The slot's generation when this connection was made: a card removed since (even if put
+    /// back, or another one put in) ends the connection, as PC/SC's SCARD_W_REMOVED_CARD does.
+    generation: u64,
 }
 
 impl Transport for SimConnection {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if self.slot.state().generation != self.generation {
+            return Err(TransportError::CardRemoved);
+        }
         self.slot.transmit(command)
     }
 }

@@ -2,8 +2,8 @@
 //! (macOS) or the Smart Card service (Windows). The only code that names the `pcsc` crate.
 //!
 //! - Connections are **exclusive**: no other program can talk to the card while the host holds
-//!   it (another holder gives [`TransportError::CardBusy`]), so a held signing session keeps its
-//!   verified password to itself.
+//!   it (another holder gives [`TransportError::CardBusy`] once it has not let go within a
+//!   second), so a held signing session keeps its verified password to itself.
 //! - A connection ends with the disposition ops asks for. Dropping a `pcsc::Card` resets the
 //!   card, so [`Disposition::Leave`] disconnects explicitly with `SCARD_LEAVE_CARD`;
 //!   [`Disposition::Reset`] powers the card down (`SCARD_UNPOWER_CARD`), which surely ends a
@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::ffi::CString;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 use pcsc::{
@@ -155,15 +155,13 @@ impl Readers for PcscReaders {
         let name = self
             .c_name(reader)
             .ok_or_else(|| TransportError::UnknownReader(reader.to_string()))?;
-        let card = self
-            .with_context(|c| c.connect(&name, ShareMode::Exclusive, Protocols::ANY))
-            .map_err(|e| match e {
-                PcscError::UnknownReader | PcscError::ReaderUnavailable => {
-                    TransportError::UnknownReader(reader.into())
-                }
-                PcscError::NoSmartcard | PcscError::RemovedCard => TransportError::NoCard,
-                e => map_error(e),
-            })?;
+        let card = self.connect_when_released(&name).map_err(|e| match e {
+            PcscError::UnknownReader | PcscError::ReaderUnavailable => {
+                TransportError::UnknownReader(reader.into())
+            }
+            PcscError::NoSmartcard | PcscError::RemovedCard => TransportError::NoCard,
+            e => map_error(e),
+        })?;
         let context = self.context()?;
         debug!("connected exclusively to {reader:?}");
         Ok(Box::new(PcscConnection {
@@ -262,6 +260,23 @@ impl Readers for PcscReaders {
 }
 
 impl PcscReaders {
+    /// Connects exclusively. A card another connection still holds is waited for up to
+    /// [`RELEASE_WAIT`]: a host answers first and resets the card after its reply, so the next
+    /// request (often from a new host process) may arrive while that reset is still running.
+    fn connect_when_released(&mut self, name: &CString) -> Result<Card, PcscError> {
+        let deadline = Instant::now() + RELEASE_WAIT;
+        loop {
+            match self.with_context(|c| c.connect(name, ShareMode::Exclusive, Protocols::ANY)) {
+                Err(PcscError::SharingViolation) if Instant::now() < deadline => {
+                    debug!("{name:?} is held by another connection; waiting for its release");
+                    let context = self.raw_context()?;
+                    wait_for_release(&context, name, deadline);
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// A status query of the wait failed. pcscd dying (or shutting down) under a wait shows up
     /// as CommError or SecurityViolation rather than NoService, and it can happen in the
     /// zero-timeout query before the blocking one as well as in it: both say the service went
@@ -275,6 +290,27 @@ impl PcscReaders {
             map_error(e)
         }
     }
+}
+
+/// How long `connect` waits for another connection to let the card go before `CardBusy`.
+const RELEASE_WAIT: Duration = Duration::from_millis(1000);
+
+/// Blocks until the reader's state changes (the other connection ends, the card goes) or a short
+/// slice passes: not every PC/SC stack reports the end of an exclusive connection as a change.
+fn wait_for_release(context: &Context, name: &CString, deadline: Instant) {
+    let mut state = [pcsc::ReaderState::new(name.clone(), State::UNAWARE)];
+    if context
+        .get_status_change(Duration::ZERO, &mut state)
+        .is_err()
+        || !state[0].event_state().contains(State::EXCLUSIVE)
+    {
+        return;
+    }
+    state[0].sync_current_state();
+    let slice = deadline
+        .saturating_duration_since(Instant::now())
+        .min(Duration::from_millis(50));
+    let _ = context.get_status_change(slice, &mut state);
 }
 
 /// Longest single SCardGetStatusChange; see `wait_for_change`.

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey::config::Config;
-use mynakey::ops::{AuthenticateArgs, Ops, RequestContext, SignArgs};
+use mynakey::ops::{AuthenticateArgs, Ops, PrepareArgs, RequestContext, SignArgs};
 use mynakey_card::transport::{
     CancelToken, Connection, Disposition, OneReader, Transport, TransportError,
 };
-use mynakey_protocol::ProgressEvent;
+use mynakey_protocol::{PrepareAction, ProgressEvent};
 use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
 
 use crate::stats::Series;
@@ -230,20 +230,30 @@ pub fn trace(flow: Flow) -> R<Trace> {
         Box::new(SimReaders::single(Faults::default(), log.clone())?),
         Config::default(),
     );
-    let mut quiet = |_: mynakey_protocol::ProgressEvent| {};
-    let mut ctx = RequestContext {
-        cancel: CancelToken::new(),
-        progress: &mut quiet,
-    };
-    match flow {
-        Flow::Login => drop(
-            ops.authenticate(auth_args(), &mut ctx)
-                .map_err(|e| e.to_string())?,
-        ),
-        Flow::Sign(n) => drop(
-            ops.sign(sign_args(n), &mut ctx)
-                .map_err(|e| e.to_string())?,
-        ),
-    }
+    run(&mut ops, flow)?;
     Ok(Trace::from_entries(&log.entries()))
+}
+
+/// The APDUs of one `flow` read ahead by `prepare`: (before the PIN, after the PIN).
+pub fn prepared_trace(flow: Flow) -> R<(Trace, Trace)> {
+    let log = ApduLog::new();
+    let mut ops = Ops::new(
+        Box::new(SimReaders::single(Faults::default(), log.clone())?),
+        Config::default(),
+    );
+    let action = match flow {
+        Flow::Login => PrepareAction::Authenticate,
+        Flow::Sign(_) => PrepareAction::Sign,
+    };
+    let prepared = ops.prepare(PrepareArgs {
+        action,
+        reader: None,
+    });
+    if prepared.prepared.is_none() {
+        return Err("prepare held no card".into());
+    }
+    let before = Trace::from_entries(&log.entries());
+    log.clear();
+    run(&mut ops, flow)?;
+    Ok((before, Trace::from_entries(&log.entries())))
 }

@@ -139,6 +139,18 @@ fn main() -> R<()> {
         }
     }
     let _ = peak_kib;
+    // With `prepare` (the browser flow): what is read while the PIN is typed, and what is left.
+    for flow in [Flow::Login, Flow::Sign(1)] {
+        let (before, after) = inproc::prepared_trace(flow)?;
+        r.traces.push((
+            format!("mynakey {}: prepare, before the PIN", flow.name()),
+            before,
+        ));
+        r.traces.push((
+            format!("mynakey {}: after the PIN (prepared)", flow.name()),
+            after,
+        ));
+    }
 
     // ---- model ------------------------------------------------------------------------------
     r.say(&card_model::report(&r.traces));

@@ -1,6 +1,7 @@
-//! Use cases: status, login proof, signing. Policy lives here: formats checked before any APDU,
-//! the last-try guard, one VERIFY per PIN the user typed, the card reset after a verified PIN,
-//! and the held signing session.
+//! Use cases: status, prepare, login proof, signing. Policy lives here: formats checked before
+//! any APDU, the last-try guard, one VERIFY per PIN the user typed, the card reset after a
+//! verified PIN (once the reply is out), the card read ahead by `prepare`, and the held signing
+//! session.
 
 use std::time::{Duration, Instant};
 
@@ -17,14 +18,16 @@ use mynakey_types::secret::Secret;
 use mynakey_types::{Challenge, HashAlgorithm, Hashes, Origin};
 
 mod error;
+mod prepare;
 
 pub use error::OpsError;
 pub use mynakey_protocol::args::*;
 use mynakey_protocol::limits::HELD_SESSION_SECONDS;
-use mynakey_protocol::{CardState, PcscState, ProgressEvent};
+use mynakey_protocol::{CardState, PcscState, PrepareAction, ProgressEvent};
 pub use mynakey_protocol::{
     LoginProof, ReaderStatus, SignatureAlgorithm, Signatures, SigningCertificateResult, Status,
 };
+use prepare::PreparedCard;
 
 /// The held signing session ends after this long without the `sign` that uses it.
 pub const HOLD_LIMIT: Duration = Duration::from_secs(HELD_SESSION_SECONDS);
@@ -113,6 +116,10 @@ pub struct Ops {
     readers: Box<dyn Readers>,
     config: Config,
     held: Option<Held>,
+    /// The card read by `prepare`, held for the request that follows.
+    prepared: Option<PreparedCard>,
+    /// The session of a request that succeeded: closed (reset) once its reply is out.
+    closing: Option<Session>,
 }
 
 impl Ops {
@@ -121,12 +128,47 @@ impl Ops {
             readers,
             config,
             held: None,
+            prepared: None,
+            closing: None,
         }
     }
 
     /// When the held session must be ended, if there is one.
     pub fn held_deadline(&self) -> Option<Instant> {
         self.held.as_ref().map(|h| h.deadline)
+    }
+
+    /// The next moment something held must be let go (held session or prepared card).
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let prepared = self.prepared.as_ref().map(|p| p.deadline);
+        match (self.held_deadline(), prepared) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Lets go of whatever is held past its deadline.
+    pub fn expire(&mut self, now: Instant) {
+        if self.held_deadline().is_some_and(|d| d <= now) {
+            info!("the held signing session timed out");
+            self.release_held();
+        }
+        if self.prepared.as_ref().is_some_and(|p| p.deadline <= now) {
+            info!("the prepared card was not used in time; releasing it");
+            self.prepared = None;
+        }
+    }
+
+    /// Closes the session of the request just answered: the reply goes out first, the card's
+    /// reset (unpower) after it, so the person does not wait for the reset.
+    pub fn after_reply(&mut self) {
+        drop(self.closing.take());
+    }
+
+    /// Before a request uses the card: the last reply's session closed, the held session ended.
+    fn settle(&mut self) {
+        self.after_reply();
+        self.release_held();
     }
 
     /// Ends the held session (timeout, quit, EOF, or another request): the card is reset.
@@ -141,7 +183,8 @@ impl Ops {
 
     /// Readers, cards, tries left. Spends no PIN try and reads no certificate.
     pub fn status(&mut self) -> Status {
-        self.release_held();
+        self.settle();
+        self.prepared = None;
         let mut status = Status {
             version: env!("CARGO_PKG_VERSION").into(),
             protocol: mynakey_protocol::PROTOCOL_VERSION,
@@ -329,31 +372,32 @@ impl Ops {
         ctx: &mut RequestContext<'_>,
     ) -> Result<(Session, Vec<u8>), OpsError> {
         let pin = Pin::parse(PinKind::Sign, secret)?;
-        self.release_held();
-        let mut session = self.open_card(reader, timeout_ms, ctx)?;
-        Self::verify_pin(&mut session, pin, allow_last_try, &ctx.cancel)?;
+        self.settle();
+        let (mut session, count) =
+            match self.take_prepared(PrepareAction::Sign, reader, allow_last_try)? {
+                Some(prepared) => (prepared.session, prepared.count),
+                None => {
+                    let mut session = self.open_card(reader, timeout_ms, ctx)?;
+                    let count = session.jpki()?.pin_status(PinKind::Sign)?;
+                    (session, count)
+                }
+            };
+        Self::verify_pin(&mut session, count, pin, allow_last_try, &ctx.cancel)?;
         let certificate = session.jpki()?.read_certificate(KeyPair::Sign)?;
         Ok((session, certificate))
     }
 
-    /// The tries query, then the last-try guard on its count, then exactly one VERIFY (which
-    /// takes that count: [`Jpki::verify_pin`]).
+    /// The last-try guard on a tries count just read from the card (or read by `prepare` on the
+    /// connection still held), then exactly one VERIFY (which takes that count:
+    /// [`Jpki::verify_pin`]).
     fn verify_pin(
         session: &mut Session,
+        count: jpki::TriesCount,
         pin: Pin,
         allow_last_try: bool,
         cancel: &CancelToken,
     ) -> Result<(), OpsError> {
-        let count = session.jpki()?.pin_status(pin.kind())?;
-        match count.status() {
-            PinStatus::Blocked => {
-                return Err(OpsError::PinBlocked {
-                    tries_left: Some(0),
-                })
-            }
-            PinStatus::TriesLeft(1) if !allow_last_try => return Err(OpsError::PinLastTry),
-            PinStatus::TriesLeft(_) => {}
-        }
+        last_try_guard(&count, allow_last_try)?;
         // A cancelled request spends no try.
         check_cancel(cancel)?;
         session.pin_sent = true;
@@ -371,10 +415,27 @@ impl Ops {
         let challenge = Challenge::parse(&args.challenge)
             .map_err(|reason| OpsError::ChallengeInvalid(format!("challenge {reason}")))?;
         let pin = Pin::parse(PinKind::Auth, &args.pin)?;
-        self.release_held();
-        let mut session = self.open_card(args.reader.as_deref(), args.timeout_ms, ctx)?;
-        let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
-        Self::verify_pin(&mut session, pin, args.allow_last_try, &ctx.cancel)?;
+        self.settle();
+        let reader = args.reader.as_deref();
+        let prepared =
+            self.take_prepared(PrepareAction::Authenticate, reader, args.allow_last_try)?;
+        // Read ahead by `prepare` on the connection still held: only VERIFY, SELECT key and SIGN
+        // are left. Otherwise the card is read now, in the same order.
+        let (mut session, certificate, count) = match prepared {
+            Some(PreparedCard {
+                session,
+                count,
+                certificate: Some(certificate),
+                ..
+            }) => (session, certificate, count),
+            _ => {
+                let mut session = self.open_card(reader, args.timeout_ms, ctx)?;
+                let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
+                let count = session.jpki()?.pin_status(PinKind::Auth)?;
+                (session, certificate, count)
+            }
+        };
+        Self::verify_pin(&mut session, count, pin, args.allow_last_try, &ctx.cancel)?;
         let signature = sign_hashes(
             &mut session,
             &ctx.cancel,
@@ -382,7 +443,7 @@ impl Ops {
             &certificate,
             &Hashes::login(&origin, &challenge),
         )?;
-        drop(session);
+        self.closing = Some(session);
         info!("login proof made");
         Ok(LoginProof {
             format: "web-eid:1.0".into(),
@@ -409,16 +470,16 @@ impl Ops {
             ctx,
         )?;
         let encoded = STANDARD.encode(&certificate);
-        if args.hold {
-            if let Some(card) = session.take() {
-                info!("holding the card for the signature that follows");
-                self.held = Some(Held {
-                    card,
-                    origin,
-                    certificate,
-                    deadline: Instant::now() + HOLD_LIMIT,
-                });
-            }
+        if !args.hold {
+            self.closing = Some(session);
+        } else if let Some(card) = session.take() {
+            info!("holding the card for the signature that follows");
+            self.held = Some(Held {
+                card,
+                origin,
+                certificate,
+                deadline: Instant::now() + HOLD_LIMIT,
+            });
         }
         Ok(SigningCertificateResult {
             certificate: encoded,
@@ -455,7 +516,7 @@ impl Ops {
             &certificate,
             &hashes,
         )?;
-        drop(session);
+        self.closing = Some(session);
         info!("{} signature(s) made", signatures.len());
         Ok(Signatures {
             certificate: STANDARD.encode(&certificate),
@@ -522,7 +583,18 @@ impl Ops {
 
 impl Drop for Ops {
     fn drop(&mut self) {
-        self.release_held();
+        self.settle();
+    }
+}
+
+/// Refuses the last try unless the request allows it; a blocked PIN is refused outright.
+fn last_try_guard(count: &jpki::TriesCount, allow_last_try: bool) -> Result<(), OpsError> {
+    match count.status() {
+        PinStatus::Blocked => Err(OpsError::PinBlocked {
+            tries_left: Some(0),
+        }),
+        PinStatus::TriesLeft(1) if !allow_last_try => Err(OpsError::PinLastTry),
+        PinStatus::TriesLeft(_) => Ok(()),
     }
 }
 

@@ -13,18 +13,18 @@ use mynakey_simulator::{
 };
 use mynakey_verify::{self as verify, Trust};
 
-const ORIGIN: &str = "https://example.jp";
+pub(super) const ORIGIN: &str = "https://example.jp";
 /// base64 of the bytes 00..1F.
-const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-const JPKI_SELECT: &str = "SELECT AID D392F000260100000001";
+pub(super) const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub(super) const JPKI_SELECT: &str = "SELECT AID D392F000260100000001";
 
-struct Fixture {
-    ops: Ops,
-    log: ApduLog,
-    slot: Arc<SimSlot>,
+pub(super) struct Fixture {
+    pub(super) ops: Ops,
+    pub(super) log: ApduLog,
+    pub(super) slot: Arc<SimSlot>,
 }
 
-fn fixture(faults: &str) -> Fixture {
+pub(super) fn fixture(faults: &str) -> Fixture {
     let log = ApduLog::new();
     let readers = SimReaders::single(Faults::parse(faults).unwrap(), log.clone()).unwrap();
     let slot = readers.slot(0).unwrap();
@@ -35,20 +35,23 @@ fn fixture(faults: &str) -> Fixture {
     }
 }
 
-fn quiet() -> impl FnMut(ProgressEvent) {
+pub(super) fn quiet() -> impl FnMut(ProgressEvent) {
     |_: ProgressEvent| {}
 }
 
-fn auth_args(pin: &str) -> AuthenticateArgs {
+pub(super) fn auth_args(pin: &str) -> AuthenticateArgs {
     AuthenticateArgs::new(ORIGIN, CHALLENGE, pin)
 }
 
-fn sign_args(pin: Option<&str>, n: usize) -> SignArgs {
+pub(super) fn sign_args(pin: Option<&str>, n: usize) -> SignArgs {
     let hashes = (0..n).map(|i| STANDARD.encode([i as u8; 32])).collect();
     SignArgs::new(ORIGIN, pin, "SHA-256", hashes)
 }
 
-fn authenticate(f: &mut Fixture, args: AuthenticateArgs) -> Result<LoginProof, OpsError> {
+pub(super) fn authenticate(
+    f: &mut Fixture,
+    args: AuthenticateArgs,
+) -> Result<LoginProof, OpsError> {
     let mut p = quiet();
     f.ops.authenticate(
         args,
@@ -59,7 +62,7 @@ fn authenticate(f: &mut Fixture, args: AuthenticateArgs) -> Result<LoginProof, O
     )
 }
 
-fn sign(f: &mut Fixture, args: SignArgs) -> Result<Signatures, OpsError> {
+pub(super) fn sign(f: &mut Fixture, args: SignArgs) -> Result<Signatures, OpsError> {
     let mut p = quiet();
     f.ops.sign(
         args,
@@ -70,7 +73,11 @@ fn sign(f: &mut Fixture, args: SignArgs) -> Result<Signatures, OpsError> {
     )
 }
 
-fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<SigningCertificateResult, OpsError> {
+pub(super) fn get_cert(
+    f: &mut Fixture,
+    pin: &str,
+    hold: bool,
+) -> Result<SigningCertificateResult, OpsError> {
     let mut p = quiet();
     let args = GetSigningCertificateArgs::new(ORIGIN, pin, hold);
     f.ops.get_signing_certificate(
@@ -82,19 +89,19 @@ fn get_cert(f: &mut Fixture, pin: &str, hold: bool) -> Result<SigningCertificate
     )
 }
 
-fn trust() -> Trust {
+pub(super) fn trust() -> Trust {
     Trust::from_der(&TEST_AUTH_ROOTS, &TEST_SIGN_ROOTS).unwrap()
 }
 
-fn reads(n: usize) -> Vec<String> {
+pub(super) fn reads(n: usize) -> Vec<String> {
     vec!["READ BINARY".to_string(); n]
 }
 
-fn seq(parts: &[&[String]]) -> Vec<String> {
+pub(super) fn seq(parts: &[&[String]]) -> Vec<String> {
     parts.concat()
 }
 
-fn s(items: &[&str]) -> Vec<String> {
+pub(super) fn s(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
@@ -332,6 +339,8 @@ fn every_flow_selects_only_the_jpki_application_and_login_never_reads_the_signin
 fn the_card_is_reset_after_a_pin_and_left_alone_otherwise() {
     let mut f = fixture("");
     authenticate(&mut f, auth_args("1234")).unwrap();
+    // What the server does once the reply is out.
+    f.ops.after_reply();
     // A fresh connection finds no verified state: signing with the auth key is refused.
     let mut card = f.slot.card();
     for apdu in ["00A4040C0AD392F000260100000001", "00A4020C020017"] {
@@ -668,6 +677,9 @@ fn scripted_transcript_of_a_login_proof() {
         )
         .unwrap();
     assert_eq!(card.remaining(), 0);
+    // The proof is ready before the card is reset: the reply goes out first.
+    assert_eq!(card.disconnects(), vec![]);
+    ops.after_reply();
     assert_eq!(card.disconnects(), vec![Disposition::Reset]);
     let expected = format!(
         r#"{{"format":"web-eid:1.0","unverifiedCertificate":"{}","algorithm":"RS256","signature":"{}","appVersion":"{}"}}"#,

@@ -27,6 +27,7 @@ use mynakey_protocol::{
 /// A card request, already parsed and typed.
 enum CardRequest {
     Status,
+    Prepare(ops::PrepareArgs),
     Authenticate(ops::AuthenticateArgs),
     GetSigningCertificate(ops::GetSigningCertificateArgs),
     Sign(ops::SignArgs),
@@ -157,10 +158,7 @@ fn dispatch(
     };
     match request {
         Incoming::Version => {
-            let version = VersionResult {
-                version: env!("CARGO_PKG_VERSION").into(),
-                protocol: protocol::PROTOCOL_VERSION,
-            };
+            let version = VersionResult::current(env!("CARGO_PKG_VERSION"));
             output.send(&protocol::success(&id, to_value(version)));
             Flow::Next
         }
@@ -252,6 +250,9 @@ fn parse_request(frame: &[u8]) -> Result<(Value, Incoming), (Value, WireError)> 
         Some(HostCommand::Status) => {
             parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Card(CardRequest::Status))
         }
+        Some(HostCommand::Prepare) => {
+            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Prepare(a)))
+        }
         Some(HostCommand::Authenticate) => {
             parse_arguments(args).map(|a| Incoming::Card(CardRequest::Authenticate(a)))
         }
@@ -274,13 +275,12 @@ fn parse_request(frame: &[u8]) -> Result<(Value, Incoming), (Value, WireError)> 
 
 fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: Pending) {
     loop {
-        let job = match ops.held_deadline() {
+        let job = match ops.next_deadline() {
             Some(deadline) => {
                 match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                     Ok(job) => job,
                     Err(RecvTimeoutError::Timeout) => {
-                        info!("the held signing session timed out");
-                        ops.release_held();
+                        ops.expire(Instant::now());
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -296,8 +296,10 @@ fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: 
             *slot = None;
         }
         output.send(&reply);
+        // The reply is out: now the card is reset, before the next request connects.
+        ops.after_reply();
     }
-    // EOF or quit: the held session (if any) is reset when `ops` drops.
+    // EOF or quit: the held session and the prepared card (if any) are let go when `ops` drops.
     drop(ops);
 }
 
@@ -314,6 +316,7 @@ fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
     };
     let result = match request {
         CardRequest::Status => Ok(to_value(ops.status())),
+        CardRequest::Prepare(args) => Ok(to_value(ops.prepare(args))),
         CardRequest::Authenticate(args) => ops.authenticate(args, &mut ctx).map(to_value),
         CardRequest::GetSigningCertificate(args) => {
             ops.get_signing_certificate(args, &mut ctx).map(to_value)

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::*;
-use crate::args::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, SignArgs};
+use crate::args::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, PrepareArgs, SignArgs};
 use crate::error::{ErrorDetails, WireError};
 use crate::messages::*;
 
@@ -44,6 +44,7 @@ fn sample(ty: &str) -> Value {
         "boolean" => json!(true),
         "string[]" => json!(["x"]),
         "HashAlgorithmName" => json!("SHA-256"),
+        "PrepareActionName" => json!("authenticate"),
         _ => json!("x"),
     }
 }
@@ -79,6 +80,7 @@ fn argument_interfaces_match_what_the_host_reads() {
     check_arguments::<GetSigningCertificateArgs>("GetSigningCertificateArguments");
     check_arguments::<SignArgs>("SignArguments");
     check_arguments::<CancelArgs>("CancelArguments");
+    check_arguments::<PrepareArgs>("PrepareArguments");
 }
 
 fn reader(full: bool) -> ReaderStatus {
@@ -105,11 +107,25 @@ fn status(full: bool) -> Status {
 
 #[test]
 fn result_interfaces_match_what_the_host_writes() {
-    let version = VersionResult {
-        version: "0".into(),
-        protocol: 1,
+    let version = VersionResult::current("0");
+    let older = VersionResult {
+        commands: Vec::new(),
+        ..version.clone()
     };
-    check_result("VersionResult", &version, &version);
+    check_result("VersionResult", &version, &older);
+    let prepared = Prepared {
+        reader: "R".into(),
+        action: PrepareAction::Authenticate,
+        hold_ms: 60_000,
+    };
+    check_result("Prepared", &prepared, &prepared);
+    let prepare = |full: bool| PrepareResult {
+        pcsc: PcscState::Ok,
+        pcsc_error: full.then(|| "down".into()),
+        readers: vec![reader(full)],
+        prepared: full.then(|| prepared.clone()),
+    };
+    check_result("PrepareResult", &prepare(true), &prepare(false));
     check_result("ReaderStatus", &reader(true), &reader(false));
     check_result("StatusResult", &status(true), &status(false));
     let proof = LoginProof {
@@ -173,7 +189,7 @@ fn the_file_has_what_the_extension_imports() {
         "export const HOST_ERROR_CODES = [\n  'BAD_REQUEST',",
         "export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];",
         "export const RETRIABLE_ERROR_CODES: readonly HostErrorCode[] = [",
-        "export const LIMITS = {\n  maxHashes: 100,\n  maxTimeoutMs: 600000,\n  maxInboundFrame: 65536,\n  maxOutboundFrame: 1048576,\n  challengeMinLength: 44,\n  challengeMaxLength: 128,\n  authPinLength: 4,\n  signPinMinLength: 6,\n  signPinMaxLength: 16,\n  heldSessionSeconds: 120,\n} as const;",
+        "export const LIMITS = {\n  maxHashes: 100,\n  maxTimeoutMs: 600000,\n  maxInboundFrame: 65536,\n  maxOutboundFrame: 1048576,\n  challengeMinLength: 44,\n  challengeMaxLength: 128,\n  authPinLength: 4,\n  signPinMinLength: 6,\n  signPinMaxLength: 16,\n  heldSessionSeconds: 120,\n  preparedHoldSeconds: 60,\n} as const;",
         "export type HashAlgorithmName = 'SHA-256' | 'SHA-384' | 'SHA-512';",
         "export type HostCommand = ",
         "export interface HostErrorBody {\n  code: HostErrorCode;\n  message: string;\n  triesLeft?: number;\n  sw?: string;\n  readers?: string[];\n  [detail: string]: unknown;\n}",
