@@ -49,7 +49,7 @@ const say = (s) => process.stderr.write(`bench: ${s}\n`);
 const STAGES = [
   ['start', 'page call → service worker has the request'],
   ['hostReady', 'host spawned + version handshake answered'],
-  ['cardRead', 'status answered (card read through pcscd)'],
+  ['cardRead', 'card read answered (status or prepare, through pcscd)'],
   ['windowCreated', 'windows.create resolved'],
   ['script', 'window page loaded, its script runs'],
   ['windowConnected', 'window port connected (flow sees it)'],
@@ -164,29 +164,36 @@ const row = (label, xs, f = ms) => {
 function report({ kind, version, warmUp, results }) {
   const out = [`### ${kind} (${version})`, '', '| stage | min | median | max | n |', '|---|---:|---:|---:|---:|'];
   out.push(row('**(a) page call → window visible**', results.map((r) => r.waitA)));
-  // A mark the window did not get (the card read after `init`, when the flow reads it while the
-  // window opens) has no row; the next row counts from the mark before it.
-  const steps = results.map((r) => {
-    const d = {};
+  // Each row: from the mark before to this one. The card read is the one step that may overlap
+  // others (read while the window opens): it goes where it ended in each round, or nowhere when
+  // it ended after `init` (the window never got the mark).
+  const steps = new Map();
+  for (const r of results) {
+    const marks = STAGES.map(([m]) => m).filter((m) => m !== 'cardRead' && typeof r.marks[m] === 'number');
+    if (typeof r.marks.cardRead === 'number') {
+      const later = marks.findIndex((m) => r.marks[m] > r.marks.cardRead);
+      marks.splice(later < 0 ? marks.length : later, 0, 'cardRead');
+    }
     let prev = 'call';
-    for (const [mark] of STAGES) {
-      if (typeof r.marks[mark] !== 'number') continue;
-      d[mark] = { from: prev, ms: r.marks[mark] - r.marks[prev] };
+    for (const mark of marks) {
+      const key = `${prev} → ${mark}`;
+      if (!steps.has(key)) steps.set(key, { mark, at: [], ms: [] });
+      steps.get(key).ms.push(r.marks[mark] - r.marks[prev]);
+      steps.get(key).at.push(r.marks[mark] - r.marks.call);
       prev = mark;
     }
-    return d;
-  });
-  for (const [mark, label] of STAGES) {
-    const seen = steps.map((d) => d[mark]).filter(Boolean);
-    if (!seen.length) continue;
-    const from = [...new Set(seen.map((x) => x.from))].join('/');
-    out.push(row(`  ${label} (${from} → ${mark})`, seen.map((x) => x.ms)));
   }
+  const label = Object.fromEntries(STAGES);
+  const byTime = [...steps].sort(([, p], [, q]) => summary(p.at).median - summary(q.at).median);
+  for (const [key, { mark, ms: xs }] of byTime) out.push(row(`  ${label[mark]} (${key})`, xs));
   out.push(row('**(b) PIN submit → page has the proof**', results.map((r) => r.waitB)));
   out.push(row('APDUs after the PIN (count)', results.map((r) => r.apdus), String));
   const unpainted = results.filter((r) => !r.painted).length;
   out.push('');
   if (unpainted) out.push(`No painted frame recorded in ${unpainted} of ${results.length} rounds: the render time stands in for it there.`, '');
+  const since = STAGES.map(([m]) => m).filter((m) => results.some((r) => typeof r.marks[m] === 'number'))
+    .map((m) => `${m} ${ms(summary(results.filter((r) => typeof r.marks[m] === 'number').map((r) => r.marks[m] - r.marks.call)).median)}`);
+  out.push(`Each mark since the page call (median): ${since.join(', ')}.`, '');
   out.push(`APDUs after the PIN, round 1: ${results[0].sequence.join(' → ')}`, '');
   out.push(`Warm-up round (the browser's first request; not in the table): (a) ${ms(warmUp.waitA)}, (b) ${ms(warmUp.waitB)}, ${warmUp.apdus} APDUs after the PIN.`, '');
   return out.join('\n');
