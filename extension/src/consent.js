@@ -15,6 +15,13 @@ import { WINDOW_TEXT } from './window-texts.js';
 /** @import { MessageKey } from './window-texts.js' */
 
 (() => {
+  /** Epoch ms now, on the clock the background and pages share. */
+  const epoch = () => performance.timeOrigin + performance.now();
+  // When this window's steps happened, with the background's steps from `init`: the browser
+  // tests and tests/bench/browser.mjs read it (no PIN, no card data).
+  /** @type {typeof globalThis.mynakeyTimeline} */
+  const timeline = { flow: {}, script: epoch(), init: null, rendered: null, painted: null, submitted: null };
+  globalThis.mynakeyTimeline = timeline;
   const api = globalThis.browser ?? globalThis.chrome;
   /**
    * An element of consent.html, of the type the code relies on.
@@ -249,7 +256,13 @@ import { WINDOW_TEXT } from './window-texts.js';
   function onMessage(m) {
     switch (m.type) {
       case 'init':
+        timeline.init = epoch();
+        timeline.flow = m.timeline ?? {};
         render(m);
+        timeline.rendered = epoch();
+        // The first frame after render(): rAF runs before that frame is painted, so the task it
+        // queues runs once it is. Hidden or headless windows may never run rAF: then this is null.
+        requestAnimationFrame(() => setTimeout(() => { timeline.painted ??= epoch(); }, 0));
         break;
       case 'card':
         state.needLastTry = m.needLastTry === true;
@@ -340,6 +353,7 @@ import { WINDOW_TEXT } from './window-texts.js';
 
   el.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    timeline.submitted = epoch();
     if (state.busy || state.finished) return;
     const pin = state.pinKind ? el.pin.value : '';
     if (!pinWellFormed(state.pinKind, pin)) {

@@ -150,6 +150,13 @@ export class Flow {
     this.userTimer = ctx.clock.setTimeout(() => this.userTimeout(), USER_TIMEOUT_MS);
     /** @type {unknown} */
     this.pollTimer = null;
+    /** @type {Record<string, number>} when each step happened (epoch ms), for the window and the benchmark */
+    this.timeline = {};
+  }
+
+  /** Notes when a step happened, on the clock pages and workers share. @param {string} name */
+  mark(name) {
+    this.timeline[name] = performance.timeOrigin + performance.now();
   }
 
   // ------------------------------------------------------------------ transitions
@@ -169,6 +176,7 @@ export class Flow {
 
   /** starting: connect (or take the held session), read the card, open the window. */
   async start() {
+    this.mark('start');
     try {
       const continued = this.request.action === 'sign'
         ? this.ctx.held.take(this.tabId, this.origin, this.request.certificate) : null;
@@ -179,6 +187,7 @@ export class Flow {
         this.ctx.held.drop(this.tabId); // a new request from this tab ends an older held session
         this.host = this.ctx.newHost();
         const version = await this.host.handshake();
+        this.mark('hostReady');
         this.canPrepare = Array.isArray(version.commands) && version.commands.includes('prepare');
       }
       if (this.state.name !== 'starting') return;
@@ -203,6 +212,7 @@ export class Flow {
         type: 'popup', width: 480, height: 720, focused: true,
       });
       windowId = win.id;
+      this.mark('windowCreated');
     } catch { /* below */ }
     if (windowId === undefined) {
       // The person never saw a question: as if they had closed it.
@@ -231,6 +241,7 @@ export class Flow {
       return;
     }
     this.ctx.clock.clearTimeout(s.connectTimer);
+    this.mark('windowConnected');
     this.ui = port;
     port.onMessage.addListener((m) => this.windowMessage(/** @type {FromWindow} */ (m)));
     port.onDisconnect.addListener(() => {
@@ -246,6 +257,7 @@ export class Flow {
       documentNames: r.action === 'sign' ? (r.documentNames ?? r.hashes.map(() => null)) : null,
       card: this.card,
       needLastTry: this.pin.lastTry !== 'no',
+      timeline: this.timeline,
     });
     if (this.blockedAlready()) return;
     this.go({ name: 'asking', windowId: s.windowId, shown: null });
@@ -453,6 +465,7 @@ export class Flow {
     if (reader) args.reader = reader;
     /** @type {Pick<StatusResult, 'pcsc' | 'readers'>} */
     const st = await (this.canPrepare ? this.host.send('prepare', args) : this.host.send('status')).done;
+    if (this.timeline.cardRead === undefined) this.mark('cardRead'); // the first read only
     this.card = cardView(st, this.request.action, reader);
     if (this.card.triesLeft === 1 && this.pin.lastTry === 'no') this.pin.lastTry = 'ask';
     return this.card;

@@ -1,5 +1,6 @@
 // Globals the extension's scripts share across files: the bundled service (background.js loads
-// it), tldts's browser build (consent.html loads it), and the input-gate record the browser tests read.
+// it), tldts's browser build (consent.html loads it), and the input-gate record and timeline the
+// browser tests and benchmark read.
 import type { BrowserApi, PagesApi } from './browser-api.js';
 
 declare global {
@@ -8,4 +9,13 @@ declare global {
   var browser: (BrowserApi & PagesApi) | undefined;
   var chrome: BrowserApi & PagesApi;
   var mynakeyGateLog: { delayMs: number; armed: { why: string; at: number }[]; ignored: { input: string; at: number }[] };
+  /** The consent window's steps in epoch ms (consent.js), with the background's in `flow`. */
+  var mynakeyTimeline: {
+    flow: Record<string, number>;
+    script: number;
+    init: number | null;
+    rendered: number | null;
+    painted: number | null;
+    submitted: number | null;
+  };
 }

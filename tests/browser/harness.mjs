@@ -218,7 +218,8 @@ export function verifyCli(args, stdin) {
 // simulated card connected to it by `mynakey-host simulate --vpcd` (see the shared reference
 // docs/card-facts.md T4). Needs root (unshare --mount) and the pcscd + vsmartcard-vpcd packages.
 
-export async function startPcsc() {
+/** `apduLog`: a file the simulated card appends each APDU to (`simulate --apdu-log`), one line each. */
+export async function startPcsc({ apduLog } = {}) {
   const dir = tempDir('pcsc');
   const port = 35963 + 100 + (process.pid % 400) * 2; // our own vpcd port pair
   mkdirSync(join(dir, 'run'));
@@ -242,7 +243,8 @@ export async function startPcsc() {
     port,
     /** Puts the simulated card on the reader. */
     insertCard() {
-      card = spawn(HOST_BINARY, ['simulate', '--vpcd', `127.0.0.1:${port}`], { stdio: 'ignore' });
+      const log = apduLog ? ['--apdu-log', apduLog] : [];
+      card = spawn(HOST_BINARY, ['simulate', '--vpcd', `127.0.0.1:${port}`, ...log], { stdio: 'ignore' });
     },
     removeCard() {
       if (card) card.kill('SIGTERM');

@@ -49,16 +49,17 @@ function launchOptions(kind, { home, profile }) {
 
 /**
  * Starts `kind` with the extension. host: false registers no host (HOST_UNAVAILABLE); card: false
- * starts the private pcscd with an empty reader (then `pcsc.insertCard()`).
+ * starts the private pcscd with an empty reader (then `pcsc.insertCard()`); apduLog: a file the
+ * simulated card appends its APDUs to (pcsc transport).
  * Returns {kind, browser, pcsc, newPage(url), nextWindow(), hostStarts(), close()}.
  */
-export async function open(kind, { host = true, card = true } = {}) {
+export async function open(kind, { host = true, card = true, apduLog } = {}) {
   const dir = tempDir(`${kind}-both`);
   const home = join(dir, 'home');
   const profile = join(dir, 'profile');
   mkdirSync(home, { recursive: true });
   mkdirSync(profile, { recursive: true });
-  const pcsc = TRANSPORT === 'pcsc' ? await startPcsc() : null;
+  const pcsc = TRANSPORT === 'pcsc' ? await startPcsc({ apduLog }) : null;
   if (pcsc && card) pcsc.insertCard();
   const wrapper = writeHostWrapper(dir, { transport: TRANSPORT, pcscSocket: pcsc && pcsc.socket });
   if (host) registerHost(kind, { home, profile, hostPath: wrapper.path });
