@@ -4,12 +4,12 @@
 // Chromium alone. Screenshots of the Japanese window: tests/browser/out/<browser>-consent-ja.png.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
-import { AUTH_PIN, repo, SIGN_PASSWORD, startRp, TRANSPORT, verifyCli } from './harness.mjs';
+import { AUTH_PIN, repo, SIGN_PASSWORD, sleep, startRp, tempDir, TRANSPORT, verifyCli } from './harness.mjs';
 import { BROWSERS, click, fill, hidden, open, outcome, pageResult, press, startLogin, text, waitText } from './both/driver.mjs';
 
 // docs/images holds the committed pictures: written there only when asked to.
@@ -20,6 +20,26 @@ const challenge = () => randomBytes(32).toString('base64');
 
 let rp;
 before(async () => { rp = await startRp(); });
+
+/** The simulated card's APDU log: one line per APDU, `describe | command | SW len`. */
+const lines = (path) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
+
+/** Resolves once `check()` holds (polled), or fails naming `what` after 20 s. */
+async function waitFor(check, what) {
+  for (const end = Date.now() + 20000; Date.now() < end; await sleep(50)) if (check()) return;
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The log's lines once it has not grown for 300 ms (the host resets the card after its reply). */
+async function settledLines(path) {
+  let seen = -1;
+  for (;;) {
+    const n = lines(path).length;
+    if (n === seen) return lines(path);
+    seen = n;
+    await sleep(300);
+  }
+}
 after(async () => { await rp.close(); });
 
 /** Runs `body(b)` with `kind` open, and closes it whatever happens. */
@@ -52,6 +72,49 @@ for (const kind of BROWSERS) {
       assert.equal(r.state, 'ok', JSON.stringify(r.body));
       assert.ok(r.body.identity, 'the verifier returned the certificate identity');
     }));
+
+    test('login: the card is read while the PIN is typed; after the PIN only VERIFY, SELECT key, SIGN reach it', () => {
+      const log = join(tempDir('apdus'), 'card.log');
+      return withBrowser(kind, { apduLog: log }, async (b) => {
+        const page = await b.newPage(`${rp.origin}/login`);
+        const win = await windowFor(b, () => page.click('#login'));
+        await waitText(win, '#status', /カードを確認しました/);
+        await waitText(win, '#tries', /3/);
+        const before = (await settledLines(log)).length;
+        await fill(win, '#pin', AUTH_PIN);
+        await press(win, '#pin', 'Enter');
+        const r = await pageResult(page);
+        assert.equal(r.state, 'ok', JSON.stringify(r.body));
+        const after = (await settledLines(log)).slice(before).map((l) => l.split(' | ')[0]);
+        assert.ok(after.length <= 4, `APDUs after the PIN: ${after.join(', ')}`);
+        assert.deepEqual(after, ['VERIFY', 'SELECT EF 0017', 'SIGN']);
+        assert.ok((await settledLines(log)).every((l) => !l.startsWith('SELECT AID') || l.startsWith('SELECT AID D392F000260100000001')));
+      });
+    });
+
+    test('a card swapped after the window read it gets no PIN; the window reads the new card first', { skip: TRANSPORT !== 'pcsc' && 'needs the pcsc transport' }, () => {
+      const dir = tempDir('swap');
+      const [log1, log2] = [join(dir, 'card1.log'), join(dir, 'card2.log')];
+      return withBrowser(kind, { apduLog: log1 }, async (b) => {
+        const page = await b.newPage(`${rp.origin}/login`);
+        const win = await windowFor(b, () => page.click('#login'));
+        await waitText(win, '#status', /カードを確認しました/);
+        b.pcsc.removeCard();
+        b.pcsc.insertCard({ profile: 'card2', log: log2 });
+        await fill(win, '#pin', '5678');
+        await press(win, '#pin', 'Enter');
+        await waitText(win, '#alert', /取り外されました/);
+        // The window reads the card now in the reader (prepare again) before the PIN is asked again.
+        await waitFor(() => lines(log2).some((l) => l.startsWith('VERIFY? ')), 'the new card read ahead');
+        assert.ok(lines(log2).every((l) => !l.startsWith('VERIFY |')), 'no PIN reached the new card');
+        assert.ok(lines(log1).every((l) => !l.startsWith('VERIFY |')), 'nor the old one');
+        await fill(win, '#pin', '5678');
+        await press(win, '#pin', 'Enter');
+        const r = await pageResult(page);
+        assert.equal(r.state, 'ok', JSON.stringify(r.body));
+        assert.equal(lines(log2).filter((l) => l.startsWith('VERIFY |')).length, 1);
+      });
+    });
 
     test('two documents with one password entry', () => withBrowser(kind, {}, async (b) => {
       const page = await b.newPage(`${rp.origin}/sign`);

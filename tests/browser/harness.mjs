@@ -241,10 +241,13 @@ export async function startPcsc({ apduLog } = {}) {
   return {
     socket,
     port,
-    /** Puts the simulated card on the reader. */
-    insertCard() {
-      const log = apduLog ? ['--apdu-log', apduLog] : [];
-      card = spawn(HOST_BINARY, ['simulate', '--vpcd', `127.0.0.1:${port}`, ...log], { stdio: 'ignore' });
+    /**
+     * Puts a simulated card on the reader: `profile` card1 (default) or card2 (another person,
+     * PIN 5678), its APDUs appended to `log` (default: the one given to startPcsc).
+     */
+    insertCard({ profile = 'card1', log = apduLog } = {}) {
+      const logArgs = log ? ['--apdu-log', log] : [];
+      card = spawn(HOST_BINARY, ['simulate', '--vpcd', `127.0.0.1:${port}`, '--card', profile, ...logArgs], { stdio: 'ignore' });
     },
     removeCard() {
       if (card) card.kill('SIGTERM');
