@@ -10,8 +10,9 @@
 // each script the browser loads into one classic script (content scripts and Chromium's worker
 // cannot be modules): service.js (the background's logic, loaded by background.js), content.js
 // and consent.js. tldts (the Public Suffix List, for the registrable domain the consent window
-// emphasises) is pinned in package-lock.json (`npm ci --prefix extension`) and copied in as
-// tldts.js, its self-contained UMD build. Load dist/chromium in Chromium (chrome://extensions →
+// emphasises) is pinned in package-lock.json (`npm ci --prefix extension`) and bundled into
+// service.js: the background splits the origin once per request and the window loads no list
+// (its licence is shipped as tldts.LICENSE.txt). Load dist/chromium in Chromium (chrome://extensions →
 // Load unpacked), dist/firefox in Firefox (about:debugging); they differ only in manifest.json:
 //   - Firefox has no MV3 service worker: `background.scripts` (an event page) instead;
 //   - Firefox ignores `key`; the add-on id is fixed by browser_specific_settings.gecko.id, and
@@ -35,8 +36,7 @@ export const BACKGROUND_SCRIPTS = ['service.js'];
 const BUNDLES = { 'service.js': 'service.js', 'content.js': 'content.js', 'consent.js': 'consent.js' };
 /** Copied as they are. */
 const STATIC = ['manifest.json', 'background.js', 'consent.html', 'consent.css', '_locales'];
-/** tldts's browser build, copied into each variant as tldts.js (see above). */
-const TLDTS = join(here, 'node_modules/tldts/dist/index.umd.min.js');
+/** tldts, bundled into service.js (see above): its licence ships beside it. */
 const TLDTS_LICENSE = join(here, 'node_modules/tldts/LICENSE');
 /** The licence texts at the top of the repository, shipped in both variants. */
 const LICENSES = ['LICENSE-MIT', 'LICENSE-APACHE'].map((f) => join(here, '..', f));
@@ -89,7 +89,7 @@ export function build(outDir = dist) {
   if (id !== CHROMIUM_ID) {
     throw new Error(`manifest key gives id ${id}, expected ${CHROMIUM_ID}: update CHROMIUM_ID, manifests/ and host/src/install/`);
   }
-  if (!existsSync(TLDTS)) throw new Error(`${TLDTS} is missing: run npm ci --prefix extension`);
+  if (!existsSync(TLDTS_LICENSE)) throw new Error(`${TLDTS_LICENSE} is missing: run npm ci --prefix extension`);
   rmSync(outDir, { recursive: true, force: true });
   for (const variant of ['chromium', 'firefox']) {
     const out = join(outDir, variant);
@@ -109,7 +109,6 @@ export function build(outDir = dist) {
         logLevel: 'error',
       });
     }
-    cpSync(TLDTS, join(out, 'tldts.js'));
     cpSync(TLDTS_LICENSE, join(out, 'tldts.LICENSE.txt'));
     for (const f of LICENSES) cpSync(f, join(out, basename(f)));
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

@@ -107,8 +107,8 @@ extension() {
     extension_deps && npm run --prefix extension --silent check && npm test --prefix extension --silent
 }
 browser() {
-    # The tests load the built extension (extension/build.mjs bundles the sources with esbuild and
-    # copies tldts into both variants).
+    # The tests load the built extension (extension/build.mjs bundles the sources, tldts included,
+    # with esbuild into both variants).
     # contract.test.mjs judges the downloaded PDF with pyHanko (the documents suite's venv).
     cargo build -p mynakey-host --quiet && pyhanko_venv &&
         extension_deps && node extension/build.mjs >/dev/null &&

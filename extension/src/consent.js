@@ -9,9 +9,8 @@
 import { LIMITS } from './generated/protocol.js';
 import { createInputGate } from './gate.js';
 import { pinWellFormed } from './rules.js';
-import { siteParts } from './site.js';
 import { WINDOW_TEXT } from './window-texts.js';
-/** @import { CardView, FromWindow, PinKind, ToWindow } from './messages.js' */
+/** @import { CardView, FromWindow, PinKind, SiteParts, ToWindow } from './messages.js' */
 /** @import { MessageKey } from './window-texts.js' */
 
 (() => {
@@ -113,7 +112,7 @@ import { WINDOW_TEXT } from './window-texts.js';
     state.action = m.action;
     state.needLastTry = m.needLastTry === true;
     const shown = m.origin.startsWith('https://') ? m.origin.slice('https://'.length) : m.origin;
-    showOrigin(m.origin);
+    showOrigin(m.origin, m.site);
     document.title = t('windowTitle', { origin: shown });
 
     if (m.action === 'authenticate') {
@@ -146,10 +145,12 @@ import { WINDOW_TEXT } from './window-texts.js';
     arm('shown');
   }
 
-  /** The origin with its registrable domain emphasised, and the domain once more on its own. */
-  /** @param {string} origin */
-  function showOrigin(origin) {
-    const { prefix, site, suffix } = siteParts(origin, globalThis.tldts.getDomain);
+  /**
+   * The origin with its registrable domain emphasised, and the domain once more on its own.
+   * @param {string} origin
+   * @param {SiteParts} parts the origin split by the background (siteParts)
+   */
+  function showOrigin(origin, { prefix, site, suffix }) {
     /** @param {string} tag @param {string} cls @param {string} text */
     const part = (tag, cls, text) => {
       const n = document.createElement(tag);

@@ -20,9 +20,12 @@
 //   - PINs arrive only from the consent window, go straight into one host request and are not
 //     kept; one submit = at most one host request = at most one PIN try, never retried by itself.
 //   - The last try is used only after the person ticked the warning (allowLastTry).
+import { getDomain } from 'tldts';
+
 import { FlowError, errorAnswer } from './errors.js';
 import { withTimeout } from './host-port.js';
 import { pinWellFormed } from './rules.js';
+import { siteParts } from './site.js';
 /** @import { BrowserApi, Clock, Port } from './browser-api.js' */
 /** @import { AuthenticateArguments, GetSigningCertificateArguments, HostErrorCode, PrepareArguments, ProgressEvent, SignArguments, StatusResult } from './generated/protocol.js' */
 /** @import { HostPort, HostRequest } from './host-port.js' */
@@ -252,6 +255,8 @@ export class Flow {
     this.post({
       type: 'init',
       origin: this.origin,
+      // Split here, where the Public Suffix List is loaded once, not in every window.
+      site: siteParts(this.origin, getDomain),
       action: r.action,
       pinKind: this.pin.kind,
       documentNames: r.action === 'sign' ? (r.documentNames ?? r.hashes.map(() => null)) : null,

@@ -1,11 +1,9 @@
 // Globals the extension's scripts share across files: the bundled service (background.js loads
-// it), tldts's browser build (consent.html loads it), and the input-gate record and timeline the
-// browser tests and benchmark read.
+// it), and the input-gate record and timeline the browser tests and benchmark read.
 import type { BrowserApi, PagesApi } from './browser-api.js';
 
 declare global {
   var mynakeyService: { startBackground(api: BrowserApi): unknown };
-  var tldts: typeof import('tldts');
   var browser: (BrowserApi & PagesApi) | undefined;
   var chrome: BrowserApi & PagesApi;
   var mynakeyGateLog: { delayMs: number; armed: { why: string; at: number }[]; ignored: { input: string; at: number }[] };

@@ -10,6 +10,13 @@ export interface CardView {
   triesLeft?: number | null;
 }
 
+/** An origin split for display (site.js): the registrable domain `site` is emphasised. */
+export interface SiteParts {
+  prefix: string;
+  site: string;
+  suffix: string;
+}
+
 /** Which secret the window asks for: none when a held signing session continues. */
 export type PinKind = 'auth' | 'sign' | null;
 
@@ -19,6 +26,7 @@ export type ToWindow =
   | {
       type: 'init';
       origin: string;
+      site: SiteParts;
       action: PageAction;
       pinKind: PinKind;
       documentNames: (string | null)[] | null;

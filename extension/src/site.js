@@ -1,5 +1,6 @@
 // How the consent window shows who asks: the registrable domain (eTLD+1, from the Public Suffix
 // List in the bundled tldts) stands out, so bank.example.jp.evil.example reads as evil.example.
+// The background splits the origin (flow.js) and sends the parts in the window's `init`.
 /**
  * Splits an origin for display: {prefix, site, suffix} where `site` is the registrable domain,
  * `prefix` what comes before it (scheme other than https, subdomains) and `suffix` the port.

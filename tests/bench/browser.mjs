@@ -3,7 +3,7 @@
 // tests/browser/both/driver.mjs). A benchmark, not a test: nothing asserts on timings, but a round
 // that fails (an error, no proof) ends the run with a non-zero exit.
 //
-//   node tests/bench/browser.mjs [--rounds 20] [--browsers chromium,firefox] [--out FILE] [--raw FILE]
+//   node tests/bench/browser.mjs [--rounds 20] [--fresh 5] [--browsers chromium,firefox] [--out FILE] [--raw FILE]
 //
 // (tests/bench/browser.sh builds the release host and sets MYNAKEY_HOST and the transport.) Each
 // round: a trusted click on the relying party's /library.html, then
@@ -15,6 +15,8 @@
 //   wait (b): the window's form submit → the page's promise resolved with the proof;
 //   APDUs after the PIN: lines the simulated card's APDU log gained from the submit until the log
 //   stops growing after the proof (the host may still reset the card after answering).
+// --fresh N: N more browser launches whose first request alone is measured (a person's first
+// login after starting the browser: service worker, host and window all start cold).
 // Writes Markdown to stdout and to --out (default tests/bench/out/browser.md); --raw FILE: every
 // round's marks as JSON too, to line them up with a host log or strace (epoch ms).
 import { randomBytes } from 'node:crypto';
@@ -29,12 +31,15 @@ import { AUTH_PIN, HOST_BINARY, repo, sleep, startRp, tempDir, TRANSPORT } from 
 const { values: opts } = parseArgs({
   options: {
     rounds: { type: 'string', default: '20' },
+    fresh: { type: 'string', default: '5' },
     browsers: { type: 'string', default: BROWSERS.join(',') },
     out: { type: 'string', default: join(repo, 'tests/bench/out/browser.md') },
     raw: { type: 'string' },
   },
 });
 const rounds = Number(opts.rounds);
+const fresh = Number(opts.fresh);
+if (!Number.isInteger(fresh) || fresh < 0) throw new Error(`--fresh ${opts.fresh}: a whole number`);
 const kinds = opts.browsers.split(',').filter(Boolean);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${opts.rounds}: a positive whole number`);
 for (const k of kinds) if (!BROWSERS.includes(k)) throw new Error(`--browsers: ${k} is not one of ${BROWSERS.join(', ')}`);
@@ -125,8 +130,8 @@ async function round(b, page, apduLog) {
   };
 }
 
-/** Runs `rounds` counted rounds (after one warm-up) in one instance of `kind`. */
-async function measure(kind, rp) {
+/** Runs `rounds` counted rounds (after one warm-up: the browser's first request) in one instance of `kind`. */
+async function measure(kind, rp, rounds) {
   const dir = tempDir('bench-apdu');
   const apduLog = join(dir, 'apdu.log');
   const b = await open(kind, { apduLog });
@@ -161,7 +166,14 @@ const row = (label, xs, f = ms) => {
   return `| ${label} | ${f(min)} | ${f(median)} | ${f(max)} | ${n} |`;
 };
 
-function report({ kind, version, warmUp, results }) {
+/** Each mark's median time since the page call, in the order of STAGES. */
+function sinceCall(rs) {
+  return STAGES.map(([m]) => m).filter((m) => rs.some((r) => typeof r.marks[m] === 'number'))
+    .map((m) => `${m} ${ms(summary(rs.filter((r) => typeof r.marks[m] === 'number').map((r) => r.marks[m] - r.marks.call)).median)}`)
+    .join(', ');
+}
+
+function report({ kind, version, warmUp, results, fresh: firsts }) {
   const out = [`### ${kind} (${version})`, '', '| stage | min | median | max | n |', '|---|---:|---:|---:|---:|'];
   out.push(row('**(a) page call → window visible**', results.map((r) => r.waitA)));
   // Each row: from the mark before to this one. The card read is the one step that may overlap
@@ -191,11 +203,15 @@ function report({ kind, version, warmUp, results }) {
   const unpainted = results.filter((r) => !r.painted).length;
   out.push('');
   if (unpainted) out.push(`No painted frame recorded in ${unpainted} of ${results.length} rounds: the render time stands in for it there.`, '');
-  const since = STAGES.map(([m]) => m).filter((m) => results.some((r) => typeof r.marks[m] === 'number'))
-    .map((m) => `${m} ${ms(summary(results.filter((r) => typeof r.marks[m] === 'number').map((r) => r.marks[m] - r.marks.call)).median)}`);
-  out.push(`Each mark since the page call (median): ${since.join(', ')}.`, '');
+  out.push(`Each mark since the page call (median): ${sinceCall(results)}.`, '');
   out.push(`APDUs after the PIN, round 1: ${results[0].sequence.join(' → ')}`, '');
   out.push(`Warm-up round (the browser's first request; not in the table): (a) ${ms(warmUp.waitA)}, (b) ${ms(warmUp.waitB)}, ${warmUp.apdus} APDUs after the PIN.`, '');
+  out.push('The first request in a freshly started browser (the warm-up round above and one per `--fresh` launch):', '');
+  out.push('| stage | min | median | max | n |', '|---|---:|---:|---:|---:|');
+  out.push(row('**(a) page call → window visible**, first request', firsts.map((r) => r.waitA)));
+  out.push(row('**(b) PIN submit → page has the proof**, first request', firsts.map((r) => r.waitB)));
+  out.push(row('APDUs after the PIN, first request', firsts.map((r) => r.apdus), String), '');
+  out.push(`Each mark since the page call, first request (median): ${sinceCall(firsts)}.`, '');
   return out.join('\n');
 }
 
@@ -208,7 +224,12 @@ function machine(reports) {
 const rp = await startRp();
 const measured = [];
 try {
-  for (const kind of kinds) measured.push(await measure(kind, rp));
+  for (const kind of kinds) {
+    const m = await measure(kind, rp, rounds);
+    m.fresh = [m.warmUp];
+    for (let i = 0; i < fresh; i++) m.fresh.push((await measure(kind, rp, 0)).warmUp);
+    measured.push(m);
+  }
 } finally {
   await rp.close();
 }
@@ -217,7 +238,7 @@ const md = [
   `## Browser round trip (${new Date().toISOString().slice(0, 10)})`,
   '',
   `Machine: ${machine(measured)}.`,
-  `Command: \`${command}\` (MYNAKEY_HOST=${HOST_BINARY.replace(`${repo}/`, '')}, MYNAKEY_BROWSER_TRANSPORT=${TRANSPORT}); ${rounds} rounds per browser after one warm-up; times in ms.`,
+  `Command: \`${command}\` (MYNAKEY_HOST=${HOST_BINARY.replace(`${repo}/`, '')}, MYNAKEY_BROWSER_TRANSPORT=${TRANSPORT}); ${rounds} rounds per browser after one warm-up, and ${fresh} more browser launches for the first request; times in ms.`,
   '',
   ...measured.map(report),
 ].join('\n');

@@ -39,7 +39,7 @@ test('the artifacts carry the release version, the licences, and pass addons-lin
     for (const f of ARTIFACTS) {
       const path = join(out, f);
       const names = unzip('-Z1', path).trim().split('\n');
-      for (const n of ['manifest.json', 'LICENSE-MIT', 'LICENSE-APACHE', 'background.js', 'tldts.js']) assert.ok(names.includes(n), `${f}: ${n}`);
+      for (const n of ['manifest.json', 'LICENSE-MIT', 'LICENSE-APACHE', 'background.js', 'service.js', 'tldts.LICENSE.txt']) assert.ok(names.includes(n), `${f}: ${n}`);
       const manifest = JSON.parse(unzip('-p', path, 'manifest.json'));
       assert.equal(manifest.version, version, `${f}: version`);
       assert.equal(unzip('-p', path, 'LICENSE-MIT'), readFileSync(join(repo, 'LICENSE-MIT'), 'utf8'));

@@ -29,8 +29,13 @@ test('build writes a Chromium and a Firefox variant from one source', () => {
     // Chromium's worker loads the same helpers itself.
     const worker = readFileSync(join(out, 'chromium/background.js'), 'utf8');
     assert.ok(worker.includes(`importScripts(${BACKGROUND_SCRIPTS.map((n) => `'${n}'`).join(', ')})`));
-    // The Public Suffix List is bundled into both, from the pinned tldts.
-    for (const v of ['chromium', 'firefox']) assert.match(readFileSync(join(out, v, 'tldts.js'), 'utf8'), /getDomain/);
+    // The Public Suffix List is bundled into the background of both, from the pinned tldts (its
+    // licence beside it); the window loads no list of its own.
+    for (const v of ['chromium', 'firefox']) {
+      assert.ok(readFileSync(join(out, v, 'tldts.LICENSE.txt'), 'utf8').includes('MIT'));
+      assert.ok(readFileSync(join(out, v, 'service.js'), 'utf8').includes('kawasaki'), `${v}: the list is in service.js`);
+      assert.doesNotMatch(readFileSync(join(out, v, 'consent.html'), 'utf8'), /tldts/);
+    }
     assert.equal(f.browser_specific_settings.gecko.id, GECKO_ID);
     assert.deepEqual(f.content_scripts, c.content_scripts);
     assert.deepEqual(readdirSync(join(out, 'firefox')).sort(), readdirSync(join(out, 'chromium')).sort());
