@@ -140,6 +140,8 @@ import { WINDOW_TEXT } from './window-texts.js';
     setPinKind(m.pinKind);
     renderCard(m.card);
     showLastTry(state.needLastTry);
+    // Shown only now: the page is laid out once, with the request in it (consent.html starts hidden).
+    el.main.hidden = false;
     el.main.setAttribute('aria-busy', 'false');
     focusFirst();
     arm('shown');
