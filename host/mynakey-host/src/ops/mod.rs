@@ -193,12 +193,11 @@ impl Ops {
             transport: self.readers.subsystem().into(),
             readers: Vec::new(),
         };
-        let states = match self.readers.list() {
+        let states = match self.list_readers() {
             Ok(states) => states,
-            Err(TransportError::NoReader) => Vec::new(),
-            Err(e) => {
+            Err(why) => {
                 status.pcsc = PcscState::Unavailable;
-                status.pcsc_error = Some(e.to_string());
+                status.pcsc_error = Some(why);
                 return status;
             }
         };
@@ -206,6 +205,15 @@ impl Ops {
             status.readers.push(self.reader_status(&state));
         }
         status
+    }
+
+    /// The readers (none when there is no reader), or why the smart-card service did not answer.
+    fn list_readers(&mut self) -> Result<Vec<ReaderState>, String> {
+        match self.readers.list() {
+            Ok(states) => Ok(states),
+            Err(TransportError::NoReader) => Ok(Vec::new()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     fn reader_status(&mut self, state: &ReaderState) -> ReaderStatus {

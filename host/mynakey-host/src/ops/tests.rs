@@ -105,25 +105,24 @@ pub(super) fn s(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// What a login reads before its PIN (card1): the AP, the certificate, the tries count.
+pub(super) fn login_reads() -> Vec<String> {
+    let cert_reads = CardProfile::card1().auth_cert.len().div_ceil(256);
+    seq(&[
+        &s(&[JPKI_SELECT, "SELECT EF 000A"]),
+        &reads(cert_reads),
+        &s(&["SELECT EF 0018", "VERIFY?"]),
+    ])
+}
+
 /// Issue 7's minimal sequences: nothing the login or the batch does not need.
 #[test]
 fn login_sends_the_minimal_apdu_sequence() {
     let mut f = fixture("");
     authenticate(&mut f, auth_args("1234")).unwrap();
-    let cert_reads = CardProfile::card1().auth_cert.len().div_ceil(256);
     assert_eq!(
         f.log.sequence(),
-        seq(&[
-            &s(&[JPKI_SELECT, "SELECT EF 000A"]),
-            &reads(cert_reads),
-            &s(&[
-                "SELECT EF 0018",
-                "VERIFY?",
-                "VERIFY",
-                "SELECT EF 0017",
-                "SIGN"
-            ]),
-        ])
+        seq(&[&login_reads(), &s(&["VERIFY", "SELECT EF 0017", "SIGN"])])
     );
 }
 
@@ -575,19 +574,24 @@ fn waiting_times_out_or_is_cancelled() {
     t.join().unwrap();
 }
 
-#[test]
-fn several_cards_need_a_reader_choice() {
+/// Three readers: card1 (PIN 1234), an empty one, card2 (PIN 5678).
+pub(super) fn two_cards() -> Fixture {
     let card = |p: CardProfile| Some(SimCard::new(p, Faults::default(), ApduLog::new()).unwrap());
     let readers = SimReaders::with_cards(vec![
         card(CardProfile::card1()),
         None,
         card(CardProfile::card2()),
     ]);
-    let mut f = Fixture {
+    Fixture {
         slot: readers.slot(0).unwrap(),
         ops: Ops::new(Box::new(readers), Config::default()),
         log: ApduLog::new(),
-    };
+    }
+}
+
+#[test]
+fn several_cards_need_a_reader_choice() {
+    let mut f = two_cards();
     match authenticate(&mut f, auth_args("1234")) {
         Err(OpsError::MultipleCards(names)) => {
             assert_eq!(

@@ -14,7 +14,7 @@ use log::info;
 
 use super::{last_try_guard, Ops, OpsError, Session};
 use mynakey_card::jpki::{KeyPair, PinKind, PinStatus, TriesCount};
-use mynakey_card::transport::{ReaderState, TransportError};
+use mynakey_card::transport::ReaderState;
 use mynakey_protocol::args::PrepareArgs;
 use mynakey_protocol::limits::PREPARED_HOLD_SECONDS;
 use mynakey_protocol::{
@@ -49,12 +49,11 @@ impl Ops {
             readers: Vec::new(),
             prepared: None,
         };
-        let states = match self.readers.list() {
+        let states = match self.list_readers() {
             Ok(states) => states,
-            Err(TransportError::NoReader) => Vec::new(),
-            Err(e) => {
+            Err(why) => {
                 result.pcsc = PcscState::Unavailable;
-                result.pcsc_error = Some(e.to_string());
+                result.pcsc_error = Some(why);
                 return result;
             }
         };

@@ -8,8 +8,7 @@ use base64::Engine;
 
 use super::super::tests::*;
 use super::*;
-use crate::config::Config;
-use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
+use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard};
 use mynakey_verify as verify;
 
 fn prepare(f: &mut Fixture, action: PrepareAction) -> PrepareResult {
@@ -33,14 +32,9 @@ fn a_prepared_login_needs_three_apdus_after_the_pin() {
     assert_eq!(prepared.hold_ms, 60_000);
     assert_eq!(r.readers[0].card, CardState::Jpki);
     assert_eq!(r.readers[0].auth_pin_tries_left, Some(3));
-    let cert_reads = CardProfile::card1().auth_cert.len().div_ceil(256);
     assert_eq!(
         f.log.sequence(),
-        seq(&[
-            &s(&[JPKI_SELECT, "SELECT EF 000A"]),
-            &reads(cert_reads),
-            &s(&["SELECT EF 0018", "VERIFY?"]),
-        ]),
+        login_reads(),
         "no PIN, no signing certificate before the PIN"
     );
     f.log.clear();
@@ -176,17 +170,7 @@ fn a_prepared_card_for_another_action_or_reader_is_let_go_first() {
 
 #[test]
 fn prepare_shows_every_reader_and_holds_only_a_chosen_card() {
-    let card = |p: CardProfile| Some(SimCard::new(p, Faults::default(), ApduLog::new()).unwrap());
-    let readers = SimReaders::with_cards(vec![
-        card(CardProfile::card1()),
-        None,
-        card(CardProfile::card2()),
-    ]);
-    let mut f = Fixture {
-        slot: readers.slot(0).unwrap(),
-        ops: Ops::new(Box::new(readers), Config::default()),
-        log: ApduLog::new(),
-    };
+    let mut f = two_cards();
     let r = prepare(&mut f, PrepareAction::Authenticate);
     let cards: Vec<CardState> = r.readers.iter().map(|r| r.card).collect();
     assert_eq!(cards, [CardState::Jpki, CardState::Absent, CardState::Jpki]);
