@@ -177,7 +177,7 @@ export class Flow {
     return 'windowId' in s ? s.windowId : null;
   }
 
-  /** starting: connect (or take the held session), read the card, open the window. */
+  /** starting: connect (or take the held session) and open the window; the card is read meanwhile. */
   async start() {
     this.mark('start');
     try {
