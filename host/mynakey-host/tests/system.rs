@@ -468,8 +468,13 @@ fn a_prepared_login_sends_three_apdus_after_the_pin_and_holds_the_card() {
     // Reset after the reply: the next request finds no verified PIN.
     let status = host.ok(4, "status", json!({}));
     assert_eq!(status["readers"][0]["authPinTriesLeft"], 3, "{status}");
+    // A card prepared and never used is let go when the browser closes the port.
+    host.ok(5, "prepare", json!({"action": "authenticate"}));
     host.close();
+    let released = other.connect(&s.reader(0)).unwrap();
+    released.disconnect(Disposition::Leave).unwrap();
     card.assert_only_jpki_selected();
+    assert_eq!(card.pin_verifies(), 1);
 }
 
 /// A card swapped between `prepare` and the PIN: the held connection is dead, so the PIN goes
