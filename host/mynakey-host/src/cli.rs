@@ -1,6 +1,7 @@
 //! The command line, declared once: clap derives the parser and every help text from these
 //! types. Each command's runner takes its parsed arguments.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -244,6 +245,18 @@ pub struct SimulateArgs {
     pub apdu_log: Option<PathBuf>,
 }
 
+/// `--version`: the host's version and the protocol it speaks, written to the stream it is given:
+/// the print macros panic when stdout's reader has gone, this returns the error.
+pub fn write_version(out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "mynakey-host {} (protocol {})",
+        env!("CARGO_PKG_VERSION"),
+        mynakey_protocol::PROTOCOL_VERSION
+    )?;
+    out.flush()
+}
+
 /// Parses `mynakey-host <command> <args…>`; for the library's per-command entry points, which
 /// take the arguments after the command name (a repeated command name is skipped).
 pub fn parse_command(command: &str, args: &[String]) -> Result<Command, clap::Error> {
@@ -347,6 +360,21 @@ mod tests {
         assert!(i.system && i.dry_run);
         assert!(parse_command("install", &["--bogus".into()]).is_err());
         assert!(parse(&["--version"]).version);
+    }
+
+    #[test]
+    fn version_names_the_host_and_its_protocol() {
+        let mut out = Vec::new();
+        write_version(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "mynakey-host {} (protocol {})\n",
+                env!("CARGO_PKG_VERSION"),
+                mynakey_protocol::PROTOCOL_VERSION
+            )
+        );
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! `mynakey-protocol`, verification from `mynakey-verify`; the simulated card (`mynakey-simulator`)
 //! only with the `simulator` feature.
 
+// In host mode stdout carries native-messaging frames and nothing else; the CLI commands write
+// to a stream they are given, so a closed stdout is an error and not a panic.
+#![deny(clippy::print_stdout)]
+
 pub mod cli;
 pub mod config;
 #[cfg(feature = "simulator")]

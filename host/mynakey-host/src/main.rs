@@ -1,6 +1,10 @@
 //! `mynakey-host`: the native messaging host and its commands. Thin: parses the command line
 //! (declared in [`mynakey::cli`]) and hands over to the library.
 
+// In host mode stdout carries native-messaging frames and nothing else; the CLI commands write
+// to a stream they are given, so a closed stdout is an error and not a panic.
+#![deny(clippy::print_stdout)]
+
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -19,12 +23,13 @@ fn main() -> ExitCode {
         }
     };
     if cli.version {
-        println!(
-            "mynakey-host {} (protocol {})",
-            env!("CARGO_PKG_VERSION"),
-            mynakey_protocol::PROTOCOL_VERSION
-        );
-        return ExitCode::SUCCESS;
+        return match mynakey::cli::write_version(&mut io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mynakey-host: cannot write the version: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let (config, problems) = match Config::load() {
         Ok(loaded) => (loaded.config, loaded.warnings),

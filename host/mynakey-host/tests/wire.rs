@@ -13,7 +13,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 mod support;
-use support::host::Host;
+use support::host::{framed, Host};
 
 const ORIGIN: &str = "https://example.jp";
 const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -402,6 +402,52 @@ fn truncated_input_ends_the_host_cleanly() {
     host.write(&u32::MAX.to_ne_bytes());
     host.write(b"xyz");
     host.close();
+}
+
+/// The binary with stdout connected to a socket whose reader is already gone, so every write
+/// fails with EPIPE (deterministically: the peer is closed before the host starts). Returns the
+/// exit code and stderr.
+fn run_with_stdout_closed(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) {
+    use std::io::Write;
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    drop(ours);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mynakey-host"))
+        .args(args)
+        .env("MYNAKEY_CONFIG", "/nonexistent/mynakey-test-config.json")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::from(OwnedFd::from(theirs)))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // The host may already have stopped reading: a failed write here is expected.
+    let _ = input.write_all(stdin);
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// No panic in the host when the browser has gone: neither `--version` nor host mode writes
+/// with a macro that panics on a closed stdout; both say so on stderr and exit non-zero.
+#[test]
+fn a_closed_stdout_is_an_error_exit_not_a_panic() {
+    let (code, stderr) = run_with_stdout_closed(&["--version"], b"");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the version"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let request = framed(br#"{"id":"v","command":"version","arguments":{}}"#);
+    let (code, stderr) = run_with_stdout_closed(&["--simulator"], &request);
+    assert!(
+        matches!(code, Some(c) if c != 101),
+        "exit {code:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

@@ -84,8 +84,10 @@ async fn serve(args: Args) -> Result<(), ServiceError> {
             reloading.reload().await;
         }
     });
-    println!("mynakey-verifyd: listening on {addr}");
-    std::io::stdout().flush().map_err(io)?;
+    // The ready line scripts wait for; written, not printed, so a closed stdout is an error.
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "mynakey-verifyd: listening on {addr}").map_err(io)?;
+    stdout.flush().map_err(io)?;
     axum::serve(listener, api::router(state))
         .with_graceful_shutdown(async move {
             tokio::select! {
