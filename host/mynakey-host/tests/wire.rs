@@ -5,7 +5,7 @@
 // Test code: a failed expectation should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
@@ -25,7 +25,7 @@ impl Host {
 
     /// The built host with no configuration file and its stderr discarded.
     fn start_env(args: &[&str], env: &[(&str, &str)]) -> Host {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_mynakey-host"));
+        let mut command = support::launcher().command();
         command.args(args).stderr(Stdio::null());
         command.env("MYNAKEY_CONFIG", "/nonexistent/mynakey-test-config.json");
         for (k, v) in env {
@@ -413,7 +413,8 @@ fn run_with_stdout_closed(args: &[&str], stdin: &[u8]) -> (Option<i32>, String) 
     use std::os::unix::net::UnixStream;
     let (ours, theirs) = UnixStream::pair().unwrap();
     drop(ours);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mynakey-host"))
+    let mut child = support::launcher()
+        .command()
         .args(args)
         .env("MYNAKEY_CONFIG", "/nonexistent/mynakey-test-config.json")
         .stdin(Stdio::piped())
