@@ -1,6 +1,7 @@
 //! The architecture, checked by the project itself: which crate may depend on which (from
-//! `cargo metadata`), where the `pcsc` crate may be named, how long a source file may grow, and
-//! that the README's layout names the crates that exist.
+//! `cargo metadata`), where the `pcsc` crate may be named, what the two products link (from
+//! `cargo tree`), that no two modules of a crate import each other ([`modules`]), how long a
+//! source file may grow, and that the README's layout names the crates that exist.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+
+mod modules;
 
 /// Each workspace crate and the workspace crates it may depend on (normal dependencies).
 /// Nothing depends on the host, the relying party's tools or the verification service; verify,
