@@ -97,3 +97,76 @@ fn half_sent_requests_neither_starve_a_login_nor_stay_open() {
     );
     assert!(s.running());
 }
+
+/// Writes pipelined requests without reading a reply until the connection takes no more.
+fn stalled_reader(addr: &str) -> TcpStream {
+    let mut c = TcpStream::connect(addr).unwrap();
+    c.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    let health = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1_000);
+    while c.write_all(&health).is_ok() {}
+    c
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_after_the_idle_timeout() {
+    let trust = trust_dir();
+    let t = trust.0.to_str().unwrap();
+    // A long header timeout, so only the idle timeout can end this connection.
+    let s = Server::start(&[
+        "--trust",
+        t,
+        "--header-timeout",
+        "3600",
+        "--idle-timeout",
+        "11",
+    ]);
+    let mut c = stalled_reader(&s.addr);
+    // Once the service has closed it (with our requests unread), writes fail: reset or
+    // broken pipe. Until then they only time out.
+    let mut last = None;
+    let dropped = wait_until(Duration::from_secs(90), || {
+        let err = c.write_all(b"GET /v1/health HTTP/1.1\r\n\r\n").err();
+        last = err.as_ref().map(|e| e.kind());
+        matches!(
+            last,
+            Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe)
+        )
+    });
+    assert!(
+        dropped,
+        "the stalled connection was kept open (last write: {last:?})"
+    );
+    assert_eq!(s.get("/v1/health").0, 200);
+}
+
+#[test]
+fn over_max_connections_a_connection_is_closed_at_once_and_a_freed_place_serves() {
+    let trust = trust_dir();
+    let t = trust.0.to_str().unwrap();
+    let s = Server::start(&[
+        "--trust",
+        t,
+        "--max-connections",
+        "4",
+        "--header-timeout",
+        "3600",
+    ]);
+    let mut idle: Vec<TcpStream> = (0..4).map(|_| half_sent(&s.addr)).collect();
+    // A fifth is closed long before any timeout could: no reply, just the end.
+    let err = request(&s.addr, "GET", "/v1/health", "").unwrap_err();
+    assert!(
+        !matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "the fifth connection was held, not closed: {err}"
+    );
+    idle.pop();
+    let mut reply = None;
+    let served = wait_until(Duration::from_secs(30), || {
+        reply = request(&s.addr, "GET", "/v1/health", "").ok();
+        reply.is_some()
+    });
+    assert!(served, "a freed place was not used");
+    assert_eq!(reply.unwrap().0, 200);
+}
