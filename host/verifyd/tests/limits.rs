@@ -74,6 +74,9 @@ fn half_sent_requests_neither_starve_a_login_nor_stay_open() {
         trust.0.to_str().unwrap(),
         "--header-timeout",
         "3",
+        // Long, so only the header timeout can end the half-sent connections.
+        "--idle-timeout",
+        "3600",
     ];
     let mut s = Server::start_under(&["prlimit", "--nofile=1024", "--"], &args);
     let mut idle: Vec<TcpStream> = (0..IDLE_CLIENTS).map(|_| half_sent(&s.addr)).collect();
