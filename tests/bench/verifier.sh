@@ -9,8 +9,10 @@
 #     parse with /usr/bin/time);
 #   - login verifications/s on one thread (library), without and with the 1M-entry CRL, and
 #     OpenSSL's RSA-2048 verify rate (`openssl speed`, one core) for scale;
+#   - the service's in-memory challenge store filled with 1M live sessions: issue cost;
 #   - over HTTP: wrk against mynakey-verifyd (explicit-challenge logins, 1M-entry CRL loaded)
-#     when wrk is installed, with the service pinned to one core.
+#     when wrk is installed, with the service pinned to one core, and the service's CPU time
+#     per request (from /proc/PID/stat).
 # Prints Markdown and writes tests/bench/out/verifier.md (git-ignored).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -59,6 +61,13 @@ read -r r1 u1 w1 < <("$B" rate "$SECONDS_PER" "$OUT/crl/1000000.crl")
 echo "| mynakey, 1M-entry CRL loaded | $r1 | $u1 | $w1 |"
 ossl=$(openssl speed -seconds "$SECONDS_PER" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $NF}')
 echo "| OpenSSL RSA-2048 verify only (\`openssl speed rsa2048\`, CPU-based), for scale | $ossl | | |"
+echo
+echo "### The service's in-memory challenge store with 1M live sessions (library, one thread)"
+echo
+echo "| live sessions | fill s (wall) | µs CPU per issue + take | one issue, 99.9th percentile µs (wall) | resident MiB |"
+echo "|---|---|---|---|---|"
+read -r live fill per p999 rss < <("$B" issue 1000000 "$SECONDS_PER")
+echo "| $live | $fill | $per | $p999 | $rss |"
 if command -v wrk >/dev/null; then
     echo
     echo "### Over HTTP (wrk, 2 threads, 16 connections, mynakey-verifyd pinned to CPU 0, 1M-entry CRL)"
@@ -82,9 +91,16 @@ local f = io.open("$trust/body.json"); wrk.body = f:read("*a"); f:close()
 LUA
     curl -s -X POST -H 'Content-Type: application/json' --data @"$trust/body.json" "http://$addr/v1/login" | grep -q '"valid":true' ||
         { echo "the HTTP benchmark's request does not verify" >&2; kill "$pid"; exit 1; }
+    # The service's own CPU time over the run, per request: robust to other load on the machine.
+    cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
+    wrk -t2 -c16 -d"${SECONDS_PER}s" -s "$trust/post.lua" "http://$addr/v1/login" >"$trust/wrk"
+    cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+    n=$(awk '/requests in/ {print $1}' "$trust/wrk")
     echo '```'
-    wrk -t2 -c16 -d"${SECONDS_PER}s" -s "$trust/post.lua" "http://$addr/v1/login" | sed -n '/Latency/,/Transfer/p'
+    sed -n '/Latency/,/Transfer/p' "$trust/wrk"
     echo '```'
+    echo
+    echo "service CPU per request: $(awk "BEGIN{printf \"%.1f\", ($cpu1-$cpu0)/$(getconf CLK_TCK)*1e6/$n}") µs ($n requests)"
     kill "$pid"; rm -rf "$trust"
 fi
 echo
