@@ -6,7 +6,7 @@
 #   EXE   the cross-built no-lab host (default target/windows/no-lab/mynakey-host.exe); this
 #         script never builds it. packaging/build.sh --windows packages it (and builds the Linux
 #         no-lab binary it runs for `package-files` if target/no-lab/mynakey-host is missing).
-#   Needs wine64, wixl, zip, python3, mingw-w64 (for wine_ready's stand-in DLL).
+#   Needs wine64, wixl, zip, python3 and gcc-mingw-w64-x86-64 (wine_ready builds a stand-in DLL).
 #   Uses a Wine prefix of its own, made fresh each run (target/windows/wine-msi), so keys the
 #   wire and install tests leave in the suite's prefix cannot hide or fake a result here.
 #   Leaves target/packages/mynakey-<version>-windows-x86_64.{msi,zip}. Exit 0 = every check passed.
@@ -54,7 +54,7 @@ packages() {
     MSI_NEWER=$WORK/newer/mynakey-$NEWER-windows-x86_64.msi
     cmp "$ZIP" "$WORK/again/${ZIP##*/}" || fail "zipping the same .exe twice gave different bytes"
     ok "the zip is reproducible ($(sha256sum <"$ZIP" | cut -c1-16))"
-    mkdir "$WORK/zip" && (cd "$WORK/zip" && unzip -q "$ZIP")
+    python3 -m zipfile -e "$ZIP" "$WORK/zip"
     [[ $(cd "$WORK/zip" && echo *) == "$FILES" ]] || fail "the zip holds $(cd "$WORK/zip" && echo *)"
     cmp "$EXE" "$WORK/zip/mynakey-host.exe" || fail "the zip's .exe is not the one given"
     # The HKLM keys the host's own list names: KEY<TAB>MANIFEST.
