@@ -23,7 +23,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
-EXE=$(realpath "${1:-target/windows/no-lab/mynakey-host.exe}")
+EXE=${1:-target/windows/no-lab/mynakey-host.exe}
+[[ -f $EXE ]] || { echo "FAIL: $EXE is missing (cross-build the no-lab .exe first)" >&2; exit 1; }
+EXE=$(realpath "$EXE")
+LINUX_BIN=${MYNAKEY_PACKAGE_BIN:-target/no-lab/mynakey-host} # what build.sh runs package-files with
 export WINEPREFIX=$ROOT/target/windows/wine-msi
 source tests/windows/env.sh
 WORK=$(mktemp -d /tmp/mynakey-msi-XXXXXX)
@@ -58,7 +61,7 @@ packages() {
     [[ $(cd "$WORK/zip" && echo *) == "$FILES" ]] || fail "the zip holds $(cd "$WORK/zip" && echo *)"
     cmp "$EXE" "$WORK/zip/mynakey-host.exe" || fail "the zip's .exe is not the one given"
     # The HKLM keys the host's own list names: KEY<TAB>MANIFEST.
-    target/no-lab/mynakey-host package-files --windows --root "$WORK/pf" >"$WORK/keys"
+    "$LINUX_BIN" package-files --windows --root "$WORK/pf" >"$WORK/keys"
     [[ $(wc -l <"$WORK/keys") -ge 4 ]] || fail "package-files listed $(wc -l <"$WORK/keys") keys"
 }
 
