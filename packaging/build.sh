@@ -8,8 +8,20 @@
 #   usr/share/doc/mynakey/LICENSE-MIT, -APACHE
 # The packaging tools are pinned and installed with `cargo install --locked` when missing.
 #
+# With --windows, the Windows packages instead, from an already cross-built no-lab .exe (this
+# script never cross-builds; the windows suite does, once):
+#   target/packages/mynakey-<version>-windows-x86_64.msi   per-machine, Debian's wixl from
+#       packaging/windows/mynakey.wxs: the .exe, the two manifests and the licences in
+#       C:\Program Files\mynakey\, and the HKLM key of every browser
+#   target/packages/mynakey-<version>-windows-x86_64.zip   the same files, for per-user installs
+#       (`mynakey-host.exe install`), zipped reproducibly (packaging/zip.sh)
+# The manifests and the keys come from the Linux binary's `package-files --windows`, i.e. from
+# the host's own list of browsers and keys.
+#
 #   packaging/build.sh                 package target/no-lab/mynakey-host (built if missing)
 #   packaging/build.sh --tools-only    only install the pinned tools
+#   packaging/build.sh --windows [EXE] the .msi and .zip of EXE (default
+#                                      target/windows/no-lab/mynakey-host.exe)
 #   MYNAKEY_PACKAGE_BIN=FILE           package that binary instead (must be a no-simulator build)
 #   MYNAKEY_PACKAGE_VERSION=X.Y.Z      package version (default: the workspace version)
 #   MYNAKEY_PACKAGE_OUT=DIR            where the packages go (default target/packages)
@@ -68,6 +80,55 @@ packages() {
     cargo generate-rpm -p "$CRATE" "${rpm_args[@]}" --output "$OUT"
 }
 
+# The workspace version (Cargo.toml's [workspace.package]), or MYNAKEY_PACKAGE_VERSION.
+version() {
+    local v=${MYNAKEY_PACKAGE_VERSION:-}
+    [[ -n $v ]] || v=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' Cargo.toml)
+    echo "$v"
+}
+
+xml_escape() { sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' <<<"$1"; }
+
+# The .msi's registry values from `KEY<TAB>MANIFEST` lines: each key's default value is the
+# manifest's installed path; the first value is the component's key path.
+registry_wxi() {
+    local key file keypath=' KeyPath="yes"'
+    echo '<?xml version="1.0" encoding="utf-8"?>'
+    echo '<Include>'
+    while IFS=$'\t' read -r key file; do
+        [[ $key == 'HKLM\'* && -n $file ]] || { echo "unexpected package key: $key" >&2; return 1; }
+        printf '  <RegistryValue Root="HKLM" Key="%s" Type="string" Value="[INSTALLDIR]%s"%s />\n' \
+            "$(xml_escape "${key#HKLM\\}")" "$(xml_escape "$file")" "$keypath"
+        keypath=
+    done
+    echo '</Include>'
+}
+
+windows() {
+    local exe=${1:-target/windows/no-lab/mynakey-host.exe} v work files name
+    [[ -f $exe ]] || { echo "$exe is missing: cross-build the no-lab .exe first (tests/run.sh windows)" >&2; exit 1; }
+    command -v wixl >/dev/null || { echo "needs wixl (apt-get install wixl)" >&2; exit 1; }
+    v=$(version)
+    [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || { echo "an .msi needs a numeric version, not $v" >&2; exit 1; }
+    work=$ROOT/target/packaging/windows files=$ROOT/target/packaging/windows/files
+    rm -rf "$work" && mkdir -p "$files" "$OUT"
+    install -m 644 "$exe" "$files/mynakey-host.exe"
+    install -m 644 LICENSE-MIT LICENSE-APACHE "$files/"
+    "$BIN" package-files --windows --root "$files" | registry_wxi >"$work/registry.wxi"
+    name=$(cd "$OUT" && pwd)/mynakey-$v-windows-x86_64
+    # wixl takes sources and includes relative to where it runs (absolute ones fail).
+    (cd "$work" && wixl -a x64 -D "Version=$v" -D Stage=files -I . -o "$name.msi" \
+        "$ROOT/packaging/windows/mynakey.wxs")
+    reproducible_zip "$files" "$name.zip"
+    ls -1 "$name.msi" "$name.zip"
+}
+
+if [[ ${1:-} == --windows ]]; then
+    source packaging/zip.sh
+    binary
+    windows "${2:-}"
+    exit 0
+fi
 tools
 [[ ${1:-} == --tools-only ]] && exit 0
 binary

@@ -71,12 +71,16 @@ pub enum Command {
     )]
     Simulate(SimulateArgs),
     /// Packaging: write the Linux system manifests below ROOT, pointing at /usr/bin/mynakey-host
-    /// (packaging/build.sh stages the .deb and .rpm with it).
+    /// (packaging/build.sh stages the .deb and .rpm with it); with --windows, the two Windows
+    /// manifests into ROOT and the .msi's HKLM keys on stdout (KEY<TAB>MANIFEST per line).
     #[command(hide = true)]
     PackageFiles {
-        /// The staging folder standing for `/`.
+        /// The staging folder standing for `/` (with --windows: for the program's folder).
         #[arg(long, value_name = "DIR")]
         root: PathBuf,
+        /// The Windows .msi/.zip files instead of the Linux ones.
+        #[arg(long)]
+        windows: bool,
     },
 }
 

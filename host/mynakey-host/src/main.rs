@@ -58,8 +58,13 @@ fn run_command(command: Command, config: Config) -> u8 {
         Command::Install(args) => mynakey::install::cli(true, &args, &mut io::stdout()),
         Command::Uninstall(args) => mynakey::install::cli(false, &args, &mut io::stdout()),
         Command::Simulate(args) => simulate(&args),
-        Command::PackageFiles { root } => {
-            match mynakey::install::write_linux_package_files(&root, &mut io::stdout()) {
+        Command::PackageFiles { root, windows } => {
+            let write = if windows {
+                mynakey::install::write_windows_package_files
+            } else {
+                mynakey::install::write_linux_package_files
+            };
+            match write(&root, &mut io::stdout()) {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("mynakey-host: {e}");

@@ -15,7 +15,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use locations::{locations, registry_key, Location, MANIFEST_FILE};
-pub use package::{package_binary, package_plan, write_linux_package_files};
+pub use package::{
+    package_binary, package_plan, write_linux_package_files, write_windows_package_files,
+};
 pub use registry::{RegExe, Registry};
 
 use crate::cli::command_help;

@@ -1,12 +1,16 @@
 //! What an OS package installs, from the same locations `install --system` uses (the one source
 //! of truth for where browsers look): the `.deb`/`.rpm` build writes these files into its staging
-//! folder with `mynakey-host package-files`, and the macOS `.pkg` / Windows `.msi` plans (which
-//! cannot be built here) are pure functions checked by unit tests.
+//! folder with `mynakey-host package-files`; the Windows `.msi`/`.zip` build takes its manifests and
+//! registry keys from `mynakey-host package-files --windows`; the macOS `.pkg` plan (which cannot
+//! be built here) is a pure function checked by unit tests.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{install, plan, Browser, Env, InstallError, Os, PathOwner, Registry, Scope, Target};
+use super::{
+    install, manifest_json, plan, write_atomically, Browser, Env, InstallError, Os, PathOwner,
+    Registry, Scope, Target,
+};
 
 /// Where each OS package puts the binary the system manifests point at.
 pub fn package_binary(os: Os) -> PathBuf {
@@ -73,6 +77,32 @@ impl Registry for NoRegistry {
 pub fn write_linux_package_files(root: &Path, out: &mut dyn Write) -> Result<(), InstallError> {
     let env = package_env(Os::Linux, root);
     install(&env, &package_plan(Os::Linux, root), &mut NoRegistry, out)
+}
+
+/// `mynakey-host package-files --windows --root DIR`: the two manifests of the `.msi` and the
+/// `.zip`, written flat into `DIR`, and on `out` one line per HKLM key of the `.msi`,
+/// `KEY<TAB>MANIFEST FILE NAME` (the `.msi` makes the value the file's installed path).
+///
+/// The manifests name the program by its bare file name: Chromium-family browsers and Firefox
+/// resolve a relative `path` against the manifest's folder on Windows, so they stay right
+/// whichever folder the `.msi` (or the user unpacking the `.zip`) puts them in.
+pub fn write_windows_package_files(root: &Path, out: &mut dyn Write) -> Result<(), InstallError> {
+    let exe = package_binary(Os::Windows);
+    let program = Path::new(exe.file_name().unwrap_or(exe.as_os_str()));
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    std::fs::create_dir_all(root).map_err(super::io_err(root))?;
+    for t in package_plan(Os::Windows, root) {
+        match t {
+            Target::File { path, firefox, .. } => {
+                let file = root.join(name(&path).unwrap_or_default());
+                write_atomically(&file, manifest_json(firefox, program).as_bytes())?;
+            }
+            Target::RegistryKey { key, value, .. } => {
+                let _ = writeln!(out, "{key}\t{}", name(&value).unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -202,6 +232,38 @@ mod tests {
             assert!(v[key].as_array().is_some_and(|a| !a.is_empty()), "{f}");
         }
         assert_eq!(String::from_utf8_lossy(&out).lines().count(), 4);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_windows_files_name_the_program_beside_them_and_list_the_hklm_keys() {
+        let root = std::env::temp_dir().join(format!("mynakey-pkg-win-{}", std::process::id()));
+        let mut out = Vec::new();
+        write_windows_package_files(&root, &mut out).unwrap();
+        let mut written: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        written.sort();
+        assert_eq!(
+            written,
+            [
+                "jp.mynakey.host.chromium.json",
+                "jp.mynakey.host.firefox.json"
+            ]
+        );
+        for (file, firefox) in [(&written[0], false), (&written[1], true)] {
+            let text = std::fs::read_to_string(root.join(file)).unwrap();
+            assert_eq!(text, manifest_json(firefox, Path::new("mynakey-host.exe")));
+        }
+        let expected: Vec<String> = keys(Os::Windows)
+            .into_iter()
+            .map(|(key, value)| format!("{key}\t{}", value.rsplit('\\').next().unwrap()))
+            .collect();
+        assert_eq!(
+            String::from_utf8(out).unwrap().lines().collect::<Vec<_>>(),
+            expected
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
