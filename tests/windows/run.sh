@@ -7,7 +7,7 @@
 #   2. clippy -D warnings for the Windows target, with and without the lab (the code behind
 #      cfg(windows) is compiled nowhere else)
 #   3. the wire tests (host/mynakey-host/tests/wire.rs, built for Linux) against the .exe under
-#      Wine, launched as Chrome launches hosts on Windows (tests/windows/wire-run)
+#      Wine (tests/windows/wine-run in front: the .exe started directly, as Firefox starts hosts)
 #   4. install / install --system / uninstall / status under Wine, the registry read back with
 #      reg.exe (tests/windows/registry.sh)
 #   5. the .msi and .zip (tests/windows/msi.sh, given the no-lab .exe), when present
@@ -55,7 +55,7 @@ windows_cargo_clippy() {
 # The Linux-built wire tests drive the Windows .exe: the shared launcher takes the program and
 # the prefix from the environment (host/test-support).
 wire() {
-    MYNAKEY_TEST_HOST=$LAB MYNAKEY_TEST_HOST_PREFIX=$ROOT/tests/windows/wire-run \
+    MYNAKEY_TEST_HOST=$LAB MYNAKEY_TEST_HOST_PREFIX=$ROOT/tests/windows/wine-run \
         cargo test --quiet -p mynakey-host --test wire
 }
 
