@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 
 mod support;
 use support::host::{framed, Host};
+#[path = "wire/windows.rs"]
+mod windows;
 
 const ORIGIN: &str = "https://example.jp";
 const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
