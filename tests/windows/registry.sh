@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install, install --system, status and uninstall of the Windows .exe under Wine, checked from
 # outside the host: the keys are read back with Wine's reg.exe in the registry view the
-# browsers read (docs/install.md, "Windows: the registry"), the manifests they name are parsed
+# browsers read (docs/install.md, "Which registry view"), the manifests they name are parsed
 # as JSON and compared with manifests/*.json.
 #   tests/windows/registry.sh PATH/TO/mynakey-host.exe    (the no-lab build)
 set -euo pipefail

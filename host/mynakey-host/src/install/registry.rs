@@ -16,7 +16,7 @@ pub trait Registry {
 
 /// `reg.exe` from the system directory. `key` is a full key such as `HKCU\Software\…`.
 /// Every operation is in the 64-bit registry view (`/reg:64`), whichever reg.exe answers: every
-/// browser reads that view (docs/install.md, "Windows: the registry").
+/// browser reads that view (docs/install.md, "Which registry view").
 pub struct RegExe;
 
 impl RegExe {
