@@ -118,7 +118,7 @@ browser() {
     # The tests load the built extension (extension/build.mjs bundles the sources, tldts included,
     # with esbuild into both variants).
     # contract.test.mjs judges the downloaded PDF with pyHanko (the documents suite's venv).
-    cargo build -p mynakey-host --quiet && pyhanko_venv &&
+    cargo build -p mynakey-host -p mynakey-rp --quiet && pyhanko_venv &&
         extension_deps && node extension/build.mjs >/dev/null &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
         PATH="$ROOT/target/pyhanko/bin:$PATH" node --test --test-concurrency=1 tests/browser/
@@ -133,16 +133,16 @@ packaging_tools() {
     packaging/build.sh --tools-only && echo "packaging tools ready in $((SECONDS - started)) s"
 }
 packages() {
-    # The no-lab binary from `unit` (built here only if that suite was skipped); the debug build
-    # is the simulated card and the relying party's verifier.
+    # The no-lab binary from `unit` (built here only if that suite was skipped); the debug builds
+    # are the simulated card (mynakey-host) and the relying party's verifier (mynakey-rp).
     [[ -x target/no-lab/mynakey-host ]] || package_build
-    packaging_tools && cargo build -p mynakey-host --quiet && extension_deps &&
+    packaging_tools && cargo build -p mynakey-host -p mynakey-rp --quiet && extension_deps &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
         tests/packages/run.sh
 }
 # Signed documents judged by openssl, pyHanko (PyPI, pinned, in its own venv) and pdfsig.
 documents() {
-    cargo build -p mynakey-host --quiet && pyhanko_venv &&
+    cargo build -p mynakey-host -p mynakey-rp --quiet && pyhanko_venv &&
         PATH="$ROOT/target/pyhanko/bin:$PATH" tests/documents/run.sh
 }
 pyhanko_venv() {

@@ -19,12 +19,12 @@ if [[ $(id -u) != 0 ]]; then
     say "needs root (a private pcscd under unshare --mount)"
     exit 1
 fi
-say "building the release host"
-cargo build --quiet --release -p mynakey-host
+say "building the release host and the relying party's tools"
+cargo build --quiet --release -p mynakey-host -p mynakey-rp
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 for dir in tests/browser extension; do
     [[ -d $dir/node_modules ]] || { say "npm ci --prefix $dir"; npm ci --prefix "$dir" --no-audit --no-fund >&2; }
 done
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-MYNAKEY_HOST=$TARGET/release/mynakey-host MYNAKEY_BROWSER_TRANSPORT=pcsc node tests/bench/browser.mjs "$@"
+MYNAKEY_HOST=$TARGET/release/mynakey-host MYNAKEY_RP=$TARGET/release/mynakey-rp MYNAKEY_BROWSER_TRANSPORT=pcsc node tests/bench/browser.mjs "$@"
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,6 @@
 // The relying party's PDF contract: certificate first, one hash, one password entry, and the
 // signed PDF it serves judged by validators we did not write (pyHanko, poppler's pdfsig) and by
-// `mynakey-host verify --pdf`. tests/run.sh puts its pinned pyHanko on PATH.
+// `mynakey-rp verify --pdf`. tests/run.sh puts its pinned pyHanko on PATH.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';

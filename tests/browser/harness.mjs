@@ -4,6 +4,7 @@
 //
 // Environment:
 //   MYNAKEY_HOST                the host binary (default target/debug/mynakey-host; relative to the repo)
+//   MYNAKEY_RP                  the relying party's tools (default target/debug/mynakey-rp; relative to the repo)
 //   MYNAKEY_BROWSER_TRANSPORT   how the host reaches a card:
 //                                 pcsc       the real PC/SC path: pcscd + vpcd + `mynakey-host simulate --vpcd` (default)
 //                                 simulator  `mynakey-host --simulator` (built-in simulated card, no pcscd)
@@ -26,6 +27,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
 export const EXTENSION_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
 export const HOST_BINARY = resolve(repo, process.env.MYNAKEY_HOST || 'target/debug/mynakey-host');
+export const RP_BINARY = resolve(repo, process.env.MYNAKEY_RP || 'target/debug/mynakey-rp');
 export const TRANSPORT = process.env.MYNAKEY_BROWSER_TRANSPORT || 'pcsc';
 export const CHROMIUM = process.env.CHROMIUM
   || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p)) || '/usr/bin/chromium';
@@ -58,7 +60,7 @@ let tls;
 /** One relying-party server per test file. */
 export async function startRp() {
   tls ??= selfSignedCertificate();
-  return startServer({ port: 0, hostBinary: HOST_BINARY, trustDir: TRUST_DIR, ...tls });
+  return startServer({ port: 0, rpBinary: RP_BINARY, trustDir: TRUST_DIR, ...tls });
 }
 
 /**
@@ -201,10 +203,10 @@ export async function openPage(context, origin, path) {
   return page;
 }
 
-/** Runs `mynakey-host verify` directly (for checks outside the relying party). */
+/** Runs `mynakey-rp verify` directly (for checks outside the relying party). */
 export function verifyCli(args, stdin) {
   return new Promise((resolveRun) => {
-    const child = spawn(HOST_BINARY, ['verify', ...args, '--trust', TRUST_DIR, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(RP_BINARY, ['verify', ...args, '--trust', TRUST_DIR, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.on('close', (code) => resolveRun({ code, out }));

@@ -4,7 +4,7 @@
 #   - the demo's .p7s: `openssl cms -verify` with the TEST signing root as the only anchor,
 #     refused after one byte of the text changes
 #   - signed PDFs of both cross-reference kinds (the demo's, and one made through
-#     `mynakey-host document prepare|finish` with openssl as the card): pyHanko validates them
+#     `mynakey-rp document prepare|finish` with openssl as the card): pyHanko validates them
 #     intact and trusted with the same root and reports tampering; pdfsig says "Signature is
 #     Valid."
 #   - the other direction: PDFs signed by pyHanko with the test card's key and certificate pass
@@ -13,6 +13,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST=${MYNAKEY_HOST:-$ROOT/target/debug/mynakey-host}
+RP=${MYNAKEY_RP:-$ROOT/target/debug/mynakey-rp}
 PKI=$ROOT/tests/fixtures/pki
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -40,21 +41,21 @@ tamper demo/contract.txt 3 changed.txt
 if openssl cms -verify -binary -inform DER -in demo/contract.txt.p7s -content changed.txt \
     -CAfile root.pem -out /dev/null 2>/dev/null; then fail "openssl accepted a changed document"; fi
 ok "openssl cms -verify: the .p7s verifies with the TEST root only; a changed byte is refused"
-"$HOST" verify --trust trust --cms demo/contract.txt.p7s --content demo/contract.txt >/dev/null ||
+"$RP" verify --trust trust --cms demo/contract.txt.p7s --content demo/contract.txt >/dev/null ||
     fail "verify --cms"
-if "$HOST" verify --trust trust --cms demo/contract.txt.p7s --content changed.txt >/dev/null; then
+if "$RP" verify --trust trust --cms demo/contract.txt.p7s --content changed.txt >/dev/null; then
     fail "verify --cms accepted a changed document"; fi
 
 # --- a PDF with a cross-reference stream, through the relying party's two steps -------------
 b64() { base64 -w0 "$1"; }
 printf '{"format":"pdf","document":"%s","certificate":"%s","reason":"run.sh"}' \
     "$(b64 "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf")" "$(b64 "$PKI/card1-sign.der")" |
-    "$HOST" document prepare >prepared.json || fail "document prepare"
+    "$RP" document prepare >prepared.json || fail "document prepare"
 # openssl plays the card: RSASSA-PKCS1-v1_5 over the DigestInfo of the SHA-256 hash.
 python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open("prepared.json"))["hash"]))' >hash.bin
 openssl pkeyutl -sign -inkey card1-sign.key.pem -pkeyopt digest:sha256 -in hash.bin -out sig.bin
 python3 -c 'import json,base64; p=json.load(open("prepared.json"))["prepared"]; print(json.dumps({"prepared":p,"signature":base64.b64encode(open("sig.bin","rb").read()).decode()}))' |
-    "$HOST" document finish >finished.json || fail "document finish"
+    "$RP" document finish >finished.json || fail "document finish"
 python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("finished.json"))["signed"]))' >stream-signed.pdf
 
 # --- PAdES: pyHanko and pdfsig ---------------------------------------------------------------
@@ -75,8 +76,8 @@ for pdf in demo/contract-signed.pdf stream-signed.pdf; do
         { cat ph.out; fail "pyHanko did not report tampering of $pdf"; }
     pdfsig tampered.pdf >sig.out 2>&1 || true
     if grep -q "Signature is Valid." sig.out; then fail "pdfsig accepted a tampered $pdf"; fi
-    "$HOST" verify --trust trust --pdf "$pdf" >/dev/null || fail "verify --pdf $pdf"
-    if "$HOST" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered $pdf"; fi
+    "$RP" verify --trust trust --pdf "$pdf" >/dev/null || fail "verify --pdf $pdf"
+    if "$RP" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered $pdf"; fi
     ok "pyHanko and pdfsig: $pdf intact and trusted; one changed byte reported"
 done
 
@@ -85,9 +86,9 @@ for input in contract-xref-table.pdf contract-xref-stream.pdf; do
     pyhanko sign addsig --field Signature1 pemder --key card1-sign.key.pem --cert card1-sign.pem \
         --no-pass "$ROOT/tests/fixtures/documents/$input" "ph-$input" >ph.out 2>&1 ||
         { cat ph.out; fail "pyHanko could not sign $input"; }
-    "$HOST" verify --trust trust --pdf "ph-$input" >verify.out || { cat verify.out; fail "verify --pdf refused pyHanko's $input"; }
+    "$RP" verify --trust trust --pdf "ph-$input" >verify.out || { cat verify.out; fail "verify --pdf refused pyHanko's $input"; }
     grep -q "VALID signed PDF" verify.out || fail "verify --pdf output"
     tamper "ph-$input" 200 tampered.pdf
-    if "$HOST" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered pyHanko $input"; fi
+    if "$RP" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered pyHanko $input"; fi
     ok "verify --pdf accepts pyHanko's signature on $input and refuses it after a byte changes"
 done

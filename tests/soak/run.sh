@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 started=$SECONDS
 cargo build --release --quiet -p mynakey-host
-export MYNAKEY_SOAK=1 MYNAKEY_HOST_BIN=$ROOT/target/release/mynakey-host
+export MYNAKEY_SOAK=1 MYNAKEY_TEST_HOST=$ROOT/target/release/mynakey-host
 echo "soak: release build ready after $((SECONDS - started)) s" >&2
 cargo test --quiet -p mynakey-host --test soak -- --exact soak_simulator_host_stays_flat_over_10000_proofs --nocapture
 MYNAKEY_SYSTEM_TESTS=soak tests/system/run.sh --exact soak_pcsc_host_stays_flat_over_2000_proofs --nocapture

@@ -6,7 +6,7 @@
 #   MYNAKEY_SYSTEM_KEEP=1 tests/system/run.sh …   keep the logs (APDU logs, host logs, pcscd)
 #   tests/system/run.sh --exec COMMAND…   run COMMAND inside the stack instead (debugging;
 #                                         e.g. --exec bash -c 'mynakey-host simulate … & pcsc_scan')
-#   MYNAKEY_SYSTEM_TESTS="soak" MYNAKEY_HOST_BIN=target/release/mynakey-host tests/system/run.sh …
+#   MYNAKEY_SYSTEM_TESTS="soak" MYNAKEY_TEST_HOST=target/release/mynakey-host tests/system/run.sh …
 #                                         other test files (default: system system_faults) and
 #                                         another build of the binary (tests/soak/run.sh)
 #
@@ -136,7 +136,8 @@ say "pcscd $PCSCD_PID up on vpcd ports $PORT/$((PORT + 1)), socket $PCSCLITE_CSO
 
 # --- tests -------------------------------------------------------------------------------------
 export MYNAKEY_SYSTEM=1 MYNAKEY_SYSTEM_DIR=$DIR MYNAKEY_VPCD_PORT=$PORT MYNAKEY_VPCD_NAME="Virtual PCD"
-export MYNAKEY_HOST_BIN=${MYNAKEY_HOST_BIN:-$ROOT/target/debug/mynakey-host}
+# The tests start this build of the host unless MYNAKEY_TEST_HOST (and MYNAKEY_TEST_HOST_PREFIX)
+# name another (host/test-support).
 if [[ ${1:-} == --exec ]]; then
     shift
     PATH=$ROOT/target/debug:$PATH "$@"

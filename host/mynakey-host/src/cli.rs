@@ -50,15 +50,12 @@ pub enum Command {
     Demo(DemoArgs),
     /// Readers, card, PIN tries left, and the browsers the host is registered with.
     Status(StatusArgs),
-    /// Verify a login proof (token JSON on stdin) or a document signature, as a service would.
-    Verify(Box<VerifyArgs>),
-    /// For relying parties: prepare a signed document (JSON on stdin → the hash for the card),
-    /// then finish it with the card's signature (JSON on stdin → the .p7s or signed PDF).
-    #[command(long_about = DOCUMENT_HELP)]
-    Document {
-        #[command(subcommand)]
-        step: DocumentStep,
-    },
+    /// Moved to `mynakey-rp verify`: refused with one line naming it.
+    #[command(hide = true, disable_help_flag = true)]
+    Verify(MovedArgs),
+    /// Moved to `mynakey-rp document`: refused with one line naming it.
+    #[command(hide = true, disable_help_flag = true)]
+    Document(MovedArgs),
     /// Register the host with browsers.
     Install(InstallArgs),
     /// Remove the host's registration from browsers.
@@ -83,21 +80,19 @@ pub enum Command {
     },
 }
 
-const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two stateless steps \
-    (JSON on stdin, JSON on stdout; docs/documents.md):\n\n\
-    prepare: {\"format\": \"pdf\"|\"cms\", \"document\": BASE64, \"certificate\": BASE64, \
-    \"signingTime\"?: RFC 3339, \"name\"?: TEXT, \"reason\"?: TEXT} → {\"hashAlgorithm\", \"hash\", \
-    \"prepared\"}\n\n\
-    finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
-    (the signed PDF, or the .p7s of the document)";
+/// Whatever followed a command that moved to `mynakey-rp`: ignored, the command is refused.
+#[derive(Debug, Args, Default)]
+pub struct MovedArgs {
+    #[arg(hide = true, num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
+    pub rest: Vec<String>,
+}
 
-/// The two steps of `mynakey-host document`.
-#[derive(Debug, Subcommand)]
-pub enum DocumentStep {
-    /// The document and the signing certificate in; the one hash the card signs out.
-    Prepare,
-    /// The prepared state and the card's signature in; the signed document out.
-    Finish,
+/// The one line `mynakey-host verify|document …` answers (exit 2): the relying party's
+/// commands live in `mynakey-rp`, a program without card code.
+pub fn moved(command: &str) -> String {
+    format!(
+        "mynakey-host {command}: this is now `mynakey-rp {command}` (the relying party's tools)"
+    )
 }
 
 #[derive(Debug, Args, Default)]
@@ -146,70 +141,6 @@ pub struct StatusArgs {
     /// Faults of the simulated card (with --simulator).
     #[arg(long, value_name = "SPEC", hide = cfg!(not(feature = "simulator")))]
     pub sim_faults: Option<String>,
-}
-
-#[derive(Debug, Args, Default)]
-#[command(
-    override_usage = "mynakey-host verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json\n       \
-        mynakey-host verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64 \
-        --signature-value BASE64 (--certificate BASE64 | --certificate-file FILE) [OPTIONS]\n       \
-        mynakey-host verify --cms FILE.p7s --content FILE [OPTIONS]\n       \
-        mynakey-host verify --pdf FILE.pdf [OPTIONS]",
-    long_about = "Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and \
-        the CHALLENGE it issued, a document signature over a hash, a detached CMS signature \
-        (.p7s) of a file, or a signed PDF. Prints the verdict and the \
-        certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.\n\n\
-        Values are data, never file names: --certificate takes base64 only (a value starting \
-        with @ is refused); --certificate-file names a file the operator chose.",
-    after_help = "Limits: certificate 16 KiB, token on stdin 64 KiB, each CRL 256 MiB, each trust file 16 KiB."
-)]
-pub struct VerifyArgs {
-    /// The service's own origin (login proofs).
-    #[arg(long)]
-    pub origin: Option<String>,
-    /// The challenge the service issued (login proofs).
-    #[arg(long)]
-    pub challenge: Option<String>,
-    /// Verify a document signature over a hash instead of a login proof.
-    #[arg(long)]
-    pub signature: bool,
-    /// The hash algorithm of --hash: SHA-256, SHA-384 or SHA-512.
-    #[arg(long, value_name = "NAME")]
-    pub hash_algorithm: Option<String>,
-    /// The signed hash, standard base64.
-    #[arg(long, value_name = "BASE64")]
-    pub hash: Option<String>,
-    /// The signature, standard base64.
-    #[arg(long, value_name = "BASE64")]
-    pub signature_value: Option<String>,
-    /// The signer's certificate, standard base64 DER.
-    #[arg(long, value_name = "BASE64")]
-    pub certificate: Option<String>,
-    /// The signer's certificate from FILE (DER or PEM).
-    #[arg(long, value_name = "FILE")]
-    pub certificate_file: Option<String>,
-    /// Trust the root certificates in DIR instead of the built-in J-LIS roots (classified by
-    /// OU, else by an auth*/sign* file name).
-    #[arg(long, value_name = "DIR")]
-    pub trust: Option<String>,
-    /// Check revocation against this CRL (DER or PEM; repeatable).
-    #[arg(long = "crl", value_name = "FILE")]
-    pub crls: Vec<String>,
-    /// Verify a detached CMS signature (.p7s, DER) of the --content file.
-    #[arg(long, value_name = "FILE", requires = "content", conflicts_with_all = ["pdf", "signature", "origin", "challenge"])]
-    pub cms: Option<PathBuf>,
-    /// The document the --cms signature is over.
-    #[arg(long, value_name = "FILE", requires = "cms")]
-    pub content: Option<PathBuf>,
-    /// Verify every signature of a signed PDF (PAdES).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["signature", "origin", "challenge"])]
-    pub pdf: Option<PathBuf>,
-    /// Verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now.
-    #[arg(long, value_name = "TIME")]
-    pub time: Option<String>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args, Default)]
@@ -363,6 +294,25 @@ mod tests {
     }
 
     #[test]
+    fn the_moved_commands_parse_whatever_follows() {
+        for args in [
+            &["verify", "--origin", "https://a.example", "--json"][..],
+            &["verify", "--help"],
+            &["document", "prepare"],
+            &["document"],
+        ] {
+            match parse(args).command {
+                Some(Command::Verify(_) | Command::Document(_)) => {}
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            moved("verify"),
+            "mynakey-host verify: this is now `mynakey-rp verify` (the relying party's tools)"
+        );
+    }
+
+    #[test]
     fn version_names_the_host_and_its_protocol() {
         let mut out = Vec::new();
         write_version(&mut out).unwrap();
@@ -379,9 +329,8 @@ mod tests {
 
     #[test]
     fn help_is_generated_for_every_command() {
-        for command in ["status", "verify", "install", "uninstall"] {
+        for command in ["status", "install", "uninstall"] {
             assert!(command_help(command).contains("Usage:"), "{command}");
         }
-        assert!(command_help("verify").contains("--certificate-file"));
     }
 }

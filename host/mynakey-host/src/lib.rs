@@ -2,8 +2,9 @@
 //!
 //! Use cases and policy ([`ops`], JSON-free), the native messaging loop ([`server`]), install,
 //! and the command line. Cards come from `mynakey-card`, the wire contract from
-//! `mynakey-protocol`, verification from `mynakey-verify`; the simulated card (`mynakey-simulator`)
-//! only with the `simulator` feature.
+//! `mynakey-protocol`; the lab (the simulated card of `mynakey-simulator`, and `demo`, which plays
+//! the relying party with `mynakey-verify` and `mynakey-documents`) only with the `simulator`
+//! feature. The relying party's own tools are another program, `mynakey-rp`.
 
 // In host mode stdout carries native-messaging frames and nothing else; the CLI commands write
 // to a stream they are given, so a closed stdout is an error and not a panic.
@@ -13,7 +14,6 @@ pub mod cli;
 pub mod config;
 #[cfg(feature = "simulator")]
 pub mod demo;
-pub mod document_cli;
 pub mod install;
 #[cfg(feature = "simulator")]
 pub mod lab;
@@ -21,5 +21,3 @@ pub mod logging;
 pub mod ops;
 pub mod server;
 pub mod status_cli;
-pub mod verify_cli;
-pub mod verify_documents;

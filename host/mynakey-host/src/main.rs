@@ -50,21 +50,11 @@ fn main() -> ExitCode {
 fn run_command(command: Command, config: Config) -> u8 {
     match command {
         Command::Demo(args) => demo(&args),
-        Command::Verify(args) => mynakey::verify_cli::run(
-            &args,
-            &mut io::stdin(),
-            &mut io::stdout(),
-            &mut io::stderr(),
-        ),
+        Command::Verify(_) => moved("verify"),
         Command::Status(args) => {
             mynakey::status_cli::run(&args, config, &mut io::stdout(), &mut io::stderr())
         }
-        Command::Document { step } => mynakey::document_cli::run(
-            &step,
-            &mut io::stdin(),
-            &mut io::stdout(),
-            &mut io::stderr(),
-        ),
+        Command::Document(_) => moved("document"),
         Command::Install(args) => mynakey::install::cli(true, &args, &mut io::stdout()),
         Command::Uninstall(args) => mynakey::install::cli(false, &args, &mut io::stdout()),
         Command::Simulate(args) => simulate(&args),
@@ -78,6 +68,12 @@ fn run_command(command: Command, config: Config) -> u8 {
             }
         }
     }
+}
+
+/// `verify` and `document` moved to `mynakey-rp`: one line, exit 2.
+fn moved(command: &str) -> u8 {
+    eprintln!("{}", mynakey::cli::moved(command));
+    2
 }
 
 #[cfg(feature = "simulator")]

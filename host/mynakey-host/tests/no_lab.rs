@@ -1,6 +1,6 @@
 //! No lab in the product: the build packages ship (`--no-default-features`, no `simulator`)
 //! refuses `demo`, `simulate` and `--simulator` with a clear message, and holds no byte run of
-//! any test private key.
+//! any test private key. Both builds send `verify` and `document` to `mynakey-rp`.
 //!
 //! `tests/run.sh` builds that binary once (`cargo build --release -p mynakey-host
 //! --no-default-features`, kept as `target/no-lab/mynakey-host`) and runs this file with
@@ -130,4 +130,57 @@ fn the_package_holds_no_test_private_key() {
 fn the_developer_binary_holds_the_simulated_cards_keys() {
     let bytes = std::fs::read(env!("CARGO_BIN_EXE_mynakey-host")).unwrap();
     assert!(key_byte_run_in(&bytes).is_some());
+}
+
+/// `verify` and `document` moved to `mynakey-rp`: whatever follows them (a login to check on
+/// stdin, a step, `--help`), the host exits 2 with the one line that names the new command, and
+/// writes nothing to stdout.
+fn assert_the_relying_partys_commands_moved(binary: &Path) {
+    for (args, new) in [
+        (&["verify"][..], "mynakey-rp verify"),
+        (
+            &[
+                "verify",
+                "--origin",
+                "https://bank.example.jp",
+                "--challenge",
+                "x",
+                "--json",
+            ],
+            "mynakey-rp verify",
+        ),
+        (
+            &["verify", "--pdf", "signed.pdf", "--help"],
+            "mynakey-rp verify",
+        ),
+        (&["document", "prepare"], "mynakey-rp document"),
+        (&["document", "finish", "--bogus"], "mynakey-rp document"),
+    ] {
+        let output = Command::new(binary)
+            .args(args)
+            .env("MYNAKEY_LOG_LEVEL", "off")
+            .env("MYNAKEY_CONFIG", "/nonexistent/mynakey-test-config.json")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(&format!("`{new}`")), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_developer_build_names_mynakey_rp_for_verify_and_document() {
+    assert_the_relying_partys_commands_moved(Path::new(env!("CARGO_BIN_EXE_mynakey-host")));
+}
+
+#[test]
+fn the_package_names_mynakey_rp_for_verify_and_document() {
+    let Some(binary) = package_binary("the_package_names_mynakey_rp_for_verify_and_document")
+    else {
+        return;
+    };
+    assert_the_relying_partys_commands_moved(&binary);
 }

@@ -10,8 +10,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -70,13 +68,6 @@ fn soak(name: &str, host: &mut Host, count: usize, warm_up: usize, cap: Duration
     );
 }
 
-/// The binary under test: `MYNAKEY_HOST_BIN` (run.sh passes the release build), else this build.
-fn host_bin() -> PathBuf {
-    std::env::var_os("MYNAKEY_HOST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mynakey-host")))
-}
-
 #[test]
 fn soak_simulator_host_stays_flat_over_10000_proofs() {
     let name = "soak_simulator_host_stays_flat_over_10000_proofs";
@@ -86,7 +77,8 @@ fn soak_simulator_host_stays_flat_over_10000_proofs() {
     let dir = std::env::temp_dir().join(format!("mynakey-soak-{}", std::process::id()));
     fs::create_dir_all(&dir).unwrap();
     let stderr = dir.join("host.stderr");
-    let mut command = Command::new(host_bin());
+    // run.sh passes the release build as MYNAKEY_TEST_HOST.
+    let mut command = support::launcher().command();
     // No --apdu-log: the simulated card keeps its log in memory, the case that grew.
     command
         .arg("--simulator")

@@ -1,12 +1,14 @@
 //! Protocol 1 of the mynakey native messaging host, owned in one place: frames ([`framing`]),
 //! the JSON envelope ([`envelope`]), the requests ([`args`]), results and progress events
-//! ([`messages`]), the error codes ([`error`]), and the TypeScript declarations the extension
-//! is built against ([`typescript`]). Knows nothing of cards. Protocol 1 grows only additively.
+//! ([`messages`]), their limits ([`limits`]), the error codes ([`error`]), and the TypeScript
+//! declarations the extension is built against ([`typescript`]). Knows nothing of cards.
+//! Protocol 1 grows only additively.
 
 pub mod args;
 pub mod envelope;
 pub mod error;
 pub mod framing;
+pub mod limits;
 pub mod messages;
 pub mod typescript;
 

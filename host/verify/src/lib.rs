@@ -1,6 +1,6 @@
 //! Relying-party verification of mynakey login proofs and JPKI document signatures.
 //!
-//! A service uses this crate (or the `mynakey-host verify` command) to check what a
+//! A service uses this crate (or the `mynakey-rp verify` command) to check what a
 //! My Number Card produced. Both entry points run the same certificate checks, in this order,
 //! each failing with its own [`VerifyError`] variant:
 //!

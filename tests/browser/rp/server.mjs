@@ -1,7 +1,7 @@
 // An example relying party for mynakey: what a web service adds to accept My Number Card logins
 // and document signatures. Node's standard library only; copy what you need.
 //
-//   node tests/browser/rp/server.mjs [--port 8443] [--host-binary target/debug/mynakey-host]
+//   node tests/browser/rp/server.mjs [--port 8443] [--rp-binary target/debug/mynakey-rp]
 //                                    [--trust DIR | --jlis]
 //     (default: the test PKI's roots, for the simulated card; --jlis: the real J-LIS roots)
 //   then open https://127.0.0.1:8443/ in a browser with the mynakey extension.
@@ -10,7 +10,7 @@
 //   1. Login: the server issues a challenge (32 random bytes, base64), single use, bound to the
 //      browser's session cookie, valid 5 minutes. The page calls mynakey.authenticate({challenge})
 //      and posts the token back. The server verifies the token against ITS OWN origin and the
-//      challenge IT stored (never values from the request), with `mynakey-host verify`, and links
+//      challenge IT stored (never values from the request), with `mynakey-rp verify`, and links
 //      the certificate's issuer + serial number (発行番号) to the account.
 //   2. Signing N documents: the server fixes the documents and their SHA-256 hashes; the page
 //      asks for one signature per hash (one password entry) and posts them back; the server
@@ -20,14 +20,15 @@
 //      page signs that hash with the same certificate (no second password entry), the server
 //      verifies.
 //   4. A signed PDF contract (PAdES) the person downloads (/contract): certificate first, the
-//      server prepares the PDF with `mynakey-host document prepare` (stateless, JSON in/out; the
+//      server prepares the PDF with `mynakey-rp document prepare` (stateless, JSON in/out; the
 //      prepared state stays in the session), the page signs the one hash, the server finishes
-//      with `mynakey-host document finish`, checks the result with `verify --pdf`, and serves it.
+//      with `mynakey-rp document finish`, checks the result with `verify --pdf`, and serves it.
 //
-// Verification runs the mynakey verifier as a separate process, so any language can do the same:
-//   mynakey-host verify --origin O --challenge C --trust DIR --json < token.json
-//   mynakey-host verify --signature --hash-algorithm SHA-256 --hash H --signature-value S
-//                       --certificate C --trust DIR --json
+// Verification runs the relying party's tools (`mynakey-rp`, no card code, no PC/SC) as a separate
+// process, so any language can do the same:
+//   mynakey-rp verify --origin O --challenge C --trust DIR --json < token.json
+//   mynakey-rp verify --signature --hash-algorithm SHA-256 --hash H --signature-value S
+//                     --certificate C --trust DIR --json
 // Without --trust the verifier trusts the real J-LIS roots; the tests pass the test PKI.
 //
 // Values from the page are data, never file names or options: each is checked as strict base64
@@ -82,7 +83,7 @@ function takeChallenge(s) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The verifier: `mynakey-host verify … --json`, exit 0 = valid.
+// The verifier: `mynakey-rp verify … --json`, exit 0 = valid.
 
 // Everything the page sends is data for the verifier, never anything else: each value must be
 // strict, canonical base64 of bounded length before it goes near the command line (the
@@ -108,7 +109,7 @@ export function isStrictBase64(value, maxBytes) {
 function runVerifier(config, args, stdin) {
   return new Promise((resolveRun) => {
     const trust = config.trustDir ? ['--trust', config.trustDir] : [];
-    const child = execFile(config.hostBinary, ['verify', ...args, ...trust, '--json'],
+    const child = execFile(config.rpBinary, ['verify', ...args, ...trust, '--json'],
       { timeout: 15000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
         let verdict;
         try {
@@ -162,13 +163,13 @@ function makeSignedAttributes(document, certificate) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The PDF contract: `mynakey-host document prepare|finish` (docs/documents.md), JSON in and out.
+// The PDF contract: `mynakey-rp document prepare|finish` (docs/documents.md), JSON in and out.
 
 const CONTRACT = { name: '契約書（テスト）.pdf', file: join(repo, 'tests/fixtures/documents/contract-xref-table.pdf') };
 
 function runDocument(config, step, input) {
   return new Promise((resolveRun) => {
-    const child = execFile(config.hostBinary, ['document', step], { timeout: 15000, maxBuffer: 64 << 20 },
+    const child = execFile(config.rpBinary, ['document', step], { timeout: 15000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         if (err) console.error(`relying party: document ${step} failed: ${String(stderr || err).slice(0, 4000)}`);
         try {
@@ -352,9 +353,9 @@ async function handleApi(config, req, res, s) {
  * Starts the relying party. `origin` must be what browsers see (https://host:port): it is the
  * origin login proofs are checked against.
  */
-export function startServer({ port = 8443, host = '127.0.0.1', key, cert, hostBinary, trustDir, pageLibrary } = {}) {
+export function startServer({ port = 8443, host = '127.0.0.1', key, cert, rpBinary, trustDir, pageLibrary } = {}) {
   const config = {
-    hostBinary: hostBinary || process.env.MYNAKEY_HOST || join(repo, 'target/debug/mynakey-host'),
+    rpBinary: rpBinary || process.env.MYNAKEY_RP || join(repo, 'target/debug/mynakey-rp'),
     trustDir, // undefined: the J-LIS roots built into the verifier
     pageLibrary: pageLibrary || join(repo, 'extension/page/mynakey.js'),
     origin: null,
@@ -402,7 +403,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const tls = selfSignedCertificate();
   const { origin } = await startServer({
     port: Number(arg('--port') || 8443),
-    hostBinary: arg('--host-binary'),
+    rpBinary: arg('--rp-binary'),
     // This example serves the simulated card, so it trusts the test PKI unless told otherwise.
     trustDir: process.argv.includes('--jlis') ? undefined : arg('--trust') || testTrustDir(),
     ...tls,

@@ -23,7 +23,7 @@ before(async () => {
   // Records its arguments, then fails the way a usage error does: details on stderr, exit 2.
   writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\necho '${SECRET_STDERR}' >&2\nexit 2\n`);
   chmodSync(fake, 0o755);
-  rp = await startServer({ port: 0, hostBinary: fake, trustDir: dir, ...selfSignedCertificate() });
+  rp = await startServer({ port: 0, rpBinary: fake, trustDir: dir, ...selfSignedCertificate() });
 });
 
 after(async () => {

@@ -1,5 +1,5 @@
 // The test PKI's roots (tests/fixtures/pki/{auth,sign}-root-*.der) in a directory of their own,
-// for `mynakey-host verify --trust DIR`, which takes every certificate in DIR as a root.
+// for `mynakey-rp verify --trust DIR`, which takes every certificate in DIR as a root.
 // TEST ONLY: a real service passes no --trust and so trusts the J-LIS roots built into the verifier.
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

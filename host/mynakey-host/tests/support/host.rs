@@ -150,7 +150,7 @@ impl Host {
         let apdu_log = dir.join(format!("{tag}.apdu.log"));
         let stderr = dir.join(format!("{tag}.stderr"));
         let log = dir.join(format!("{tag}.log"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_mynakey-host"));
+        let mut command = super::launcher().command();
         command
             .arg("--simulator")
             .args(args)

@@ -5,6 +5,8 @@
 //! - [`card_log`]: the simulated card's APDU log (`--apdu-log`);
 //! - [`system`]: the pcscd + vpcd stack `tests/system/run.sh` sets up, and simulated cards on it.
 //!
+//! Every one of them starts the host through [`launcher`] (`mynakey-test-support`).
+//!
 //! It holds no `#[test]`: run.sh compares the listed system tests with those that ran.
 // Every integration-test crate compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
@@ -20,7 +22,14 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use mynakey_simulator::{TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
+use mynakey_test_support::HostLauncher;
 use mynakey_verify::{parse_rfc3339, Trust};
+
+/// The host these tests start: this build, unless `MYNAKEY_TEST_HOST` /
+/// `MYNAKEY_TEST_HOST_PREFIX` say otherwise (the release build for the soak, a Windows build).
+pub fn launcher() -> HostLauncher {
+    HostLauncher::from_env(env!("CARGO_BIN_EXE_mynakey-host"))
+}
 
 /// The checked-in test PKI (`tests/fixtures/pki`, the simulated cards' certificates).
 pub fn fixtures() -> PathBuf {

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 use mynakey_card::transport::pcsc::PcscReaders;
 use mynakey_card::transport::{CancelToken, Readers, TransportError};
 
+use mynakey_test_support::HostLauncher;
+
 use super::card_log::{self, SELECT_JPKI};
 use super::host::{Host, Limits};
 
@@ -30,7 +32,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// What run.sh set up, held by one test at a time.
 pub struct System {
     _serial: MutexGuard<'static, ()>,
-    pub bin: PathBuf,
+    pub launcher: HostLauncher,
     pub dir: PathBuf,
     port: u16,
     reader_prefix: String,
@@ -50,9 +52,8 @@ pub fn system(name: &'static str) -> Option<System> {
     }
     let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = PathBuf::from(std::env::var("MYNAKEY_SYSTEM_DIR").expect("MYNAKEY_SYSTEM_DIR"));
-    let bin = std::env::var_os("MYNAKEY_HOST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mynakey-host")));
+    let launcher = super::launcher();
+    let bin = launcher.program();
     assert!(bin.exists(), "{} is not built", bin.display());
     let port = std::env::var("MYNAKEY_VPCD_PORT")
         .expect("MYNAKEY_VPCD_PORT")
@@ -61,7 +62,7 @@ pub fn system(name: &'static str) -> Option<System> {
     let reader_prefix = std::env::var("MYNAKEY_VPCD_NAME").unwrap_or_else(|_| "Virtual PCD".into());
     let s = System {
         _serial: serial,
-        bin,
+        launcher,
         dir,
         port,
         reader_prefix,
@@ -143,7 +144,7 @@ impl System {
                 .join(format!("{}-slot{slot}-{card}.stderr", self.name)),
         )
         .unwrap();
-        let mut command = Command::new(&self.bin);
+        let mut command = self.launcher.command();
         command
             .args([
                 "simulate",
@@ -186,7 +187,7 @@ impl System {
 
     /// The built binary, without a configuration file.
     pub fn command(&self) -> Command {
-        let mut c = Command::new(&self.bin);
+        let mut c = self.launcher.command();
         c.env("MYNAKEY_CONFIG", self.dir.join("no-config.json"));
         c
     }

@@ -1,6 +1,7 @@
 //! The architecture, checked by the project itself: which crate may depend on which (from
-//! `cargo metadata`), where the `pcsc` crate may be named, how long a source file may grow, and
-//! that the README's layout names the crates that exist.
+//! `cargo metadata`), where the `pcsc` crate may be named, what the two products link (from
+//! `cargo tree`), that no two modules of a crate import each other ([`modules`]), how long a
+//! source file may grow, and that the README's layout names the crates that exist.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,18 +10,24 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod modules;
+
 /// Each workspace crate and the workspace crates it may depend on (normal dependencies).
-/// Nothing depends on the host or on the verification service; verify, protocol and types
-/// reach no card code.
-const ALLOWED: [(&str, &[&str]); 8] = [
+/// Nothing depends on the host, the relying party's tools or the verification service; verify,
+/// protocol and types reach no card code.
+const ALLOWED: [(&str, &[&str]); 10] = [
     ("mynakey-types", &[]),
     ("mynakey-card", &["mynakey-types"]),
     ("mynakey-protocol", &["mynakey-types"]),
     ("mynakey-verify", &["mynakey-types"]),
-    // Signed documents build on the verifier's public API only; only the host binary uses them.
+    // Signed documents build on the verifier's public API only.
     ("mynakey-documents", &["mynakey-types", "mynakey-verify"]),
     ("mynakey-simulator", &["mynakey-card", "mynakey-types"]),
     ("mynakey-verifyd", &["mynakey-types", "mynakey-verify"]),
+    // The relying party's command line: the verifier and signed documents, no card.
+    ("mynakey-rp", &["mynakey-documents", "mynakey-verify"]),
+    // Tests' launcher of the host: a dev-dependency, depending on nothing of ours.
+    ("mynakey-test-support", &[]),
     (
         "mynakey-host",
         &[
@@ -35,12 +42,14 @@ const ALLOWED: [(&str, &[&str]); 8] = [
 ];
 
 /// Crates that must never reach card code or PC/SC, even indirectly.
-const CARD_FREE: [&str; 5] = [
+const CARD_FREE: [&str; 7] = [
     "mynakey-types",
     "mynakey-protocol",
     "mynakey-verify",
     "mynakey-documents",
     "mynakey-verifyd",
+    "mynakey-rp",
+    "mynakey-test-support",
 ];
 
 /// The service's HTTP and Redis stack: only `mynakey-verifyd` names it, so users of the verify
@@ -63,7 +72,7 @@ const LONG_FILES: [(&str, &str); 15] = [
     ("host/mynakey-host/tests/system_faults.rs", "one fault per test over pcscd + vpcd"),
     ("host/mynakey-host/tests/privacy.rs", "one privacy rule per test, over the wire"),
     ("host/mynakey-host/tests/wire.rs", "every command over real frames"),
-    ("host/mynakey-host/tests/verify_cli.rs", "one test per rule of the verify command: exit codes, caps, reading order"),
+    ("host/rp/tests/verify_cli.rs", "one test per rule of the verify command: exit codes, caps, reading order"),
 ];
 const MAX_LINES: usize = 400;
 
@@ -292,4 +301,82 @@ fn the_readme_layout_matches_the_crates() {
             "README layout names {named}, which does not exist"
         );
     }
+}
+
+/// Crates the person's host without the lab (what packages ship) must not link: the verifier,
+/// signed documents, their RSA and PDF code, and the service's async stack.
+const NOT_IN_THE_PERSONS_HOST: [&str; 7] = [
+    "mynakey-verify",
+    "mynakey-documents",
+    "mynakey-verifyd",
+    "ring",
+    "lopdf",
+    "cms",
+    "tokio",
+];
+
+/// Crates the relying party's tools must not link: card code and PC/SC.
+const NOT_IN_THE_RELYING_PARTYS_TOOLS: [&str; 4] =
+    ["mynakey-card", "mynakey-simulator", "pcsc", "pcsc-sys"];
+
+/// Every package in `cargo tree ARGS` (normal dependencies, for every target platform).
+fn tree(args: &[&str]) -> BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["tree", "--offline", "-e", "normal", "--target", "all"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn present<'a>(tree: &BTreeSet<String>, crates: &[&'a str]) -> Vec<&'a str> {
+    crates
+        .iter()
+        .copied()
+        .filter(|c| tree.contains(*c))
+        .collect()
+}
+
+#[test]
+fn the_persons_host_without_the_lab_links_no_verifier_pdf_or_async_code() {
+    let product = tree(&["-p", "mynakey-host", "--no-default-features"]);
+    assert!(product.contains("pcsc"), "{product:?}");
+    assert_eq!(present(&product, &NOT_IN_THE_PERSONS_HOST), [""; 0]);
+    // The lab build plays the relying party in `demo`, so it does link them: the check sees them.
+    let lab = tree(&["-p", "mynakey-host"]);
+    assert_eq!(
+        present(&lab, &NOT_IN_THE_PERSONS_HOST),
+        [
+            "mynakey-verify",
+            "mynakey-documents",
+            "ring",
+            "lopdf",
+            "cms"
+        ]
+    );
+}
+
+#[test]
+fn the_relying_partys_tools_link_no_card_code_or_pcsc() {
+    let tools = tree(&["-p", "mynakey-rp"]);
+    assert!(tools.contains("mynakey-documents"), "{tools:?}");
+    assert_eq!(present(&tools, &NOT_IN_THE_RELYING_PARTYS_TOOLS), [""; 0]);
+    let host = tree(&["-p", "mynakey-host", "--no-default-features"]);
+    assert_eq!(
+        present(&host, &NOT_IN_THE_RELYING_PARTYS_TOOLS),
+        ["mynakey-card", "pcsc", "pcsc-sys"]
+    );
 }

@@ -1,4 +1,4 @@
-//! `mynakey-host document prepare|finish` then `verify --pdf` / `verify --cms`, in process (the
+//! `mynakey-rp document prepare|finish` then `verify --pdf` / `verify --cms`, in process (the
 //! functions main.rs calls), with the test card's key playing the card.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -6,9 +6,9 @@ mod verify_common;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use mynakey::cli::DocumentStep;
-use mynakey::document_cli;
-use mynakey::verify_cli::cli;
+use mynakey_rp::cli::DocumentStep;
+use mynakey_rp::document_cli;
+use mynakey_rp::verify_cli::cli;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,4 +1,4 @@
-//! `mynakey-host verify …` through `mynakey_verify_cli::cli` (the function main.rs calls).
+//! `mynakey-rp verify …` through `mynakey_rp::verify_cli::cli` (the function main.rs calls).
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use mynakey::verify_cli::cli;
+use mynakey_rp::verify_cli::cli;
 use mynakey_verify::HashAlgorithm;
 use verify_common::*;
 
@@ -240,7 +240,7 @@ fn usage_errors_exit_2() {
         let r = run(args, &card1_token());
         assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
         assert!(
-            r.stderr.contains("Usage: mynakey-host verify"),
+            r.stderr.contains("Usage: mynakey-rp verify"),
             "{args:?}: {}",
             r.stderr
         );

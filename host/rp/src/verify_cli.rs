@@ -1,4 +1,5 @@
-//! `mynakey-host verify …`: the verifier as a command.
+//! `mynakey-rp verify …`: the verifier as a command (logins and signatures here; signed
+//! documents in [`crate::verify_documents`]).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -7,9 +8,9 @@ use std::time::SystemTime;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use clap::error::ErrorKind;
-use serde::Serialize;
 
 use crate::cli::{command_help, parse_command, Command, VerifyArgs};
+use crate::report::{login_lines, report, signer_lines, LOGIN, SIGNATURE, USAGE_ERROR, VALID};
 
 use mynakey_verify::{
     certificate_der, parse_challenge, parse_origin, parse_rfc3339, read_capped, verify_signature,
@@ -17,12 +18,7 @@ use mynakey_verify::{
     CERTIFICATE_MAX_BYTES, CRL_MAX_BYTES, TOKEN_INPUT_MAX_BYTES,
 };
 
-/// Exit codes.
-const VALID: u8 = 0;
-const INVALID: u8 = 1;
-const USAGE_ERROR: u8 = 2;
-
-/// Runs `mynakey-host verify` with the arguments after the program name (a leading `verify`
+/// Runs `mynakey-rp verify` with the arguments after the program name (a leading `verify`
 /// is skipped). Reads the login token from `stdin`, writes the verdict to `stdout` and usage
 /// errors to `stderr`. Returns the exit code: 0 valid, 1 invalid, 2 usage or setup error.
 pub fn cli(
@@ -40,13 +36,13 @@ pub fn cli(
         }
         Err(e) => {
             // Nothing useful remains to do if stderr itself fails.
-            let _ = write!(stderr, "mynakey-host verify: {}", e.render());
+            let _ = write!(stderr, "mynakey-rp verify: {}", e.render());
             USAGE_ERROR
         }
     }
 }
 
-/// Runs `mynakey-host verify` with parsed arguments; see [`cli`].
+/// Runs `mynakey-rp verify` with parsed arguments; see [`cli`].
 pub fn run(
     args: &VerifyArgs,
     stdin: &mut dyn Read,
@@ -58,17 +54,12 @@ pub fn run(
         Err(message) => {
             let _ = write!(
                 stderr,
-                "mynakey-host verify: {message}\n\n{}",
+                "mynakey-rp verify: {message}\n\n{}",
                 command_help("verify")
             );
             USAGE_ERROR
         }
     }
-}
-
-enum Verdict {
-    Login(Result<LoginIdentity, VerifyError>),
-    Signature(Result<SignerIdentity, VerifyError>),
 }
 
 fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<u8, String> {
@@ -83,14 +74,12 @@ fn verify(args: &VerifyArgs, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         let (code, text) = crate::verify_documents::verdict(args, &trust, now)?;
         return write_out(stdout, &text).map(|()| code);
     }
-    let verdict = if args.signature {
-        Verdict::Signature(signature_verdict(args, &load_trust(args)?, now)?)
+    let (code, text) = if args.signature {
+        let verdict = signature_verdict(args, &load_trust(args)?, now)?;
+        report(&SIGNATURE, &verdict, args.json, signer_lines)
     } else {
-        Verdict::Login(login_verdict(args, stdin, now)?)
-    };
-    let (code, text) = match verdict {
-        Verdict::Login(r) => report("login proof", r, args.json, login_lines),
-        Verdict::Signature(r) => report("signature", r, args.json, signer_lines),
+        let verdict = login_verdict(args, stdin, now)?;
+        report(&LOGIN, &verdict, args.json, login_lines)
     };
     write_out(stdout, &text)?;
     Ok(code)
@@ -236,123 +225,4 @@ fn read_certificate_file(path: &str) -> Result<Vec<u8>, String> {
     let bytes = read_capped(Path::new(path), CERTIFICATE_MAX_BYTES)
         .map_err(|e| format!("--certificate-file {path}: {e}"))?;
     certificate_der(bytes).map_err(|e| format!("--certificate-file {path}: {e}"))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonVerdict<'a, T: Serialize> {
-    valid: bool,
-    kind: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    identity: Option<T>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<JsonError>,
-}
-
-#[derive(Serialize)]
-struct JsonError {
-    code: &'static str,
-    check: &'static str,
-    message: String,
-}
-
-fn report<T: Serialize>(
-    kind: &str,
-    result: Result<T, VerifyError>,
-    json: bool,
-    lines: fn(&T) -> Vec<(&'static str, String)>,
-) -> (u8, String) {
-    let code = if result.is_ok() { VALID } else { INVALID };
-    if json {
-        let (identity, error) = match result {
-            Ok(id) => (Some(id), None),
-            Err(e) => (
-                None,
-                Some(JsonError {
-                    code: e.code(),
-                    check: e.check(),
-                    message: e.to_string(),
-                }),
-            ),
-        };
-        let verdict = JsonVerdict {
-            valid: code == VALID,
-            kind,
-            identity,
-            error,
-        };
-        return (code, json_text(&verdict));
-    }
-    let text = match result {
-        Ok(id) => valid_text(kind, lines(&id)),
-        Err(e) => format!(
-            "INVALID {kind}: the {} check failed ({})\n  {e}\n",
-            e.check(),
-            e.code()
-        ),
-    };
-    (code, text)
-}
-
-/// A verdict as pretty JSON and a newline (serialising plain data cannot fail in practice).
-pub(crate) fn json_text(verdict: &impl Serialize) -> String {
-    serde_json::to_string_pretty(verdict)
-        .unwrap_or_else(|e| format!("{{\"valid\": false, \"error\": \"{e}\"}}"))
-        + "\n"
-}
-
-/// `VALID <kind>` and one aligned `label value` line each.
-pub(crate) fn valid_text(kind: &str, lines: Vec<(&'static str, String)>) -> String {
-    let mut s = format!("VALID {kind}\n");
-    for (label, value) in lines {
-        s.push_str(&format!("  {label:<15} {value}\n"));
-    }
-    s
-}
-
-fn login_lines(id: &LoginIdentity) -> Vec<(&'static str, String)> {
-    vec![
-        ("issuer", id.issuer.clone()),
-        ("serial number", id.serial_number.clone()),
-        ("subject", id.subject.clone()),
-        ("valid from", id.not_before.clone()),
-        ("valid until", id.not_after.clone()),
-        ("account key", id.account_key.clone()),
-        ("root", id.trust_anchor.clone()),
-        ("revocation", revocation_word(id.revocation_checked)),
-    ]
-}
-
-pub(crate) fn signer_lines(id: &SignerIdentity) -> Vec<(&'static str, String)> {
-    let absent = || "(not present)".to_owned();
-    let dob = id
-        .date_of_birth
-        .as_ref()
-        .map_or_else(absent, |d| match (&d.date, d.era_name) {
-            (Some(date), Some(era)) => format!("{date} ({era})"),
-            (Some(date), None) => date.clone(),
-            (None, _) => format!("{} (undecoded)", d.raw),
-        });
-    let sex = match id.sex {
-        Some(mynakey_verify::Sex::Male) => "male".to_owned(),
-        Some(mynakey_verify::Sex::Female) => "female".to_owned(),
-        Some(mynakey_verify::Sex::Unknown) => "unknown".to_owned(),
-        None => absent(),
-    };
-    let mut lines = vec![
-        ("name", id.name.clone().unwrap_or_else(absent)),
-        ("date of birth", dob),
-        ("sex", sex),
-        ("address", id.address.clone().unwrap_or_else(absent)),
-    ];
-    lines.extend(login_lines(&id.certificate));
-    lines
-}
-
-fn revocation_word(checked: bool) -> String {
-    if checked {
-        "not revoked (CRL checked)".into()
-    } else {
-        "not checked (no CRL given)".into()
-    }
 }

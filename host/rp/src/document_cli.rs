@@ -1,4 +1,4 @@
-//! `mynakey-host document prepare|finish`: the two steps of a signed document for a relying
+//! `mynakey-rp document prepare|finish`: the two steps of a signed document for a relying
 //! party's server, JSON in and out, nothing kept between them (the state travels in `prepared`).
 
 use std::io::{Read, Write};
@@ -80,7 +80,7 @@ pub fn run(
     if read.is_err() || raw.len() > INPUT_MAX_BYTES {
         let _ = writeln!(
             stderr,
-            "mynakey-host document: cannot read stdin (or over {INPUT_MAX_BYTES} bytes)"
+            "mynakey-rp document: cannot read stdin (or over {INPUT_MAX_BYTES} bytes)"
         );
         return 2;
     }
@@ -94,7 +94,7 @@ pub fn run(
             0
         }
         Err((code, message)) => {
-            let _ = writeln!(stderr, "mynakey-host document: {message}");
+            let _ = writeln!(stderr, "mynakey-rp document: {message}");
             let error = serde_json::json!({ "error": { "code": code, "message": message } });
             let _ = writeln!(stdout, "{error}");
             1

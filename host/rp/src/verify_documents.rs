@@ -1,36 +1,19 @@
-//! `mynakey-host verify --cms FILE --content FILE` and `verify --pdf FILE`: signed documents,
+//! `mynakey-rp verify --cms FILE --content FILE` and `verify --pdf FILE`: signed documents,
 //! checked by `mynakey-documents` with the same trust, CRLs and time as the other verdicts.
 
 use std::path::Path;
 use std::time::SystemTime;
 
-use mynakey_documents::{verify_cms, verify_pdf, DocumentError};
+use mynakey_documents::{verify_cms, verify_pdf};
 use mynakey_verify::{read_capped, Trust};
-use serde::Serialize;
 
 use crate::cli::VerifyArgs;
-use crate::verify_cli::{json_text, signer_lines, valid_text};
+use crate::report::{report, signer_lines, CMS, PDF};
 
 /// The largest document (PDF or --content file) read.
 pub const DOCUMENT_MAX_BYTES: usize = 256 << 20;
 /// The largest `.p7s` read: a certificate or two and a signature, with room for timestamps.
 pub const P7S_MAX_BYTES: usize = 1 << 20;
-
-#[derive(Serialize)]
-struct JsonVerdict<T: Serialize> {
-    valid: bool,
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<T>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<JsonError>,
-}
-
-#[derive(Serialize)]
-struct JsonError {
-    code: &'static str,
-    message: String,
-}
 
 fn read(path: &Path, cap: usize, option: &str) -> Result<Vec<u8>, String> {
     read_capped(path, cap).map_err(|e| format!("{option} {}: {e}", path.display()))
@@ -55,7 +38,7 @@ pub(crate) fn verdict(
             let p7s = read(cms, P7S_MAX_BYTES, "--cms")?;
             let content = read(content, DOCUMENT_MAX_BYTES, "--content")?;
             let result = verify_cms(&p7s, &content, trust, now);
-            Ok(report("CMS signature", "cms", result, args.json, |v| {
+            Ok(report(&CMS, &result, args.json, |v| {
                 let mut lines = vec![("signing time", claimed(&v.signing_time))];
                 lines.extend(signer_lines(&v.signer));
                 lines
@@ -64,7 +47,7 @@ pub(crate) fn verdict(
         (None, None, Some(pdf)) => {
             let pdf = read(pdf, DOCUMENT_MAX_BYTES, "--pdf")?;
             let result = verify_pdf(&pdf, trust, now);
-            Ok(report("signed PDF", "pdf", result, args.json, |v| {
+            Ok(report(&PDF, &result, args.json, |v| {
                 let mut lines = Vec::new();
                 for (i, s) in v.signatures.iter().enumerate() {
                     lines.push(("signature", format!("{} of {}", i + 1, v.signatures.len())));
@@ -91,38 +74,5 @@ fn coverage(whole: bool) -> String {
         "the whole file".into()
     } else {
         "an earlier revision (later signed updates follow)".into()
-    }
-}
-
-fn report<T: Serialize>(
-    label: &str,
-    kind: &'static str,
-    result: Result<T, DocumentError>,
-    json: bool,
-    lines: fn(&T) -> Vec<(&'static str, String)>,
-) -> (u8, String) {
-    let code = u8::from(result.is_err());
-    if json {
-        let (result, error) = match result {
-            Ok(v) => (Some(v), None),
-            Err(e) => (
-                None,
-                Some(JsonError {
-                    code: e.code(),
-                    message: e.to_string(),
-                }),
-            ),
-        };
-        let verdict = JsonVerdict {
-            valid: code == 0,
-            kind,
-            result,
-            error,
-        };
-        return (code, json_text(&verdict));
-    }
-    match result {
-        Ok(v) => (code, valid_text(label, lines(&v))),
-        Err(e) => (code, format!("INVALID {label}: {} ({})\n", e, e.code())),
     }
 }

@@ -1,0 +1,168 @@
+//! The relying party's command line, declared once: clap derives the parser and every help text
+//! from these types. Each command's runner takes its parsed arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mynakey-rp",
+    version,
+    about = "mynakey-rp — a relying party's tools for mynakey: verify login proofs and signatures, \
+        prepare and finish signed documents (no card, no PC/SC)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify a login proof (token JSON on stdin) or a document signature, as a service would.
+    Verify(Box<VerifyArgs>),
+    /// Prepare a signed document (JSON on stdin → the hash for the card), then finish it with
+    /// the card's signature (JSON on stdin → the .p7s or signed PDF).
+    #[command(long_about = DOCUMENT_HELP)]
+    Document {
+        #[command(subcommand)]
+        step: DocumentStep,
+    },
+}
+
+const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two stateless steps \
+    (JSON on stdin, JSON on stdout; docs/documents.md):\n\n\
+    prepare: {\"format\": \"pdf\"|\"cms\", \"document\": BASE64, \"certificate\": BASE64, \
+    \"signingTime\"?: RFC 3339, \"name\"?: TEXT, \"reason\"?: TEXT} → {\"hashAlgorithm\", \"hash\", \
+    \"prepared\"}\n\n\
+    finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
+    (the signed PDF, or the .p7s of the document)";
+
+/// The two steps of `mynakey-rp document`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum DocumentStep {
+    /// The document and the signing certificate in; the one hash the card signs out.
+    Prepare,
+    /// The prepared state and the card's signature in; the signed document out.
+    Finish,
+}
+
+#[derive(Debug, Args, Default)]
+#[command(
+    override_usage = "mynakey-rp verify --origin ORIGIN --challenge CHALLENGE [OPTIONS] < token.json\n       \
+        mynakey-rp verify --signature --hash-algorithm SHA-256|SHA-384|SHA-512 --hash BASE64 \
+        --signature-value BASE64 (--certificate BASE64 | --certificate-file FILE) [OPTIONS]\n       \
+        mynakey-rp verify --cms FILE.p7s --content FILE [OPTIONS]\n       \
+        mynakey-rp verify --pdf FILE.pdf [OPTIONS]",
+    long_about = "Verifies a mynakey login proof (token JSON on stdin) for the service's ORIGIN and \
+        the CHALLENGE it issued, a document signature over a hash, a detached CMS signature \
+        (.p7s) of a file, or a signed PDF. Prints the verdict and the \
+        certificate holder; exits 0 when valid, 1 when invalid, 2 on usage or setup errors.\n\n\
+        Values are data, never file names: --certificate takes base64 only (a value starting \
+        with @ is refused); --certificate-file names a file the operator chose.",
+    after_help = "Limits: certificate 16 KiB, token on stdin 64 KiB, each CRL 256 MiB, each trust file 16 KiB."
+)]
+pub struct VerifyArgs {
+    /// The service's own origin (login proofs).
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// The challenge the service issued (login proofs).
+    #[arg(long)]
+    pub challenge: Option<String>,
+    /// Verify a document signature over a hash instead of a login proof.
+    #[arg(long)]
+    pub signature: bool,
+    /// The hash algorithm of --hash: SHA-256, SHA-384 or SHA-512.
+    #[arg(long, value_name = "NAME")]
+    pub hash_algorithm: Option<String>,
+    /// The signed hash, standard base64.
+    #[arg(long, value_name = "BASE64")]
+    pub hash: Option<String>,
+    /// The signature, standard base64.
+    #[arg(long, value_name = "BASE64")]
+    pub signature_value: Option<String>,
+    /// The signer's certificate, standard base64 DER.
+    #[arg(long, value_name = "BASE64")]
+    pub certificate: Option<String>,
+    /// The signer's certificate from FILE (DER or PEM).
+    #[arg(long, value_name = "FILE")]
+    pub certificate_file: Option<String>,
+    /// Trust the root certificates in DIR instead of the built-in J-LIS roots (classified by
+    /// OU, else by an auth*/sign* file name).
+    #[arg(long, value_name = "DIR")]
+    pub trust: Option<String>,
+    /// Check revocation against this CRL (DER or PEM; repeatable).
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<String>,
+    /// Verify a detached CMS signature (.p7s, DER) of the --content file.
+    #[arg(long, value_name = "FILE", requires = "content", conflicts_with_all = ["pdf", "signature", "origin", "challenge"])]
+    pub cms: Option<PathBuf>,
+    /// The document the --cms signature is over.
+    #[arg(long, value_name = "FILE", requires = "cms")]
+    pub content: Option<PathBuf>,
+    /// Verify every signature of a signed PDF (PAdES).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["signature", "origin", "challenge"])]
+    pub pdf: Option<PathBuf>,
+    /// Verify as of TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses `mynakey-rp <command> <args…>` from the arguments after the command name (a repeated
+/// command name is skipped); for the library's per-command entry points.
+pub fn parse_command(command: &str, args: &[String]) -> Result<Command, clap::Error> {
+    let rest = match args.first() {
+        Some(first) if first == command => &args[1..],
+        _ => args,
+    };
+    let argv = ["mynakey-rp", command]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(rest.iter().cloned());
+    Ok(Cli::try_parse_from(argv)?.command)
+}
+
+/// The help text of one command, for usage errors found after parsing.
+pub fn command_help(command: &str) -> String {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    cli.find_subcommand_mut(command)
+        .map(|c| c.render_help().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declarations_are_consistent() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn help_is_generated_for_every_command() {
+        for command in ["verify", "document"] {
+            assert!(command_help(command).contains("Usage:"), "{command}");
+        }
+        assert!(command_help("verify").contains("--certificate-file"));
+        assert!(command_help("verify").contains("mynakey-rp verify --pdf"));
+    }
+
+    #[test]
+    fn document_steps_parse() {
+        for (name, step) in [
+            ("prepare", DocumentStep::Prepare),
+            ("finish", DocumentStep::Finish),
+        ] {
+            let Ok(Command::Document { step: parsed }) = parse_command("document", &[name.into()])
+            else {
+                panic!("document {name} did not parse")
+            };
+            assert_eq!(format!("{parsed:?}"), format!("{step:?}"));
+        }
+        assert!(parse_command("document", &["sign".into()]).is_err());
+    }
+}

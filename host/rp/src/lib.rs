@@ -1,0 +1,11 @@
+//! mynakey-rp: a relying party's tools for mynakey, apart from the program on a person's machine.
+//!
+//! `verify` checks login proofs, signatures over a hash, detached CMS signatures and signed PDFs
+//! (with `mynakey-verify` and `mynakey-documents`); `document prepare|finish` builds a signed
+//! document around one card signature. No card code and no PC/SC: a server needs neither.
+
+pub mod cli;
+pub mod document_cli;
+pub mod report;
+pub mod verify_cli;
+pub mod verify_documents;
