@@ -71,11 +71,14 @@ msi() {
     fi
 }
 
-# One wineserver for the whole suite (each wine start would otherwise start and stop one).
+# One wineserver for the whole suite (each wine start would otherwise start and stop one), and
+# Wine's background services started now with no stdio of a test's: a service started by a
+# test's host would inherit its stderr pipe and keep it open after the host exits.
 wine_session() {
     wine_ready
     "$WINESERVER" -p
     trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
+    "$WINE" cmd /c exit </dev/null >/dev/null 2>&1
 }
 
 step build build

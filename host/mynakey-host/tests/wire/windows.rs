@@ -10,7 +10,7 @@ use super::Host;
 
 /// `{"id":ID…}` padded with JSON whitespace (CR LF pairs, then a space) to exactly `len` bytes.
 fn padded(head: &str, len: usize) -> Vec<u8> {
-    assert!(head.len() + 1 <= len, "{head} does not fit in {len} bytes");
+    assert!(head.len() < len, "{head} does not fit in {len} bytes");
     let mut body = head.trim_end_matches('}').as_bytes().to_vec();
     let gap = len - body.len() - 1;
     for _ in 0..gap / 2 {
@@ -81,22 +81,22 @@ fn the_arguments_browsers_pass_on_windows() {
     let chromium_family = [
         // Chrome, Edge, Brave and Vivaldi: the caller's origin and the calling window's handle
         // (0 from a service worker).
-        vec![
+        [
             "chrome-extension://dedionhfdmdcponbglgdkifomcnkbdka/",
             "--parent-window=0",
         ],
-        vec![
+        [
             "chrome-extension://dedionhfdmdcponbglgdkifomcnkbdka/",
             "--parent-window=1312486",
         ],
     ];
     let firefox = [
         // Firefox: the manifest's path (the registry's value) and the add-on id.
-        vec![
+        [
             r"C:\Program Files\mynakey\jp.mynakey.host.firefox.json",
             "mynakey@mynakey.jp",
         ],
-        vec![
+        [
             r"C:\Users\山田 太郎\AppData\Local\mynakey\jp.mynakey.host.firefox.json",
             "mynakey@mynakey.jp",
         ],
