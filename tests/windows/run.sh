@@ -32,13 +32,14 @@ step() {
 }
 
 # Both builds share one target directory (and so one std); each .exe is copied out before the
-# other feature set overwrites it.
+# other feature set overwrites it. (Chained with &&: `set -e` does not apply inside `step`'s ||.)
 build() {
-    windows_cargo build --release --quiet -p mynakey-host --no-default-features "${BUILD_STD[@]}"
-    mkdir -p "$(dirname "$NO_LAB")" "$(dirname "$LAB")"
-    cp "$RELEASE/mynakey-host.exe" "$NO_LAB"
-    windows_cargo build --release --quiet -p mynakey-host "${BUILD_STD[@]}"
-    cp "$RELEASE/mynakey-host.exe" "$LAB"
+    rm -f "$NO_LAB" "$LAB" &&
+        windows_cargo build --release --quiet -p mynakey-host --no-default-features "${BUILD_STD[@]}" &&
+        mkdir -p "$(dirname "$NO_LAB")" "$(dirname "$LAB")" &&
+        cp "$RELEASE/mynakey-host.exe" "$NO_LAB" &&
+        windows_cargo build --release --quiet -p mynakey-host "${BUILD_STD[@]}" &&
+        cp "$RELEASE/mynakey-host.exe" "$LAB"
 }
 
 # Debian's clippy (rust-web-clippy) matching Debian's rustc; called directly, since cargo would
@@ -75,10 +76,9 @@ msi() {
 # Wine's background services started now with no stdio of a test's: a service started by a
 # test's host would inherit its stderr pipe and keep it open after the host exits.
 wine_session() {
-    wine_ready
-    "$WINESERVER" -p
-    trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
-    "$WINE" cmd /c exit </dev/null >/dev/null 2>&1
+    wine_ready && "$WINESERVER" -p &&
+        trap '"$WINESERVER" -k 2>/dev/null || true' EXIT &&
+        "$WINE" cmd /c exit </dev/null >/dev/null 2>&1
 }
 
 step build build
