@@ -21,6 +21,10 @@
 #   8. packages: packaging/build.sh makes the .deb and .rpm from the no-lab binary of `unit`;
 #      tests/packages/run.sh installs the .deb with dpkg, logs in through it in Chromium with no
 #      per-user manifest, upgrades, purges, and leaves the machine as found
+#   8b. windows: the host cross-built for x86_64-pc-windows-gnu (with and without the lab) and
+#      clippy for that target; the wire tests against the .exe under Wine; install, --system,
+#      status and uninstall under Wine, read back with reg.exe; the .msi and .zip
+#      (tests/windows/run.sh)
 #   9. fuzzing: every cargo-fuzz target for a bounded time, then the checked-in corpus
 # Suites run in this order; a failing suite does not stop the others. Exit 0 only if all passed.
 #
@@ -39,6 +43,10 @@ PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
           help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
           openjdk-17-jdk-headless)
+# The windows suite's: Debian's compiler with std's sources and its clippy, mingw-w64's linker,
+# Wine, and wixl for the .msi. Only when that suite runs (they are large).
+[[ $SKIP == *" windows "* ]] ||
+    PACKAGES+=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64 wixl)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -156,6 +164,7 @@ suite documents documents
 suite extension extension
 suite browser browser
 suite packages packages
+suite windows tests/windows/run.sh
 suite fuzz fuzz
 
 say "summary"

@@ -1,6 +1,7 @@
 # Sourced by the Windows suite and its wrappers: the Windows toolchain (Debian's rustc-web with
 # std built from source, mingw-w64's linker) and a Wine prefix of the project's own.
 #   windows_cargo ARGS…    cargo for x86_64-pc-windows-gnu in target/windows
+#   windows_cargo_env CMD… CMD in that toolchain's environment (e.g. Debian's cargo-clippy)
 #   wine_ready             creates the prefix once (wineboot) and installs the test-only
 #                          bcryptprimitives.dll stand-in (see bcryptprimitives.c)
 #   WINE                   the wine64 loader (Debian leaves it off PATH)
@@ -15,12 +16,16 @@ WINDOWS_TARGET=x86_64-pc-windows-gnu
 WINDOWS_TARGET_DIR=$MYNAKEY_ROOT/target/windows
 
 windows_cargo() {
-    # Debian's compiler and cargo (rustup cannot download Windows' std here); its std sources
-    # (rust-web-src) are built for the target, once per target directory.
+    windows_cargo_env /usr/bin/cargo "$@"
+}
+# Runs a command in the Windows toolchain's environment: Debian's compiler (rustup cannot
+# download Windows' std here) whose std sources (rust-web-src) are built for the target, once
+# per target directory.
+windows_cargo_env() {
     env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
         CARGO_TARGET_DIR="$WINDOWS_TARGET_DIR" \
         CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-        /usr/bin/cargo "$@"
+        "$@"
 }
 
 wine_ready() {

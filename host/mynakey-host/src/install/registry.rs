@@ -15,10 +15,13 @@ pub trait Registry {
 }
 
 /// `reg.exe` from the system directory. `key` is a full key such as `HKCU\Software\…`.
+/// Every operation is in the 64-bit registry view (`/reg:64`), whichever reg.exe answers: every
+/// browser reads that view (docs/install.md, "Which registry view").
 pub struct RegExe;
 
 impl RegExe {
     fn run(args: &[&str]) -> Result<std::process::Output, InstallError> {
+        let args = [args, &["/reg:64"]].concat();
         let exe = match std::env::var_os("SystemRoot") {
             Some(root) => std::path::PathBuf::from(root)
                 .join("System32")
@@ -26,7 +29,7 @@ impl RegExe {
             None => std::path::PathBuf::from("reg.exe"),
         };
         Command::new(&exe)
-            .args(args)
+            .args(&args)
             .output()
             .map_err(|source| InstallError::Registry {
                 key: args.get(1).map(|s| s.to_string()).unwrap_or_default(),
