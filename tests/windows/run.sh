@@ -10,7 +10,7 @@
 #      Wine (tests/windows/wine-run in front: the .exe started directly, as Firefox starts hosts)
 #   4. install / install --system / uninstall / status under Wine, the registry read back with
 #      reg.exe (tests/windows/registry.sh)
-#   5. the .msi and .zip (tests/windows/msi.sh, given the no-lab .exe), when present
+#   5. the .msi and .zip (tests/windows/msi.sh, given the no-lab .exe)
 # Each step prints its time.
 set -euo pipefail
 
@@ -65,11 +65,7 @@ registry() {
 }
 
 msi() {
-    if [[ -x tests/windows/msi.sh ]]; then
-        tests/windows/msi.sh "$NO_LAB"
-    else
-        echo "tests/windows/msi.sh not present yet"
-    fi
+    tests/windows/msi.sh "$NO_LAB"
 }
 
 # One wineserver for the whole suite (each wine start would otherwise start and stop one), and
