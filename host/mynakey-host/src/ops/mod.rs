@@ -649,4 +649,6 @@ fn sign_hashes(
 }
 
 #[cfg(test)]
+mod service_tests;
+#[cfg(test)]
 mod tests;
