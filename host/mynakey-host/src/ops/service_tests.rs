@@ -64,10 +64,15 @@ fn a_login_waits_through_the_service_stopping_and_coming_back() {
     };
     let mut events = Vec::new();
     let proof = login(&mut ops, 60_000, &mut events);
-    person.join().unwrap();
+    // Checked before joining: a request that gave up leaves the person waiting for its retry.
     assert!(proof.is_ok(), "{proof:?}");
+    person.join().unwrap();
     assert_eq!(events, ["waitingForCard", "cardInserted"]);
-    assert_eq!(pcsc.established(), 2, "a new context for the restarted service");
+    assert_eq!(
+        pcsc.established(),
+        2,
+        "a new context for the restarted service"
+    );
     assert_eq!(
         log.sequence(),
         seq(&[&login_reads(), &s(&["VERIFY", "SELECT EF 0017", "SIGN"])])
