@@ -30,7 +30,7 @@ pub fn run(args: &StatusArgs, config: Config, out: &mut dyn Write, err: &mut dyn
         render(
             &status,
             &install::registered_browsers(),
-            std::env::consts::OS,
+            Platform::CURRENT,
             out,
         )
     };
@@ -71,11 +71,32 @@ pub fn found_card(status: &Status) -> bool {
     status.readers.iter().any(|r| r.card == CardState::Jpki)
 }
 
-/// The human-readable report. `os` is `std::env::consts::OS` (chooses the service hints).
+/// Whose smart-card service the hints speak of. The host's own is chosen at build time; the
+/// hints are pure functions of it, so every variant is tested on any system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// The Smart Card service (SCardSvr), which Windows stops while no reader is connected.
+    Windows,
+    /// CryptoTokenKit's PC/SC layer, built in.
+    MacOs,
+    /// pcsc-lite's pcscd with the CCID driver (Linux, the BSDs).
+    PcscLite,
+}
+
+impl Platform {
+    #[cfg(windows)]
+    pub const CURRENT: Platform = Platform::Windows;
+    #[cfg(target_os = "macos")]
+    pub const CURRENT: Platform = Platform::MacOs;
+    #[cfg(not(any(windows, target_os = "macos")))]
+    pub const CURRENT: Platform = Platform::PcscLite;
+}
+
+/// The human-readable report, with the hints of `platform`.
 pub fn render(
     status: &Status,
     browsers: &[Registration],
-    os: &str,
+    platform: Platform,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     writeln!(
@@ -91,7 +112,7 @@ pub fn render(
         if let Some(why) = &status.pcsc_error {
             writeln!(out, "  {why}")?;
         }
-        for line in service_hint(os) {
+        for line in service_hint(platform) {
             writeln!(out, "  ヒント / hint: {line}")?;
         }
     } else {
@@ -106,7 +127,7 @@ pub fn render(
         )?;
         if status.readers.is_empty() {
             writeln!(out, "カードリーダー: なし / Card readers: none")?;
-            for line in no_reader_hint(os) {
+            for line in no_reader_hint(platform) {
                 writeln!(out, "  ヒント / hint: {line}")?;
             }
         } else {
@@ -116,7 +137,7 @@ pub fn render(
                 status.readers.len()
             )?;
             for reader in &status.readers {
-                render_reader(reader, out)?;
+                render_reader(reader, platform, out)?;
             }
             if !status.readers.iter().any(|r| r.card != CardState::Absent) {
                 writeln!(out, "  ヒント / hint: カードを差し込んでください / insert your My Number Card: into a contact")?;
@@ -154,14 +175,19 @@ pub fn render(
     Ok(())
 }
 
-fn render_reader(reader: &ReaderStatus, out: &mut dyn Write) -> std::io::Result<()> {
+fn render_reader(
+    reader: &ReaderStatus,
+    platform: Platform,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(out, "  {}", reader.name)?;
     match reader.card.as_str() {
         "absent" => writeln!(out, "    カードなし / no card")?,
         "busy" => {
             writeln!(out, "    使用中 / card in use by another program")?;
-            writeln!(out, "    ヒント / hint: close other programs that use the card (the JPKI client software,")?;
-            writeln!(out, "      a browser with a smart-card security module loaded, OpenSC tools, pcsc_scan), then retry.")?;
+            for line in busy_hint(platform) {
+                writeln!(out, "    ヒント / hint: {line}")?;
+            }
         }
         "other" => {
             writeln!(
@@ -232,30 +258,56 @@ fn render_tries(out: &mut dyn Write, ja: &str, en: &str, tries: Option<u8>) -> s
     Ok(())
 }
 
-fn service_hint(os: &str) -> Vec<&'static str> {
-    match os {
-        "windows" => vec![
-            "start the Smart Card service (スマートカード): services.msc, or `sc start SCardSvr` as administrator.",
-            "Windows stops that service while no reader is connected: plug the reader in first.",
+/// Why the service may be down and what to do, on `platform`.
+pub fn service_hint(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::Windows => &[
+            "Windows stops the Smart Card service (スマートカード, SCardSvr) while no reader is connected",
+            "  and starts it when one is plugged in: plug the reader in, wait a few seconds, and retry.",
+            "if a reader is connected: services.msc → Smart Card → startup type Manual or Automatic",
+            "  (not Disabled), or `sc start SCardSvr` as administrator.",
         ],
-        "macos" => vec![
+        Platform::MacOs => &[
             "macOS has PC/SC built in: unplug and re-plug the reader; if that fails, restart the Mac.",
         ],
-        _ => vec![
+        Platform::PcscLite => &[
             "pcscd is not running. Debian/Ubuntu: sudo apt install pcscd",
             "Fedora: sudo dnf install pcsc-lite;  Arch: sudo pacman -S pcsclite ccid",
             "then: sudo systemctl enable --now pcscd.socket   (without systemd: sudo pcscd)",
+            "if access was denied: pcscd's polkit rules may refuse remote (ssh) sessions.",
         ],
     }
 }
 
-fn no_reader_hint(os: &str) -> Vec<&'static str> {
+/// The service runs but lists no reader.
+pub fn no_reader_hint(platform: Platform) -> Vec<&'static str> {
     let mut lines = vec!["connect a smart-card reader (contact or contactless/NFC); USB hubs can starve readers of power."];
-    if os == "linux" || os == "freebsd" || os == "openbsd" {
-        lines.push(
-            "most USB readers need the CCID driver: Debian/Ubuntu `libccid`, Fedora/Arch `ccid`.",
-        );
-        lines.push("check that the model is a supported CCID reader (older FeliCa-only PaSoRi models are not).");
+    match platform {
+        Platform::Windows => lines.push(
+            "Windows lists a reader once its driver is installed (Device Manager → Smart card readers); most come through Windows Update.",
+        ),
+        Platform::MacOs => {}
+        Platform::PcscLite => {
+            lines.push(
+                "most USB readers need the CCID driver: Debian/Ubuntu `libccid`, Fedora/Arch `ccid`.",
+            );
+            lines.push("check that the model is a supported CCID reader (older FeliCa-only PaSoRi models are not).");
+        }
+    }
+    lines
+}
+
+/// Another program holds the card.
+pub fn busy_hint(platform: Platform) -> Vec<&'static str> {
+    let mut lines = vec![
+        "close other programs that use the card (the JPKI client software,",
+        "  a browser with a smart-card security module loaded, OpenSC tools, pcsc_scan), then retry.",
+    ];
+    match platform {
+        Platform::Windows => lines.push(
+            "Windows itself reads a card just inserted (smart-card Plug and Play): wait a few seconds and retry.",
+        ),
+        Platform::MacOs | Platform::PcscLite => {}
     }
     lines
 }
@@ -289,9 +341,11 @@ mod tests {
         }
     }
 
-    fn text(s: &Status, os: &str) -> String {
+    const LINUX: Platform = Platform::PcscLite;
+
+    fn text(s: &Status, platform: Platform) -> String {
         let mut out = Vec::new();
-        render(s, &[], os, &mut out).unwrap();
+        render(s, &[], platform, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -303,7 +357,7 @@ mod tests {
         r.sign_pin_tries_left = Some(0);
         r.has_signing_certificate = Some(true);
         let s = status(vec![r, reader("Virtual PCD 00 01", "absent")]);
-        let t = text(&s, "linux");
+        let t = text(&s, LINUX);
         assert!(t.contains("My Number Card (token JPKIAPICCTOKEN2)"), "{t}");
         assert!(
             t.contains("authentication PIN (4 digits): 3 tries left"),
@@ -320,14 +374,73 @@ mod tests {
     fn each_problem_has_a_hint() {
         let mut down = status(vec![]);
         down.pcsc = PcscState::Unavailable;
-        assert!(text(&down, "linux").contains("sudo apt install pcscd"));
-        assert!(text(&down, "windows").contains("SCardSvr"));
-        assert!(text(&down, "macos").contains("built in"));
-        assert!(text(&status(vec![]), "linux").contains("libccid"));
-        assert!(text(&status(vec![reader("R", "other")]), "linux").contains("upside down"));
-        assert!(text(&status(vec![reader("R", "busy")]), "linux").contains("another program"));
-        assert!(text(&status(vec![reader("R", "absent")]), "linux")
+        assert!(text(&down, LINUX).contains("sudo apt install pcscd"));
+        assert!(text(&down, Platform::Windows).contains("SCardSvr"));
+        assert!(text(&down, Platform::MacOs).contains("built in"));
+        assert!(text(&status(vec![]), LINUX).contains("libccid"));
+        assert!(text(&status(vec![reader("R", "other")]), LINUX).contains("upside down"));
+        assert!(text(&status(vec![reader("R", "busy")]), LINUX).contains("another program"));
+        assert!(text(&status(vec![reader("R", "absent")]), LINUX)
             .contains("insert your My Number Card"));
         assert!(!found_card(&status(vec![reader("R", "other")])));
+    }
+
+    #[test]
+    fn the_hints_are_those_of_the_platform_built_for() {
+        #[cfg(target_os = "linux")]
+        assert_eq!(Platform::CURRENT, Platform::PcscLite);
+        #[cfg(windows)]
+        assert_eq!(Platform::CURRENT, Platform::Windows);
+        #[cfg(target_os = "macos")]
+        assert_eq!(Platform::CURRENT, Platform::MacOs);
+    }
+
+    #[test]
+    fn windows_hints_speak_of_its_service_and_drivers_not_of_pcscd() {
+        let service = service_hint(Platform::Windows).join(" ");
+        assert!(service.contains("SCardSvr"), "{service}");
+        assert!(
+            service.contains("while no reader is connected"),
+            "{service}"
+        );
+        assert!(service.contains("plug the reader in"), "{service}");
+        assert!(!service.contains("pcscd"), "{service}");
+        let readers = no_reader_hint(Platform::Windows).join(" ");
+        assert!(readers.contains("Device Manager"), "{readers}");
+        assert!(!readers.contains("libccid"), "{readers}");
+        let busy = busy_hint(Platform::Windows).join(" ");
+        assert!(busy.contains("Plug and Play"), "{busy}");
+    }
+
+    #[test]
+    fn pcsc_lite_hints_speak_of_pcscd_and_ccid_not_of_windows() {
+        let service = service_hint(Platform::PcscLite).join(" ");
+        assert!(service.contains("pcscd is not running"), "{service}");
+        assert!(service.contains("pcscd.socket"), "{service}");
+        assert!(!service.contains("SCardSvr"), "{service}");
+        let readers = no_reader_hint(Platform::PcscLite).join(" ");
+        assert!(readers.contains("libccid"), "{readers}");
+        assert!(!readers.contains("Device Manager"), "{readers}");
+        assert!(!busy_hint(Platform::PcscLite)
+            .join(" ")
+            .contains("Plug and Play"));
+        assert!(!service_hint(Platform::MacOs).join(" ").contains("pcscd"));
+    }
+
+    #[test]
+    fn a_windows_status_without_service_shows_the_reason_and_the_windows_hint() {
+        let mut down = status(vec![]);
+        down.pcsc = PcscState::Unavailable;
+        down.pcsc_error = Some(
+            "the smart-card service is not available: it stopped (The Smart card resource manager has shut down)".into(),
+        );
+        let t = text(&down, Platform::Windows);
+        assert!(t.contains("Smart-card service: unavailable"), "{t}");
+        assert!(t.contains("it stopped"), "{t}");
+        assert!(
+            t.contains("hint: Windows stops the Smart Card service"),
+            "{t}"
+        );
+        assert!(!t.contains("apt install"), "{t}");
     }
 }

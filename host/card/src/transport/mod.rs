@@ -81,7 +81,9 @@ pub trait Readers: Send {
     /// Connects exclusively to the card in `reader`.
     fn connect(&mut self, reader: &str) -> Result<Box<dyn Connection>, TransportError>;
     /// Blocks until the reader list or a card's presence differs from `known`, or fails with
-    /// `Timeout` / `Cancelled`. Never a polling loop on PC/SC (SCardGetStatusChange).
+    /// `Timeout` / `Cancelled`. Never a polling loop on PC/SC (SCardGetStatusChange) while the
+    /// service runs; while it is down (Windows stops it with the last reader) the wait is a short
+    /// slice ending in `Timeout`, so the caller lists again and finds the service when it is back.
     fn wait_for_change(
         &mut self,
         known: &[ReaderState],

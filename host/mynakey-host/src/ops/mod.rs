@@ -280,9 +280,12 @@ impl Ops {
             if ctx.cancel.is_cancelled() {
                 return Err(OpsError::Cancelled);
             }
-            let states = match self.readers.list() {
-                Ok(states) => states,
-                Err(TransportError::NoReader) => Vec::new(),
+            let (states, service_down) = match self.readers.list() {
+                Ok(states) => (states, None),
+                Err(TransportError::NoReader) => (Vec::new(), None),
+                // Windows stops its service with the last reader and starts it with the next;
+                // pcscd may be restarting. A request that may wait, waits for it too.
+                Err(TransportError::Unavailable(why)) if timeout_ms > 0 => (Vec::new(), Some(why)),
                 Err(e) => return Err(e.into()),
             };
             let candidates: Vec<&ReaderState> = match reader {
@@ -297,16 +300,9 @@ impl Ops {
             if present.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(match (candidates.is_empty(), reader, timeout_ms) {
-                        (true, Some(name), _) => OpsError::ReaderNotFound {
-                            name: name.to_string(),
-                            readers: states.iter().map(|s| s.name.clone()).collect(),
-                        },
-                        (true, None, 0) => OpsError::NoReader("no card reader is connected".into()),
-                        (_, _, 0) => OpsError::NoCard,
-                        _ => OpsError::Timeout(format!(
-                            "no card was inserted within {timeout_ms} ms"
-                        )),
+                    return Err(match service_down {
+                        Some(why) => OpsError::PcscUnavailable(why),
+                        None => no_card_found(reader, &states, timeout_ms, candidates.is_empty()),
                     });
                 }
                 if !announced_wait {
@@ -595,6 +591,24 @@ impl Drop for Ops {
     }
 }
 
+/// Why no card was found when the wait ended (or was not allowed), the service being up.
+fn no_card_found(
+    reader: Option<&str>,
+    states: &[ReaderState],
+    timeout_ms: u64,
+    no_candidate: bool,
+) -> OpsError {
+    match (no_candidate, reader, timeout_ms) {
+        (true, Some(name), _) => OpsError::ReaderNotFound {
+            name: name.to_string(),
+            readers: states.iter().map(|s| s.name.clone()).collect(),
+        },
+        (true, None, 0) => OpsError::NoReader("no card reader is connected".into()),
+        (_, _, 0) => OpsError::NoCard,
+        _ => OpsError::Timeout(format!("no card was inserted within {timeout_ms} ms")),
+    }
+}
+
 /// Refuses the last try unless the request allows it; a blocked PIN is refused outright.
 fn last_try_guard(count: &jpki::TriesCount, allow_last_try: bool) -> Result<(), OpsError> {
     match count.status() {
@@ -634,5 +648,7 @@ fn sign_hashes(
     Ok(signatures)
 }
 
+#[cfg(test)]
+mod service_tests;
 #[cfg(test)]
 mod tests;

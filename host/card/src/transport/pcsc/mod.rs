@@ -12,21 +12,32 @@
 //!   `\\?PnP?\Notification` pseudo-reader, so a newly plugged reader wakes it too) and is ended
 //!   early by `SCardCancel` from the thread that reads stdin. No polling loop, except on
 //!   platforms without PnP notification, where new readers are looked for once a second.
-//! - pcscd may restart under a long-lived host: a context it no longer knows is re-established
-//!   once before an error is reported.
+//! - The service may go away and come back under a long-lived host: pcscd restarts, and Windows
+//!   stops its Smart Card service when the last reader is removed and starts it again when one
+//!   is plugged in (docs/pcsc.md). A context the service no longer knows is dropped and a new one
+//!   established on the next call; a wait while the service is down looks for it again every
+//!   [`SERVICE_POLL`] instead of failing.
+//! - Every PC/SC call goes through the [`api`] traits, so the tests' [`fake`] PC/SC (a service
+//!   that stops and comes back) runs this same code.
 
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
-use pcsc::{
-    Card, Context, Error as PcscError, Protocols, Scope, ShareMode, State, PNP_NOTIFICATION,
-};
+use pcsc::{Error as PcscError, State, PNP_NOTIFICATION};
 
 use super::{
     CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
 };
+
+pub mod api;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fake;
+#[cfg(test)]
+mod tests;
+
+pub use api::{PcscApi, PcscCard, PcscContext, ReaderWatch, Winscard};
 
 /// How long to wait, after an ambiguous transmit error, for PC/SC to report that the card left.
 /// pcscd looks at a reader every 400 ms (docs/card-facts.md T3), so a removal can take that long
@@ -36,9 +47,14 @@ const REMOVAL_GRACE: Duration = Duration::from_millis(1000);
 /// Where new readers are looked for when the platform has no PnP notification.
 const NO_PNP_POLL: Duration = Duration::from_secs(1);
 
-/// The PC/SC readers of this computer.
-pub struct PcscReaders {
-    context: Option<Context>,
+/// How often a wait looks for a service that is down: a stopped service cannot be waited on
+/// (Windows starts it again when a reader is plugged in; pcscd's socket starts it on demand).
+pub const SERVICE_POLL: Duration = Duration::from_millis(500);
+
+/// The PC/SC readers of this computer (or of the tests' fake PC/SC).
+pub struct PcscReaders<A: PcscApi = Winscard> {
+    api: A,
+    context: Option<A::Context>,
     /// Reader names as PC/SC spells them (they are C strings there).
     names: HashMap<String, CString>,
 }
@@ -52,21 +68,26 @@ impl Default for PcscReaders {
 impl PcscReaders {
     /// No context yet: the host starts (and answers `status`) even while the service is down.
     pub fn new() -> Self {
+        Self::with_api(Winscard)
+    }
+}
+
+impl<A: PcscApi> PcscReaders<A> {
+    pub fn with_api(api: A) -> Self {
         PcscReaders {
+            api,
             context: None,
             names: HashMap::new(),
         }
     }
 
-    fn context(&mut self) -> Result<Context, TransportError> {
-        self.raw_context().map_err(unavailable)
-    }
-
-    fn raw_context(&mut self) -> Result<Context, PcscError> {
+    fn raw_context(&mut self) -> Result<A::Context, PcscError> {
         if let Some(context) = &self.context {
             return Ok(context.clone());
         }
-        let context = Context::establish(Scope::User)
+        let context = self
+            .api
+            .establish()
             .inspect_err(|e| debug!("SCardEstablishContext: {e:?}"))?;
         debug!("PC/SC context established");
         self.context = Some(context.clone());
@@ -77,7 +98,7 @@ impl PcscReaders {
     /// once more on a new one.
     fn with_context<T>(
         &mut self,
-        mut call: impl FnMut(&Context) -> Result<T, PcscError>,
+        mut call: impl FnMut(&A::Context) -> Result<T, PcscError>,
     ) -> Result<T, PcscError> {
         let context = self.raw_context()?;
         match call(&context) {
@@ -96,7 +117,7 @@ impl PcscReaders {
 
     /// The readers' names (none is not an error), with PC/SC's own error for the caller to map.
     fn list_names(&mut self) -> Result<Vec<CString>, PcscError> {
-        match self.with_context(|c| c.list_readers_owned()) {
+        match self.with_context(|c| c.list_readers()) {
             Err(PcscError::NoReadersAvailable) => Ok(Vec::new()),
             other => other,
         }
@@ -110,7 +131,7 @@ impl PcscReaders {
     }
 }
 
-impl Readers for PcscReaders {
+impl<A: PcscApi> Readers for PcscReaders<A> {
     fn subsystem(&self) -> &'static str {
         "pcsc"
     }
@@ -124,10 +145,7 @@ impl Readers for PcscReaders {
                 self.names.clear();
                 return Ok(Vec::new());
             }
-            let mut states: Vec<pcsc::ReaderState> = names
-                .iter()
-                .map(|n| pcsc::ReaderState::new(n.clone(), State::UNAWARE))
-                .collect();
+            let mut states = watches::<A::Context>(&names);
             match self.with_context(|c| c.get_status_change(Duration::ZERO, &mut states)) {
                 Ok(()) => {
                     self.names = names
@@ -162,9 +180,9 @@ impl Readers for PcscReaders {
             PcscError::NoSmartcard | PcscError::RemovedCard => TransportError::NoCard,
             e => map_error(e),
         })?;
-        let context = self.context()?;
+        let context = self.raw_context().map_err(unavailable)?;
         debug!("connected exclusively to {reader:?}");
-        Ok(Box::new(PcscConnection {
+        Ok(Box::new(PcscConnection::<A::Context> {
             card: Some(card),
             context,
             name,
@@ -179,7 +197,16 @@ impl Readers for PcscReaders {
         timeout: Duration,
         cancel: &CancelToken,
     ) -> Result<(), TransportError> {
-        let context = self.context()?;
+        if cancel.is_cancelled() {
+            return Err(TransportError::Cancelled);
+        }
+        let context = match self.raw_context() {
+            Ok(context) => context,
+            Err(e) => {
+                debug!("no PC/SC service to wait on ({e:?}); looking again in {SERVICE_POLL:?}");
+                return pause(known, timeout, cancel);
+            }
+        };
         let hook = context.clone();
         cancel.on_cancel(Box::new(move || {
             // SCardCancel ends a SCardGetStatusChange blocked on this context (another thread).
@@ -190,9 +217,31 @@ impl Readers for PcscReaders {
         if cancel.is_cancelled() {
             return Err(TransportError::Cancelled);
         }
-        let names = self
-            .list_names()
-            .map_err(|e| self.wait_failed(&context, e))?;
+        match self.wait_on(&context, known, timeout, cancel) {
+            Ok(()) => Ok(()),
+            // A reader went away meanwhile: the caller lists again.
+            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(()),
+            Err(e) if service_went_away(&context, e) => {
+                info!("PC/SC service went away during the wait ({e:?}); a new context follows");
+                self.context = None;
+                pause(known, timeout, cancel)
+            }
+            Err(e) => Err(map_error(e)),
+        }
+    }
+}
+
+impl<A: PcscApi> PcscReaders<A> {
+    /// The wait itself, on a live context. Its end is PC/SC's: `Ok` for a change,
+    /// `Timeout`, `Cancelled`, or the error of the call that failed.
+    fn wait_on(
+        &mut self,
+        context: &A::Context,
+        known: &[ReaderState],
+        timeout: Duration,
+        cancel: &CancelToken,
+    ) -> Result<(), PcscError> {
+        let names = self.list_names()?;
         let listed: Vec<String> = names
             .iter()
             .map(|n| n.to_string_lossy().into_owned())
@@ -200,15 +249,10 @@ impl Readers for PcscReaders {
         if listed != known.iter().map(|s| s.name.clone()).collect::<Vec<_>>() {
             return Ok(());
         }
-        let mut states: Vec<pcsc::ReaderState> = names
-            .iter()
-            .map(|n| pcsc::ReaderState::new(n.clone(), State::UNAWARE))
-            .collect();
-        states.push(pcsc::ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE));
+        let mut states = watches::<A::Context>(&names);
+        states.push(ReaderWatch::unaware(PNP_NOTIFICATION().to_owned()));
         // The current state first, so a change since `known` was taken is not waited for.
-        let Some(mut pnp) =
-            current_states(&context, &mut states).map_err(|e| self.wait_failed(&context, e))?
-        else {
+        let Some(mut pnp) = current_states(context, &mut states)? else {
             return Ok(());
         };
         for (state, was) in states.iter().zip(known) {
@@ -232,41 +276,33 @@ impl Readers for PcscReaders {
             // No notification of new readers: look again once a second.
             wait = wait.min(NO_PNP_POLL);
             if states.is_empty() {
-                return if cancel.sleep(wait) {
-                    Err(TransportError::Cancelled)
+                return Err(if cancel.sleep(wait) {
+                    PcscError::Cancelled
                 } else {
-                    Err(TransportError::Timeout)
-                };
+                    PcscError::Timeout
+                });
             }
         }
-        debug!(
-            "waiting up to {wait:?} for a card or reader change (PnP notification: {})",
-            if pnp { "yes" } else { "no" }
-        );
+        debug!("waiting up to {wait:?} for a card or reader change (PnP notification: {pnp})");
         for state in &mut states {
             state.sync_current_state();
         }
         if cancel.is_cancelled() {
-            return Err(TransportError::Cancelled);
+            return Err(PcscError::Cancelled);
         }
-        match context.get_status_change(wait, &mut states) {
-            Ok(()) => Ok(()),
-            Err(PcscError::Timeout) => Err(TransportError::Timeout),
-            Err(PcscError::Cancelled) => Err(TransportError::Cancelled),
-            Err(PcscError::UnknownReader | PcscError::ReaderUnavailable) => Ok(()),
-            Err(e) => Err(self.wait_failed(&context, e)),
-        }
+        context.get_status_change(wait, &mut states)
     }
-}
 
-impl PcscReaders {
     /// Connects exclusively. A card another connection still holds is waited for up to
     /// [`RELEASE_WAIT`]: a host answers first and resets the card after its reply, so the next
     /// request (often from a new host process) may arrive while that reset is still running.
-    fn connect_when_released(&mut self, name: &CString) -> Result<Card, PcscError> {
+    fn connect_when_released(
+        &mut self,
+        name: &CString,
+    ) -> Result<<A::Context as PcscContext>::Card, PcscError> {
         let deadline = Instant::now() + RELEASE_WAIT;
         loop {
-            match self.with_context(|c| c.connect(name, ShareMode::Exclusive, Protocols::ANY)) {
+            match self.with_context(|c| c.connect(name)) {
                 Err(PcscError::SharingViolation) if Instant::now() < deadline => {
                     debug!("{name:?} is held by another connection; waiting for its release");
                     let context = self.raw_context()?;
@@ -276,20 +312,39 @@ impl PcscReaders {
             }
         }
     }
+}
 
-    /// A status query of the wait failed. pcscd dying (or shutting down) under a wait shows up
-    /// as CommError or SecurityViolation rather than NoService, and it can happen in the
-    /// zero-timeout query before the blocking one as well as in it: both say the service went
-    /// away, as does a context the service no longer knows. Everything else is mapped as usual.
-    fn wait_failed(&mut self, context: &Context, e: PcscError) -> TransportError {
-        if service_lost(e) || e == PcscError::SecurityViolation || context.is_valid().is_err() {
-            info!("PC/SC service went away during the wait ({e:?})");
-            self.context = None;
-            unavailable(e)
-        } else {
-            map_error(e)
-        }
+/// The service is gone from under a wait. pcscd dying (or shutting down) shows up as CommError or
+/// SecurityViolation rather than NoService, in the zero-timeout query before the blocking one as
+/// well as in it; Windows answers ServiceStopped when it stops the service with the last reader
+/// (or SystemCancelled, as at log-off); and a context the service no longer knows says the same.
+fn service_went_away(context: &impl PcscContext, e: PcscError) -> bool {
+    service_lost(e)
+        || matches!(e, PcscError::SecurityViolation | PcscError::SystemCancelled)
+        || !context.is_valid()
+}
+
+/// A wait with no service to wait on. Readers the caller knew went with the service: that is a
+/// change, and the caller lists again. With none known, the service is looked for again after
+/// [`SERVICE_POLL`] (the slice ends as a `Timeout`, and the caller waits again).
+fn pause(
+    known: &[ReaderState],
+    timeout: Duration,
+    cancel: &CancelToken,
+) -> Result<(), TransportError> {
+    if !known.is_empty() {
+        return Ok(());
     }
+    if cancel.sleep(timeout.min(SERVICE_POLL)) {
+        Err(TransportError::Cancelled)
+    } else {
+        Err(TransportError::Timeout)
+    }
+}
+
+/// A watch per reader, state not known yet.
+fn watches<C: PcscContext>(names: &[CString]) -> Vec<C::Watch> {
+    names.iter().cloned().map(ReaderWatch::unaware).collect()
 }
 
 /// How long `connect` waits for another connection to let the card go before `CardBusy`.
@@ -297,8 +352,8 @@ const RELEASE_WAIT: Duration = Duration::from_millis(1000);
 
 /// Blocks until the reader's state changes (the other connection ends, the card goes) or a short
 /// slice passes: not every PC/SC stack reports the end of an exclusive connection as a change.
-fn wait_for_release(context: &Context, name: &CString, deadline: Instant) {
-    let mut state = [pcsc::ReaderState::new(name.clone(), State::UNAWARE)];
+fn wait_for_release<C: PcscContext>(context: &C, name: &CString, deadline: Instant) {
+    let mut state = [C::Watch::unaware(name.clone())];
     if context
         .get_status_change(Duration::ZERO, &mut state)
         .is_err()
@@ -320,21 +375,21 @@ fn wait_for_release(context: &Context, name: &CString, deadline: Instant) {
 const CANCEL_SAFETY_SLICE: Duration = Duration::from_millis(500);
 
 /// An exclusive connection to the card in one reader.
-struct PcscConnection {
+struct PcscConnection<C: PcscContext> {
     /// `None` only after disconnecting.
-    card: Option<Card>,
-    context: Context,
+    card: Option<C::Card>,
+    context: C,
     name: CString,
     reader: String,
     buffer: Vec<u8>,
 }
 
-impl PcscConnection {
+impl<C: PcscContext> PcscConnection<C> {
     /// After a transmit error that does not say what happened (`SCARD_E_NOT_TRANSACTED`,
     /// `SCARD_F_COMM_ERROR`…): did the card leave? Waits up to [`REMOVAL_GRACE`] for PC/SC to
     /// notice, since readers report removal on their next poll.
     fn card_left(&self) -> bool {
-        let mut state = [pcsc::ReaderState::new(self.name.clone(), State::UNAWARE)];
+        let mut state = [C::Watch::unaware(self.name.clone())];
         if self
             .context
             .get_status_change(Duration::ZERO, &mut state)
@@ -342,7 +397,7 @@ impl PcscConnection {
         {
             return true;
         }
-        let gone = |s: &pcsc::ReaderState| !s.event_state().contains(State::PRESENT);
+        let gone = |s: &C::Watch| !s.event_state().contains(State::PRESENT);
         if gone(&state[0]) {
             return true;
         }
@@ -359,17 +414,17 @@ impl PcscConnection {
 
     /// `SCardStatus` reports a removal or reset since this handle connected.
     fn status_says_removed(&self) -> bool {
-        match self.card.as_ref().map(Card::status2_owned) {
+        match self.card.as_ref().map(PcscCard::present) {
             Some(Err(PcscError::RemovedCard | PcscError::ResetCard | PcscError::NoSmartcard)) => {
                 true
             }
-            Some(Ok(status)) => !status.status().contains(pcsc::Status::PRESENT),
+            Some(Ok(present)) => !present,
             _ => false,
         }
     }
 }
 
-impl Transport for PcscConnection {
+impl<C: PcscContext> Transport for PcscConnection<C> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let Some(card) = self.card.as_ref() else {
             return Err(TransportError::Communication(
@@ -407,6 +462,11 @@ impl Transport for PcscConnection {
             | PcscError::UnpoweredCard
             | PcscError::UnknownError
             | PcscError::InternalError
+            // The service went away (on Windows, with the last reader): the card with it, unless
+            // the service only restarted, which the status query on this context cannot tell.
+            | PcscError::NoService
+            | PcscError::ServiceStopped
+            | PcscError::InvalidHandle
                 if self.card_left() =>
             {
                 TransportError::CardRemoved
@@ -416,7 +476,7 @@ impl Transport for PcscConnection {
     }
 }
 
-impl Connection for PcscConnection {
+impl<C: PcscContext> Connection for PcscConnection<C> {
     fn reader(&self) -> &str {
         &self.reader
     }
@@ -497,9 +557,9 @@ fn map_error(e: PcscError) -> TransportError {
 /// Reads the readers' current states (and the PnP pseudo-reader's, last in `states`). Returns
 /// whether PnP notification is available (`states` loses the pseudo-reader when not), or
 /// `None` when a real reader went away meanwhile: the caller lists again.
-fn current_states(
-    context: &Context,
-    states: &mut Vec<pcsc::ReaderState>,
+fn current_states<C: PcscContext>(
+    context: &C,
+    states: &mut Vec<C::Watch>,
 ) -> Result<Option<bool>, PcscError> {
     match context.get_status_change(Duration::ZERO, states) {
         Ok(()) | Err(PcscError::Timeout) => Ok(Some(true)),
@@ -513,60 +573,5 @@ fn current_states(
             }
         }
         Err(e) => Err(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_outcome_ops_distinguishes_has_its_own_error() {
-        assert!(matches!(
-            map_error(PcscError::NoService),
-            TransportError::Unavailable(_)
-        ));
-        assert!(matches!(
-            map_error(PcscError::ServiceStopped),
-            TransportError::Unavailable(_)
-        ));
-        assert_eq!(
-            map_error(PcscError::NoReadersAvailable),
-            TransportError::NoReader
-        );
-        assert!(matches!(
-            map_error(PcscError::UnknownReader),
-            TransportError::UnknownReader(_)
-        ));
-        assert_eq!(map_error(PcscError::NoSmartcard), TransportError::NoCard);
-        assert_eq!(
-            map_error(PcscError::RemovedCard),
-            TransportError::CardRemoved
-        );
-        assert_eq!(map_error(PcscError::ResetCard), TransportError::CardRemoved);
-        assert_eq!(
-            map_error(PcscError::SharingViolation),
-            TransportError::CardBusy
-        );
-        assert_eq!(
-            map_error(PcscError::UnresponsiveCard),
-            TransportError::CardUnresponsive
-        );
-        assert_eq!(map_error(PcscError::Timeout), TransportError::Timeout);
-        assert_eq!(map_error(PcscError::Cancelled), TransportError::Cancelled);
-        assert!(matches!(
-            map_error(PcscError::NotTransacted),
-            TransportError::Communication(_)
-        ));
-    }
-
-    #[test]
-    fn unknown_reader_names_are_passed_through() {
-        let readers = PcscReaders::new();
-        assert_eq!(
-            readers.c_name("Virtual PCD 00 00"),
-            CString::new("Virtual PCD 00 00").ok()
-        );
-        assert_eq!(readers.c_name("bad\0name"), None);
     }
 }
