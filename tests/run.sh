@@ -6,6 +6,8 @@
 #      the architecture checks, and the package build (--no-default-features: no lab inside)
 #   2b. integrators: the Node, Python and Java examples of docs/relying-party.md against a real
 #      mynakey-verifyd (tests/integrators/run.sh)
+#   2c. macos: the person's host (no lab) type-checked for aarch64- and x86_64-apple-darwin with
+#      Debian's rustc-web building std from source (compiles; not linked, signed or run)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #      resident memory must stay flat)
@@ -38,7 +40,7 @@ say() { printf '\n=== %s\n' "$*"; }
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
           help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
-          openjdk-17-jdk-headless)
+          openjdk-17-jdk-headless rustc-web cargo-web rust-web-src)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -99,6 +101,20 @@ integrators() {
 system() {
     tests/system/run.sh
 }
+# macOS, compiled here: rustup cannot download a std for apple-darwin on this machine, so Debian's
+# rustc-web (with rust-web-src, the standard library's sources) builds std for each target
+# (-Zbuild-std; RUSTC_BOOTSTRAP=1 lets a release compiler take the -Z flag). `cargo check` only:
+# linking needs Apple's SDK. Its own target dir, as this std differs from rustup's.
+macos() {
+    local target rustc cargo
+    rustc=$(dpkg -L rustc-web | grep -m1 '/bin/rustc$') && cargo=$(dpkg -L cargo-web | grep -m1 '/bin/cargo$') ||
+        { echo "rustc-web or cargo-web is not installed" >&2; return 1; }
+    for target in aarch64-apple-darwin x86_64-apple-darwin; do
+        RUSTC_BOOTSTRAP=1 RUSTC=$rustc CARGO_TARGET_DIR=target/macos "$cargo" check --quiet --locked \
+            -p mynakey-host --no-default-features --target "$target" -Zbuild-std=std,panic_abort ||
+            return 1
+    done
+}
 extension_deps() {
     npm ci --prefix extension --no-audit --no-fund --loglevel=error
 }
@@ -150,6 +166,7 @@ fuzz() {
 suite lints lints
 suite unit unit
 suite integrators integrators
+suite macos macos
 suite system system
 suite soak soak
 suite documents documents
