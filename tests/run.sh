@@ -4,10 +4,10 @@
 #      simulator), and the verifier crate's publish dry run
 #   2. cargo test: unit tests per crate, the binary over real frames, the verifier, the corpus,
 #      the architecture checks, and the package build (--no-default-features: no lab inside)
-#   2b. integrators: the Node, Python and Java examples of docs/relying-party.md against a real
-#      mynakey-verifyd (tests/integrators/run.sh)
-#   2c. macos: the person's host (no lab) type-checked for aarch64- and x86_64-apple-darwin with
+#   2b. macos: the person's host (no lab) type-checked for aarch64- and x86_64-apple-darwin with
 #      Debian's rustc-web building std from source (compiles; not linked, signed or run)
+#   2c. integrators: the Node, Python and Java examples of docs/relying-party.md against a real
+#      mynakey-verifyd (tests/integrators/run.sh)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #      resident memory must stay flat)
@@ -165,8 +165,8 @@ fuzz() {
 
 suite lints lints
 suite unit unit
-suite integrators integrators
 suite macos macos
+suite integrators integrators
 suite system system
 suite soak soak
 suite documents documents
