@@ -4,7 +4,9 @@
 #      simulator), and the verifier crate's publish dry run
 #   2. cargo test: unit tests per crate, the binary over real frames, the verifier, the corpus,
 #      the architecture checks, and the package build (--no-default-features: no lab inside)
-#   2b. integrators: the Node, Python and Java examples of docs/relying-party.md against a real
+#   2b. macos: the person's host (no lab) type-checked for aarch64- and x86_64-apple-darwin with
+#      Debian's rustc-web building std from source (compiles; not linked, signed or run)
+#   2c. integrators: the Node, Python and Java examples of docs/relying-party.md against a real
 #      mynakey-verifyd (tests/integrators/run.sh)
 #   3. system tests: the real pcscd with the vpcd reader, the simulated card, OpenSC
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
@@ -42,11 +44,11 @@ say() { printf '\n=== %s\n' "$*"; }
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
           help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
-          openjdk-17-jdk-headless)
-# The windows suite's: Debian's compiler with std's sources and its clippy, mingw-w64's linker,
-# Wine, and wixl for the .msi. Only when that suite runs (they are large).
+          openjdk-17-jdk-headless rustc-web cargo-web rust-web-src)
+# The windows suite's (beside the macos suite's compiler and std sources above): Debian's clippy,
+# mingw-w64's linker, Wine, and wixl for the .msi. Only when that suite runs (they are large).
 [[ $SKIP == *" windows "* ]] ||
-    PACKAGES+=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64 wixl)
+    PACKAGES+=(rust-web-clippy gcc-mingw-w64-x86-64 wine64 wixl)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -107,6 +109,20 @@ integrators() {
 system() {
     tests/system/run.sh
 }
+# macOS, compiled here: rustup cannot download a std for apple-darwin on this machine, so Debian's
+# rustc-web (with rust-web-src, the standard library's sources) builds std for each target
+# (-Zbuild-std; RUSTC_BOOTSTRAP=1 lets a release compiler take the -Z flag). `cargo check` only:
+# linking needs Apple's SDK. Its own target dir, as this std differs from rustup's.
+macos() {
+    local target rustc cargo
+    rustc=$(dpkg -L rustc-web | grep -m1 '/bin/rustc$') && cargo=$(dpkg -L cargo-web | grep -m1 '/bin/cargo$') ||
+        { echo "rustc-web or cargo-web is not installed" >&2; return 1; }
+    for target in aarch64-apple-darwin x86_64-apple-darwin; do
+        RUSTC_BOOTSTRAP=1 RUSTC=$rustc CARGO_TARGET_DIR=target/macos "$cargo" check --quiet --locked \
+            -p mynakey-host --no-default-features --target "$target" -Zbuild-std=std,panic_abort ||
+            return 1
+    done
+}
 extension_deps() {
     npm ci --prefix extension --no-audit --no-fund --loglevel=error
 }
@@ -157,6 +173,7 @@ fuzz() {
 
 suite lints lints
 suite unit unit
+suite macos macos
 suite integrators integrators
 suite system system
 suite soak soak

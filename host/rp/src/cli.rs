@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -111,26 +112,23 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-/// Parses `mynakey-rp <command> <args…>` from the arguments after the command name (a repeated
-/// command name is skipped); for the library's per-command entry points.
-pub fn parse_command(command: &str, args: &[String]) -> Result<Command, clap::Error> {
-    let rest = match args.first() {
-        Some(first) if first == command => &args[1..],
-        _ => args,
-    };
-    let argv = ["mynakey-rp", command]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(rest.iter().cloned());
-    Ok(Cli::try_parse_from(argv)?.command)
+/// Parses `mynakey-rp verify ARGS…` (a leading `verify` in `args` is skipped): the in-process
+/// entry point of [`crate::verify_cli::cli`].
+pub fn parse_verify(args: &[String]) -> Result<Box<VerifyArgs>, clap::Error> {
+    let args = args.strip_prefix(&["verify".to_owned()]).unwrap_or(args);
+    let program = ["mynakey-rp", "verify"].map(str::to_owned);
+    match Cli::try_parse_from(program.into_iter().chain(args.iter().cloned()))?.command {
+        Command::Verify(verify) => Ok(verify),
+        Command::Document { .. } => Err(clap::Error::new(ErrorKind::InvalidSubcommand)),
+    }
 }
 
-/// The help text of one command, for usage errors found after parsing.
-pub fn command_help(command: &str) -> String {
-    let mut cli = <Cli as clap::CommandFactory>::command();
-    cli.find_subcommand_mut(command)
-        .map(|c| c.render_help().to_string())
-        .unwrap_or_default()
+/// The help of one command, for usage errors found after parsing.
+pub fn help(command: &str) -> String {
+    <Cli as clap::CommandFactory>::command()
+        .get_subcommands_mut()
+        .find(|c| c.get_name() == command)
+        .map_or_else(String::new, |c| c.render_help().to_string())
 }
 
 #[cfg(test)]
@@ -145,24 +143,30 @@ mod tests {
     #[test]
     fn help_is_generated_for_every_command() {
         for command in ["verify", "document"] {
-            assert!(command_help(command).contains("Usage:"), "{command}");
+            assert!(help(command).contains("Usage:"), "{command}");
         }
-        assert!(command_help("verify").contains("--certificate-file"));
-        assert!(command_help("verify").contains("mynakey-rp verify --pdf"));
+        assert!(help("verify").contains("--certificate-file"));
+        assert!(help("verify").contains("mynakey-rp verify --pdf"));
     }
 
     #[test]
     fn document_steps_parse() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(["mynakey-rp", "document"].iter().chain(args));
         for (name, step) in [
             ("prepare", DocumentStep::Prepare),
             ("finish", DocumentStep::Finish),
         ] {
-            let Ok(Command::Document { step: parsed }) = parse_command("document", &[name.into()])
+            let Ok(Cli {
+                command: Command::Document { step: parsed },
+            }) = parse(&[name])
             else {
                 panic!("document {name} did not parse")
             };
             assert_eq!(format!("{parsed:?}"), format!("{step:?}"));
         }
-        assert!(parse_command("document", &["sign".into()]).is_err());
+        assert!(parse(&["sign"]).is_err());
+        assert!(parse_verify(&["document".into()]).is_err());
+        assert!(parse_verify(&["verify".into(), "--json".into()]).is_ok_and(|a| a.json));
     }
 }

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use clap::error::ErrorKind;
 
-use crate::cli::{command_help, parse_command, Command, VerifyArgs};
+use crate::cli::{help, parse_verify, VerifyArgs};
 use crate::report::{login_lines, report, signer_lines, LOGIN, SIGNATURE, USAGE_ERROR, VALID};
 
 use mynakey_verify::{
@@ -27,9 +27,8 @@ pub fn cli(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    match parse_command("verify", args) {
-        Ok(Command::Verify(args)) => run(&args, stdin, stdout, stderr),
-        Ok(_) => USAGE_ERROR,
+    match parse_verify(args) {
+        Ok(args) => run(&args, stdin, stdout, stderr),
         Err(e) if e.kind() == ErrorKind::DisplayHelp => {
             let _ = write!(stdout, "{}", e.render());
             VALID
@@ -52,11 +51,7 @@ pub fn run(
     match verify(args, stdin, stdout) {
         Ok(code) => code,
         Err(message) => {
-            let _ = write!(
-                stderr,
-                "mynakey-rp verify: {message}\n\n{}",
-                command_help("verify")
-            );
+            let _ = write!(stderr, "mynakey-rp verify: {message}\n\n{}", help("verify"));
             USAGE_ERROR
         }
     }

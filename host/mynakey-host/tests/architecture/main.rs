@@ -83,17 +83,11 @@ fn workspace_root() -> PathBuf {
         .unwrap()
 }
 
-/// Workspace crate → its normal dependencies (all of them, by package name).
-fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
+/// What `cargo ARGS` prints in the workspace (it must succeed).
+fn cargo(args: &[&str]) -> Vec<u8> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .args(args)
         .current_dir(workspace_root())
         .output()
         .unwrap();
@@ -102,7 +96,19 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    output.stdout
+}
+
+/// Workspace crate → its normal dependencies (all of them, by package name).
+fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
+    let output = cargo(&[
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]);
+    let metadata: Value = serde_json::from_slice(&output).unwrap();
     let mut graph = BTreeMap::new();
     for package in metadata["packages"].as_array().unwrap() {
         let deps = package["dependencies"]
@@ -321,20 +327,9 @@ const NOT_IN_THE_RELYING_PARTYS_TOOLS: [&str; 4] =
 
 /// Every package in `cargo tree ARGS` (normal dependencies, for every target platform).
 fn tree(args: &[&str]) -> BTreeSet<String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["tree", "--offline", "-e", "normal", "--target", "all"])
-        .args(["--prefix", "none", "--format", "{p}"])
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
+    let tree = ["tree", "--offline", "-e", "normal", "--target", "all"];
+    let format = ["--prefix", "none", "--format", "{p}"];
+    String::from_utf8(cargo(&[&tree[..], &format, args].concat()))
         .unwrap()
         .lines()
         .filter_map(|line| line.split_whitespace().next())
