@@ -425,14 +425,13 @@ fn ef_0008_says_present_only_for_8f_and_absent_only_for_00() {
 
 #[test]
 fn a_phone_token_is_named_on_the_6982_path_only() {
-    let (mut sim, log) = card("phone-token");
+    let log = ApduLog::new();
+    let mut sim = SimCard::new(CardProfile::android(), Faults::default(), log.clone()).unwrap();
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Auth).unwrap_err();
-    assert!(
-        matches!(&err, JpkiError::UnsupportedToken { label } if label == PHONE_TOKEN_LABEL),
-        "{err:?}"
-    );
+    assert!(matches!(&err, JpkiError::CertificateAfterPin), "{err:?}");
+    assert_eq!(jpki.known_token_kind(), Some(TokenKind::Android));
     assert_eq!(
         log.sequence(),
         [
