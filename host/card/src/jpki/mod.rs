@@ -448,12 +448,14 @@ impl<T: Transport> Jpki<T> {
         let response = self.send(&commands::query_tries())?;
         let status = match tries_status(response.sw) {
             Ok(status) => status,
-            // No source shows a phone's answer to the tries query: one that is not the card's
-            // leaves the count unknown, never guessed (docs/card-facts.md).
-            Err(e) => match self.learn_token_kind() {
-                Some(TokenKind::Android) => PinStatus::Unknown,
-                _ => return Err(e),
-            },
+            // No source shows a phone's answer to the tries query: on a token already known to be
+            // a phone, one that is not the card's leaves the count unknown, never guessed
+            // (docs/card-facts.md). Nothing more is read here: a card's sequence stays its own.
+            Err(e) if self.token == Some(TokenKind::Android) => {
+                trace!("tries query on a smartphone token: {e}");
+                PinStatus::Unknown
+            }
+            Err(e) => return Err(e),
         };
         let query = TRIES_QUERIES.fetch_add(1, Ordering::Relaxed);
         self.open_query = Some(query);

@@ -173,10 +173,18 @@ fn a_phone_without_a_tries_count_needs_the_last_try_confirmation() {
     confirmed.allow_last_try = true;
     let proof = serde_json::to_string(&authenticate(&mut f, confirmed).unwrap()).unwrap();
     verify::verify_login(&proof, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
-    // The same for the signing password, without prepare.
+    // The same for the signing password once prepare read the label; without it nothing tells
+    // the phone from a card, so the card's refusal stands (and no PIN goes either way).
     f.ops.after_reply();
     let e = sign(&mut f, sign_args(Some("abc123"), 1)).unwrap_err();
+    assert_eq!(e.to_wire().code.as_str(), "CARD_ERROR", "{e}");
+    f.ops.prepare(PrepareArgs {
+        action: PrepareAction::Sign,
+        reader: None,
+    });
+    let e = sign(&mut f, sign_args(Some("abc123"), 1)).unwrap_err();
     assert!(matches!(e, OpsError::PinTriesUnknown), "{e}");
+    assert_eq!(pin_verifies(&f), 1, "only the confirmed login's PIN");
     // A card that gives no count is still refused outright (no confirmation helps).
     let mut card = fixture("sw=20:9000");
     let mut args = auth_args("1234");
