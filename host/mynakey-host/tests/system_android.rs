@@ -52,14 +52,16 @@ fn a_phone_logs_in_and_signs_two_documents() {
     assert_eq!(r0["tokenKind"], "android");
     assert_eq!(r0["tokenLabel"], "JPKIAPGPSETOKEN");
     card.assert_clean();
+    let before = card.sequence().len();
     let token = host.ok(2, "authenticate", auth_args("1234"));
     assert_eq!(
         b64(&token["unverifiedCertificate"]),
         fixture("card1-auth.der")
     );
     verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
-    let login = card.sequence();
+    let login = card.sequence().split_off(before);
     assert_eq!(login[..9], PHONE_LOGIN_START, "{login:?}");
+    assert_eq!(login[login.len() - 2..], ["SELECT EF 0017", "SIGN"]);
 
     let prepared = host.ok(3, "prepare", json!({"action": "sign"}));
     assert_eq!(prepared["readers"][0]["tokenKind"], "android", "{prepared}");
