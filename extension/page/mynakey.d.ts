@@ -17,7 +17,7 @@ export type MynakeyErrorCode =
   | 'PIN_FORMAT' | 'PCSC_UNAVAILABLE' | 'NO_READER' | 'NO_CARD' | 'NOT_JPKI_CARD' | 'MULTIPLE_CARDS'
   | 'CARD_REMOVED' | 'CARD_BUSY' | 'PIN_INCORRECT' | 'PIN_LAST_TRY' | 'PIN_BLOCKED'
   | 'NO_SIGNING_CERTIFICATE' | 'CERTIFICATE_MISMATCH' | 'CARD_ERROR' | 'CANCELLED' | 'INTERNAL'
-  | 'UNSUPPORTED_TOKEN'; // a smartphone certificate (or another token) that the host cannot use yet
+  | 'UNSUPPORTED_TOKEN'; // only from hosts older than smartphone support: a phone held to the reader
 
 export declare class MynakeyError extends Error {
   readonly name: 'MynakeyError';
@@ -44,7 +44,9 @@ export interface Status {
 /** The login proof: the Web eID `web-eid:1.0` token shape. Post it to the server unchanged. */
 export interface LoginToken {
   format: 'web-eid:1.0';
-  /** base64 DER of the card's user-authentication certificate (no personal data). */
+  /** base64 DER of the user-authentication certificate (no personal data), from the My Number
+   *  Card or an Android phone's smartphone certificate: the page is not told which (the window
+   *  shows it to the person; docs/protocol.md §7). */
   unverifiedCertificate: string;
   algorithm: 'RS256';
   /** base64 RSASSA-PKCS1-v1_5 SHA-256 over SHA-256(origin) ‖ SHA-256(challenge). */

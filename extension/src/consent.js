@@ -196,7 +196,9 @@ import { WINDOW_TEXT } from './window-texts.js';
       return;
     }
     const msg = {
-      present: card.reader ? t('cardReady', { reader: card.reader }) : t('cardInserted'),
+      present: card.token === 'android'
+        ? t('phoneReady', { reader: card.reader || '' })
+        : card.reader ? t('cardReady', { reader: card.reader }) : t('cardInserted'),
       absent: t('cardWaiting'),
       busy: t('cardBusy'),
       noReader: t('noReader'),
@@ -289,9 +291,9 @@ import { WINDOW_TEXT } from './window-texts.js';
       case 'lastTry':
         setBusy(false);
         state.needLastTry = true;
-        setTries(1);
+        setTries(m.unknown ? null : 1);
         showLastTry(true);
-        setAlert(t('lastTryWarning'));
+        setAlert(t(m.unknown ? 'triesUnknownWarning' : 'lastTryWarning'));
         el.lastTryConfirm.focus();
         break;
       case 'needPin':

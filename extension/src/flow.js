@@ -402,11 +402,14 @@ export class Flow {
         if (this.canPrepare) this.refreshCard();
         return;
       }
-      case 'lastTry':
+      case 'lastTry': {
+        // No count (a smartphone token that does not report one): every try might be the last.
+        const unknown = typeof e.details.triesLeft !== 'number';
         this.pin.lastTry = 'ask';
-        if (this.card) this.card.triesLeft = 1;
+        if (this.card) this.card.triesLeft = unknown ? null : 1;
         this.ask(code);
-        return this.post({ type: 'lastTry' });
+        return this.post(unknown ? { type: 'lastTry', unknown } : { type: 'lastTry' });
+      }
       case 'blocked':
         return this.block(e);
       case 'retry':
@@ -637,5 +640,6 @@ export function cardView(st, action, chosenReader) {
     triesLeft: typeof tries === 'number' ? tries : null,
   };
   if (chosen && action !== 'authenticate' && chosen.hasSigningCertificate === false) card.state = 'noSigningCertificate';
+  if (chosen?.tokenKind === 'android') card.token = 'android';
   return card;
 }

@@ -1,6 +1,6 @@
 // Messages between the background and the consent window (over the 'mynakey-consent' port) and
 // between the content script and the background (over 'mynakey-page').
-import type { HostErrorCode } from './generated/protocol.js';
+import type { HostErrorCode, TokenKind } from './generated/protocol.js';
 
 /** What the window shows about readers and cards (from the host's status or prepare, never given to pages). */
 export interface CardView {
@@ -8,6 +8,8 @@ export interface CardView {
   readers?: string[];
   reader?: string | null;
   triesLeft?: number | null;
+  /** 'android': a smartphone certificate on a contactless reader (the host's `tokenKind`). */
+  token?: TokenKind;
 }
 
 /** An origin split for display (site.js): the registrable domain `site` is emphasised. */
@@ -39,7 +41,7 @@ export type ToWindow =
   | { type: 'busy' }
   | { type: 'progress'; event: string }
   | { type: 'retry'; code: HostErrorCode; triesLeft?: number; needLastTry?: boolean; reason?: 'request'; card?: CardView | null }
-  | { type: 'lastTry' }
+  | { type: 'lastTry'; unknown?: boolean }
   | { type: 'needPin'; pinKind: 'sign' }
   | { type: 'blocked' }
   | { type: 'gone' };

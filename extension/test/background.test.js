@@ -275,3 +275,32 @@ test('only the consent page may connect as the window', async () => {
   assert.equal(forged.open, false);
   assert.equal(b.flow(1)?.state.name, 'loading');
 });
+
+test('a smartphone token: the window is told it is a phone (to keep on the reader), the page is not', async () => {
+  const b = new FakeBrowser();
+  b.hostOptions.readers = [{ ...JPKI_READER, tokenKind: 'android', tokenLabel: 'JPKIAPGPSETOKEN' }];
+  const page = await b.request(1, 'authenticate', { challenge: CHALLENGE });
+  const ui = await b.connectWindow(b.openWindows[0]);
+  assert.deepEqual(ui.sent[0].card, { state: 'present', readers: ['reader 0'], reader: 'reader 0', triesLeft: 3, token: 'android' });
+  ui.deliver({ type: 'submit', pin: '1234' });
+  await settle();
+  b.host.answer({ format: 'web-eid:1.0' });
+  await settle();
+  assert.deepEqual(page.sent, [{ result: { format: 'web-eid:1.0' } }], 'nothing about the token reaches the page');
+});
+
+test('PIN_LAST_TRY without a count (a phone that gives none): the window warns it is unknown, the retry confirms', async () => {
+  const b = new FakeBrowser();
+  const page = await b.request(1, 'authenticate', { challenge: CHALLENGE });
+  const ui = await submitInWindow(b, '1234');
+  b.host.fail('PIN_LAST_TRY');
+  await settle();
+  assert.deepEqual(ui.sent.at(-1), { type: 'lastTry', unknown: true });
+  ui.deliver({ type: 'submit', pin: '1234', allowLastTry: true });
+  await settle();
+  const logins = b.host.requests.filter((r) => r.command === 'authenticate');
+  assert.equal(logins.at(-1)?.arguments.allowLastTry, true);
+  b.host.answer({ format: 'web-eid:1.0' });
+  await settle();
+  assert.deepEqual(page.sent, [{ result: { format: 'web-eid:1.0' } }]);
+});

@@ -54,7 +54,6 @@ fn faults(selector: &[u8]) -> Faults {
             f.power_up_6f00 = arg & 1 != 0;
             f.reselect_key = arg & 2 != 0;
             f.blocked_6983 = arg & 4 != 0;
-            f.phone_token = arg & 8 != 0;
             f.ef0008 = (arg & 16 != 0).then_some(arg);
         }
         _ => {}

@@ -128,6 +128,36 @@ for (const kind of BROWSERS) {
       assert.ok(r.body.signer, 'the verifier decoded the signer');
     }));
 
+    test('an Android phone on the reader: the window names it, the login and a two-document signature go through', { skip: TRANSPORT !== 'pcsc' && 'needs the pcsc transport' }, () => {
+      const log = join(tempDir('phone'), 'phone.log');
+      return withBrowser(kind, { card: false, apduLog: log }, async (b) => {
+        b.pcsc.insertCard({ profile: 'android' });
+        const page = await b.newPage(`${rp.origin}/login`);
+        const win = await windowFor(b, () => page.click('#login'));
+        await waitText(win, '#status', /スマートフォン \(Android\) の電子証明書/);
+        assert.match(await text(win, '#status'), /ウィンドウが閉じるまで/);
+        await fill(win, '#pin', AUTH_PIN);
+        await press(win, '#pin', 'Enter');
+        const r = await pageResult(page);
+        assert.equal(r.state, 'ok', JSON.stringify(r.body));
+        assert.ok(r.body.identity, 'the verifier accepted the phone\'s proof');
+        // The phone refused its certificate before the PIN, and gave it after.
+        const names = (await settledLines(log)).map((l) => l.split(' | ')[0]);
+        const verify = names.indexOf('VERIFY');
+        assert.ok(verify > 0 && names.slice(verify).includes('SELECT EF 000A'), names.join(', '));
+
+        const signPage = await b.newPage(`${rp.origin}/sign`);
+        const signWin = await windowFor(b, () => signPage.click('#sign-documents'));
+        await waitText(signWin, '#status', /スマートフォン \(Android\) の電子証明書/);
+        await fill(signWin, '#pin', SIGN_PASSWORD);
+        await press(signWin, '#pin', 'Enter');
+        const s = await pageResult(signPage);
+        assert.equal(s.state, 'ok', JSON.stringify(s.body));
+        assert.deepEqual(s.body.documents, ['利用規約への同意書.txt', '口座開設申込書.txt']);
+        assert.equal((await settledLines(log)).filter((l) => l.startsWith('SIGN ')).length, 3, 'one login, two documents');
+      });
+    });
+
     test('wrong PIN shows the tries, the last try needs a confirmation, then the PIN is blocked', () => withBrowser(kind, {}, async (b) => {
       const page = await b.newPage(`${rp.origin}/library.html`);
       await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });

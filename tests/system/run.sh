@@ -7,7 +7,7 @@
 #   tests/system/run.sh --exec COMMAND…   run COMMAND inside the stack instead (debugging;
 #                                         e.g. --exec bash -c 'mynakey-host simulate … & pcsc_scan')
 #   MYNAKEY_SYSTEM_TESTS="soak" MYNAKEY_TEST_HOST=target/release/mynakey-host tests/system/run.sh …
-#                                         other test files (default: system system_faults) and
+#                                         other test files (default: system system_faults system_android) and
 #                                         another build of the binary (tests/soak/run.sh)
 #
 # - Installs pcscd, vsmartcard-vpcd, opensc, pcsc-tools, libpcsclite-dev, pkg-config when run as
@@ -50,7 +50,7 @@ VPCD_DRIVER=$(ls /usr/lib/pcsc/drivers/serial/libifdvpcd.so /usr/lib64/pcsc/driv
 
 # --- build first (the tests run the binary) --------------------------------------------------
 TEST_FILES=()
-for t in ${MYNAKEY_SYSTEM_TESTS:-system system_faults}; do TEST_FILES+=(--test "$t"); done
+for t in ${MYNAKEY_SYSTEM_TESTS:-system system_faults system_android}; do TEST_FILES+=(--test "$t"); done
 cargo build --quiet -p mynakey-host
 cargo test --quiet -p mynakey-host "${TEST_FILES[@]}" --no-run
 

@@ -78,6 +78,7 @@ export type ProgressEventName = 'waitingForCard' | 'cardInserted';
 export type CardState = 'absent' | 'jpki' | 'other' | 'busy';
 export type PrepareActionName = 'authenticate' | 'sign';
 export type PcscState = 'ok' | 'unavailable';
+export type TokenKind = 'card' | 'android';
 /** A request's `id`: what the caller sent. */
 export type RequestId = string | number;
 
@@ -93,6 +94,7 @@ export interface ReaderStatus {
   name: string;
   card: CardState;
   tokenLabel?: string;
+  tokenKind?: TokenKind;
   authPinTriesLeft?: number;
   signPinTriesLeft?: number;
   hasSigningCertificate?: boolean;

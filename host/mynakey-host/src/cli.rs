@@ -113,7 +113,7 @@ pub struct LabArgs {
     /// Serve with the built-in simulated card instead of PC/SC.
     #[arg(long, hide = cfg!(not(feature = "simulator")))]
     pub simulator: bool,
-    /// Simulated readers, one per item: card1, card2 or empty (with --simulator).
+    /// Simulated readers, one per item: card1, card2, android (a phone) or empty (with --simulator).
     #[arg(long, value_name = "LIST", hide = cfg!(not(feature = "simulator")))]
     pub sim_readers: Option<String>,
     /// Faults of the first simulated card, e.g. remove-after=3 (with --simulator).
@@ -169,7 +169,8 @@ pub struct SimulateArgs {
     /// pcscd's vpcd socket, HOST:PORT.
     #[arg(long, value_name = "HOST:PORT")]
     pub vpcd: String,
-    /// The simulated card: card1 or card2.
+    /// The simulated card: card1, card2, or android (card1's test identity as an Android
+    /// phone's smartphone certificate on a contactless reader).
     #[arg(long, default_value = "card1")]
     pub card: String,
     /// Faults of the simulated card, e.g. remove-after=3.

@@ -31,8 +31,9 @@ pub fn simulated_readers(lab: &LabArgs) -> Result<SimReaders, String> {
             cards.push(None);
             continue;
         }
-        let profile = CardProfile::by_name(item)
-            .ok_or_else(|| format!("unknown simulated card {item:?} (card1, card2, empty)"))?;
+        let profile = CardProfile::by_name(item).ok_or_else(|| {
+            format!("unknown simulated card {item:?} (card1, card2, android, empty)")
+        })?;
         let faults = if i == 0 {
             faults.clone()
         } else {
@@ -66,7 +67,7 @@ pub fn simulate(args: &SimulateArgs, stderr: &mut dyn Write) -> u8 {
     let Some(profile) = CardProfile::by_name(&args.card) else {
         let _ = writeln!(
             stderr,
-            "mynakey-host simulate: unknown card {:?} (card1 or card2)",
+            "mynakey-host simulate: unknown card {:?} (card1, card2 or android)",
             args.card
         );
         return 2;

@@ -203,6 +203,9 @@ fn render_reader(
             let kind = match label {
                 "JPKIAPICCTOKEN2" => "マイナンバーカード / My Number Card",
                 "JPKIAPICCTOKEN" => "住基カード / Juki card (Basic Resident Registration card)",
+                mynakey_card::jpki::ANDROID_TOKEN_LABEL => {
+                    "スマートフォン (Android) の電子証明書 / smartphone certificate (Android)"
+                }
                 _ => "JPKI card",
             };
             writeln!(out, "    {kind} (token {label})")?;
@@ -335,6 +338,7 @@ mod tests {
                 .find(|c| c.as_str() == card)
                 .unwrap(),
             token_label: None,
+            token_kind: None,
             auth_pin_tries_left: None,
             sign_pin_tries_left: None,
             has_signing_certificate: None,

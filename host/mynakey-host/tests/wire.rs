@@ -165,10 +165,10 @@ fn error_codes_from_card_faults() {
             "NO_SIGNING_CERTIFICATE",
         ),
         (
-            &["--sim-faults", "phone-token"],
+            &["--sim-readers", "android", "--sim-faults", "sw=20:9000"],
             "authenticate",
             auth("1234"),
-            "UNSUPPORTED_TOKEN",
+            "PIN_LAST_TRY",
         ),
         (
             &["--sim-readers", "card1,card2"],

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use mynakey_types::TokenKind;
+
 /// The commands of protocol 1 (`HostCommand` in TypeScript).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HostCommand {
@@ -192,6 +194,9 @@ pub struct ReaderStatus {
     pub card: CardState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_label: Option<String>,
+    /// `card` or `android` (a smartphone certificate), from the label; absent when not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_kind: Option<TokenKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_pin_tries_left: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]

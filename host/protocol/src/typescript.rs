@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use mynakey_types::HashAlgorithm;
+use mynakey_types::{HashAlgorithm, TokenKind};
 
 use crate::error::ErrorCode;
 use crate::limits;
@@ -71,6 +71,7 @@ pub const INTERFACES: [Interface; 18] = [
             field("name", "string"),
             field("card", "CardState"),
             optional("tokenLabel", "string"),
+            optional("tokenKind", "TokenKind"),
             optional("authPinTriesLeft", "number"),
             optional("signPinTriesLeft", "number"),
             optional("hasSigningCertificate", "boolean"),
@@ -323,6 +324,7 @@ fn unions(out: &mut String) {
             quoted(PrepareAction::ALL.map(PrepareAction::as_str)),
         ),
         ("PcscState", quoted(PcscState::ALL.map(PcscState::as_str))),
+        ("TokenKind", quoted(TokenKind::ALL.map(TokenKind::as_str))),
     ];
     for (name, values) in unions {
         let _ = writeln!(out, "export type {name} = {};", values.join(" | "));

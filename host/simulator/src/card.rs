@@ -7,12 +7,14 @@ use zeroize::Zeroizing;
 
 use super::{ApduLog, Faults};
 use mynakey_card::apdu::{Command, Response, StatusWord};
-use mynakey_card::jpki::{Ef, JPKI_AID};
+use mynakey_card::jpki::{Ef, TokenKind, ANDROID_TOKEN_LABEL, JPKI_AID};
 
 /// The test identity a simulated card carries (tests/fixtures/pki, never a real person).
 #[derive(Clone)]
 pub struct CardProfile {
     pub label: &'static str,
+    /// A My Number Card, or an Android phone's smartphone certificate on a contactless reader.
+    pub token: TokenKind,
     pub atr: Vec<u8>,
     pub auth_cert: &'static [u8],
     pub auth_ca: &'static [u8],
@@ -39,6 +41,10 @@ macro_rules! fixture {
 pub const TEST_AUTH_ROOTS: [&[u8]; 2] = [fixture!("auth-root-1.der"), fixture!("auth-root-2.der")];
 pub const TEST_SIGN_ROOTS: [&[u8]; 2] = [fixture!("sign-root-1.der"), fixture!("sign-root-2.der")];
 
+/// PC/SC part 3's ATR for a contactless ISO/IEC 14443-4 device without historical bytes:
+/// `3B 80 80 01` and the check byte. The reader makes it up; a phone has no ATR of its own.
+const CONTACTLESS_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
+
 /// A contact My Number Card ATR from pcsc-tools (docs/card-facts.md §1): the host must not rely on it.
 const CONTACT_ATR: [u8; 19] = [
     0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6,
@@ -50,6 +56,7 @@ impl CardProfile {
     pub fn card1() -> CardProfile {
         CardProfile {
             label: "card1",
+            token: TokenKind::Card,
             atr: CONTACT_ATR.to_vec(),
             auth_cert: fixture!("card1-auth.der"),
             auth_ca: fixture!("auth-root-2.der"),
@@ -66,6 +73,7 @@ impl CardProfile {
     pub fn card2() -> CardProfile {
         CardProfile {
             label: "card2",
+            token: TokenKind::Card,
             atr: vec![
                 0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F,
             ],
@@ -80,10 +88,24 @@ impl CardProfile {
         }
     }
 
+    /// Card 1's test identity on an Android phone held to a contactless reader (label
+    /// `JPKIAPGPSETOKEN`; the authentication certificate only after the PIN; no application but
+    /// JPKI; the ATR a PC/SC reader builds for an ISO/IEC 14443-4 device, docs/card-facts.md).
+    pub fn android() -> CardProfile {
+        CardProfile {
+            label: "android",
+            token: TokenKind::Android,
+            atr: CONTACTLESS_ATR.to_vec(),
+            ..Self::card1()
+        }
+    }
+
+    /// `card1`, `card2` or `android`.
     pub fn by_name(name: &str) -> Option<CardProfile> {
         match name {
             "card1" => Some(Self::card1()),
             "card2" => Some(Self::card2()),
+            "android" => Some(Self::android()),
             _ => None,
         }
     }
@@ -156,10 +178,9 @@ impl SimCard {
             .map_err(|e| SimError::Key(e.to_string()))?;
         // EF 0006: 160-byte token information, label space-padded to 32 bytes (docs/card-facts.md §2).
         let mut token_info = vec![0u8; 160];
-        let label: &[u8] = if faults.phone_token {
-            mynakey_card::jpki::PHONE_TOKEN_LABEL.as_bytes()
-        } else {
-            b"JPKIAPICCTOKEN2"
+        let label: &[u8] = match profile.token {
+            TokenKind::Android => ANDROID_TOKEN_LABEL.as_bytes(),
+            TokenKind::Card => b"JPKIAPICCTOKEN2",
         };
         token_info[..32].copy_from_slice(&pad32(label));
         token_info[32..64].copy_from_slice(&pad32(b"mynakey simulated card (TEST)"));
@@ -352,7 +373,10 @@ impl SimCard {
             return Response::status(StatusWord::SecurityStatusNotSatisfied);
         }
         // A phone token guards its authentication certificate with the PIN too.
-        if self.faults.phone_token && fid == Ef::AuthCert.fid() && !self.auth_pin.verified {
+        if self.profile.token == TokenKind::Android
+            && fid == Ef::AuthCert.fid()
+            && !self.auth_pin.verified
+        {
             return Response::status(StatusWord::SecurityStatusNotSatisfied);
         }
         if !c.data.bytes().is_empty() {

@@ -47,14 +47,10 @@ pub struct Faults {
     pub blocked_6983: bool,
     /// Byte 0 of EF 0008 (which certificates exist) instead of `8F`/`00`.
     pub ef0008: Option<u8>,
-    /// A smartphone token (label `JPKIAPGPSETOKEN`): the authentication certificate can be read
-    /// only after the authentication PIN (`6982` before), as Android phones held to a
-    /// contactless reader answer (docs/card-facts.md).
-    pub phone_token: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate, t0, power-up-6f00, reselect-key, blocked-6983, ef0008=XX (hex), phone-token")]
+#[error("bad fault specification {0:?}: expected comma-separated remove-after=N, reinsert-ms=N, insert-ms=N, sw=INS:SW (hex), short-reads=N, bad-signature, no-signing-certificate, t0, power-up-6f00, reselect-key, blocked-6983, ef0008=XX (hex); a phone is the simulated card `android`, not a fault")]
 pub struct FaultSpecError(String);
 
 impl Faults {
@@ -78,7 +74,6 @@ impl Faults {
                 "power-up-6f00" if value.is_empty() => faults.power_up_6f00 = true,
                 "reselect-key" if value.is_empty() => faults.reselect_key = true,
                 "blocked-6983" if value.is_empty() => faults.blocked_6983 = true,
-                "phone-token" if value.is_empty() => faults.phone_token = true,
                 "ef0008" => faults.ef0008 = Some(u8::from_str_radix(value, 16).map_err(|_| err())?),
                 "sw" => {
                     let (ins, sw) = value.split_once(':').ok_or_else(err)?;
@@ -579,14 +574,13 @@ mod tests {
         assert_eq!(f.short_reads, Some(100));
         assert!(f.bad_signature);
         assert_eq!(Faults::parse("").unwrap(), Faults::default());
-        let f =
-            Faults::parse("power-up-6f00,reselect-key,blocked-6983,ef0008=01,phone-token").unwrap();
-        assert!(f.power_up_6f00 && f.reselect_key && f.blocked_6983 && f.phone_token);
+        let f = Faults::parse("power-up-6f00,reselect-key,blocked-6983,ef0008=01").unwrap();
+        assert!(f.power_up_6f00 && f.reselect_key && f.blocked_6983);
         assert_eq!(f.ef0008, Some(0x01));
         for bad in [
             "x",
             "ef0008=1FF",
-            "phone-token=1",
+            "phone-token",
             "remove-after=",
             "sw=B0",
             "sw=ZZ:9000",

@@ -425,14 +425,13 @@ fn ef_0008_says_present_only_for_8f_and_absent_only_for_00() {
 
 #[test]
 fn a_phone_token_is_named_on_the_6982_path_only() {
-    let (mut sim, log) = card("phone-token");
+    let log = ApduLog::new();
+    let mut sim = SimCard::new(CardProfile::android(), Faults::default(), log.clone()).unwrap();
     let mut jpki = Jpki::new(&mut sim);
     jpki.select_ap().unwrap();
     let err = jpki.read_certificate(KeyPair::Auth).unwrap_err();
-    assert!(
-        matches!(&err, JpkiError::UnsupportedToken { label } if label == PHONE_TOKEN_LABEL),
-        "{err:?}"
-    );
+    assert!(matches!(&err, JpkiError::CertificateAfterPin), "{err:?}");
+    assert_eq!(jpki.known_token_kind(), Some(TokenKind::Android));
     assert_eq!(
         log.sequence(),
         [
@@ -456,4 +455,34 @@ fn a_phone_token_is_named_on_the_6982_path_only() {
     jpki.select_ap().unwrap();
     jpki.read_certificate(KeyPair::Auth).unwrap();
     assert!(!log.sequence().contains(&"SELECT EF 0006".to_string()));
+}
+
+/// Issue 30: the simulated Android phone is a kind of token, not a fault: its label, a
+/// contactless ATR, no application but JPKI, and the authentication certificate after the PIN.
+#[test]
+fn the_android_token_answers_as_a_phone() {
+    let log = ApduLog::new();
+    let mut sim = SimCard::new(CardProfile::android(), Faults::default(), log).unwrap();
+    assert_eq!(sim.atr(), [0x3B, 0x80, 0x80, 0x01, 0x01]);
+    let card_face_aid = "00A4040C0AD39210003100010104 08".replace(' ', "");
+    let select = mynakey_card::transport::scripted::hex(&card_face_aid);
+    assert_eq!(
+        sim.process(&select),
+        vec![0x6A, 0x82],
+        "no card-face application"
+    );
+    let mut jpki = Jpki::new(&mut sim);
+    jpki.select_ap().unwrap();
+    assert_eq!(jpki.token_label().unwrap(), ANDROID_TOKEN_LABEL);
+    assert!(matches!(
+        jpki.read_certificate(KeyPair::Auth),
+        Err(JpkiError::CertificateAfterPin)
+    ));
+    let count = jpki.pin_status(PinKind::Auth).unwrap();
+    let pin = Pin::parse(PinKind::Auth, &Secret::new("1234".into())).unwrap();
+    jpki.verify_pin(count, pin).unwrap();
+    let certificate = jpki.read_certificate(KeyPair::Auth).unwrap();
+    assert_eq!(certificate, CardProfile::android().auth_cert);
+    check_auth_certificate(&certificate).unwrap();
+    assert!(check_auth_certificate(CardProfile::card1().sign_cert.unwrap()).is_err());
 }

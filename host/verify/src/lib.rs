@@ -54,10 +54,7 @@ pub use x509::parse_rfc3339;
 
 use x509::ParsedCert;
 
-/// certificatePolicies OID of JPKI user-authentication certificates (利用者証明用).
-pub const AUTH_POLICY_OID: &str = "1.2.392.200149.8.5.1.3.30";
-/// certificatePolicies OID of JPKI digital-signature certificates (署名用).
-pub const SIGN_POLICY_OID: &str = "1.2.392.200149.8.5.1.1.20";
+pub use mynakey_types::{AUTH_POLICY_OID, SIGN_POLICY_OID};
 
 const AUTH_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap(AUTH_POLICY_OID);
 const SIGN_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap(SIGN_POLICY_OID);

@@ -7,8 +7,10 @@ use log::trace;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::hazmat::PrehashVerifier;
 use rsa::RsaPublicKey;
+use x509_cert::der::oid::ObjectIdentifier;
 use x509_cert::der::referenced::OwnedToRef;
 use x509_cert::der::Decode;
+use x509_cert::ext::pkix::CertificatePolicies;
 use x509_cert::Certificate;
 
 use crate::apdu::{ApduError, Command, Response, StatusWord};
@@ -19,10 +21,9 @@ pub mod pin;
 
 pub use pin::{Pin, PinFormatError, PinKind};
 
-use mynakey_types::HashAlgorithm;
+pub use mynakey_types::{TokenKind, ANDROID_TOKEN_LABEL};
 
-/// Token label (EF 0006) of an Android smartphone certificate, which the host does not support.
-pub const PHONE_TOKEN_LABEL: &str = "JPKIAPGPSETOKEN";
+use mynakey_types::HashAlgorithm;
 
 /// AID of the JPKI AP (docs/card-facts.md §1). The only application mynakey ever selects.
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
@@ -128,6 +129,9 @@ impl KeyPair {
 pub enum PinStatus {
     TriesLeft(u8),
     Blocked,
+    /// A smartphone token that answered the tries query unlike the card (no `63Cx`): any VERIFY
+    /// might be the last try, so the person must confirm it (docs/card-facts.md).
+    Unknown,
 }
 
 /// The tries count of one PIN, read by [`Jpki::pin_status`] on this connection, and the only way
@@ -171,9 +175,10 @@ pub enum JpkiError {
     PinBlocked,
     #[error("the card has no signing certificate")]
     NoSigningCertificate,
-    /// A token that speaks the JPKI AP but is not a card, such as a smartphone certificate.
-    #[error("{label} is a token mynakey does not support yet (not a My Number Card)")]
-    UnsupportedToken { label: String },
+    /// An Android phone's token refused the authentication certificate before the PIN
+    /// (`6982`): the PIN goes first, then the certificate (docs/card-facts.md).
+    #[error("the smartphone token releases its certificate only after the PIN")]
+    CertificateAfterPin,
     #[error("{what}: the card answered {sw}")]
     Card { what: &'static str, sw: StatusWord },
     #[error("the certificate on the card is malformed: {0}")]
@@ -195,6 +200,8 @@ pub struct Jpki<T> {
     selected: Selection,
     /// The tries query whose count may be used for the next VERIFY, if any.
     open_query: Option<u64>,
+    /// The token's kind once its label was read on this connection.
+    token: Option<TokenKind>,
 }
 
 /// What this connection has selected, as far as the host knows. Unknown after any failure.
@@ -218,6 +225,7 @@ impl<T: Transport> Jpki<T> {
             transport,
             selected: Selection::default(),
             open_query: None,
+            token: None,
         }
     }
 
@@ -335,28 +343,39 @@ impl<T: Transport> Jpki<T> {
 
     /// Reads the certificate of `pair` by its DER length, in ≤ 256-byte chunks, ignoring any
     /// filler after the DER object (docs/card-facts.md §2, §5). The signing certificate needs the
-    /// signing password first. A `6982` (a smartphone token guards even the authentication
-    /// certificate with the PIN) is followed by one read of the token label, to say so.
+    /// signing password first. A `6982` to the authentication certificate is followed by one
+    /// read of the token label (unless read already): an Android phone guards even that
+    /// certificate with the PIN, which gives [`JpkiError::CertificateAfterPin`]; any other label
+    /// the `6982`.
     pub fn read_certificate(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
         match self.read_certificate_once(pair) {
             Err(JpkiError::Card {
                 sw: StatusWord::SecurityStatusNotSatisfied,
                 what,
-            }) => Err(self.unsupported_token().unwrap_or(JpkiError::Card {
-                what,
-                sw: StatusWord::SecurityStatusNotSatisfied,
-            })),
+            }) if pair == KeyPair::Auth => Err(match self.learn_token_kind() {
+                Some(TokenKind::Android) => JpkiError::CertificateAfterPin,
+                _ => JpkiError::Card {
+                    what,
+                    sw: StatusWord::SecurityStatusNotSatisfied,
+                },
+            }),
             other => other,
         }
     }
 
-    /// `Some(UnsupportedToken)` when EF 0006 names a smartphone token (Android: label
-    /// `JPKIAPGPSETOKEN`, jpki/myna `src/cli.rs`; docs/card-facts.md).
-    fn unsupported_token(&mut self) -> Option<JpkiError> {
-        let label = self.token_label().ok()?;
-        label
-            .starts_with(PHONE_TOKEN_LABEL)
-            .then_some(JpkiError::UnsupportedToken { label })
+    /// The token's kind: read from EF 0006 the first time an answer differs from the card's
+    /// (never in the card's own sequences), remembered for this connection. `None` when the
+    /// label cannot be read.
+    fn learn_token_kind(&mut self) -> Option<TokenKind> {
+        if self.token.is_none() {
+            self.token_label().ok()?;
+        }
+        self.token
+    }
+
+    /// The token's kind if its label was read on this connection.
+    pub fn known_token_kind(&self) -> Option<TokenKind> {
+        self.token
     }
 
     fn read_certificate_once(&mut self, pair: KeyPair) -> Result<Vec<u8>, JpkiError> {
@@ -427,7 +446,17 @@ impl<T: Transport> Jpki<T> {
         self.open_query = None;
         self.select_ef(pin_ef(kind))?;
         let response = self.send(&commands::query_tries())?;
-        let status = tries_status(response.sw)?;
+        let status = match tries_status(response.sw) {
+            Ok(status) => status,
+            // No source shows a phone's answer to the tries query: on a token already known to be
+            // a phone, one that is not the card's leaves the count unknown, never guessed
+            // (docs/card-facts.md). Nothing more is read here: a card's sequence stays its own.
+            Err(e) if self.token == Some(TokenKind::Android) => {
+                trace!("tries query on a smartphone token: {e}");
+                PinStatus::Unknown
+            }
+            Err(e) => return Err(e),
+        };
         let query = TRIES_QUERIES.fetch_add(1, Ordering::Relaxed);
         self.open_query = Some(query);
         Ok(TriesCount {
@@ -486,9 +515,11 @@ impl<T: Transport> Jpki<T> {
         let data = self
             .expect_ok(&commands::read_binary(0, 32), "READ BINARY")?
             .data;
-        Ok(String::from_utf8_lossy(&data)
+        let label = String::from_utf8_lossy(&data)
             .trim_end_matches([' ', '\0'])
-            .to_string())
+            .to_string();
+        self.token = Some(TokenKind::from_label(&label));
+        Ok(label)
     }
 
     /// Whether a signing certificate exists, from EF 0008 byte 0 (myna-card's `ap/jpki.rs`,
@@ -566,6 +597,27 @@ fn der_length(bytes: &[u8]) -> Result<Option<usize>, JpkiError> {
         return Err(bad("longer than an EF can be"));
     }
     Ok(Some(total))
+}
+
+/// The certificate a smartphone token released after the PIN must be a JPKI authentication
+/// certificate (its certificatePolicies name the authentication policy, docs/card-facts.md §8)
+/// before the token's signature goes back: the token chose what it gave, after the PIN.
+pub fn check_auth_certificate(certificate: &[u8]) -> Result<(), JpkiError> {
+    let bad = |why: &str| JpkiError::BadCertificate(why.to_string());
+    let cert = Certificate::from_der(certificate).map_err(|e| bad(&e.to_string()))?;
+    let policy =
+        ObjectIdentifier::new(mynakey_types::AUTH_POLICY_OID).map_err(|e| bad(&e.to_string()))?;
+    let policies = cert
+        .tbs_certificate
+        .get::<CertificatePolicies>()
+        .map_err(|e| bad(&e.to_string()))?
+        .map(|(_, p)| p)
+        .ok_or_else(|| bad("no certificatePolicies"))?;
+    if policies.0.iter().any(|p| p.policy_identifier == policy) {
+        Ok(())
+    } else {
+        Err(bad("not a JPKI authentication certificate (policy)"))
+    }
 }
 
 /// Self-check: the signature must verify under the certificate's public key before it leaves

@@ -35,13 +35,13 @@ pub enum OpsError {
     PinIncorrect { tries_left: u8 },
     #[error("only one try is left; the request must say allowLastTry")]
     PinLastTry,
+    /// A smartphone token gave no tries count: the next VERIFY might be the last try.
+    #[error("the token does not say how many tries are left; the request must say allowLastTry")]
+    PinTriesUnknown,
     #[error("the PIN is blocked")]
     PinBlocked { tries_left: Option<u8> },
     #[error("the card has no signing certificate")]
     NoSigningCertificate,
-    /// A smartphone certificate or another token the host cannot use yet; `label` from EF 0006.
-    #[error("{label} is not supported yet: use the My Number Card itself")]
-    UnsupportedToken { label: String },
     #[error("the card's signing certificate is not the one given")]
     CertificateMismatch,
     #[error("{what}{}", sw.map(|sw| format!(": the card answered {sw:04X}")).unwrap_or_default())]
@@ -88,7 +88,11 @@ impl From<JpkiError> for OpsError {
                 tries_left: Some(0),
             },
             JpkiError::NoSigningCertificate => OpsError::NoSigningCertificate,
-            JpkiError::UnsupportedToken { label } => OpsError::UnsupportedToken { label },
+            // Only before the PIN does this start the token's order; after it, a refusal.
+            e @ JpkiError::CertificateAfterPin => OpsError::CardError {
+                what: e.to_string(),
+                sw: Some(0x6982),
+            },
             JpkiError::Card { what, sw } => OpsError::CardError {
                 what: what.into(),
                 sw: Some(sw.to_u16()),
@@ -117,10 +121,9 @@ impl OpsError {
             CardRemoved => ErrorCode::CardRemoved,
             CardBusy => ErrorCode::CardBusy,
             PinIncorrect { .. } => ErrorCode::PinIncorrect,
-            PinLastTry => ErrorCode::PinLastTry,
+            PinLastTry | PinTriesUnknown => ErrorCode::PinLastTry,
             PinBlocked { .. } => ErrorCode::PinBlocked,
             NoSigningCertificate => ErrorCode::NoSigningCertificate,
-            UnsupportedToken { .. } => ErrorCode::UnsupportedToken,
             CertificateMismatch => ErrorCode::CertificateMismatch,
             CardError { .. } => ErrorCode::CardError,
             Timeout(_) => ErrorCode::Timeout,

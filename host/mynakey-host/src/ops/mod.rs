@@ -221,6 +221,7 @@ impl Ops {
             name: state.name.clone(),
             card: CardState::Absent,
             token_label: None,
+            token_kind: None,
             auth_pin_tries_left: None,
             sign_pin_tries_left: None,
             has_signing_certificate: None,
@@ -252,12 +253,13 @@ impl Ops {
         let tries = |count: Result<jpki::TriesCount, _>| match count.map(|c| c.status()) {
             Ok(PinStatus::TriesLeft(n)) => Some(n),
             Ok(PinStatus::Blocked) => Some(0),
-            Err(_) => None,
+            Ok(PinStatus::Unknown) | Err(_) => None,
         };
         out.auth_pin_tries_left = tries(card.pin_status(PinKind::Auth));
         out.sign_pin_tries_left = tries(card.pin_status(PinKind::Sign));
         out.has_signing_certificate = card.has_signing_certificate().ok().flatten();
         out.token_label = card.token_label().ok();
+        out.token_kind = card.known_token_kind();
         out
     }
 
@@ -429,17 +431,20 @@ impl Ops {
             Some(PreparedCard {
                 session,
                 count,
-                certificate: Some(certificate),
+                certificate,
                 ..
             }) => (session, certificate, count),
-            _ => {
+            None => {
                 let mut session = self.open_card(reader, args.timeout_ms, ctx)?;
-                let certificate = session.jpki()?.read_certificate(KeyPair::Auth)?;
-                let count = session.jpki()?.pin_status(PinKind::Auth)?;
+                let (certificate, count) = read_before_pin(session.jpki()?)?;
                 (session, certificate, count)
             }
         };
         Self::verify_pin(&mut session, count, pin, args.allow_last_try, &ctx.cancel)?;
+        let certificate = match certificate {
+            Some(certificate) => certificate,
+            None => certificate_after_pin(session.jpki()?)?,
+        };
         let signature = sign_hashes(
             &mut session,
             &ctx.cancel,
@@ -609,15 +614,39 @@ fn no_card_found(
     }
 }
 
-/// Refuses the last try unless the request allows it; a blocked PIN is refused outright.
+/// Refuses the last try unless the request allows it; a blocked PIN is refused outright. An
+/// unknown count (a smartphone token) might be the last try: it needs the same confirmation.
 fn last_try_guard(count: &jpki::TriesCount, allow_last_try: bool) -> Result<(), OpsError> {
     match count.status() {
         PinStatus::Blocked => Err(OpsError::PinBlocked {
             tries_left: Some(0),
         }),
         PinStatus::TriesLeft(1) if !allow_last_try => Err(OpsError::PinLastTry),
-        PinStatus::TriesLeft(_) => Ok(()),
+        PinStatus::Unknown if !allow_last_try => Err(OpsError::PinTriesUnknown),
+        PinStatus::TriesLeft(_) | PinStatus::Unknown => Ok(()),
     }
+}
+
+/// What a login reads before the PIN: the authentication certificate (`None` from a smartphone
+/// token, which releases it only after the PIN), then the PIN's tries count. On a card this is
+/// the card's own sequence: the token label is read only after a `6982`.
+pub(super) fn read_before_pin(
+    card: &mut Card,
+) -> Result<(Option<Vec<u8>>, jpki::TriesCount), OpsError> {
+    let certificate = match card.read_certificate(KeyPair::Auth) {
+        Ok(certificate) => Some(certificate),
+        Err(jpki::JpkiError::CertificateAfterPin) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok((certificate, card.pin_status(PinKind::Auth)?))
+}
+
+/// A smartphone token's authentication certificate, read after the PIN and checked to be a JPKI
+/// authentication certificate before anything is signed with its key.
+fn certificate_after_pin(card: &mut Card) -> Result<Vec<u8>, OpsError> {
+    let certificate = card.read_certificate(KeyPair::Auth)?;
+    jpki::check_auth_certificate(&certificate)?;
+    Ok(certificate)
 }
 
 /// Cancellation is honoured between card commands: before VERIFY and before every SIGN.
@@ -652,3 +681,6 @@ fn sign_hashes(
 mod service_tests;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod android_tests;

@@ -828,21 +828,6 @@ fn status_omits_has_signing_certificate_for_an_unknown_ef_0008_byte() {
     }
 }
 
-/// Issue 16, item 5: a smartphone token answering 6982 to the certificate read is named.
-#[test]
-fn a_phone_token_is_unsupported_token_and_no_pin_goes_out() {
-    let mut f = fixture("phone-token");
-    let wire = authenticate(&mut f, auth_args("1234"))
-        .unwrap_err()
-        .to_wire();
-    assert_eq!(wire.code.as_str(), "UNSUPPORTED_TOKEN", "{wire:?}");
-    assert!(f.log.entries().iter().all(|e| !e.is_pin_verify()));
-    assert_eq!(
-        f.ops.status().readers[0].token_label.as_deref(),
-        Some(mynakey_card::jpki::PHONE_TOKEN_LABEL)
-    );
-}
-
 /// The request is parsed into its types at the start of the use case, in this order, so the
 /// wire code of a request with several faults is the first one's (why this is not serde's job:
 /// a serde error would be BAD_REQUEST before the origin is looked at).

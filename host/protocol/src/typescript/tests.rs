@@ -88,6 +88,7 @@ fn reader(full: bool) -> ReaderStatus {
         name: "R".into(),
         card: CardState::Jpki,
         token_label: full.then(|| "JPKIAPICCTOKEN2".into()),
+        token_kind: full.then_some(mynakey_types::TokenKind::Card),
         auth_pin_tries_left: full.then_some(3),
         sign_pin_tries_left: full.then_some(5),
         has_signing_certificate: full.then_some(true),

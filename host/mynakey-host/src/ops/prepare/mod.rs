@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use log::info;
 
-use super::{last_try_guard, Ops, OpsError, Session};
-use mynakey_card::jpki::{KeyPair, PinKind, PinStatus, TriesCount};
+use super::{last_try_guard, read_before_pin, Ops, OpsError, Session};
+use mynakey_card::jpki::{PinKind, PinStatus, TriesCount};
 use mynakey_card::transport::ReaderState;
 use mynakey_protocol::args::PrepareArgs;
 use mynakey_protocol::limits::PREPARED_HOLD_SECONDS;
@@ -32,7 +32,8 @@ pub(super) struct PreparedCard {
     pub reader: String,
     /// Read last on this connection: what the next VERIFY needs.
     pub count: TriesCount,
-    /// The authentication certificate (login only).
+    /// The authentication certificate (login on a card; a smartphone token gives it only after
+    /// the PIN).
     pub certificate: Option<Vec<u8>>,
     pub deadline: Instant,
 }
@@ -148,6 +149,7 @@ fn unsearched(state: &ReaderState) -> ReaderStatus {
             CardState::Absent
         },
         token_label: None,
+        token_kind: None,
         auth_pin_tries_left: None,
         sign_pin_tries_left: None,
         has_signing_certificate: None,
@@ -183,21 +185,28 @@ fn read_ahead(
     status: &mut ReaderStatus,
 ) -> Result<(Option<Vec<u8>>, TriesCount), OpsError> {
     let card = session.jpki()?;
-    let (certificate, kind) = match action {
-        PrepareAction::Authenticate => (Some(card.read_certificate(KeyPair::Auth)?), PinKind::Auth),
+    let (certificate, count, kind) = match action {
+        PrepareAction::Authenticate => {
+            let (certificate, count) = read_before_pin(card)?;
+            (certificate, count, PinKind::Auth)
+        }
         PrepareAction::Sign => {
             status.has_signing_certificate = card.has_signing_certificate()?;
-            (None, PinKind::Sign)
+            // The signing password comes before any certificate on both kinds of token, so only
+            // the label tells the window that a phone is on the reader.
+            status.token_label = card.token_label().ok();
+            (None, card.pin_status(PinKind::Sign)?, PinKind::Sign)
         }
     };
-    let count = card.pin_status(kind)?;
+    status.token_kind = card.known_token_kind();
     let tries = match count.status() {
-        PinStatus::TriesLeft(n) => n,
-        PinStatus::Blocked => 0,
+        PinStatus::TriesLeft(n) => Some(n),
+        PinStatus::Blocked => Some(0),
+        PinStatus::Unknown => None,
     };
     match kind {
-        PinKind::Auth => status.auth_pin_tries_left = Some(tries),
-        PinKind::Sign => status.sign_pin_tries_left = Some(tries),
+        PinKind::Auth => status.auth_pin_tries_left = tries,
+        PinKind::Sign => status.sign_pin_tries_left = tries,
     }
     Ok((certificate, count))
 }
