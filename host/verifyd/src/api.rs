@@ -188,8 +188,12 @@ async fn signature(
     )))
 }
 
+/// 200 when the instance can serve every request: CRLs current and the challenge store
+/// reachable; otherwise 503, so a load balancer takes it out.
 async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let (ready, crls, reload_error) = state.health();
+    let (crls_current, crls, reload_error) = state.health();
+    let store_reachable = state.challenges.reachable().await;
+    let ready = crls_current && store_reachable;
     let status = if ready {
         StatusCode::OK
     } else {
@@ -198,6 +202,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
     let body = json!({
         "ready": ready,
         "challengeStore": state.challenges.kind(),
+        "challengeStoreReachable": store_reachable,
         "crls": crls,
         "reloadError": reload_error,
     });

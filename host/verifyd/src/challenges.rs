@@ -1,23 +1,23 @@
 //! Challenge storage: in this process (default) or in Redis, shared by every instance.
 
+use std::sync::RwLock;
 use std::time::{Duration, SystemTime};
 
-use mynakey_verify::{new_challenge, ChallengeStore};
-use redis::aio::ConnectionManager;
-use redis::AsyncCommands;
+use mynakey_verify::new_challenge;
+use mynakey_verifyd::memory::MemoryStore;
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, Cmd};
 
 use crate::error::ServiceError;
 
-/// How long a Redis command may take before the store counts as unavailable.
+/// How long connecting to Redis, or one command, may take before the store counts as
+/// unavailable (and the connection is dropped, to be made again on the next request).
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where challenges live.
 pub enum Challenges {
-    Memory(ChallengeStore),
-    Redis {
-        conn: ConnectionManager,
-        ttl: Duration,
-    },
+    Memory(MemoryStore),
+    Redis(RedisStore),
 }
 
 /// A challenge just issued.
@@ -34,15 +34,70 @@ fn unavailable(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::StoreUnavailable(e.to_string())
 }
 
-impl Challenges {
-    /// Connects to Redis at `url` (fails if it cannot be reached now).
-    pub async fn redis(url: &str, ttl: Duration) -> Result<Self, ServiceError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let conn = tokio::time::timeout(REDIS_TIMEOUT, ConnectionManager::new(client))
+/// One multiplexed connection to Redis, replaced after any failure. Written here rather than
+/// with redis' `ConnectionManager`: that one reconnects only on some errors and then waits
+/// out its own backoff, which kept an instance unavailable for minutes after Redis was back.
+pub struct RedisStore {
+    client: Client,
+    config: AsyncConnectionConfig,
+    conn: RwLock<Option<MultiplexedConnection>>,
+    ttl: Duration,
+}
+
+impl RedisStore {
+    /// The current connection, or a new one (within the timeout).
+    async fn connection(&self) -> Result<MultiplexedConnection, ServiceError> {
+        if let Some(conn) = self.slot().clone() {
+            return Ok(conn);
+        }
+        let connect = self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config);
+        let conn = tokio::time::timeout(REDIS_TIMEOUT, connect)
             .await
             .map_err(unavailable)?
             .map_err(unavailable)?;
-        Ok(Self::Redis { conn, ttl })
+        *self.conn.write().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Runs `cmd`; on any failure drops the connection so the next request makes a new one.
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, ServiceError> {
+        let mut conn = self.connection().await?;
+        // The connection's own response timeout bounds this; the outer one is a backstop.
+        let result = tokio::time::timeout(REDIS_TIMEOUT, cmd.query_async(&mut conn)).await;
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(self.dropped(e)),
+            Err(e) => Err(self.dropped(e)),
+        }
+    }
+
+    fn dropped(&self, e: impl std::fmt::Display) -> ServiceError {
+        *self.conn.write().unwrap_or_else(|e| e.into_inner()) = None;
+        unavailable(e)
+    }
+
+    fn slot(&self) -> std::sync::RwLockReadGuard<'_, Option<MultiplexedConnection>> {
+        self.conn.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Challenges {
+    /// Connects to Redis at `url` (fails if it cannot be reached now).
+    pub async fn redis(url: &str, ttl: Duration) -> Result<Self, ServiceError> {
+        let client = Client::open(url).map_err(unavailable)?;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(REDIS_TIMEOUT)
+            .set_response_timeout(REDIS_TIMEOUT);
+        let store = RedisStore {
+            client,
+            config,
+            conn: RwLock::new(None),
+            ttl,
+        };
+        store.connection().await?;
+        Ok(Self::Redis(store))
     }
 
     /// A new challenge for `session`, replacing any live one.
@@ -50,21 +105,21 @@ impl Challenges {
         let now = SystemTime::now();
         match self {
             Self::Memory(store) => Ok(Issued {
-                challenge: store.issue(session),
+                challenge: store.issue(session)?,
                 expires_at: now + store.ttl(),
             }),
-            Self::Redis { conn, ttl } => {
+            Self::Redis(store) => {
                 let challenge = new_challenge();
-                let mut conn = conn.clone();
                 // SET … EX: the TTL is Redis's, so every instance sees the same expiry.
-                let set = conn.set_ex::<_, _, ()>(redis_key(session), &challenge, ttl.as_secs());
-                tokio::time::timeout(REDIS_TIMEOUT, set)
-                    .await
-                    .map_err(unavailable)?
-                    .map_err(unavailable)?;
+                let mut set = redis::cmd("SET");
+                set.arg(redis_key(session))
+                    .arg(&challenge)
+                    .arg("EX")
+                    .arg(store.ttl.as_secs());
+                store.query::<()>(&set).await?;
                 Ok(Issued {
                     challenge,
-                    expires_at: now + *ttl,
+                    expires_at: now + store.ttl,
                 })
             }
         }
@@ -74,15 +129,20 @@ impl Challenges {
     pub async fn take(&self, session: &str) -> Result<Option<String>, ServiceError> {
         match self {
             Self::Memory(store) => Ok(store.take(session)),
-            Self::Redis { conn, .. } => {
-                let mut conn = conn.clone();
-                // GETDEL is atomic: two instances cannot both get the value.
-                let take = conn.get_del::<_, Option<String>>(redis_key(session));
-                tokio::time::timeout(REDIS_TIMEOUT, take)
+            // GETDEL is atomic: two instances cannot both get the value.
+            Self::Redis(store) => {
+                store
+                    .query(redis::cmd("GETDEL").arg(redis_key(session)))
                     .await
-                    .map_err(unavailable)?
-                    .map_err(unavailable)
             }
+        }
+    }
+
+    /// Whether challenges can be issued and taken now (Redis answers a PING).
+    pub async fn reachable(&self) -> bool {
+        match self {
+            Self::Memory(_) => true,
+            Self::Redis(store) => store.query::<String>(&redis::cmd("PING")).await.is_ok(),
         }
     }
 
@@ -90,7 +150,7 @@ impl Challenges {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Memory(_) => "memory",
-            Self::Redis { .. } => "redis",
+            Self::Redis(_) => "redis",
         }
     }
 }

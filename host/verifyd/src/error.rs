@@ -4,7 +4,10 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use mynakey_verifyd::memory::MemoryStoreError;
 use serde_json::json;
+
+use crate::state::LoadError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -14,7 +17,13 @@ pub enum ServiceError {
     /// The challenge store (Redis) cannot be reached.
     #[error("challenge store unavailable: {0}")]
     StoreUnavailable(String),
+    /// The in-memory store holds as many live challenges as it may.
+    #[error(transparent)]
+    StoreFull(#[from] MemoryStoreError),
     /// Roots or CRLs could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The service could not start (runtime, socket, stdout).
     #[error("{0}")]
     Setup(String),
 }
@@ -24,7 +33,8 @@ impl ServiceError {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
             Self::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "STORE_UNAVAILABLE"),
-            Self::Setup(_) => (StatusCode::INTERNAL_SERVER_ERROR, "SETUP"),
+            Self::StoreFull(_) => (StatusCode::SERVICE_UNAVAILABLE, "STORE_FULL"),
+            Self::Load(_) | Self::Setup(_) => (StatusCode::INTERNAL_SERVER_ERROR, "SETUP"),
         }
     }
 }

@@ -5,6 +5,7 @@
 mod api;
 mod challenges;
 mod error;
+mod server;
 mod state;
 
 use std::io::Write;
@@ -12,10 +13,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
-use mynakey_verify::{ChallengeStore, DEFAULT_CHALLENGE_TTL};
-use tokio::signal::unix::{signal, SignalKind};
+use mynakey_verify::DEFAULT_CHALLENGE_TTL;
+use mynakey_verifyd::memory::{MemoryStore, DEFAULT_MAX_CHALLENGES};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use challenges::Challenges;
 use error::ServiceError;
@@ -37,10 +40,43 @@ struct Args {
     /// Keep challenges in Redis (e.g. redis://127.0.0.1:6379/0) so several instances share them.
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
+    /// Connections served at once; one more is closed at once (keep it well below the
+    /// process's open-file limit).
+    #[arg(long, value_name = "N", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a connection may take to send a request's headers, counted from when it
+    /// connects or its previous reply was sent.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a connection may go without moving a byte either way (more than the 10 s a
+    /// request may take).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(11..=3600))]
+    idle_timeout: u64,
+    /// Live challenges held in memory at most (without --redis); over it, 503 STORE_FULL.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CHALLENGES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_challenges: usize,
+}
+
+/// The signals the service handles, registered before anything slow happens so an early
+/// SIGHUP (a reload sent while it starts) cannot take the default action and end it.
+struct Signals {
+    hup: Signal,
+    term: Signal,
+}
+
+fn signals() -> Result<Signals, ServiceError> {
+    let io = |e: std::io::Error| ServiceError::Setup(format!("signal handlers: {e}"));
+    Ok(Signals {
+        hup: signal(SignalKind::hangup()).map_err(io)?,
+        term: signal(SignalKind::terminate()).map_err(io)?,
+    })
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -51,7 +87,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args)) {
+    // First thing in the runtime, before arguments are even read.
+    let result = runtime.block_on(async {
+        let signals = signals()?;
+        serve(Args::parse(), signals).await
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mynakey-verifyd: {e}");
@@ -60,7 +101,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: Args) -> Result<(), ServiceError> {
+async fn serve(args: Args, signals: Signals) -> Result<(), ServiceError> {
+    let Signals { mut hup, mut term } = signals;
     let source = TrustSource {
         trust_dir: args.trust,
         crls: args.crls,
@@ -68,7 +110,7 @@ async fn serve(args: Args) -> Result<(), ServiceError> {
     let trust = source.load()?;
     let challenges = match &args.redis {
         Some(url) => Challenges::redis(url, DEFAULT_CHALLENGE_TTL).await?,
-        None => Challenges::Memory(ChallengeStore::new()),
+        None => Challenges::Memory(MemoryStore::new(DEFAULT_CHALLENGE_TTL, args.max_challenges)),
     };
     let state = Arc::new(AppState::new(trust, source, challenges));
     let io = |e: std::io::Error| ServiceError::Setup(e.to_string());
@@ -76,8 +118,6 @@ async fn serve(args: Args) -> Result<(), ServiceError> {
         .await
         .map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
-    let mut hup = signal(SignalKind::hangup()).map_err(io)?;
-    let mut term = signal(SignalKind::terminate()).map_err(io)?;
     let reloading = Arc::clone(&state);
     tokio::spawn(async move {
         while hup.recv().await.is_some() {
@@ -88,13 +128,17 @@ async fn serve(args: Args) -> Result<(), ServiceError> {
     let mut stdout = std::io::stdout();
     writeln!(stdout, "mynakey-verifyd: listening on {addr}").map_err(io)?;
     stdout.flush().map_err(io)?;
-    axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        })
-        .await
-        .map_err(io)
+    let limits = server::Limits {
+        max_connections: args.max_connections as usize,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+    };
+    let stop = async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    server::run(listener, api::router(state), limits, stop).await;
+    Ok(())
 }

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use mynakey_verify::{read_capped, CrlInfo, Trust, CRL_MAX_BYTES};
+use mynakey_verify::{read_capped, CrlInfo, Trust, VerifyError, CRL_MAX_BYTES};
+use serde::Serialize;
 
 use crate::challenges::Challenges;
-use crate::error::ServiceError;
 
 /// Where the roots and CRLs come from (read again on every reload).
 #[derive(Debug, Clone)]
@@ -16,21 +16,62 @@ pub struct TrustSource {
     pub crls: Vec<PathBuf>,
 }
 
+/// Which file a load failure is about: its role, never its path (health is not the log).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRole {
+    /// `"trust"` (the roots: `--trust` or the built-in ones) or `"crl"`.
+    pub file: &'static str,
+    /// For a CRL: its position among the `--crl` options, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+}
+
+/// Roots or a CRL that could not be loaded. The message (with the path) goes to the log;
+/// health shows only `role` and `code`.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("{detail}")]
+pub struct LoadError {
+    #[serde(flatten)]
+    pub role: FileRole,
+    /// `READ_FAILED`, or the verifier's code (§7 of docs/relying-party.md).
+    pub code: &'static str,
+    #[serde(skip)]
+    pub detail: String,
+}
+
 impl TrustSource {
     /// Reads and checks every root and CRL (blocking: CRLs may be large).
-    pub fn load(&self) -> Result<Trust, ServiceError> {
-        let setup = |m: String| ServiceError::Setup(m);
-        let mut trust = match &self.trust_dir {
-            Some(dir) => Trust::from_dir(dir).map_err(|e| setup(e.to_string()))?,
-            None => Trust::jpki().map_err(|e| setup(e.to_string()))?,
+    pub fn load(&self) -> Result<Trust, LoadError> {
+        let roots = FileRole {
+            file: "trust",
+            index: None,
         };
-        for file in &self.crls {
-            let name = file.display();
-            let bytes = read_capped(Path::new(file), CRL_MAX_BYTES)
-                .map_err(|e| setup(format!("--crl {name}: {e}")))?;
-            trust
-                .add_crl(&bytes)
-                .map_err(|e| setup(format!("--crl {name}: {e}")))?;
+        let verify = |role: FileRole, what: String| {
+            move |e: VerifyError| LoadError {
+                role,
+                code: e.code(),
+                detail: format!("{what}: {e}"),
+            }
+        };
+        let mut trust = match &self.trust_dir {
+            Some(dir) => {
+                Trust::from_dir(dir).map_err(verify(roots, format!("--trust {}", dir.display())))?
+            }
+            None => Trust::jpki().map_err(verify(roots, "built-in roots".into()))?,
+        };
+        for (i, file) in self.crls.iter().enumerate() {
+            let role = FileRole {
+                file: "crl",
+                index: Some(i + 1),
+            };
+            let what = format!("--crl {}", file.display());
+            let bytes = read_capped(Path::new(file), CRL_MAX_BYTES).map_err(|e| LoadError {
+                role,
+                code: "READ_FAILED",
+                detail: format!("{what}: {e}"),
+            })?;
+            trust.add_crl(&bytes).map_err(verify(role, what))?;
         }
         Ok(trust)
     }
@@ -42,7 +83,7 @@ pub struct AppState {
     pub source: TrustSource,
     pub challenges: Challenges,
     /// Why the last reload failed (the previous trust store is still serving), if it did.
-    last_reload_error: RwLock<Option<String>>,
+    last_reload_error: RwLock<Option<LoadError>>,
 }
 
 impl AppState {
@@ -68,16 +109,25 @@ impl AppState {
         let result = match loaded {
             Ok(Ok(trust)) => {
                 *self.trust.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(trust);
+                eprintln!("mynakey-verifyd: reloaded");
                 None
             }
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(e) => Some(format!("reload task failed: {e}")),
+            Ok(Err(e)) => {
+                eprintln!("mynakey-verifyd: reload failed, previous CRLs still serving: {e}");
+                Some(e)
+            }
+            Err(e) => {
+                eprintln!("mynakey-verifyd: reload task failed: {e}");
+                Some(LoadError {
+                    role: FileRole {
+                        file: "trust",
+                        index: None,
+                    },
+                    code: "RELOAD_FAILED",
+                    detail: e.to_string(),
+                })
+            }
         };
-        if let Some(e) = &result {
-            eprintln!("mynakey-verifyd: reload failed, previous CRLs still serving: {e}");
-        } else {
-            eprintln!("mynakey-verifyd: reloaded");
-        }
         *self
             .last_reload_error
             .write()
@@ -85,7 +135,7 @@ impl AppState {
     }
 
     /// Ready when every loaded CRL is current; with each CRL's facts.
-    pub fn health(&self) -> (bool, Vec<CrlInfo>, Option<String>) {
+    pub fn health(&self) -> (bool, Vec<CrlInfo>, Option<LoadError>) {
         let crls = self.trust().crls(SystemTime::now());
         let ready = crls.iter().all(|c| c.current);
         let error = self

@@ -128,3 +128,24 @@ fn health_is_ready_without_crls() {
     assert_eq!(body["challengeStore"], "memory");
     assert_eq!(body["crls"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn over_the_live_challenge_cap_issue_is_refused_with_store_full() {
+    let trust = trust_dir();
+    let s = Server::start(&[
+        "--trust",
+        trust.0.to_str().unwrap(),
+        "--max-challenges",
+        "2",
+    ]);
+    let a = s.challenge("cap-a");
+    s.challenge("cap-b");
+    let (status, body) = s.post("/v1/challenges", r#"{"session":"cap-c"}"#);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "STORE_FULL", "{body}");
+    // Re-issuing for a live session replaces, it does not add; a used one frees its place.
+    s.challenge("cap-b");
+    let (_, verdict) = s.login(&token("card1-auth", ORIGIN, &a), "cap-a");
+    assert_eq!(verdict["valid"], true, "{verdict}");
+    s.challenge("cap-c");
+}

@@ -94,7 +94,7 @@ fn sighup_swaps_in_a_million_entry_crl_without_dropping_a_request() {
     std::fs::write(&crl, b"not a CRL").unwrap();
     s.hup();
     assert!(wait_until(Duration::from_secs(20), || {
-        s.get("/v1/health").1["reloadError"].is_string()
+        s.get("/v1/health").1["reloadError"].is_object()
     }));
     let (status, body) = s.get("/v1/health");
     assert_eq!(
@@ -102,4 +102,38 @@ fn sighup_swaps_in_a_million_entry_crl_without_dropping_a_request() {
         (200, &1_000_001.into()),
         "{body}"
     );
+}
+
+#[test]
+fn a_failed_reload_names_the_file_by_role_and_code_never_by_path() {
+    let (s, dirs, crl) = serve_with_crl(false);
+    let reload_error = || {
+        let mut reported = serde_json::Value::Null;
+        let ok = wait_until(Duration::from_secs(20), || {
+            reported = s.get("/v1/health").1;
+            reported["reloadError"].is_object()
+        });
+        assert!(ok, "no reloadError: {reported}");
+        let text = reported.to_string();
+        for dir in &dirs {
+            let dir = dir.0.to_str().unwrap();
+            assert!(!text.contains(dir), "health shows a path: {text}");
+        }
+        reported["reloadError"].clone()
+    };
+    std::fs::write(&crl, b"not a CRL").unwrap();
+    s.hup();
+    let expected = serde_json::json!({ "file": "crl", "index": 1, "code": "CRL_PARSE" });
+    assert_eq!(reload_error(), expected);
+
+    // A reload that works clears it; a file that cannot be read is READ_FAILED.
+    write_crl(&crl, 10, false, false);
+    s.hup();
+    assert!(wait_until(Duration::from_secs(20), || {
+        s.get("/v1/health").1["reloadError"].is_null()
+    }));
+    std::fs::remove_file(&crl).unwrap();
+    s.hup();
+    let expected = serde_json::json!({ "file": "crl", "index": 1, "code": "READ_FAILED" });
+    assert_eq!(reload_error(), expected);
 }

@@ -89,31 +89,24 @@ pub struct Server {
 impl Server {
     /// Starts the service on a loopback port it picks, with `args` after `--listen`.
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mynakey-verifyd"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("mynakey-verifyd: listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        Self::start_under(&[], args)
+    }
+
+    /// [`Server::start`] run by `wrapper` (e.g. `prlimit --nofile=1024 --`, which execs it
+    /// in the same process).
+    pub fn start_under(wrapper: &[&str], args: &[&str]) -> Self {
+        let mut child = spawn(wrapper, args);
+        let addr = ready_line(&mut child);
         Self { child, addr }
     }
 
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     pub fn hup(&self) {
-        let ok = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        hup(&self.child);
     }
 
     pub fn post(&self, path: &str, body: &str) -> (u16, Value) {
@@ -144,6 +137,43 @@ impl Server {
     }
 }
 
+/// The service with stdout piped, not yet ready.
+pub fn spawn(wrapper: &[&str], args: &[&str]) -> Child {
+    let bin = env!("CARGO_BIN_EXE_mynakey-verifyd");
+    let (program, before) = match wrapper.split_first() {
+        Some((program, rest)) => (*program, [rest, &[bin]].concat()),
+        None => (bin, vec![]),
+    };
+    Command::new(program)
+        .args(before)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the ready line; the address it names.
+pub fn ready_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("mynakey-verifyd: listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned()
+}
+
+pub fn hup(child: &Child) {
+    let ok = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -168,7 +198,10 @@ pub fn request(addr: &str, method: &str, path: &str, body: &str) -> std::io::Res
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {raw:?}"));
+        .ok_or_else(|| {
+            let msg = format!("no status line in {raw:?}");
+            std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+        })?;
     let text = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     let json = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
     Ok((status, json))
