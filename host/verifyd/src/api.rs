@@ -1,6 +1,7 @@
 //! The HTTP API: JSON in, JSON out. Verdicts (valid or not) are 200; malformed requests 4xx;
 //! an unreachable challenge store 503.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,6 +17,7 @@ use base64::Engine;
 use mynakey_verify::{verify_signature, HashAlgorithm, LoginToken, VerifyError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::error::ServiceError;
@@ -92,10 +94,33 @@ async fn challenges(
     })))
 }
 
+/// The login proof as the page library returns it (a JSON object) or as its JSON text. Either
+/// way the verifier gets the token's JSON text, so the object is capped like the text: its bytes
+/// as sent, 100–10,000 (`TOKEN_SIZE`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct TokenField(Box<RawValue>);
+
+impl TokenField {
+    /// The token's JSON text: the object as sent, or the string's contents.
+    fn text(&self) -> Result<Cow<'_, str>, ServiceError> {
+        let raw = self.0.get();
+        match raw.as_bytes().first() {
+            Some(b'{') => Ok(Cow::Borrowed(raw)),
+            Some(b'"') => serde_json::from_str::<String>(raw)
+                .map(Cow::Owned)
+                .map_err(|e| ServiceError::BadRequest(format!("token: {e}"))),
+            _ => Err(ServiceError::BadRequest(
+                "token must be the login proof (a JSON object) or its JSON text (a string)".into(),
+            )),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
-    token: String,
+    token: TokenField,
     origin: String,
     session: Option<String>,
     challenge: Option<String>,
@@ -117,6 +142,8 @@ async fn login(
     body: Bytes,
 ) -> Result<Json<Value>, ServiceError> {
     let request: LoginRequest = parse(&body)?;
+    // Checked before a stored challenge is taken: a malformed request uses nothing up.
+    let token = request.token.text()?;
     let challenge = match (&request.session, request.challenge) {
         (Some(session), None) => {
             check_session(session)?;
@@ -143,7 +170,7 @@ async fn login(
         }
     };
     let trust = state.trust();
-    let result = LoginToken::parse(&request.token)
+    let result = LoginToken::parse(&token)
         .and_then(|token| token.verify(&request.origin, &challenge, &trust, SystemTime::now()));
     Ok(verdict(result))
 }
