@@ -5,6 +5,7 @@
 mod api;
 mod challenges;
 mod error;
+mod openapi;
 mod server;
 mod state;
 

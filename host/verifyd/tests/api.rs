@@ -197,3 +197,15 @@ fn over_the_live_challenge_cap_issue_is_refused_with_store_full() {
     assert_eq!(verdict["valid"], true, "{verdict}");
     s.challenge("cap-c");
 }
+
+#[test]
+fn the_openapi_document_is_served_as_checked_in() {
+    let (s, _t) = server();
+    let (status, served) = s.get("/v1/openapi.json");
+    assert_eq!(status, 200, "{served}");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let checked_in: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(served, checked_in);
+    assert_eq!(served["openapi"], "3.1.0");
+}
