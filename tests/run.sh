@@ -38,7 +38,7 @@ say() { printf '\n=== %s\n' "$*"; }
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
           help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
-          openjdk-17-jdk-headless)
+          openjdk-17-jdk-headless curl)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
