@@ -6,6 +6,8 @@
 #                                                 the same paths `install --system` uses
 #   usr/share/man/man1/mynakey-host.1.gz          from --help (help2man)
 #   usr/share/doc/mynakey/LICENSE-MIT, -APACHE
+# and the relying party's mynakey-rp_<version>-1_<arch>.deb / mynakey-rp-<version>-1.<arch>.rpm
+# (mynakey-verifyd, mynakey-rp, their unit and settings; see rp_stage below).
 # The packaging tools are pinned and installed with `cargo install --locked` when missing.
 #
 # With --windows, the Windows packages instead, from an already cross-built no-lab .exe (this
@@ -23,6 +25,8 @@
 #   packaging/build.sh --windows [EXE] the .msi and .zip of EXE (default
 #                                      target/windows/no-lab/mynakey-host.exe)
 #   MYNAKEY_PACKAGE_BIN=FILE           package that binary instead (must be a no-simulator build)
+#   MYNAKEY_RP_PACKAGE_BINS=DIR        take mynakey-verifyd and mynakey-rp from DIR (default: a
+#                                      release build)
 #   MYNAKEY_PACKAGE_VERSION=X.Y.Z      package version (default: the workspace version)
 #   MYNAKEY_PACKAGE_OUT=DIR            where the packages go (default target/packages)
 set -euo pipefail
@@ -68,7 +72,9 @@ stage() {
     install -m 644 LICENSE-MIT LICENSE-APACHE "$STAGE/usr/share/doc/mynakey/"
 }
 
+# The .deb and .rpm of crate $2 (package $1); by default the person's host.
 packages() {
+    local pkg=${1:-mynakey-host} crate=${2:-$CRATE}
     local version=${MYNAKEY_PACKAGE_VERSION:-}
     local deb_args=() rpm_args=()
     if [[ -n $version ]]; then
@@ -76,8 +82,42 @@ packages() {
         rpm_args=(--set-metadata "version = \"$version\"")
     fi
     mkdir -p "$OUT"
-    cargo deb --quiet --no-build --no-strip -p mynakey-host "${deb_args[@]}" --output "$OUT"
-    cargo generate-rpm -p "$CRATE" "${rpm_args[@]}" --output "$OUT"
+    cargo deb --quiet --no-build --no-strip -p "$pkg" "${deb_args[@]}" --output "$OUT"
+    cargo generate-rpm -p "$crate" "${rpm_args[@]}" --output "$OUT"
+}
+
+# ---- the relying party's package: mynakey-rp_<version>-1_<arch>.deb and mynakey-rp-<version>-1.<arch>.rpm
+#   usr/bin/mynakey-verifyd, usr/bin/mynakey-rp         release builds (neither links libpcsclite)
+#   usr/lib/systemd/system/mynakey-verifyd.service      packaging/rp/ (with the maintainer scripts)
+#   etc/mynakey-rp/verifyd.env                          the service's settings (a conffile)
+#   usr/share/mynakey-rp/roots/                         the public J-LIS roots (host/verify/roots)
+#   usr/share/man/man1/, usr/share/doc/mynakey-rp/      from --help (help2man); the licences
+RP_CRATE=host/verifyd
+RP_STAGE=target/packaging/rp-root   # the assets in $RP_CRATE/Cargo.toml point here
+RP_BINS=${MYNAKEY_RP_PACKAGE_BINS:-target/release}
+
+rp_stage() {
+    [[ -n ${MYNAKEY_RP_PACKAGE_BINS:-} ]] || cargo build --release --quiet -p mynakey-verifyd -p mynakey-rp
+    local bin name
+    for name in mynakey-verifyd mynakey-rp; do
+        if readelf -d "$RP_BINS/$name" | grep -q pcsclite; then
+            echo "$RP_BINS/$name links libpcsclite: the relying party's package must not" >&2
+            exit 1
+        fi
+    done
+    rm -rf "$RP_STAGE" && mkdir -p "$RP_STAGE/usr/bin" "$RP_STAGE/usr/share/man/man1" \
+        "$RP_STAGE/usr/share/doc/mynakey-rp" "$RP_STAGE/usr/share/mynakey-rp/roots" \
+        "$RP_STAGE/usr/lib/systemd/system" "$RP_STAGE/etc/mynakey-rp"
+    for name in mynakey-verifyd mynakey-rp; do
+        bin="$RP_STAGE/usr/bin/$name"
+        install -m 755 "$RP_BINS/$name" "$bin"
+        LC_ALL=C.UTF-8 help2man --locale C.UTF-8 --no-info --section 1 --no-discard-stderr "$bin" |
+            gzip -9n >"$RP_STAGE/usr/share/man/man1/$name.1.gz"
+    done
+    install -m 644 packaging/rp/mynakey-verifyd.service "$RP_STAGE/usr/lib/systemd/system/"
+    install -m 644 packaging/rp/verifyd.env "$RP_STAGE/etc/mynakey-rp/"
+    install -m 644 host/verify/roots/*.pem "$RP_STAGE/usr/share/mynakey-rp/roots/"
+    install -m 644 LICENSE-MIT LICENSE-APACHE "$RP_STAGE/usr/share/doc/mynakey-rp/"
 }
 
 # The workspace version (Cargo.toml's [workspace.package]), or MYNAKEY_PACKAGE_VERSION.
@@ -134,4 +174,6 @@ tools
 binary
 stage
 packages
+rp_stage
+packages mynakey-verifyd "$RP_CRATE"
 ls -1 "$OUT"

@@ -2,7 +2,8 @@
 # The integrator examples of docs/relying-party.md (Node, Python, Java; standard library only)
 # against a real mynakey-verifyd on a loopback port with the test PKI: each asks for a challenge,
 # gets a login proof over it (test card1, host/verifyd/examples/test_token.rs), has it verified
-# (valid), then tries the same session again (refused: single use).
+# (valid), then tries the same session again (refused: single use). With VERIFYD_URL set, against
+# that service instead (it must trust the test roots).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
@@ -11,13 +12,18 @@ ORIGIN=https://bank.example.jp
 
 cargo build --quiet -p mynakey-verifyd --bin mynakey-verifyd --example test_token
 WORK=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-mkdir "$WORK/trust"
-cp tests/fixtures/pki/{auth,sign}-root-{1,2}.der "$WORK/trust/"
-target/debug/mynakey-verifyd --listen 127.0.0.1:0 --trust "$WORK/trust" >"$WORK/out" &
-PID=$!
-for _ in $(seq 100); do grep -q 'listening on' "$WORK/out" && break; sleep 0.1; done
-export VERIFYD_URL="http://$(sed -n 's/^mynakey-verifyd: listening on //p' "$WORK/out")"
+PID=
+trap '[[ -z $PID ]] || kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# VERIFYD_URL set: a service already running with the test roots (the installed package's, in
+# tests/packages/rp.sh); otherwise one of our own.
+if [[ -z ${VERIFYD_URL:-} ]]; then
+    mkdir "$WORK/trust"
+    cp tests/fixtures/pki/{auth,sign}-root-{1,2}.der "$WORK/trust/"
+    target/debug/mynakey-verifyd --listen 127.0.0.1:0 --trust "$WORK/trust" >"$WORK/out" &
+    PID=$!
+    for _ in $(seq 100); do grep -q 'listening on' "$WORK/out" && break; sleep 0.1; done
+    export VERIFYD_URL="http://$(sed -n 's/^mynakey-verifyd: listening on //p' "$WORK/out")"
+fi
 
 check() {
     local lang=$1; shift

@@ -7,7 +7,8 @@
 #      per-user manifest, logs in on the simulated card through pcscd + vpcd;
 #   4. upgrading to a build with a higher version leaves exactly `dpkg -L` on disk;
 #   5. `dpkg --purge` removes every file the package installed, and the system folders the
-#      package touches look as they did before.
+#      package touches look as they did before;
+#   6. the relying party's package mynakey-rp installed, used and purged: tests/packages/rp.sh.
 # The package is purged on every exit, so the machine is left as found.
 set -euo pipefail
 
@@ -45,7 +46,8 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 say "building the packages (version $VERSION, and $VERSION.1 for the upgrade)"
 MYNAKEY_PACKAGE_OUT="$WORK/v1" packaging/build.sh >/dev/null
 MYNAKEY_PACKAGE_OUT="$WORK/v2" MYNAKEY_PACKAGE_VERSION="$VERSION.1" packaging/build.sh >/dev/null
-DEB=$(ls "$WORK"/v1/*.deb) RPM=$(ls "$WORK"/v1/*.rpm) DEB2=$(ls "$WORK"/v2/*.deb)
+# (The folders also hold the relying party's mynakey-rp packages: tests/packages/rp.sh below.)
+DEB=$(ls "$WORK"/v1/mynakey_*.deb) RPM=$(ls "$WORK"/v1/mynakey-[0-9]*.rpm) DEB2=$(ls "$WORK"/v2/mynakey_*.deb)
 
 say "the .deb and the .rpm list the same files"
 dpkg-deb --fsys-tarfile "$DEB" | tar -t | grep -v '/$' | sed 's#^\./#/#' | sort >"$WORK/deb.files"
@@ -103,4 +105,7 @@ done <"$WORK/listed"
 restore_dirs
 snapshot >"$WORK/after"
 diff -u "$WORK/before" "$WORK/after" || fail "the system folders differ from before the install"
+
+# ---- the relying party's package, from the same build (its own checks and cleanup)
+tests/packages/rp.sh "$WORK/v1"
 echo "packages: all checks passed"

@@ -43,8 +43,11 @@ public class Client {
             int start = reply.indexOf("\"challenge\":\"") + 13;
             System.out.println(reply.substring(start, reply.indexOf('"', start)));
         } else if (args[0].equals("login")) {
-            String token = new String(System.in.readAllBytes()).trim();
-            String reply = call("/v1/login", "{\"token\":" + quote(token) + ",\"origin\":"
+            // The body the page posted: the token object as JSON, embedded as it is. With a JSON
+            // library, parse it and set it as "token"; embedding the text unparsed is safe only
+            // because the service refuses repeated and unknown fields and trailing text (400).
+            String token = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            String reply = call("/v1/login", "{\"token\":" + token + ",\"origin\":"
                     + quote(args[2]) + ",\"session\":" + quote(args[1]) + "}");
             System.out.println(reply);
             // Top-level "valid": inside strings a quote is escaped, so this cannot match there.

@@ -18,7 +18,8 @@ export async function newChallenge(session) {
   return (await call("/v1/challenges", { session })).challenge;
 }
 
-// The page posted `token`: the service takes this session's challenge and checks the proof.
+// The page posted `token` (the object mynakey.authenticate returned): forwarded as it is, the
+// service takes this session's challenge and checks the proof.
 export async function verifyLogin(session, origin, token) {
   return call("/v1/login", { token, origin, session });
 }
@@ -29,7 +30,8 @@ if (cmd === "challenge") {
 } else if (cmd === "login") {
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
-  const verdict = await verifyLogin(session, origin, Buffer.concat(chunks).toString().trim());
+  // stdin: the body the page posted, i.e. the token object as JSON.
+  const verdict = await verifyLogin(session, origin, JSON.parse(Buffer.concat(chunks).toString()));
   console.log(JSON.stringify(verdict));
   process.exit(verdict.valid ? 0 : 1);
 }

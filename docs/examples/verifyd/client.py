@@ -29,7 +29,10 @@ def new_challenge(session):
 
 
 def verify_login(session, origin, token):
-    """Takes this session's challenge and checks the proof the page posted."""
+    """Takes this session's challenge and checks the proof the page posted.
+
+    `token` is the object the page posted (parsed JSON), forwarded as it is.
+    """
     return call("/v1/login", {"token": token, "origin": origin, "session": session})
 
 
@@ -37,6 +40,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "challenge":
         print(new_challenge(sys.argv[2]))
     elif sys.argv[1] == "login":
-        verdict = verify_login(sys.argv[2], sys.argv[3], sys.stdin.read().strip())
+        verdict = verify_login(sys.argv[2], sys.argv[3], json.load(sys.stdin))
         print(json.dumps(verdict, separators=(",", ":")))
         sys.exit(0 if verdict["valid"] else 1)

@@ -148,6 +148,33 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    /// Every code [`VerifyError::code`] gives, in the order of the checks (for API schemas).
+    pub const CODES: [&'static str; 23] = [
+        "ORIGIN_INVALID",
+        "CHALLENGE_INVALID",
+        "HASH_LENGTH",
+        "TOKEN_SIZE",
+        "TOKEN_JSON",
+        "TOKEN_FORMAT",
+        "TOKEN_ALGORITHM",
+        "TOKEN_ENCODING",
+        "CERTIFICATE_PARSE",
+        "KEY_USAGE",
+        "POLICY",
+        "UNTRUSTED",
+        "CERTIFICATE_EXPIRED",
+        "CERTIFICATE_NOT_YET_VALID",
+        "ROOT_NOT_VALID",
+        "CRL_UNAVAILABLE",
+        "CRL_NOT_YET_VALID",
+        "CRL_STALE",
+        "REVOKED",
+        "SIGNATURE_INVALID",
+        "TRUST_STORE",
+        "CRL_PARSE",
+        "CRL_UNTRUSTED",
+    ];
+
     /// A stable machine-readable code, e.g. `"CERTIFICATE_EXPIRED"`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -269,5 +296,29 @@ impl From<x509_cert::ext::pkix::CrlReason> for RevocationReason {
             R::PrivilegeWithdrawn => Self::PrivilegeWithdrawn,
             R::AaCompromise => Self::AaCompromise,
         }
+    }
+}
+
+#[cfg(test)]
+mod codes_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::VerifyError;
+
+    /// `CODES` is exactly what `code()` can return: read from `code()`'s own arms, so a new
+    /// variant whose code is not listed fails here.
+    #[test]
+    fn codes_lists_every_code_once() {
+        let source = include_str!("error.rs");
+        let body = source.split("pub fn code(&self)").nth(1).unwrap();
+        let body = body.split("pub fn check(&self)").next().unwrap();
+        let mut returned: Vec<&str> = body
+            .split("=> \"")
+            .skip(1)
+            .map(|arm| arm.split('"').next().unwrap())
+            .collect();
+        let mut listed = VerifyError::CODES.to_vec();
+        returned.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(returned, listed);
     }
 }

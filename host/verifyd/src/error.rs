@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use mynakey_verifyd::memory::MemoryStoreError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::state::LoadError;
 
@@ -28,13 +29,55 @@ pub enum ServiceError {
     Setup(String),
 }
 
+/// Why a request got no verdict (§11 of docs/relying-party.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceCode {
+    /// 400: the body is not the JSON this endpoint takes.
+    BadRequest,
+    /// 503: the request took over 10 s.
+    Timeout,
+    /// 503: the challenge store (Redis) cannot be reached.
+    StoreUnavailable,
+    /// 503: as many challenges are live as `--max-challenges` allows.
+    StoreFull,
+    /// 500: the service could not load its roots or CRLs.
+    Setup,
+}
+
+/// `{"error": {"code", "message"}}`: every reply that is not a verdict or health.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ServiceCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn reply(status: StatusCode, code: ServiceCode, message: String) -> Response {
+        let body = Self {
+            error: ErrorDetail { code, message },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
 impl ServiceError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub fn status_and_code(&self) -> (StatusCode, ServiceCode) {
         match self {
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-            Self::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "STORE_UNAVAILABLE"),
-            Self::StoreFull(_) => (StatusCode::SERVICE_UNAVAILABLE, "STORE_FULL"),
-            Self::Load(_) | Self::Setup(_) => (StatusCode::INTERNAL_SERVER_ERROR, "SETUP"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ServiceCode::BadRequest),
+            Self::StoreUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ServiceCode::StoreUnavailable,
+            ),
+            Self::StoreFull(_) => (StatusCode::SERVICE_UNAVAILABLE, ServiceCode::StoreFull),
+            Self::Load(_) | Self::Setup(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ServiceCode::Setup)
+            }
         }
     }
 }
@@ -42,7 +85,6 @@ impl ServiceError {
 impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let body = json!({ "error": { "code": code, "message": self.to_string() } });
-        (status, Json(body)).into_response()
+        ErrorBody::reply(status, code, self.to_string())
     }
 }

@@ -5,6 +5,7 @@
 mod api;
 mod challenges;
 mod error;
+mod openapi;
 mod server;
 mod state;
 
@@ -25,38 +26,52 @@ use error::ServiceError;
 use state::{AppState, TrustSource};
 
 /// Verifies mynakey login proofs and JPKI signatures for relying parties, over HTTP.
+///
+/// Every option can also be set in the environment (MYNAKEY_VERIFYD_*, shown with each): the
+/// package's unit reads them from /etc/mynakey-rp/verifyd.env. A flag wins over its variable.
 #[derive(Parser, Debug)]
 #[command(name = "mynakey-verifyd", version)]
 struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks one; the address is printed).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", env = "MYNAKEY_VERIFYD_LISTEN")]
     listen: SocketAddr,
     /// Directory of trusted roots (default: the six J-LIS roots built in).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "MYNAKEY_VERIFYD_TRUST")]
     trust: Option<PathBuf>,
-    /// A CRL (DER or PEM); repeat for several. Read again on SIGHUP.
-    #[arg(long = "crl", value_name = "FILE")]
+    /// A CRL (DER or PEM); repeat for several, or give a comma-separated list. Read again on
+    /// SIGHUP.
+    #[arg(
+        long = "crl",
+        value_name = "FILE",
+        env = "MYNAKEY_VERIFYD_CRLS",
+        value_delimiter = ','
+    )]
     crls: Vec<PathBuf>,
     /// Keep challenges in Redis (e.g. redis://127.0.0.1:6379/0) so several instances share them.
-    #[arg(long, value_name = "URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MYNAKEY_VERIFYD_REDIS",
+        hide_env_values = true
+    )]
     redis: Option<String>,
     /// Connections served at once; one more is closed at once (keep it well below the
     /// process's open-file limit).
-    #[arg(long, value_name = "N", default_value_t = 512,
+    #[arg(long, value_name = "N", default_value_t = 512, env = "MYNAKEY_VERIFYD_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
     /// Seconds a connection may take to send a request's headers, counted from when it
     /// connects or its previous reply was sent.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, env = "MYNAKEY_VERIFYD_HEADER_TIMEOUT",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout: u64,
     /// Seconds a connection may go without moving a byte either way (more than the 10 s a
     /// request may take).
-    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, env = "MYNAKEY_VERIFYD_IDLE_TIMEOUT",
           value_parser = clap::value_parser!(u64).range(11..=3600))]
     idle_timeout: u64,
     /// Live challenges held in memory at most (without --redis); over it, 503 STORE_FULL.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CHALLENGES,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CHALLENGES, env = "MYNAKEY_VERIFYD_MAX_CHALLENGES",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_challenges: usize,
 }

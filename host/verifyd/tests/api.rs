@@ -33,6 +33,44 @@ fn a_session_challenge_verifies_once() {
 }
 
 #[test]
+fn the_token_is_taken_as_the_page_gives_it_an_object_or_as_its_text() {
+    let (s, _t) = server();
+    let tok = |session: &str| token("card1-auth", ORIGIN, &s.challenge(session));
+    let object: serde_json::Value = serde_json::from_str(&tok("obj")).unwrap();
+    assert!(object.is_object());
+    let (status, body) = s.login_token(object, "obj");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["valid"], true, "{body}");
+    assert_eq!(body["identity"]["serialNumber"], "01A2B3C4", "{body}");
+    let (_, body) = s.login(&tok("text"), "text");
+    assert_eq!(body["valid"], true, "{body}");
+
+    // The object is capped like the text: its bytes as sent, at most 10,000.
+    let mut big: serde_json::Value = serde_json::from_str(&tok("big")).unwrap();
+    big["appVersion"] = "x".repeat(10_000).into();
+    let (status, body) = s.login_token(big.clone(), "big");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["error"]["code"], "TOKEN_SIZE", "{body}");
+    s.challenge("big");
+    let (_, body) = s.login(&big.to_string(), "big");
+    assert_eq!(body["error"]["code"], "TOKEN_SIZE", "{body}");
+
+    // Anything else is a malformed request, and it uses no challenge up.
+    let live = s.challenge("other");
+    for other in [
+        serde_json::json!(1),
+        serde_json::json!(["a"]),
+        serde_json::json!(null),
+    ] {
+        let (status, body) = s.login_token(other.clone(), "other");
+        assert_eq!(status, 400, "{other}: {body}");
+        assert_eq!(body["error"]["code"], "BAD_REQUEST", "{other}: {body}");
+    }
+    let (_, body) = s.login(&token("card1-auth", ORIGIN, &live), "other");
+    assert_eq!(body["valid"], true, "{body}");
+}
+
+#[test]
 fn a_failed_attempt_uses_the_challenge_up_and_a_new_one_replaces_the_old() {
     let (s, _t) = server();
     let challenge = s.challenge("sess-2");
@@ -96,6 +134,16 @@ fn malformed_requests_get_a_clear_4xx() {
             "/v1/login",
             r#"{"token":"t","origin":"o","session":"s","challenge":"c"}"#.to_owned(),
         ),
+        // A token object that smuggles a second origin or trails text is not a request.
+        (
+            "/v1/login",
+            r#"{"token":{"a":1},"origin":"https://evil.example","origin":"o","session":"s"}"#
+                .to_owned(),
+        ),
+        (
+            "/v1/login",
+            r#"{"token":{},"origin":"o","session":"s"},"origin":"p"}"#.to_owned(),
+        ),
         (
             "/v1/signature",
             r#"{"hashAlgorithm":"MD5","hash":"","signature":"","certificate":""}"#.to_owned(),
@@ -148,4 +196,16 @@ fn over_the_live_challenge_cap_issue_is_refused_with_store_full() {
     let (_, verdict) = s.login(&token("card1-auth", ORIGIN, &a), "cap-a");
     assert_eq!(verdict["valid"], true, "{verdict}");
     s.challenge("cap-c");
+}
+
+#[test]
+fn the_openapi_document_is_served_as_checked_in() {
+    let (s, _t) = server();
+    let (status, served) = s.get("/v1/openapi.json");
+    assert_eq!(status, 200, "{served}");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let checked_in: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(served, checked_in);
+    assert_eq!(served["openapi"], "3.1.0");
 }

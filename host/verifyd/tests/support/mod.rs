@@ -124,8 +124,13 @@ impl Server {
         body["challenge"].as_str().unwrap().to_owned()
     }
 
-    /// POST /v1/login with a session.
+    /// POST /v1/login with a session (the token as its JSON text).
     pub fn login(&self, token: &str, session: &str) -> (u16, Value) {
+        self.login_token(token.into(), session)
+    }
+
+    /// POST /v1/login with a session and `token` as given (object, string, or anything).
+    pub fn login_token(&self, token: Value, session: &str) -> (u16, Value) {
         let body = serde_json::json!({ "token": token, "origin": ORIGIN, "session": session });
         self.post("/v1/login", &body.to_string())
     }
