@@ -1,0 +1,97 @@
+//! Reading a PDF from a stranger with bounded work and memory. lopdf bounds the nesting depth of
+//! what it parses (100 arrays or dictionaries deep) and, given a limit, how far one stream
+//! inflates; the number of objects it keeps is bounded here through its per-object filter. Any
+//! of these limits makes the document [`DocumentError::TooComplex`].
+
+use std::cell::Cell;
+
+use lopdf::{Document, LoadOptions, Object, ObjectId};
+
+use crate::error::DocumentError;
+
+/// The largest PDF read (its bytes stay in memory with the parsed objects).
+pub const PDF_MAX_BYTES: usize = 32 << 20;
+/// How far one object or cross-reference stream may inflate while loading.
+pub const MAX_STREAM_BYTES: usize = 4 << 20;
+/// How many values (objects, array elements, dictionary entries) one load may keep.
+pub const MAX_VALUES: usize = 1 << 20;
+/// How many incremental updates (`%%EOF` markers) a file may have.
+pub const MAX_REVISIONS: usize = 64;
+
+thread_local! {
+    // The filter is a plain `fn`: the budget of the load running on this thread lives here.
+    static VALUES_LEFT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn too_complex(why: impl Into<String>) -> DocumentError {
+    DocumentError::TooComplex(why.into())
+}
+
+/// `pdf` parsed within the limits above.
+pub(crate) fn load(pdf: &[u8]) -> Result<Document, DocumentError> {
+    if pdf.len() > PDF_MAX_BYTES {
+        return Err(too_complex(format!("over {PDF_MAX_BYTES} bytes")));
+    }
+    let options = LoadOptions {
+        filter: Some(keep_within_budget),
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..LoadOptions::default()
+    };
+    VALUES_LEFT.set(Some(MAX_VALUES));
+    let loaded = Document::load_mem_with_options(pdf, options);
+    let exhausted = VALUES_LEFT.replace(None) == Some(0);
+    if exhausted {
+        return Err(too_complex(format!("over {MAX_VALUES} values")));
+    }
+    loaded.map_err(|e| match e {
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+            too_complex(format!("a stream inflates past {MAX_STREAM_BYTES} bytes"))
+        }
+        other => DocumentError::Pdf(other.to_string()),
+    })
+}
+
+/// lopdf's per-object filter: keeps objects while the budget lasts, then drops them all. lopdf
+/// keeps `object` itself for top-level objects and the returned copy for compressed ones.
+fn keep_within_budget(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    let left = VALUES_LEFT.get().unwrap_or(0);
+    let cost = values(object);
+    if cost >= left {
+        VALUES_LEFT.set(Some(0));
+        return None;
+    }
+    VALUES_LEFT.set(Some(left - cost));
+    Some((id, object.clone()))
+}
+
+/// The values in `object`, itself included (the parser bounds how deep this recurses).
+fn values(object: &Object) -> usize {
+    1 + match object {
+        Object::Array(items) => items.iter().map(values).sum(),
+        Object::Dictionary(dict) => dict.iter().map(|(_, v)| values(v)).sum(),
+        Object::Stream(stream) => stream.dict.iter().map(|(_, v)| values(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// Where each revision of `pdf` ends: just past every `%%EOF` and its end of line.
+pub(crate) fn revision_ends(pdf: &[u8]) -> Result<Vec<usize>, DocumentError> {
+    const EOF: &[u8] = b"%%EOF";
+    let mut ends = Vec::new();
+    for at in pdf
+        .windows(EOF.len())
+        .enumerate()
+        .filter(|(_, w)| *w == EOF)
+        .map(|(i, _)| i)
+    {
+        let mut end = at + EOF.len();
+        while pdf.get(end).is_some_and(|b| *b == b'\r' || *b == b'\n') && end - at < EOF.len() + 2 {
+            end += 1;
+        }
+        ends.push(end);
+    }
+    if ends.len() > MAX_REVISIONS {
+        return Err(too_complex(format!("over {MAX_REVISIONS} revisions")));
+    }
+    Ok(ends)
+}
