@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 
+use lopdf::xref::XrefEntry;
 use lopdf::{Document, LoadOptions, Object, ObjectId};
 
 use crate::error::DocumentError;
@@ -43,12 +44,33 @@ pub(crate) fn load(pdf: &[u8]) -> Result<Document, DocumentError> {
     if exhausted {
         return Err(too_complex(format!("over {MAX_VALUES} values")));
     }
-    loaded.map_err(|e| match e {
+    let doc = loaded.map_err(|e| match e {
         lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
             too_complex(format!("a stream inflates past {MAX_STREAM_BYTES} bytes"))
         }
         other => DocumentError::Pdf(other.to_string()),
-    })
+    })?;
+    all_listed_objects_read(&doc)?;
+    Ok(doc)
+}
+
+/// lopdf skips an object it cannot parse (damaged, or nested too deep); a document we sign or
+/// verify must not hold objects a viewer may read and we did not.
+fn all_listed_objects_read(doc: &Document) -> Result<(), DocumentError> {
+    for (number, entry) in &doc.reference_table.entries {
+        let id = match entry {
+            XrefEntry::Normal { generation, .. } => (*number, *generation),
+            XrefEntry::Compressed { .. } => (*number, 0),
+            _ => continue,
+        };
+        if !doc.objects.contains_key(&id) {
+            return Err(DocumentError::Pdf(format!(
+                "object {} {} R cannot be read (damaged, or nested deeper than lopdf reads)",
+                id.0, id.1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// lopdf's per-object filter: keeps objects while the budget lasts, then drops them all. lopdf
