@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use mynakey_documents::{verify_cms, verify_pdf, DocumentError};
+use mynakey_documents::{verify_cms, verify_pdf, DocumentError, PDF_MAX_BYTES};
 use mynakey_verify::{read_capped, Trust};
 use serde::Serialize;
 
@@ -17,11 +17,12 @@ pub const DOCUMENT_MAX_BYTES: usize = 256 << 20;
 pub const P7S_MAX_BYTES: usize = 1 << 20;
 
 #[derive(Serialize)]
-struct JsonVerdict<T: Serialize> {
+struct JsonVerdict {
     valid: bool,
     kind: &'static str,
+    /// The verification, or for CHANGED_AFTER_SIGNING the report with its findings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<T>,
+    result: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError>,
 }
@@ -62,7 +63,7 @@ pub(crate) fn verdict(
             }))
         }
         (None, None, Some(pdf)) => {
-            let pdf = read(pdf, DOCUMENT_MAX_BYTES, "--pdf")?;
+            let pdf = read(pdf, PDF_MAX_BYTES, "--pdf")?;
             let result = verify_pdf(&pdf, trust, now);
             Ok(report("signed PDF", "pdf", result, args.json, |v| {
                 let mut lines = Vec::new();
@@ -104,9 +105,9 @@ fn report<T: Serialize>(
     let code = u8::from(result.is_err());
     if json {
         let (result, error) = match result {
-            Ok(v) => (Some(v), None),
+            Ok(v) => (serde_json::to_value(v).ok(), None),
             Err(e) => (
-                None,
+                e.report().and_then(|r| serde_json::to_value(r).ok()),
                 Some(JsonError {
                     code: e.code(),
                     message: e.to_string(),
@@ -123,6 +124,15 @@ fn report<T: Serialize>(
     }
     match result {
         Ok(v) => (code, valid_text(label, lines(&v))),
-        Err(e) => (code, format!("INVALID {label}: {} ({})\n", e, e.code())),
+        Err(e) => {
+            let mut text = format!("INVALID {label}: {} ({})\n", e, e.code());
+            for f in e.report().map_or(&[][..], |r| r.findings.as_slice()) {
+                text.push_str(&format!(
+                    "  signature {} (revision ending at byte {}): {} {}\n",
+                    f.signature, f.signed_revision_end, f.object, f.change
+                ));
+            }
+            (code, text)
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Reading a PDF from a stranger with bounded work and memory. lopdf bounds the nesting depth of
 //! what it parses (100 arrays or dictionaries deep) and, given a limit, how far one stream
-//! inflates; the number of objects it keeps is bounded here through its per-object filter. Any
-//! of these limits makes the document [`DocumentError::TooComplex`].
+//! inflates. It parses a whole object before anything can count its values, so the values a
+//! file can hold are counted here before lopdf runs ([`values_in_text`]), and those inside
+//! object streams through lopdf's per-object filter. Any of these limits makes the document
+//! [`DocumentError::TooComplex`].
 
 use std::cell::Cell;
 
@@ -13,9 +15,10 @@ use crate::error::DocumentError;
 /// The largest PDF read (its bytes stay in memory with the parsed objects).
 pub const PDF_MAX_BYTES: usize = 32 << 20;
 /// How far one object or cross-reference stream may inflate while loading.
-pub const MAX_STREAM_BYTES: usize = 4 << 20;
-/// How many values (objects, array elements, dictionary entries) one load may keep.
-pub const MAX_VALUES: usize = 1 << 20;
+pub const MAX_STREAM_BYTES: usize = 512 << 10;
+/// How many values (objects, array elements, dictionary entries) a file may hold outside its
+/// streams, and how many one load may keep from its object streams.
+pub const MAX_VALUES: usize = 256 << 10;
 /// How many incremental updates (`%%EOF` markers) a file may have.
 pub const MAX_REVISIONS: usize = 64;
 
@@ -32,6 +35,9 @@ fn too_complex(why: impl Into<String>) -> DocumentError {
 pub(crate) fn load(pdf: &[u8]) -> Result<Document, DocumentError> {
     if pdf.len() > PDF_MAX_BYTES {
         return Err(too_complex(format!("over {PDF_MAX_BYTES} bytes")));
+    }
+    if values_in_text(pdf) > MAX_VALUES {
+        return Err(too_complex(format!("over {MAX_VALUES} values")));
     }
     let options = LoadOptions {
         filter: Some(keep_within_budget),
@@ -94,6 +100,38 @@ fn values(object: &Object) -> usize {
         Object::Stream(stream) => stream.dict.iter().map(|(_, v)| values(v)).sum(),
         _ => 0,
     }
+}
+
+/// An upper bound on the values lopdf would parse from `pdf` outside stream data: every `[`,
+/// `(`, `<` and `/`, and every other run of regular characters, counts one. Written here
+/// because lopdf offers no hook before it has built an object whole.
+fn values_in_text(pdf: &[u8]) -> usize {
+    let regular = |b: u8| !b.is_ascii_whitespace() && !b"[]()<>{}/%".contains(&b);
+    let (mut count, mut at, mut previous_regular) = (0, 0, false);
+    while let Some(&b) = pdf.get(at) {
+        if b == b's' && !previous_regular && starts_stream(&pdf[at..]) {
+            at = find(&pdf[at..], b"endstream").map_or(pdf.len(), |end| at + end + 9);
+            previous_regular = false;
+            continue;
+        }
+        let is_regular = regular(b);
+        if b"[(</".contains(&b) || (is_regular && !previous_regular) {
+            count += 1;
+        }
+        previous_regular = is_regular;
+        at += 1;
+    }
+    count
+}
+
+/// Whether `text` starts with the `stream` keyword and its end of line.
+fn starts_stream(text: &[u8]) -> bool {
+    text.strip_prefix(b"stream")
+        .is_some_and(|rest| rest.starts_with(b"\n") || rest.starts_with(b"\r"))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Where each revision of `pdf` ends: just past every `%%EOF` and its end of line.

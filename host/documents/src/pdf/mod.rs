@@ -91,6 +91,13 @@ pub fn prepare_pdf(
     signing: &PdfSigning,
 ) -> Result<PreparedPdf, DocumentError> {
     let mut updated = update::append_signature_field(pdf, signing)?;
+    if updated.len() > load::PDF_MAX_BYTES {
+        // Nobody could verify it.
+        return Err(DocumentError::TooComplex(format!(
+            "signed, it would be over {} bytes",
+            load::PDF_MAX_BYTES
+        )));
+    }
     let contents = byte_range::fill(&mut updated, pdf.len(), signing.contents_reserve)?;
     let digest: [u8; 32] = contents.digest(&updated, Sha256::new()).finalize().into();
     Ok(PreparedPdf {

@@ -27,7 +27,11 @@ pub fn pdf_with(extra: &[Vec<u8>]) -> Vec<u8> {
         write!(pdf, "{offset:010} 00000 n \n").unwrap();
     }
     let size = objects.len() + 1;
-    write!(pdf, "trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").unwrap();
+    write!(
+        pdf,
+        "trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    )
+    .unwrap();
     pdf
 }
 
