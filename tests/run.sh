@@ -37,7 +37,7 @@ say() { printf '\n=== %s\n' "$*"; }
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
-          help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
+          help2man zip rpm cpio qpdf poppler-utils python3-venv redis-server python3
           openjdk-17-jdk-headless)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

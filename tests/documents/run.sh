@@ -47,15 +47,21 @@ if "$HOST" verify --trust trust --cms demo/contract.txt.p7s --content changed.tx
 
 # --- a PDF with a cross-reference stream, through the relying party's two steps -------------
 b64() { base64 -w0 "$1"; }
-printf '{"format":"pdf","document":"%s","certificate":"%s","reason":"run.sh"}' \
-    "$(b64 "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf")" "$(b64 "$PKI/card1-sign.der")" |
-    "$HOST" document prepare >prepared.json || fail "document prepare"
-# openssl plays the card: RSASSA-PKCS1-v1_5 over the DigestInfo of the SHA-256 hash.
-python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open("prepared.json"))["hash"]))' >hash.bin
-openssl pkeyutl -sign -inkey card1-sign.key.pem -pkeyopt digest:sha256 -in hash.bin -out sig.bin
-python3 -c 'import json,base64; p=json.load(open("prepared.json"))["prepared"]; print(json.dumps({"prepared":p,"signature":base64.b64encode(open("sig.bin","rb").read()).decode()}))' |
-    "$HOST" document finish >finished.json || fail "document finish"
-python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("finished.json"))["signed"]))' >stream-signed.pdf
+# Signs PDF IN into OUT with `document prepare|finish`; openssl plays the card (RSASSA-PKCS1-v1_5
+# over the DigestInfo of the SHA-256 hash).
+host_sign() {
+    printf '{"format":"pdf","document":"%s","certificate":"%s","reason":"run.sh"}' \
+        "$(b64 "$1")" "$(b64 "$PKI/card1-sign.der")" |
+        "$HOST" document prepare >prepared.json || fail "document prepare $1"
+    python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open("prepared.json"))["hash"]))' >hash.bin
+    openssl pkeyutl -sign -inkey card1-sign.key.pem -pkeyopt digest:sha256 -in hash.bin -out sig.bin
+    python3 -c 'import json,base64; p=json.load(open("prepared.json"))["prepared"]; print(json.dumps({"prepared":p,"signature":base64.b64encode(open("sig.bin","rb").read()).decode()}))' |
+        "$HOST" document finish >finished.json || fail "document finish $1"
+    python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("finished.json"))["signed"]))' >"$2"
+}
+host_sign "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf" stream-signed.pdf
+# Two signers one after the other: the second update only adds a signature.
+host_sign stream-signed.pdf twice-signed.pdf
 
 # --- PAdES: pyHanko and pdfsig ---------------------------------------------------------------
 for pdf in demo/contract-signed.pdf stream-signed.pdf; do
@@ -79,6 +85,17 @@ for pdf in demo/contract-signed.pdf stream-signed.pdf; do
     if "$HOST" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered $pdf"; fi
     ok "pyHanko and pdfsig: $pdf intact and trusted; one changed byte reported"
 done
+
+# --- two sequential signatures: pyHanko and pdfsig judge both, and so do we ------------------
+pyhanko sign validate --pretty-print --trust root.pem --trust-replace twice-signed.pdf >ph.out 2>&1 ||
+    { cat ph.out; fail "pyHanko refused twice-signed.pdf"; }
+[[ $(grep -c "The signature is judged VALID" ph.out) == 2 ]] || { cat ph.out; fail "pyHanko: both signatures"; }
+pdfsig twice-signed.pdf >sig.out 2>&1 || true
+[[ $(grep -c "Signature Validation: Signature is Valid." sig.out) == 2 ]] || { cat sig.out; fail "pdfsig: both signatures"; }
+"$HOST" verify --json --trust trust --pdf twice-signed.pdf >verify.json || { cat verify.json; fail "verify --pdf twice-signed.pdf"; }
+python3 -c 'import json,sys; v=json.load(open("verify.json")); s=[x["status"] for x in v["result"]["signatures"]]; sys.exit(s != ["valid", "valid"] or v["result"]["findings"] != [])' ||
+    { cat verify.json; fail "verify --pdf: statuses of twice-signed.pdf"; }
+ok "two sequential signatures: pyHanko, pdfsig and verify --pdf judge both valid"
 
 # --- the other direction: pyHanko signs, we verify --------------------------------------------
 for input in contract-xref-table.pdf contract-xref-stream.pdf; do
