@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cli::VerifyArgs;
 use crate::verify_cli::{json_text, signer_lines, valid_text};
 
-/// The largest document (PDF or --content file) read.
+/// The largest --content file read (a PDF: mynakey_documents::PDF_MAX_BYTES).
 pub const DOCUMENT_MAX_BYTES: usize = 256 << 20;
 /// The largest `.p7s` read: a certificate or two and a signature, with room for timestamps.
 pub const P7S_MAX_BYTES: usize = 1 << 20;
