@@ -9,6 +9,9 @@
 #     Valid."
 #   - the other direction: PDFs signed by pyHanko with the test card's key and certificate pass
 #     our `verify --pdf` and are refused after a byte changes
+#   - two signers one after the other (ours twice, pyHanko after us, us after pyHanko): every
+#     signature stays valid for pyHanko, pdfsig and `verify --pdf` (later updates only add a
+#     signature, docs/documents.md)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -96,6 +99,11 @@ pdfsig twice-signed.pdf >sig.out 2>&1 || true
 python3 -c 'import json,sys; v=json.load(open("verify.json")); s=[x["status"] for x in v["result"]["signatures"]]; sys.exit(s != ["valid", "valid"] or v["result"]["findings"] != [])' ||
     { cat verify.json; fail "verify --pdf: statuses of twice-signed.pdf"; }
 ok "two sequential signatures: pyHanko, pdfsig and verify --pdf judge both valid"
+# A second signer using another tool: pyHanko's update after ours only adds a signature too.
+pyhanko sign addsig --field Signature9 pemder --key card1-sign.key.pem --cert card1-sign.pem \
+    --no-pass stream-signed.pdf ph-second.pdf >ph.out 2>&1 || { cat ph.out; fail "pyHanko could not sign stream-signed.pdf"; }
+"$HOST" verify --json --trust trust --pdf ph-second.pdf >verify.json || { cat verify.json; fail "verify --pdf: pyHanko after us"; }
+ok "verify --pdf: pyHanko's signature after ours leaves both valid"
 
 # --- the other direction: pyHanko signs, we verify --------------------------------------------
 for input in contract-xref-table.pdf contract-xref-stream.pdf; do
@@ -108,3 +116,7 @@ for input in contract-xref-table.pdf contract-xref-stream.pdf; do
     if "$HOST" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered pyHanko $input"; fi
     ok "verify --pdf accepts pyHanko's signature on $input and refuses it after a byte changes"
 done
+# And ours after pyHanko's.
+host_sign ph-contract-xref-table.pdf ours-after-ph.pdf
+"$HOST" verify --json --trust trust --pdf ours-after-ph.pdf >verify.json || { cat verify.json; fail "verify --pdf: ours after pyHanko"; }
+ok "verify --pdf: our signature after pyHanko's leaves both valid"
