@@ -72,7 +72,10 @@ say "the manifests name exactly the ids of the extension build"
 # The ids a browser will see: the built Firefox manifest's gecko id (it must be claimed on
 # addons.mozilla.org before a package ships: docs/install.md) and the Chromium id its `key` gives.
 node extension/build.mjs "$WORK/extension" >/dev/null
-mkdir "$WORK/rpm-root" && (cd "$WORK/rpm-root" && rpm2cpio "$RPM" | cpio -idm --quiet)
+# rpm2cpio exits 1 on cargo-generate-rpm's packages though it writes the whole archive; a
+# missing manifest fails the check below.
+rpm2cpio "$RPM" >"$WORK/rpm.cpio" 2>/dev/null || true
+mkdir "$WORK/rpm-root" && (cd "$WORK/rpm-root" && cpio -idm --quiet <"$WORK/rpm.cpio")
 node --input-type=module - "$WORK/extension" "$WORK/rpm-root" $(grep 'jp.mynakey.host.json$' "$WORK/rpm.files") <<'JS' ||
 import { readFileSync } from 'node:fs';
 import { extensionIdFromKey } from './extension/build.mjs';
@@ -106,7 +109,7 @@ browser absent
 
 say "dpkg -i $(basename "$DEB")"
 dpkg -i "$DEB" >/dev/null
-for m in $(grep 'jp.mynakey.host.json$' "$WORK/rpm.files"); do
+for m in $(grep 'jp.mynakey.host.json$' "$WORK/deb.files"); do
     grep -q '"path": "/usr/bin/mynakey-host"' "$m" || fail "$m does not point at /usr/bin/mynakey-host"
 done
 /usr/bin/mynakey-host --version
