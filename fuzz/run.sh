@@ -22,7 +22,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-ALL=(frame serve apdu jpki verify)
+ALL=(frame serve apdu jpki verify documents)
 TARGETS=("${@:-${ALL[@]}}")
 if (($# == 0)); then TARGETS=("${ALL[@]}"); fi
 
@@ -30,14 +30,17 @@ started=$(date +%s)
 # -a: debug assertions and overflow checks on, as in the test builds.
 cargo fuzz build -a -s "$SANITIZER" >&2
 
-declare -A MAX_LEN=([frame]=8192 [serve]=8192 [apdu]=300 [jpki]=8192 [verify]=8192)
+declare -A MAX_LEN=([frame]=8192 [serve]=8192 [apdu]=300 [jpki]=8192 [verify]=8192 [documents]=65536)
+# documents: hostile PDFs must stay within the bound docs/documents.md states (256 MiB), with
+# room for libFuzzer and the sanitizer.
+declare -A RSS_MB=([documents]=512)
 failed=()
 for t in "${TARGETS[@]}"; do
     [[ -d corpus/$t ]] || { say "no seed corpus for $t"; exit 2; }
     rm -rf "work/$t"
     mkdir -p "work/$t" "artifacts/$t"
     cp corpus/"$t"/* "work/$t/"
-    opts=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -max_len="${MAX_LEN[$t]}" -print_final_stats=1)
+    opts=(-max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb="${RSS_MB[$t]:-2048}" -max_len="${MAX_LEN[$t]}" -print_final_stats=1)
     [[ $t == frame || $t == serve ]] && opts+=(-dict=dict)
     say "$t: fuzzing ${FUZZ_SECONDS}s"
     if ! cargo fuzz run -a -s "$SANITIZER" "$t" "work/$t" -- "${opts[@]}" 2>"work/$t.log"; then

@@ -43,7 +43,7 @@ say() { printf '\n=== %s\n' "$*"; }
 # --- what the suites need, installed once -------------------------------------------------
 PACKAGES=(pcscd vsmartcard-vpcd opensc pcsc-tools libpcsclite-dev pkg-config
           chromium chromium-l10n fonts-ipafont-gothic openssl firefox-esr firefox-esr-l10n-ja
-          help2man zip rpm qpdf poppler-utils python3-venv redis-server python3
+          help2man zip rpm cpio qpdf poppler-utils python3-venv redis-server python3
           openjdk-17-jdk-headless curl rustc-web cargo-web rust-web-src)
 # The windows suite's (beside the macos suite's compiler and std sources above): Debian's clippy,
 # mingw-w64's linker, Wine, and wixl for the .msi. Only when that suite runs (they are large).

@@ -9,6 +9,9 @@
 #     Valid."
 #   - the other direction: PDFs signed by pyHanko with the test card's key and certificate pass
 #     our `verify --pdf` and are refused after a byte changes
+#   - two signers one after the other (ours twice, pyHanko after us, us after pyHanko): every
+#     signature stays valid for pyHanko, pdfsig and `verify --pdf` (later updates only add a
+#     signature, docs/documents.md)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,15 +51,21 @@ if "$RP" verify --trust trust --cms demo/contract.txt.p7s --content changed.txt 
 
 # --- a PDF with a cross-reference stream, through the relying party's two steps -------------
 b64() { base64 -w0 "$1"; }
-printf '{"format":"pdf","document":"%s","certificate":"%s","reason":"run.sh"}' \
-    "$(b64 "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf")" "$(b64 "$PKI/card1-sign.der")" |
-    "$RP" document prepare >prepared.json || fail "document prepare"
-# openssl plays the card: RSASSA-PKCS1-v1_5 over the DigestInfo of the SHA-256 hash.
-python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open("prepared.json"))["hash"]))' >hash.bin
-openssl pkeyutl -sign -inkey card1-sign.key.pem -pkeyopt digest:sha256 -in hash.bin -out sig.bin
-python3 -c 'import json,base64; p=json.load(open("prepared.json"))["prepared"]; print(json.dumps({"prepared":p,"signature":base64.b64encode(open("sig.bin","rb").read()).decode()}))' |
-    "$RP" document finish >finished.json || fail "document finish"
-python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("finished.json"))["signed"]))' >stream-signed.pdf
+# Signs PDF IN into OUT with `document prepare|finish`; openssl plays the card (RSASSA-PKCS1-v1_5
+# over the DigestInfo of the SHA-256 hash).
+host_sign() {
+    printf '{"format":"pdf","document":"%s","certificate":"%s","reason":"run.sh"}' \
+        "$(b64 "$1")" "$(b64 "$PKI/card1-sign.der")" |
+        "$RP" document prepare >prepared.json || fail "document prepare $1"
+    python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open("prepared.json"))["hash"]))' >hash.bin
+    openssl pkeyutl -sign -inkey card1-sign.key.pem -pkeyopt digest:sha256 -in hash.bin -out sig.bin
+    python3 -c 'import json,base64; p=json.load(open("prepared.json"))["prepared"]; print(json.dumps({"prepared":p,"signature":base64.b64encode(open("sig.bin","rb").read()).decode()}))' |
+        "$RP" document finish >finished.json || fail "document finish $1"
+    python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("finished.json"))["signed"]))' >"$2"
+}
+host_sign "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf" stream-signed.pdf
+# Two signers one after the other: the second update only adds a signature.
+host_sign stream-signed.pdf twice-signed.pdf
 
 # --- PAdES: pyHanko and pdfsig ---------------------------------------------------------------
 for pdf in demo/contract-signed.pdf stream-signed.pdf; do
@@ -81,6 +90,22 @@ for pdf in demo/contract-signed.pdf stream-signed.pdf; do
     ok "pyHanko and pdfsig: $pdf intact and trusted; one changed byte reported"
 done
 
+# --- two sequential signatures: pyHanko and pdfsig judge both, and so do we ------------------
+pyhanko sign validate --pretty-print --trust root.pem --trust-replace twice-signed.pdf >ph.out 2>&1 ||
+    { cat ph.out; fail "pyHanko refused twice-signed.pdf"; }
+[[ $(grep -c "The signature is judged VALID" ph.out) == 2 ]] || { cat ph.out; fail "pyHanko: both signatures"; }
+pdfsig twice-signed.pdf >sig.out 2>&1 || true
+[[ $(grep -c "Signature Validation: Signature is Valid." sig.out) == 2 ]] || { cat sig.out; fail "pdfsig: both signatures"; }
+"$RP" verify --json --trust trust --pdf twice-signed.pdf >verify.json || { cat verify.json; fail "verify --pdf twice-signed.pdf"; }
+python3 -c 'import json,sys; v=json.load(open("verify.json")); s=[x["status"] for x in v["result"]["signatures"]]; sys.exit(s != ["valid", "valid"] or v["result"]["findings"] != [])' ||
+    { cat verify.json; fail "verify --pdf: statuses of twice-signed.pdf"; }
+ok "two sequential signatures: pyHanko, pdfsig and verify --pdf judge both valid"
+# A second signer using another tool: pyHanko's update after ours only adds a signature too.
+pyhanko sign addsig --field Signature9 pemder --key card1-sign.key.pem --cert card1-sign.pem \
+    --no-pass stream-signed.pdf ph-second.pdf >ph.out 2>&1 || { cat ph.out; fail "pyHanko could not sign stream-signed.pdf"; }
+"$RP" verify --json --trust trust --pdf ph-second.pdf >verify.json || { cat verify.json; fail "verify --pdf: pyHanko after us"; }
+ok "verify --pdf: pyHanko's signature after ours leaves both valid"
+
 # --- the other direction: pyHanko signs, we verify --------------------------------------------
 for input in contract-xref-table.pdf contract-xref-stream.pdf; do
     pyhanko sign addsig --field Signature1 pemder --key card1-sign.key.pem --cert card1-sign.pem \
@@ -92,3 +117,7 @@ for input in contract-xref-table.pdf contract-xref-stream.pdf; do
     if "$RP" verify --trust trust --pdf tampered.pdf >/dev/null; then fail "verify --pdf accepted tampered pyHanko $input"; fi
     ok "verify --pdf accepts pyHanko's signature on $input and refuses it after a byte changes"
 done
+# And ours after pyHanko's.
+host_sign ph-contract-xref-table.pdf ours-after-ph.pdf
+"$RP" verify --json --trust trust --pdf ours-after-ph.pdf >verify.json || { cat verify.json; fail "verify --pdf: ours after pyHanko"; }
+ok "verify --pdf: our signature after pyHanko's leaves both valid"

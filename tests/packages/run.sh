@@ -54,7 +54,12 @@ dpkg-deb --fsys-tarfile "$DEB" | tar -t | grep -v '/$' | sed 's#^\./#/#' | sort 
 # cargo-deb adds Debian's copyright and changelog notes; everything else must match.
 grep -v '^/usr/share/doc/mynakey/copyright$\|^/usr/share/doc/mynakey/changelog' "$WORK/deb.files" >"$WORK/deb.payload"
 rpm -qlp "$RPM" 2>/dev/null | sort >"$WORK/rpm.files"
-diff -u "$WORK/deb.payload" "$WORK/rpm.files" || fail "the .deb and .rpm differ in files"
+# Exactly one difference: the .rpm also has Firefox's manifest where 64-bit Fedora's Firefox
+# looks (docs/install.md); Debian's reads /usr/lib/mozilla only.
+RPM_ONLY=/usr/lib64/mozilla/native-messaging-hosts/jp.mynakey.host.json
+grep -qx "$RPM_ONLY" "$WORK/rpm.files" || fail ".rpm lacks $RPM_ONLY"
+grep -vx "$RPM_ONLY" "$WORK/rpm.files" >"$WORK/rpm.shared"
+diff -u "$WORK/deb.payload" "$WORK/rpm.shared" || fail "the .deb and .rpm differ in files beyond $RPM_ONLY"
 for f in /usr/bin/mynakey-host /usr/share/man/man1/mynakey-host.1.gz \
     /usr/share/doc/mynakey/LICENSE-MIT /usr/share/doc/mynakey/LICENSE-APACHE \
     /etc/opt/chrome/native-messaging-hosts/jp.mynakey.host.json \
@@ -64,6 +69,33 @@ for f in /usr/bin/mynakey-host /usr/share/man/man1/mynakey-host.1.gz \
     grep -qx "$f" "$WORK/rpm.files" || fail "$f is not in the packages"
 done
 cat "$WORK/rpm.files"
+
+say "the manifests name exactly the ids of the extension build"
+# The ids a browser will see: the built Firefox manifest's gecko id (it must be claimed on
+# addons.mozilla.org before a package ships: docs/install.md) and the Chromium id its `key` gives.
+node extension/build.mjs "$WORK/extension" >/dev/null
+# rpm2cpio exits 1 on cargo-generate-rpm's packages though it writes the whole archive; a
+# missing manifest fails the check below.
+rpm2cpio "$RPM" >"$WORK/rpm.cpio" 2>/dev/null || true
+mkdir "$WORK/rpm-root" && (cd "$WORK/rpm-root" && cpio -idm --quiet <"$WORK/rpm.cpio")
+node --input-type=module - "$WORK/extension" "$WORK/rpm-root" $(grep 'jp.mynakey.host.json$' "$WORK/rpm.files") <<'JS' ||
+import { readFileSync } from 'node:fs';
+import { extensionIdFromKey } from './extension/build.mjs';
+const [ext, root, ...manifests] = process.argv.slice(2);
+const read = (f) => JSON.parse(readFileSync(f, 'utf8'));
+const gecko = [read(`${ext}/firefox/manifest.json`).browser_specific_settings.gecko.id];
+const chromium = [`chrome-extension://${extensionIdFromKey(read(`${ext}/chromium/manifest.json`).key)}/`];
+for (const m of manifests) {
+  const v = read(root + m);
+  const [key, want] = m.includes('/mozilla/') ? ['allowed_extensions', gecko] : ['allowed_origins', chromium];
+  if (JSON.stringify(v[key]) !== JSON.stringify(want)) {
+    console.error(`${m}: ${key} ${JSON.stringify(v[key])}, the extension build has ${JSON.stringify(want)}`);
+    process.exit(1);
+  }
+}
+console.log(`${manifests.length} manifests: ${gecko} and ${chromium}`);
+JS
+    fail "a system manifest names other ids than the extension build"
 
 say "dependencies"
 [[ $(dpkg-deb -f "$DEB" Depends) == *libpcsclite1* ]] || fail ".deb does not require libpcsclite1"
@@ -79,7 +111,7 @@ browser absent
 
 say "dpkg -i $(basename "$DEB")"
 dpkg -i "$DEB" >/dev/null
-for m in $(grep 'jp.mynakey.host.json$' "$WORK/rpm.files"); do
+for m in $(grep 'jp.mynakey.host.json$' "$WORK/deb.files"); do
     grep -q '"path": "/usr/bin/mynakey-host"' "$m" || fail "$m does not point at /usr/bin/mynakey-host"
 done
 /usr/bin/mynakey-host --version

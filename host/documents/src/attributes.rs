@@ -123,28 +123,44 @@ fn single(attrs: &SignedAttributes, oid: ObjectIdentifier) -> Result<Option<&Any
     Ok(attr.values.get(0))
 }
 
+/// The signed message-digest (what `finish` checks a prepared PDF against).
+pub(crate) fn message_digest(attrs: &SignedAttributes) -> Result<Vec<u8>, DocumentError> {
+    let digest = single(attrs, ID_MESSAGE_DIGEST)?
+        .ok_or_else(|| DocumentError::Cms("signed attribute message-digest is missing".into()))?;
+    let digest = digest
+        .decode_as::<OctetString>()
+        .map_err(cms_err("message-digest"))?;
+    Ok(digest.as_bytes().to_vec())
+}
+
 /// What a verifier reads from the signed attributes.
 pub(crate) struct Checked {
     /// The claimed signing time, RFC 3339 UTC (from the signer, not a timestamp authority).
     pub signing_time: Option<String>,
 }
 
-/// Checks the signed attributes against the content's SHA-256 digest and the signer's
-/// certificate: content-type is id-data, message-digest matches, and signing-certificate-v2
-/// names this certificate by its SHA-256 hash.
+/// Checks the signed attributes against the SignedData's `econtent_type`, the content's
+/// SHA-256 digest and the signer's certificate: content-type is id-data and equals
+/// `econtent_type` (RFC 5652 §11.1: the unsigned eContentType must not say something else),
+/// message-digest matches, and signing-certificate-v2 names this certificate by its SHA-256 hash.
 pub(crate) fn check(
     attrs: &SignedAttributes,
+    econtent_type: ObjectIdentifier,
     content_digest: &[u8],
     certificate_der: &[u8],
 ) -> Result<Checked, DocumentError> {
     let missing = |name: &str| DocumentError::Cms(format!("signed attribute {name} is missing"));
-    let content_type = single(attrs, ID_CONTENT_TYPE)?.ok_or_else(|| missing("content-type"))?;
-    if content_type
+    let content_type = single(attrs, ID_CONTENT_TYPE)?
+        .ok_or_else(|| missing("content-type"))?
         .decode_as::<ObjectIdentifier>()
-        .map_err(cms_err("content-type"))?
-        != ID_DATA
-    {
+        .map_err(cms_err("content-type"))?;
+    if content_type != ID_DATA {
         return Err(DocumentError::Cms("content-type is not id-data".into()));
+    }
+    if content_type != econtent_type {
+        return Err(DocumentError::Cms(format!(
+            "eContentType {econtent_type} differs from the signed content-type {content_type}"
+        )));
     }
     let digest = single(attrs, ID_MESSAGE_DIGEST)?.ok_or_else(|| missing("message-digest"))?;
     let digest = digest

@@ -49,6 +49,13 @@ impl PreparedCms {
         Sha256::digest(&self.signed_attributes).into()
     }
 
+    /// The message-digest the signed attributes name.
+    pub(crate) fn message_digest(&self) -> Result<Vec<u8>, DocumentError> {
+        let attrs = SignedAttributes::from_der(&self.signed_attributes)
+            .map_err(|e| DocumentError::Prepared(format!("signed attributes: {e}")))?;
+        attributes::message_digest(&attrs)
+    }
+
     /// The DER `SET OF Attribute` the hash is over.
     pub fn signed_attributes(&self) -> &[u8] {
         &self.signed_attributes
@@ -200,7 +207,8 @@ pub(crate) fn verify_detached(
         .signed_attrs
         .as_ref()
         .ok_or_else(|| DocumentError::Cms("no signed attributes".into()))?;
-    let checked = attributes::check(attrs, content_digest, &certificate_der)?;
+    let econtent_type = signed.encap_content_info.econtent_type;
+    let checked = attributes::check(attrs, econtent_type, content_digest, &certificate_der)?;
     let hash = Sha256::digest(attrs.to_der().map_err(cms_err("signed attributes"))?);
     let signer_identity = mynakey_verify::verify_signature(
         &hash,

@@ -2,6 +2,8 @@
 
 use mynakey_verify::VerifyError;
 
+use crate::pdf::PdfVerification;
+
 /// Why a document could not be prepared, finished or verified.
 ///
 /// [`DocumentError::code`] gives a stable machine-readable code for services and the CLI.
@@ -41,6 +43,14 @@ pub enum DocumentError {
     /// The PDF carries no signature to verify.
     #[error("the PDF has no signature")]
     NoSignature,
+    /// The PDF is larger, deeper, more compressed or has more objects or revisions than the
+    /// documented limits (`docs/documents.md`) allow.
+    #[error("the PDF is too complex: {0}")]
+    TooComplex(String),
+    /// A later revision changed what a signature signed (beyond what signing adds); the report
+    /// lists each signature's status and every finding.
+    #[error("a later revision changed what was signed ({} finding(s))", .0.findings.len())]
+    ChangedAfterSigning(Box<PdfVerification>),
     /// The signer's certificate or the signature value failed the verifier's checks.
     #[error(transparent)]
     Verify(#[from] VerifyError),
@@ -48,8 +58,9 @@ pub enum DocumentError {
 
 impl DocumentError {
     /// A stable code: `CERTIFICATE`, `SIGNING_TIME`, `SIGNATURE_MISMATCH`, `PDF`,
-    /// `CONTENTS_TOO_SMALL`, `PREPARED`, `CMS`, `INTEGRITY`, `NO_SIGNATURE`, or the verifier's
-    /// own code for [`DocumentError::Verify`].
+    /// `CONTENTS_TOO_SMALL`, `PREPARED`, `CMS`, `INTEGRITY`, `NO_SIGNATURE`,
+    /// `DOCUMENT_TOO_COMPLEX`, `CHANGED_AFTER_SIGNING`, or the verifier's own code for
+    /// [`DocumentError::Verify`].
     pub fn code(&self) -> &'static str {
         match self {
             Self::Certificate(_) => "CERTIFICATE",
@@ -61,7 +72,17 @@ impl DocumentError {
             Self::Cms(_) => "CMS",
             Self::Integrity(_) => "INTEGRITY",
             Self::NoSignature => "NO_SIGNATURE",
+            Self::TooComplex(_) => "DOCUMENT_TOO_COMPLEX",
+            Self::ChangedAfterSigning(_) => "CHANGED_AFTER_SIGNING",
             Self::Verify(e) => e.code(),
+        }
+    }
+
+    /// For [`DocumentError::ChangedAfterSigning`]: the signatures and the findings.
+    pub fn report(&self) -> Option<&PdfVerification> {
+        match self {
+            Self::ChangedAfterSigning(report) => Some(report),
+            _ => None,
         }
     }
 }

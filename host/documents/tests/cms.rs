@@ -82,3 +82,20 @@ fn the_prepared_state_survives_json() {
     let p7s = finish_cms(&back, &card_sign(&back.hash())).unwrap();
     verify_cms(&p7s, CONTENT, &trust(), signing_time()).unwrap();
 }
+
+/// RFC 5652 §11.1: eContentType is not signed, so it must equal the signed content-type.
+#[test]
+fn an_econtent_type_other_than_the_signed_content_type_is_refused() {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Any, Decode, Encode};
+    let p7s = signed(CONTENT);
+    let mut info = ContentInfo::from_der(&p7s).unwrap();
+    let mut data: SignedData = info.content.decode_as().unwrap();
+    // id-ct-TSTInfo: a content type the signer never signed.
+    data.encap_content_info.econtent_type = "1.2.840.113549.1.9.16.1.4".parse().unwrap();
+    info.content = Any::encode_from(&data).unwrap();
+    let err = verify_cms(&info.to_der().unwrap(), CONTENT, &trust(), signing_time()).unwrap_err();
+    assert_eq!(err.code(), "CMS", "{err}");
+    assert!(err.to_string().contains("eContentType"), "{err}");
+}

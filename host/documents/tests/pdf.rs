@@ -94,3 +94,51 @@ fn the_prepared_state_survives_json() {
     let pdf = finish_pdf(&back, &card_sign(&back.hash())).unwrap();
     verify_pdf(&pdf, &trust(), signing_time()).unwrap();
 }
+
+/// `finish` gets the prepared state back from wherever a service kept it: a moved or inverted
+/// gap, or a PDF changed since prepare, is refused and no file comes out.
+#[test]
+fn finish_refuses_a_prepared_state_that_was_changed() {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let prepared = prepare_pdf(
+        &fixture(INPUTS[1]),
+        &certificate(),
+        &PdfSigning::new(signing_time()),
+    )
+    .unwrap();
+    let signature = card_sign(&prepared.hash());
+    let json = serde_json::to_value(&prepared).unwrap();
+    let (start, end) = (
+        json["contents"]["start"].as_u64().unwrap(),
+        json["contents"]["end"].as_u64().unwrap(),
+    );
+    let mut pdf = engine.decode(json["pdf"].as_str().unwrap()).unwrap();
+    pdf[200] ^= 1;
+    let changed_pdf = engine.encode(&pdf);
+    let edits: [(&str, serde_json::Value); 4] = [
+        (
+            "inverted gap",
+            serde_json::json!({"start": end, "end": start}),
+        ),
+        (
+            "moved gap",
+            serde_json::json!({"start": start + 2, "end": end + 2}),
+        ),
+        (
+            "gap past the end",
+            serde_json::json!({"start": start, "end": u64::MAX}),
+        ),
+        ("changed PDF", json["contents"].clone()),
+    ];
+    for (what, contents) in edits {
+        let mut edited = json.clone();
+        edited["contents"] = contents;
+        if what == "changed PDF" {
+            edited["pdf"] = changed_pdf.clone().into();
+        }
+        let back: PreparedPdf = serde_json::from_value(edited).unwrap();
+        let err = finish_pdf(&back, &signature).unwrap_err();
+        assert_eq!(err.code(), "PREPARED", "{what}: {err}");
+    }
+}

@@ -301,7 +301,7 @@ fn decoded_runs(text: &str) -> Vec<Vec<u8>> {
             hex.push(*c);
         } else if (*c == ' ' || *c == ':')
             && chars.get(i + 1).is_some_and(char::is_ascii_hexdigit)
-            && hex.len() % 2 == 0
+            && hex.len().is_multiple_of(2)
             && !hex.is_empty()
         {
         } else {

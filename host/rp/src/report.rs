@@ -6,6 +6,7 @@ use std::fmt::Display;
 use mynakey_documents::DocumentError;
 use mynakey_verify::{LoginIdentity, SignerIdentity, VerifyError};
 use serde::Serialize;
+use serde_json::value::{to_raw_value, RawValue};
 
 /// Exit codes of `verify`.
 pub const VALID: u8 = 0;
@@ -53,6 +54,15 @@ pub const PDF: Kind = Kind {
 pub trait Refusal: Display {
     fn code(&self) -> &'static str;
     fn check(&self) -> Option<&'static str>;
+    /// What was verified before the refusal, for JSON's `result` (a PDF changed after signing:
+    /// each signature's status and the findings).
+    fn report(&self) -> Option<Box<RawValue>> {
+        None
+    }
+    /// The findings, one text line each under `INVALID …`.
+    fn findings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl Refusal for VerifyError {
@@ -71,6 +81,22 @@ impl Refusal for DocumentError {
     fn check(&self) -> Option<&'static str> {
         None
     }
+    fn report(&self) -> Option<Box<RawValue>> {
+        DocumentError::report(self).and_then(|r| to_raw_value(r).ok())
+    }
+    fn findings(&self) -> Vec<String> {
+        DocumentError::report(self).map_or_else(Vec::new, |r| {
+            r.findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "signature {} (revision ending at byte {}): {} {}",
+                        f.signature, f.signed_revision_end, f.object, f.change
+                    )
+                })
+                .collect()
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -79,8 +105,9 @@ struct JsonVerdict<'a, T: Serialize> {
     kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     identity: Option<&'a T>,
+    /// A document's verification; for a refusal that kept one (CHANGED_AFTER_SIGNING), its report.
     #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<&'a T>,
+    result: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError>,
 }
@@ -110,7 +137,13 @@ pub fn report<T: Serialize, E: Refusal>(
                 kind.label,
                 e.code()
             ),
-            None => format!("INVALID {}: {e} ({})\n", kind.label, e.code()),
+            None => {
+                let mut text = format!("INVALID {}: {e} ({})\n", kind.label, e.code());
+                for finding in e.findings() {
+                    text.push_str(&format!("  {finding}\n"));
+                }
+                text
+            }
         },
     };
     (code, text)
@@ -123,7 +156,10 @@ fn json_text<T: Serialize, E: Refusal>(kind: &Kind, result: &Result<T, E>) -> St
         valid: details.is_some(),
         kind: kind.json,
         identity: details.filter(|_| matches!(kind.field, Field::Identity)),
-        result: details.filter(|_| matches!(kind.field, Field::Result)),
+        result: match (details, &kind.field) {
+            (Some(d), Field::Result) => to_raw_value(d).ok(),
+            _ => result.as_ref().err().and_then(Refusal::report),
+        },
         error: result.as_ref().err().map(|e| JsonError {
             code: e.code(),
             check: e.check(),

@@ -4,13 +4,13 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use mynakey_documents::{verify_cms, verify_pdf};
+use mynakey_documents::{verify_cms, verify_pdf, PDF_MAX_BYTES};
 use mynakey_verify::{read_capped, Trust};
 
 use crate::cli::VerifyArgs;
 use crate::report::{report, signer_lines, CMS, PDF};
 
-/// The largest document (PDF or --content file) read.
+/// The largest --content file read (a PDF: mynakey_documents::PDF_MAX_BYTES).
 pub const DOCUMENT_MAX_BYTES: usize = 256 << 20;
 /// The largest `.p7s` read: a certificate or two and a signature, with room for timestamps.
 pub const P7S_MAX_BYTES: usize = 1 << 20;
@@ -45,7 +45,7 @@ pub(crate) fn verdict(
             }))
         }
         (None, None, Some(pdf)) => {
-            let pdf = read(pdf, DOCUMENT_MAX_BYTES, "--pdf")?;
+            let pdf = read(pdf, PDF_MAX_BYTES, "--pdf")?;
             let result = verify_pdf(&pdf, trust, now);
             Ok(report(&PDF, &result, args.json, |v| {
                 let mut lines = Vec::new();

@@ -116,3 +116,97 @@ fn document_options_do_not_mix_with_the_others() {
     let (code, _) = verify(&[], &[("--cms", b"x")]);
     assert_eq!(code, 2, "--cms needs --content");
 }
+
+/// The hostile PDFs of mynakey-documents' limits tests.
+#[path = "../../documents/tests/common/hostile.rs"]
+mod hostile;
+
+/// `verify --json --pdf` run as its own process: an abort shows as a signal, not an exit code.
+fn verify_process(pdf: &[u8]) -> (Option<i32>, Value) {
+    let dir = std::env::temp_dir().join(format!("mynakey-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("trust")).unwrap();
+    std::fs::write(dir.join("trust/sign-root-2.der"), pki("sign-root-2.der")).unwrap();
+    let path = dir.join(format!("{}.pdf", pdf.len()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mynakey-rp"))
+        .args(["verify", "--json", "--trust"])
+        .arg(dir.join("trust"))
+        .arg("--pdf")
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn hostile_pdfs_are_refused_by_a_process_that_exits_normally() {
+    let (code, verdict) = verify_process(&hostile::nested_arrays(10_000));
+    assert_eq!(code, Some(1), "10,000 nested arrays: {verdict}");
+    assert_eq!(verdict["error"]["code"], "PDF", "{verdict}");
+    let (code, verdict) = verify_process(&hostile::inflation_bomb(2048));
+    assert_eq!(code, Some(1), "inflation bomb: {verdict}");
+    assert_eq!(
+        verdict["error"]["code"], "DOCUMENT_TOO_COMPLEX",
+        "{verdict}"
+    );
+}
+
+/// `pdf` (a classic cross-reference table) followed by an update redefining object `number`
+/// as `null`, written by hand as an attacker would.
+fn null_object(pdf: &[u8], number: usize) -> Vec<u8> {
+    let text = String::from_utf8_lossy(pdf);
+    let after = |key: &str| -> usize {
+        let at = text.rfind(key).unwrap() + key.len();
+        let digits: String = text[at..]
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap()
+    };
+    let (prev, size, root) = (after("startxref"), after("/Size"), after("/Root"));
+    let mut out = pdf.to_vec();
+    let offset = out.len() + 1;
+    out.extend(format!("\n{number} 0 obj\nnull\nendobj\n").as_bytes());
+    let xref = out.len();
+    out.extend(
+        format!(
+            "xref\n{number} 1\n{offset:010} 00000 n \ntrailer\n<< /Size {size} /Root {root} 0 R \
+             /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn a_later_signer_who_nulls_the_first_signature_gets_findings_in_the_json() {
+    let original = std::fs::read(pki_dir().join("../documents/contract-xref-table.pdf")).unwrap();
+    let once = sign("pdf", &original);
+    let text = String::from_utf8_lossy(&once);
+    let before_sig = &text[..text.find("/ByteRange").unwrap()];
+    let header = &before_sig[..before_sig.rfind(" 0 obj").unwrap()];
+    let number: usize = header[header.rfind(char::is_whitespace).unwrap() + 1..]
+        .parse()
+        .unwrap();
+    let twice = sign("pdf", &null_object(&once, number));
+    let (code, verdict) = verify(&[], &[("--pdf", &twice)]);
+    assert_eq!(code, 1, "{verdict}");
+    assert_eq!(
+        verdict["error"]["code"], "CHANGED_AFTER_SIGNING",
+        "{verdict}"
+    );
+    let result = &verdict["result"];
+    assert_eq!(
+        result["signatures"][0]["status"], "changedLater",
+        "{verdict}"
+    );
+    assert_eq!(result["signatures"][1]["status"], "valid", "{verdict}");
+    let finding = &result["findings"][0];
+    assert_eq!(finding["signature"], 1, "{verdict}");
+    assert_eq!(finding["object"], format!("{number} 0 R"), "{verdict}");
+}

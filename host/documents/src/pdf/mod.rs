@@ -3,6 +3,8 @@
 //! dictionary's `/M`) embedded in the reserved `/Contents`.
 
 mod byte_range;
+mod load;
+mod revisions;
 mod update;
 mod verify;
 
@@ -11,7 +13,9 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use verify::{verify_pdf, PdfSignature, PdfVerification};
+pub use load::{MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES};
+pub use revisions::Finding;
+pub use verify::{verify_pdf, PdfSignature, PdfVerification, SignatureStatus};
 
 use crate::cms::{self, PreparedCms};
 use crate::error::DocumentError;
@@ -87,6 +91,13 @@ pub fn prepare_pdf(
     signing: &PdfSigning,
 ) -> Result<PreparedPdf, DocumentError> {
     let mut updated = update::append_signature_field(pdf, signing)?;
+    if updated.len() > load::PDF_MAX_BYTES {
+        // Nobody could verify it.
+        return Err(DocumentError::TooComplex(format!(
+            "signed, it would be over {} bytes",
+            load::PDF_MAX_BYTES
+        )));
+    }
     let contents = byte_range::fill(&mut updated, pdf.len(), signing.contents_reserve)?;
     let digest: [u8; 32] = contents.digest(&updated, Sha256::new()).finalize().into();
     Ok(PreparedPdf {
@@ -98,9 +109,38 @@ pub fn prepare_pdf(
 
 /// Step 2: the signed PDF, with the CMS made from the card's `signature` over
 /// [`PreparedPdf::hash`] written into the reserved `/Contents`.
+///
+/// The prepared state comes back from wherever the service kept it, so it is checked first
+/// ([`DocumentError::Prepared`]): the gap lies inside the file and holds only the zero
+/// placeholder, a signature dictionary's `/ByteRange` names exactly that gap, and the bytes
+/// around it still hash to the message-digest the card signs.
 pub fn finish_pdf(prepared: &PreparedPdf, signature: &[u8]) -> Result<Vec<u8>, DocumentError> {
+    check_prepared(prepared)?;
     let der = cms::finish_cms(&prepared.cms, signature)?;
     let mut pdf = prepared.pdf.clone();
     prepared.contents.write(&mut pdf, &der)?;
     Ok(pdf)
+}
+
+fn check_prepared(prepared: &PreparedPdf) -> Result<(), DocumentError> {
+    let bad = |why: &str| DocumentError::Prepared(why.into());
+    let (pdf, gap) = (&prepared.pdf, prepared.contents);
+    let after = pdf
+        .len()
+        .checked_sub(gap.end)
+        .ok_or_else(|| bad("the gap ends past the file"))?;
+    let range = [0, gap.start, gap.end, after].map(|v| i64::try_from(v).unwrap_or(-1));
+    byte_range::Gap::from_byte_range(range, pdf).map_err(|e| bad(&e.to_string()))?;
+    if !pdf[gap.start + 1..gap.end - 1].iter().all(|b| *b == b'0') {
+        return Err(bad("the gap is not the zero placeholder"));
+    }
+    let doc = load::load(pdf)?;
+    if verify::signature_dictionary(&doc, range).is_none() {
+        return Err(bad("no signature's /ByteRange names the gap"));
+    }
+    let digest = gap.digest(pdf, Sha256::new()).finalize();
+    if prepared.cms.message_digest()? != digest.as_slice() {
+        return Err(bad("the PDF changed since prepare"));
+    }
+    Ok(())
 }

@@ -2,9 +2,7 @@
 //! also an invisible widget on the first page, the catalog's `/AcroForm` and the page's
 //! `/Annots`, then a new cross-reference section of the file's own kind (table or stream).
 
-use lopdf::{
-    dictionary, Dictionary, Document, IncrementalDocument, Object, ObjectId, StringFormat,
-};
+use lopdf::{dictionary, Dictionary, IncrementalDocument, Object, ObjectId, StringFormat};
 
 use super::byte_range::PLACEHOLDER;
 use super::PdfSigning;
@@ -19,7 +17,7 @@ pub(super) fn append_signature_field(
     pdf: &[u8],
     signing: &PdfSigning,
 ) -> Result<Vec<u8>, DocumentError> {
-    let prev = Document::load_mem(pdf).map_err(pdf_err("cannot read the PDF"))?;
+    let prev = super::load::load(pdf)?;
     if prev.is_encrypted() || prev.trailer.has(b"Encrypt") {
         return Err(DocumentError::Pdf("encrypted PDFs are not signed".into()));
     }

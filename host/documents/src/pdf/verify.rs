@@ -11,6 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::byte_range::Gap;
+use super::load::{load, revision_ends};
+use super::revisions::{changes, Finding};
 use crate::cms::verify_detached;
 use crate::error::DocumentError;
 
@@ -29,45 +31,120 @@ pub struct PdfSignature {
     pub reason: Option<String>,
     /// Whether this signature covers the whole file as verified.
     pub covers_whole_document: bool,
+    /// Whether what it signed is still what the file shows.
+    pub status: SignatureStatus,
+}
+
+/// A verified signature's standing in the file as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SignatureStatus {
+    /// Later revisions only added signatures.
+    Valid,
+    /// A later revision changed what it signed (see the findings).
+    ChangedLater,
 }
 
 /// A PDF whose every signature verified and whose last signature covers the whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PdfVerification {
-    /// In file order (earliest revision first).
+    /// In file order (earliest revision first), including signatures a later revision removed.
     pub signatures: Vec<PdfSignature>,
+    /// What later revisions changed beyond adding signatures; empty when the PDF is valid.
+    pub findings: Vec<Finding>,
 }
 
-/// Verifies every signature of `pdf` (see the module's rules). Certificates are checked at
-/// `now` by the verifier's rules (identity, chain, validity, CRLs in `trust`).
+/// Verifies every signature of `pdf` (see the module's rules) and compares each signed revision
+/// with the file as a whole ([`super::revisions`]). Certificates are checked at `now` by the
+/// verifier's rules (identity, chain, validity, CRLs in `trust`). A finding gives
+/// [`DocumentError::ChangedAfterSigning`] with the full report.
 pub fn verify_pdf(
     pdf: &[u8],
     trust: &Trust,
     now: SystemTime,
 ) -> Result<PdfVerification, DocumentError> {
-    let doc = Document::load_mem(pdf).map_err(|e| DocumentError::Pdf(e.to_string()))?;
-    let mut found: Vec<(usize, &Dictionary)> = Vec::new();
-    for object in doc.objects.values() {
-        let Ok(dict) = object.as_dict() else { continue };
-        if dict.has(b"ByteRange") && dict.has(b"Contents") && dict.has(b"SubFilter") {
-            found.push((byte_range(dict)?[1] as usize, dict));
-        }
-    }
-    if found.is_empty() {
+    let whole = load(pdf)?;
+    let ranges = signature_ranges(pdf, &whole)?;
+    let Some(last) = ranges.last() else {
         return Err(DocumentError::NoSignature);
-    }
-    found.sort_by_key(|(start, _)| *start);
-    let mut signatures = Vec::with_capacity(found.len());
-    for (_, dict) in found {
-        signatures.push(verify_one(dict, pdf, trust, now)?);
-    }
-    if !signatures.last().is_some_and(|s| s.covers_whole_document) {
+    };
+    if last[2] + last[3] != pdf.len() as i64 {
         return Err(DocumentError::Integrity(
             "bytes were appended after the last signature".into(),
         ));
     }
-    Ok(PdfVerification { signatures })
+    let mut report = PdfVerification {
+        signatures: Vec::with_capacity(ranges.len()),
+        findings: Vec::new(),
+    };
+    for range in ranges {
+        let end = (range[2] + range[3]) as usize;
+        let signed = if end == pdf.len() {
+            None
+        } else {
+            Some(load(&pdf[..end])?)
+        };
+        let revision = signed.as_ref().unwrap_or(&whole);
+        let dict = signature_dictionary(revision, range)
+            .ok_or_else(|| DocumentError::Pdf("a signature is not in its own revision".into()))?;
+        let mut signature = verify_one(dict, pdf, trust, now)?;
+        let index = report.signatures.len() + 1;
+        for (object, change) in changes(revision, &whole) {
+            signature.status = SignatureStatus::ChangedLater;
+            report.findings.push(Finding {
+                signature: index,
+                signed_revision_end: end,
+                object,
+                change,
+            });
+        }
+        report.signatures.push(signature);
+    }
+    if report.findings.is_empty() {
+        Ok(report)
+    } else {
+        Err(DocumentError::ChangedAfterSigning(Box::new(report)))
+    }
+}
+
+/// The signature dictionaries of a document: those with `/ByteRange`, `/Contents`, `/SubFilter`.
+fn signature_dictionaries(doc: &Document) -> impl Iterator<Item = &Dictionary> {
+    doc.objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.has(b"ByteRange") && d.has(b"Contents") && d.has(b"SubFilter"))
+}
+
+pub(super) fn signature_dictionary(doc: &Document, range: [i64; 4]) -> Option<&Dictionary> {
+    signature_dictionaries(doc).find(|d| byte_range(d).is_ok_and(|r| r == range))
+}
+
+/// The `/ByteRange` of every signature in any revision (a later one may have removed it), in
+/// the order of the revisions they sign.
+fn signature_ranges(pdf: &[u8], whole: &Document) -> Result<Vec<[i64; 4]>, DocumentError> {
+    let mut ranges = Vec::new();
+    let mut collect = |doc: &Document| -> Result<(), DocumentError> {
+        for dict in signature_dictionaries(doc) {
+            let range = byte_range(dict)?;
+            Gap::from_byte_range(range, pdf)?;
+            if !ranges.contains(&range) {
+                ranges.push(range);
+            }
+        }
+        Ok(())
+    };
+    collect(whole)?;
+    for end in revision_ends(pdf)? {
+        match load(&pdf[..end]) {
+            Ok(doc) => collect(&doc)?,
+            // A `%%EOF` inside a stream, or a linearized file's first part: not a revision.
+            Err(DocumentError::Pdf(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    ranges.sort_by_key(|r| r[2] + r[3]);
+    Ok(ranges)
 }
 
 fn byte_range(dict: &Dictionary) -> Result<[i64; 4], DocumentError> {
@@ -126,6 +203,7 @@ fn verify_one(
             .ok()
             .map(|r| String::from_utf8_lossy(r).into_owned()),
         covers_whole_document: whole,
+        status: SignatureStatus::Valid,
     })
 }
 

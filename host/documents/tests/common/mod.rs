@@ -1,6 +1,8 @@
 //! The test PKI's signing card, played by its key file, and the trust that accepts it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+pub mod hostile;
+
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -74,7 +74,14 @@ impl Registry for NoRegistry {
 
 /// `mynakey-host package-files --root DIR`: writes the Linux system manifests below `DIR`
 /// (paths relative to `/`), pointing at `/usr/bin/mynakey-host`, and lists them.
+///
+/// `DIR/usr/lib64` is made first, so the plan is that of a 64-bit system with `/usr/lib64`
+/// (Fedora): Firefox there reads `/usr/lib64/mozilla` (its build picks the folder), Mozilla's own
+/// builds `/usr/lib/mozilla`. The `.rpm` ships both; the `.deb` takes `usr/lib` only (Debian's
+/// Firefox reads `/usr/lib/mozilla`).
 pub fn write_linux_package_files(root: &Path, out: &mut dyn Write) -> Result<(), InstallError> {
+    let lib64 = root.join("usr/lib64");
+    std::fs::create_dir_all(&lib64).map_err(super::io_err(&lib64))?;
     let env = package_env(Os::Linux, root);
     install(&env, &package_plan(Os::Linux, root), &mut NoRegistry, out)
 }
@@ -231,7 +238,11 @@ mod tests {
             };
             assert!(v[key].as_array().is_some_and(|a| !a.is_empty()), "{f}");
         }
-        assert_eq!(String::from_utf8_lossy(&out).lines().count(), 4);
+        // The four of the plan without /usr/lib64, and Firefox's /usr/lib64 folder for the .rpm.
+        assert!(root
+            .join("usr/lib64/mozilla/native-messaging-hosts/jp.mynakey.host.json")
+            .is_file());
+        assert_eq!(String::from_utf8_lossy(&out).lines().count(), 5);
         std::fs::remove_dir_all(&root).unwrap();
     }
 

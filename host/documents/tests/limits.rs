@@ -1,0 +1,34 @@
+//! Hostile PDFs from strangers: deep nesting, a decompression bomb and too many values are
+//! refused with DOCUMENT_TOO_COMPLEX or an ordinary error, never an abort or gigabytes of memory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{certificate, hostile, signing_time, trust};
+use mynakey_documents::{prepare_pdf, verify_pdf, PdfSigning, MAX_VALUES};
+
+#[test]
+fn ten_thousand_nested_arrays_are_refused_without_overflowing_the_stack() {
+    let pdf = hostile::nested_arrays(10_000);
+    assert!(pdf.len() < 24 * 1024, "{}", pdf.len());
+    // A stack overflow would abort this whole test binary.
+    assert!(verify_pdf(&pdf, &trust(), signing_time()).is_err());
+    assert!(prepare_pdf(&pdf, &certificate(), &PdfSigning::new(signing_time())).is_err());
+}
+
+#[test]
+fn an_object_stream_inflating_to_gigabytes_is_too_complex() {
+    let pdf = hostile::inflation_bomb(2048);
+    assert!(pdf.len() < 3 << 20, "{}", pdf.len());
+    let err = verify_pdf(&pdf, &trust(), signing_time()).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+    let err = prepare_pdf(&pdf, &certificate(), &PdfSigning::new(signing_time())).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+}
+
+#[test]
+fn more_values_than_the_budget_are_too_complex() {
+    let pdf = hostile::many_values(MAX_VALUES + 1);
+    let err = verify_pdf(&pdf, &trust(), signing_time()).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+}
