@@ -22,5 +22,6 @@ pub use crate::cms::{
 pub use error::DocumentError;
 pub use pdf::{
     finish_pdf, prepare_pdf, verify_pdf, Finding, PdfSignature, PdfSigning, PdfVerification,
-    PreparedPdf, SignatureStatus, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES,
+    PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES,
+    PDF_MAX_BYTES,
 };

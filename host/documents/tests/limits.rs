@@ -5,15 +5,44 @@
 mod common;
 
 use common::{certificate, hostile, signing_time, trust};
-use mynakey_documents::{prepare_pdf, verify_pdf, PdfSigning, MAX_VALUES};
+use mynakey_documents::{prepare_pdf, verify_pdf, PdfSigning, MAX_NESTING, MAX_VALUES};
 
 #[test]
 fn ten_thousand_nested_arrays_are_refused_without_overflowing_the_stack() {
     let pdf = hostile::nested_arrays(10_000);
     assert!(pdf.len() < 24 * 1024, "{}", pdf.len());
     // A stack overflow would abort this whole test binary.
-    assert!(verify_pdf(&pdf, &trust(), signing_time()).is_err());
-    assert!(prepare_pdf(&pdf, &certificate(), &PdfSigning::new(signing_time())).is_err());
+    let err = verify_pdf(&pdf, &trust(), signing_time()).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+    let err = prepare_pdf(&pdf, &certificate(), &PdfSigning::new(signing_time())).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+}
+
+#[test]
+fn nesting_is_bounded_at_the_documented_depth_and_brackets_in_strings_do_not_nest() {
+    let too_complex = |pdf: &[u8]| {
+        verify_pdf(pdf, &trust(), signing_time()).is_err_and(|e| e.code() == "DOCUMENT_TOO_COMPLEX")
+    };
+    assert!(too_complex(&hostile::nested_arrays(MAX_NESTING + 1)));
+    // At the limit the file is read; it carries no signature, which is its only fault.
+    let err = verify_pdf(
+        &hostile::nested_arrays(MAX_NESTING),
+        &trust(),
+        signing_time(),
+    );
+    assert_eq!(err.unwrap_err().code(), "NO_SIGNATURE");
+    let brackets = format!(
+        "[({}) ({}) % {}\n]",
+        "[".repeat(500),
+        "\\(".repeat(500),
+        "[".repeat(500)
+    );
+    let err = verify_pdf(
+        &hostile::pdf_with(&[brackets.into_bytes()]),
+        &trust(),
+        signing_time(),
+    );
+    assert_eq!(err.unwrap_err().code(), "NO_SIGNATURE");
 }
 
 #[test]

@@ -1,9 +1,9 @@
-//! Reading a PDF from a stranger with bounded work and memory. lopdf bounds the nesting depth of
-//! what it parses (100 arrays or dictionaries deep) and, given a limit, how far one stream
-//! inflates. It parses a whole object before anything can count its values, so the values a
-//! file can hold are counted here before lopdf runs ([`values_in_text`]), and those inside
-//! object streams through lopdf's per-object filter. Any of these limits makes the document
-//! [`DocumentError::TooComplex`].
+//! Reading a PDF from a stranger with bounded work and memory. lopdf bounds how far one stream
+//! inflates, given a limit, and stops parsing 100 arrays or dictionaries deep (silently: it drops
+//! such an object). It parses a whole object before anything can count its values, so the values
+//! and the nesting a file holds outside its streams are measured here before lopdf runs
+//! ([`scan_text`]), and the values inside object streams through lopdf's per-object filter. Any
+//! of these limits makes the document [`DocumentError::TooComplex`].
 
 use std::cell::Cell;
 
@@ -21,6 +21,9 @@ pub const MAX_STREAM_BYTES: usize = 512 << 10;
 pub const MAX_VALUES: usize = 256 << 10;
 /// How many incremental updates (`%%EOF` markers) a file may have.
 pub const MAX_REVISIONS: usize = 64;
+/// How deep arrays and dictionaries may nest outside streams (below lopdf's own 100, which it
+/// enforces by dropping the object rather than refusing the file).
+pub const MAX_NESTING: usize = 64;
 
 thread_local! {
     // The filter is a plain `fn`: the budget of the load running on this thread lives here.
@@ -36,8 +39,14 @@ pub(crate) fn load(pdf: &[u8]) -> Result<Document, DocumentError> {
     if pdf.len() > PDF_MAX_BYTES {
         return Err(too_complex(format!("over {PDF_MAX_BYTES} bytes")));
     }
-    if values_in_text(pdf) > MAX_VALUES {
+    let text = scan_text(pdf);
+    if text.values > MAX_VALUES {
         return Err(too_complex(format!("over {MAX_VALUES} values")));
+    }
+    if text.deepest > MAX_NESTING {
+        return Err(too_complex(format!(
+            "arrays or dictionaries nested over {MAX_NESTING} deep"
+        )));
     }
     let options = LoadOptions {
         filter: Some(keep_within_budget),
@@ -102,26 +111,86 @@ fn values(object: &Object) -> usize {
     }
 }
 
-/// An upper bound on the values lopdf would parse from `pdf` outside stream data: every `[`,
-/// `(`, `<` and `/`, and every other run of regular characters, counts one. Written here
-/// because lopdf offers no hook before it has built an object whole.
-fn values_in_text(pdf: &[u8]) -> usize {
+/// What [`scan_text`] measures of a file outside its stream data.
+struct TextShape {
+    /// An upper bound on the values lopdf would parse: every array, dictionary, string and name,
+    /// and every other run of regular characters, counts one.
+    values: usize,
+    /// The deepest nesting of arrays and dictionaries.
+    deepest: usize,
+}
+
+/// Measures `pdf` outside stream data, skipping strings and comments (brackets in them do not
+/// nest). Written here because lopdf offers no hook before it has built an object whole.
+fn scan_text(pdf: &[u8]) -> TextShape {
     let regular = |b: u8| !b.is_ascii_whitespace() && !b"[]()<>{}/%".contains(&b);
-    let (mut count, mut at, mut previous_regular) = (0, 0, false);
+    let mut shape = TextShape {
+        values: 0,
+        deepest: 0,
+    };
+    let (mut depth, mut at, mut previous_regular) = (0usize, 0, false);
     while let Some(&b) = pdf.get(at) {
-        if b == b's' && !previous_regular && starts_stream(&pdf[at..]) {
-            at = find(&pdf[at..], b"endstream").map_or(pdf.len(), |end| at + end + 9);
-            previous_regular = false;
-            continue;
-        }
+        let rest = &pdf[at..];
         let is_regular = regular(b);
+        let step = match b {
+            b's' if !previous_regular && starts_stream(rest) => {
+                find(rest, b"endstream").map_or(rest.len(), |end| end + 9)
+            }
+            b'%' => rest
+                .iter()
+                .position(|&c| c == b'\n' || c == b'\r')
+                .unwrap_or(rest.len()),
+            b'(' => literal_string_len(rest),
+            b'<' if rest.get(1) != Some(&b'<') => {
+                find(rest, b">").map_or(rest.len(), |end| end + 1)
+            }
+            b'[' | b'<' => {
+                depth += 1;
+                shape.deepest = shape.deepest.max(depth);
+                if b == b'<' {
+                    2
+                } else {
+                    1
+                }
+            }
+            b']' | b'>' => {
+                depth = depth.saturating_sub(1);
+                if b == b'>' && rest.get(1) == Some(&b'>') {
+                    2
+                } else {
+                    1
+                }
+            }
+            _ => 1,
+        };
         if b"[(</".contains(&b) || (is_regular && !previous_regular) {
-            count += 1;
+            shape.values += 1;
         }
-        previous_regular = is_regular;
+        previous_regular = is_regular && step == 1;
+        at += step;
+    }
+    shape
+}
+
+/// The length of the literal string `text` starts with (`(`…`)`, balanced parentheses and
+/// backslash escapes inside), or all of `text` when it never closes.
+fn literal_string_len(text: &[u8]) -> usize {
+    let (mut open, mut at) = (0usize, 0);
+    while let Some(&c) = text.get(at) {
+        match c {
+            b'\\' => at += 1,
+            b'(' => open += 1,
+            b')' => {
+                open -= 1;
+                if open == 0 {
+                    return at + 1;
+                }
+            }
+            _ => {}
+        }
         at += 1;
     }
-    count
+    text.len()
 }
 
 /// Whether `text` starts with the `stream` keyword and its end of line.
