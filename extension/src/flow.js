@@ -150,6 +150,8 @@ export class Flow {
     this.ui = null;
     /** Host card requests run one at a time (status included): each waits for the one before. */
     this.cardQueue = Promise.resolve();
+    /** Card reads asked for and not yet ended: with none, the next one is sent at once. */
+    this.cardReads = 0;
     this.userTimer = ctx.clock.setTimeout(() => this.userTimeout(), USER_TIMEOUT_MS);
     /** @type {unknown} */
     this.pollTimer = null;
@@ -209,6 +211,7 @@ export class Flow {
   async openWindow() {
     const { api } = this.ctx;
     let windowId;
+    this.mark('windowAsked');
     try {
       const win = await api.windows.create({
         url: api.runtime.getURL(`${CONSENT_PAGE}?flow=${encodeURIComponent(this.id)}`),
@@ -460,8 +463,11 @@ export class Flow {
 
   /** Reads readers and tries left (spends no PIN try): `prepare` when the host has it, else `status`. */
   readCard() {
-    const run = this.cardQueue.then(() => this.readCardNow());
-    this.cardQueue = run.then(() => {}, () => {});
+    // With nothing queued the request goes out in this tick, before whatever the caller does next:
+    // in Firefox a `windows.create` posted first would hold it back (see docs/performance.md).
+    const run = this.cardReads === 0 ? this.readCardNow() : this.cardQueue.then(() => this.readCardNow());
+    this.cardReads += 1;
+    this.cardQueue = run.then(() => {}, () => {}).then(() => { this.cardReads -= 1; });
     return run;
   }
 
@@ -471,8 +477,10 @@ export class Flow {
     /** @type {PrepareArguments} */
     const args = { action: this.request.action === 'authenticate' ? 'authenticate' : 'sign' };
     if (reader) args.reader = reader;
+    const req = this.canPrepare ? this.host.send('prepare', args) : this.host.send('status');
+    if (this.timeline.cardAsked === undefined) this.mark('cardAsked'); // posted on the port
     /** @type {Pick<StatusResult, 'pcsc' | 'readers'>} */
-    const st = await (this.canPrepare ? this.host.send('prepare', args) : this.host.send('status')).done;
+    const st = await req.done;
     if (this.timeline.cardRead === undefined) this.mark('cardRead'); // the first read only
     this.card = cardView(st, this.request.action, reader);
     if (this.card.triesLeft === 1 && this.pin.lastTry === 'no') this.pin.lastTry = 'ask';

@@ -59,6 +59,23 @@ test('the window opens before the card is read and shows the card once it is kno
   assert.deepEqual(ui.sent.at(-1), { type: 'card', card: { state: 'present', readers: ['reader 0'], reader: 'reader 0', triesLeft: 3 }, needLastTry: false });
 });
 
+test('the card read is sent before windows.create is called (Firefox relays it only after the window)', async () => {
+  for (const options of [{ commands: PREPARE }, {}]) {
+    const b = new FakeBrowser();
+    b.hostOptions = options;
+    /** @type {string[][]} what the host had been sent when each window was asked for */
+    const sentAtCreate = [];
+    const create = b.api.windows.create;
+    b.api.windows.create = (o) => {
+      sentAtCreate.push(commands(b));
+      return create(o);
+    };
+    await b.request(1, 'authenticate', { challenge: CHALLENGE });
+    const read = options.commands ? 'prepare' : 'status';
+    assert.deepEqual(sentAtCreate, [['version', read]]);
+  }
+});
+
 test('a PIN submitted while the card is still being read waits for the read, then goes once', async () => {
   const b = new FakeBrowser();
   b.hostOptions = { holdCard: true, commands: PREPARE };

@@ -63,6 +63,12 @@ const STAGES = [
   ['painted', 'first frame painted after render'],
 ];
 
+/** Steps that overlap the rows above, each timed on its own (from, to, label). */
+const SPANS = [
+  ['windowAsked', 'windowCreated', 'windows.create alone, called → resolved'],
+  ['cardAsked', 'cardRead', 'card read alone, request posted → answer in the flow'],
+];
+
 const lines = (path) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
 
 /** Waits until the APDU log has not grown for `quietMs` (at most `maxMs`); returns its lines. */
@@ -198,6 +204,10 @@ function report({ kind, version, warmUp, results, fresh: firsts }) {
   const label = Object.fromEntries(STAGES);
   const byTime = [...steps].sort(([, p], [, q]) => summary(p.at).median - summary(q.at).median);
   for (const [key, { mark, ms: xs }] of byTime) out.push(row(`  ${label[mark]} (${key})`, xs));
+  for (const [from, to, what] of SPANS) {
+    const xs = results.filter((r) => typeof r.marks[from] === 'number').map((r) => r.marks[to] - r.marks[from]);
+    if (xs.length) out.push(row(`  ${what} (${from} → ${to})`, xs));
+  }
   out.push(row('**(b) PIN submit → page has the proof**', results.map((r) => r.waitB)));
   out.push(row('APDUs after the PIN (count)', results.map((r) => r.apdus), String));
   const unpainted = results.filter((r) => !r.painted).length;
