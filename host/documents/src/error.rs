@@ -2,7 +2,7 @@
 
 use mynakey_verify::VerifyError;
 
-use crate::pdf::PdfVerification;
+use crate::report::PdfVerification;
 
 /// Why a document could not be prepared, finished or verified.
 ///

@@ -15,6 +15,7 @@ mod base64_bytes;
 mod cms;
 mod error;
 mod pdf;
+mod report;
 
 pub use crate::cms::{
     finish_cms, prepare_cms, verify_cms, CmsVerification, PreparedCms, HASH_ALGORITHM,

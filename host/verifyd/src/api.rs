@@ -24,8 +24,8 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::error::{ErrorBody, ServiceCode, ServiceError};
-use crate::state::{AppState, LoadError};
+use crate::error::{ErrorBody, LoadError, ServiceCode, ServiceError};
+use crate::state::AppState;
 
 /// Largest request body: a token is at most 10,000 bytes, a certificate 16 KiB in base64.
 pub const BODY_MAX_BYTES: usize = 64 * 1024;
@@ -40,7 +40,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/login", post(login))
         .route("/v1/signature", post(signature))
         .route("/v1/health", get(health))
-        .route("/v1/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
         .layer(middleware::from_fn(timeout))
         .with_state(state)
@@ -379,13 +378,4 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Response {
         reload_error,
     };
     (status, Json(body)).into_response()
-}
-
-/// This API as OpenAPI 3.1 (the same text as docs/openapi.json).
-#[utoipa::path(get, path = "/v1/openapi.json", responses(
-    (status = 200, description = "the OpenAPI document", content_type = "application/json"),
-))]
-pub async fn openapi() -> Response {
-    let headers = [(axum::http::header::CONTENT_TYPE, "application/json")];
-    (headers, crate::openapi::document()).into_response()
 }

@@ -8,7 +8,29 @@ use mynakey_verifyd::memory::MemoryStoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::state::LoadError;
+/// Which file a load failure is about: its role, never its path (health is not the log).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRole {
+    /// `"trust"` (the roots: `--trust` or the built-in ones) or `"crl"`.
+    pub file: &'static str,
+    /// For a CRL: its position among the `--crl` options, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+}
+
+/// Roots or a CRL that could not be loaded. The message (with the path) goes to the log;
+/// health shows only `role` and `code`.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("{detail}")]
+pub struct LoadError {
+    #[serde(flatten)]
+    pub role: FileRole,
+    /// `READ_FAILED`, or the verifier's code (§7 of docs/relying-party.md).
+    pub code: &'static str,
+    #[serde(skip)]
+    pub detail: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

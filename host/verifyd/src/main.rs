@@ -154,6 +154,8 @@ async fn serve(args: Args, signals: Signals) -> Result<(), ServiceError> {
             _ = tokio::signal::ctrl_c() => {}
         }
     };
-    server::run(listener, api::router(state), limits, stop).await;
+    // The API's own description is routed here: it is derived from api's handlers.
+    let routes = api::router(state).route("/v1/openapi.json", axum::routing::get(openapi::serve));
+    server::run(listener, routes, limits, stop).await;
     Ok(())
 }

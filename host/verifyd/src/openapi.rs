@@ -3,6 +3,7 @@
 
 use std::sync::LazyLock;
 
+use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
 use crate::api;
@@ -16,10 +17,19 @@ use crate::error::{ErrorBody, ServiceCode};
                        (docs/relying-party.md §11).",
         license(name = "MIT OR Apache-2.0"),
     ),
-    paths(api::challenges, api::login, api::signature, api::health, api::openapi),
+    paths(api::challenges, api::login, api::signature, api::health, serve),
     components(schemas(ErrorBody, ServiceCode, api::VerdictCode))
 )]
 struct ApiDoc;
+
+/// This API as OpenAPI 3.1 (the same text as docs/openapi.json), at `/v1/openapi.json`.
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "openapi", responses(
+    (status = 200, description = "the OpenAPI document", content_type = "application/json"),
+))]
+pub async fn serve() -> Response {
+    let headers = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    (headers, document()).into_response()
+}
 
 /// The document as pretty JSON with a final newline (built once).
 pub fn document() -> &'static str {

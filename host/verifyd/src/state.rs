@@ -5,39 +5,15 @@ use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use mynakey_verify::{read_capped, CrlInfo, Trust, VerifyError, CRL_MAX_BYTES};
-use serde::Serialize;
 
 use crate::challenges::Challenges;
+use crate::error::{FileRole, LoadError};
 
 /// Where the roots and CRLs come from (read again on every reload).
 #[derive(Debug, Clone)]
 pub struct TrustSource {
     pub trust_dir: Option<PathBuf>,
     pub crls: Vec<PathBuf>,
-}
-
-/// Which file a load failure is about: its role, never its path (health is not the log).
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FileRole {
-    /// `"trust"` (the roots: `--trust` or the built-in ones) or `"crl"`.
-    pub file: &'static str,
-    /// For a CRL: its position among the `--crl` options, from 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<usize>,
-}
-
-/// Roots or a CRL that could not be loaded. The message (with the path) goes to the log;
-/// health shows only `role` and `code`.
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
-#[error("{detail}")]
-pub struct LoadError {
-    #[serde(flatten)]
-    pub role: FileRole,
-    /// `READ_FAILED`, or the verifier's code (§7 of docs/relying-party.md).
-    pub code: &'static str,
-    #[serde(skip)]
-    pub detail: String,
 }
 
 impl TrustSource {

@@ -13,9 +13,9 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::report::{Finding, PdfSignature, PdfVerification, SignatureStatus};
 pub use load::{MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES};
-pub use revisions::Finding;
-pub use verify::{verify_pdf, PdfSignature, PdfVerification, SignatureStatus};
+pub use verify::verify_pdf;
 
 use crate::cms::{self, PreparedCms};
 use crate::error::DocumentError;

@@ -1,24 +1,9 @@
 //! What a later revision may change in what a signature signed. Signing adds a signature field
 //! and its widget, so only the objects that hold those may change, and only by growing:
 //! [`ALLOWED`] lists them (the long-term-signature work adds DSS and document timestamps
-//! there). Every other change, and every object gone, is a [`Finding`].
+//! there). Every other change, and every object gone, is a [`Finding`](crate::report::Finding).
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
-use serde::Serialize;
-
-/// A change a later revision made to what signature `signature` signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Finding {
-    /// The signature (1-based, in file order) whose signed revision was changed.
-    pub signature: usize,
-    /// Where that signed revision ends (bytes); the changes are in the file after it.
-    pub signed_revision_end: usize,
-    /// The changed object, `"12 0 R"`, or `"trailer"`.
-    pub object: String,
-    /// What changed.
-    pub change: String,
-}
 
 /// The kinds of object a later revision may change, and the keys it may change in them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,54 +6,15 @@ use std::time::SystemTime;
 
 use der::{DateTime, Decode, Header, Reader, SliceReader};
 use lopdf::{Dictionary, Document, Object};
-use mynakey_verify::{SignerIdentity, Trust};
-use serde::Serialize;
+use mynakey_verify::Trust;
 use sha2::{Digest, Sha256};
 
 use super::byte_range::Gap;
 use super::load::{load, revision_ends};
-use super::revisions::{changes, Finding};
+use super::revisions::changes;
 use crate::cms::verify_detached;
 use crate::error::DocumentError;
-
-/// One verified signature of a PDF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PdfSignature {
-    /// Who signed, from the verified signing certificate.
-    pub signer: SignerIdentity,
-    /// `/SubFilter`: `ETSI.CAdES.detached` (PAdES) or `adbe.pkcs7.detached`.
-    pub sub_filter: String,
-    /// The signing time the signer claimed: `/M` as RFC 3339 (or the CMS signing-time when the
-    /// dictionary has none). Not from a timestamp authority.
-    pub signing_time: Option<String>,
-    /// `/Reason`, when given and readable.
-    pub reason: Option<String>,
-    /// Whether this signature covers the whole file as verified.
-    pub covers_whole_document: bool,
-    /// Whether what it signed is still what the file shows.
-    pub status: SignatureStatus,
-}
-
-/// A verified signature's standing in the file as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum SignatureStatus {
-    /// Later revisions only added signatures.
-    Valid,
-    /// A later revision changed what it signed (see the findings).
-    ChangedLater,
-}
-
-/// A PDF whose every signature verified and whose last signature covers the whole file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PdfVerification {
-    /// In file order (earliest revision first), including signatures a later revision removed.
-    pub signatures: Vec<PdfSignature>,
-    /// What later revisions changed beyond adding signatures; empty when the PDF is valid.
-    pub findings: Vec<Finding>,
-}
+use crate::report::{Finding, PdfSignature, PdfVerification, SignatureStatus};
 
 /// Verifies every signature of `pdf` (see the module's rules) and compares each signed revision
 /// with the file as a whole ([`super::revisions`]). Certificates are checked at `now` by the
