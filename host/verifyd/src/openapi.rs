@@ -22,8 +22,9 @@ use crate::error::{ErrorBody, ServiceCode};
 )]
 struct ApiDoc;
 
-/// This API as OpenAPI 3.1 (the same text as docs/openapi.json), at `/v1/openapi.json`.
-#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "openapi", responses(
+/// This API as OpenAPI 3.1 (the same text as docs/openapi.json).
+// Tagged and named as the other handlers are (by their module, `api`, and their name).
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "openapi", tag = "api", responses(
     (status = 200, description = "the OpenAPI document", content_type = "application/json"),
 ))]
 pub async fn serve() -> Response {
