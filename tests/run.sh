@@ -101,7 +101,7 @@ package_build() {
 }
 unit() {
     package_build &&
-        MYNAKEY_PACKAGE_BIN="$ROOT/target/no-lab/mynakey-host" cargo test --workspace
+        MYNAKEY_PACKAGE_BIN="$ROOT/target/no-lab/mynakey-host" cargo test --workspace --no-fail-fast
 }
 integrators() {
     tests/integrators/run.sh
