@@ -27,15 +27,8 @@ use sha2::{Digest, Sha256};
 
 mod support;
 use support::card_log::SELECT_JPKI;
-use support::system::system;
+use support::system::{auth_args, b64, system, CHALLENGE, ORIGIN};
 use support::{fixture, now, trust};
-
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
-
-fn auth_args(pin: &str) -> Value {
-    json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": pin})
-}
 
 fn with(mut v: Value, key: &str, value: Value) -> Value {
     v[key] = value;
@@ -44,10 +37,6 @@ fn with(mut v: Value, key: &str, value: Value) -> Value {
 
 fn hash_of(text: &str) -> Vec<u8> {
     Sha256::digest(text.as_bytes()).to_vec()
-}
-
-fn b64(v: &Value) -> Vec<u8> {
-    STANDARD.decode(v.as_str().unwrap()).unwrap()
 }
 
 #[test]

@@ -8,23 +8,12 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_verify::{verify_login, verify_signature, HashAlgorithm};
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 mod support;
-use support::system::system;
+use support::system::{auth_args, b64, system, CHALLENGE, ORIGIN};
 use support::{fixture, now, trust};
-
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
-
-fn auth_args(pin: &str) -> Value {
-    json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": pin})
-}
-
-fn b64(v: &Value) -> Vec<u8> {
-    STANDARD.decode(v.as_str().unwrap()).unwrap()
-}
 
 /// The APDUs of a phone login before the certificate: the refused read, the label, the PIN.
 const PHONE_LOGIN_START: [&str; 9] = [

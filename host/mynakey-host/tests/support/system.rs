@@ -349,3 +349,20 @@ impl Drop for Card {
         self.kill();
     }
 }
+
+/// The origin and challenge the system tests log in with.
+pub const ORIGIN: &str = "https://bank.example.jp";
+pub const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
+
+/// `authenticate`'s arguments for [`ORIGIN`] and [`CHALLENGE`] with `pin`.
+pub fn auth_args(pin: &str) -> serde_json::Value {
+    serde_json::json!({"origin": ORIGIN, "challenge": CHALLENGE, "pin": pin})
+}
+
+/// The bytes of a base64 string field of a reply.
+pub fn b64(v: &serde_json::Value) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
+}
