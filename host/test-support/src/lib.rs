@@ -5,6 +5,9 @@
 //! `MYNAKEY_TEST_HOST_PREFIX` (a program and its arguments, whitespace-separated, e.g. a Wine
 //! wrapper script) is put in front, so one suite's bodies can run the host under an emulator.
 
+pub mod crl;
+pub mod tsa;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,6 +76,15 @@ impl HostLauncher {
             }
         }
     }
+}
+
+/// A fresh directory under the system's temporary directory for one test helper's files.
+pub fn scratch_dir(what: &str) -> std::io::Result<PathBuf> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mynakey-{what}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 #[cfg(test)]
