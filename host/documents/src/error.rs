@@ -3,6 +3,7 @@
 use mynakey_verify::VerifyError;
 
 use crate::report::PdfVerification;
+use crate::timestamp::TimestampError;
 
 /// Why a document could not be prepared, finished or verified.
 ///
@@ -51,6 +52,19 @@ pub enum DocumentError {
     /// lists each signature's status and every finding.
     #[error("a later revision changed what was signed ({} finding(s))", .0.findings.len())]
     ChangedAfterSigning(Box<PdfVerification>),
+    /// No timestamp could be had, or an embedded one is not acceptable ([`TimestampError`]).
+    #[error(transparent)]
+    Timestamp(#[from] TimestampError),
+    /// The signature has a trusted timestamp, and CRLs were given, but none that covers the
+    /// signer's certificate was issued at or after the timestamp: whether the certificate was
+    /// revoked before then cannot be told (indeterminate, neither valid nor invalid).
+    #[error(
+        "no CRL issued at or after the timestamp ({gen_time}): revocation at signing is unknown"
+    )]
+    NoCrlAfterTimestamp {
+        /// The timestamp's genTime, RFC 3339.
+        gen_time: String,
+    },
     /// The signer's certificate or the signature value failed the verifier's checks.
     #[error(transparent)]
     Verify(#[from] VerifyError),
@@ -59,7 +73,8 @@ pub enum DocumentError {
 impl DocumentError {
     /// A stable code: `CERTIFICATE`, `SIGNING_TIME`, `SIGNATURE_MISMATCH`, `PDF`,
     /// `CONTENTS_TOO_SMALL`, `PREPARED`, `CMS`, `INTEGRITY`, `NO_SIGNATURE`,
-    /// `DOCUMENT_TOO_COMPLEX`, `CHANGED_AFTER_SIGNING`, or the verifier's own code for
+    /// `DOCUMENT_TOO_COMPLEX`, `CHANGED_AFTER_SIGNING`, `NO_CRL_AFTER_TIMESTAMP`, the
+    /// timestamp's (`TSA_…`, [`TimestampError::code`]), or the verifier's own code for
     /// [`DocumentError::Verify`].
     pub fn code(&self) -> &'static str {
         match self {
@@ -74,6 +89,8 @@ impl DocumentError {
             Self::NoSignature => "NO_SIGNATURE",
             Self::TooComplex(_) => "DOCUMENT_TOO_COMPLEX",
             Self::ChangedAfterSigning(_) => "CHANGED_AFTER_SIGNING",
+            Self::Timestamp(e) => e.code(),
+            Self::NoCrlAfterTimestamp { .. } => "NO_CRL_AFTER_TIMESTAMP",
             Self::Verify(e) => e.code(),
         }
     }

@@ -16,13 +16,18 @@ mod cms;
 mod error;
 mod pdf;
 mod report;
+mod timestamp;
+mod validation;
 
 pub use crate::cms::{
-    finish_cms, prepare_cms, verify_cms, CmsVerification, PreparedCms, HASH_ALGORITHM,
+    finish_cms, finish_cms_with, prepare_cms, verify_cms, verify_cms_with, CmsVerification,
+    FinishOptions, PreparedCms, HASH_ALGORITHM,
 };
 pub use error::DocumentError;
 pub use pdf::{
-    finish_pdf, prepare_pdf, verify_pdf, Finding, PdfSignature, PdfSigning, PdfVerification,
-    PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES,
-    PDF_MAX_BYTES,
+    finish_pdf, finish_pdf_with, prepare_pdf, verify_pdf, verify_pdf_with, Finding, PdfSignature,
+    PdfSigning, PdfVerification, PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS,
+    MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES,
 };
+pub use timestamp::{TimestampAuthority, TimestampError, TimestampInfo, Timestamping, TsaTrust};
+pub use validation::{Judgement, Level, Validation};

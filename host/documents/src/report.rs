@@ -4,6 +4,8 @@
 use mynakey_verify::SignerIdentity;
 use serde::Serialize;
 
+use crate::validation::Judgement;
+
 /// One verified signature of a PDF.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,6 +23,9 @@ pub struct PdfSignature {
     pub covers_whole_document: bool,
     /// Whether what it signed is still what the file shows.
     pub status: SignatureStatus,
+    /// The level reached and when and how the certificate was judged.
+    #[serde(flatten)]
+    pub judgement: Judgement,
 }
 
 /// A verified signature's standing in the file as a whole.

@@ -34,7 +34,7 @@ fn sign(format: &str, document: &[u8]) -> Vec<u8> {
     digest_info.extend_from_slice(&hash);
     let signature = card_sign(&key("card1-sign.key.der"), &digest_info);
     let input = json!({"prepared": prepared["prepared"], "signature": STANDARD.encode(signature)});
-    let (code, finished) = step(DocumentStep::Finish, &input);
+    let (code, finished) = step(DocumentStep::Finish(Default::default()), &input);
     assert_eq!(code, 0, "{finished}");
     STANDARD
         .decode(finished["signed"].as_str().unwrap())
@@ -102,7 +102,7 @@ fn finish_refuses_a_signature_that_does_not_fit() {
         &json!({"format": "cms", "document": "AAAA", "certificate": STANDARD.encode(pki("card1-sign.der"))}),
     );
     let input = json!({"prepared": prepared["prepared"], "signature": STANDARD.encode([1u8; 256])});
-    let (code, out) = step(DocumentStep::Finish, &input);
+    let (code, out) = step(DocumentStep::Finish(Default::default()), &input);
     assert_eq!(
         (code, &out["error"]["code"]),
         (1, &json!("SIGNATURE_MISMATCH"))

@@ -67,7 +67,7 @@ impl TestTsa {
     pub fn start(mode: TsaMode) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let url = format!("http://{}/tsa", listener.local_addr()?);
-        let setup = Setup::new()?;
+        let setup = OpenSslTsa::new()?;
         std::thread::spawn(move || serve(&listener, &setup, mode));
         Ok(Self { url })
     }
@@ -80,27 +80,29 @@ impl TestTsa {
 
 /// Serves `listener` forever (the binary's main loop).
 pub fn serve_forever(listener: &TcpListener, mode: TsaMode) -> std::io::Result<()> {
-    let setup = Setup::new()?;
+    let setup = OpenSslTsa::new()?;
     serve(listener, &setup, mode);
     Ok(())
 }
 
-fn serve(listener: &TcpListener, setup: &Setup, mode: TsaMode) {
+fn serve(listener: &TcpListener, setup: &OpenSslTsa, mode: TsaMode) {
     for stream in listener.incoming().flatten() {
         // A failed exchange only fails the test that sent it.
         let _ = handle(stream, setup, mode);
     }
 }
 
-/// The OpenSSL configuration and PEM copies of the test TSA, written once per server.
+/// OpenSSL's TSA itself, without HTTP: its configuration and PEM copies of the test TSA,
+/// written once. [`OpenSslTsa::answer`] is what the HTTP handler sends back.
 #[derive(Debug)]
-struct Setup {
+pub struct OpenSslTsa {
     dir: PathBuf,
     counter: AtomicU64,
 }
 
-impl Setup {
-    fn new() -> std::io::Result<Self> {
+impl OpenSslTsa {
+    /// Writes the configuration into a fresh scratch directory.
+    pub fn new() -> std::io::Result<Self> {
         let dir = scratch_dir("tsa")?;
         let pki = pki_dir();
         for (der, pem, kind) in [
@@ -135,6 +137,22 @@ impl Setup {
             dir,
             counter: AtomicU64::new(0),
         })
+    }
+
+    /// The DER `TimeStampResp` for `query` in `mode`, or the HTTP error status to answer.
+    pub fn answer(&self, query: &[u8], mode: TsaMode) -> Result<Vec<u8>, u16> {
+        let answer = match mode {
+            TsaMode::Grant => self.reply(query, "grant"),
+            TsaMode::Reject => self.reply(query, "reject"),
+            TsaMode::Untrusted => self.reply(query, "untrusted"),
+            TsaMode::OtherBytes => self.reply(&flip_imprint(query.to_vec()), "grant"),
+            TsaMode::Slow(wait) => {
+                std::thread::sleep(wait);
+                self.reply(query, "grant")
+            }
+            TsaMode::HttpError(code) => return Err(code),
+        };
+        answer.map_err(|_| 500)
     }
 
     /// OpenSSL's reply to `query` in `section` of the configuration.
@@ -180,7 +198,7 @@ fn openssl(args: &[&str], input: &Path, output: &Path) -> std::io::Result<()> {
 }
 
 /// One request: `POST` with `Content-Length`, the body an RFC 3161 query.
-fn handle(stream: TcpStream, setup: &Setup, mode: TsaMode) -> std::io::Result<()> {
+fn handle(stream: TcpStream, setup: &OpenSslTsa, mode: TsaMode) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut length = 0;
     let mut line = String::new();
@@ -194,20 +212,9 @@ fn handle(stream: TcpStream, setup: &Setup, mode: TsaMode) -> std::io::Result<()
     }
     let mut query = vec![0; length.min(1 << 16)];
     reader.read_exact(&mut query)?;
-    let answer = match mode {
-        TsaMode::Grant => setup.reply(&query, "grant"),
-        TsaMode::Reject => setup.reply(&query, "reject"),
-        TsaMode::Untrusted => setup.reply(&query, "untrusted"),
-        TsaMode::OtherBytes => setup.reply(&flip_imprint(query), "grant"),
-        TsaMode::Slow(wait) => {
-            std::thread::sleep(wait);
-            setup.reply(&query, "grant")
-        }
-        TsaMode::HttpError(code) => return respond(stream, code, b"test TSA error"),
-    };
-    match answer {
+    match setup.answer(&query, mode) {
         Ok(body) => respond(stream, 200, &body),
-        Err(e) => respond(stream, 500, e.to_string().as_bytes()),
+        Err(code) => respond(stream, code, b"test TSA error"),
     }
 }
 

@@ -26,6 +26,7 @@ mod crl;
 mod error;
 mod identity;
 mod limits;
+mod proven;
 mod token;
 mod trust;
 mod x509;
@@ -45,6 +46,7 @@ pub use limits::{
     TRUST_FILE_MAX_BYTES,
 };
 pub use mynakey_types::hash::{HashAlgorithm, UnknownHashAlgorithm};
+pub use proven::{verify_signature_at, ProvenTime, RevocationAtTime};
 pub use token::{
     check_challenge, check_origin, parse_challenge, parse_origin, TOKEN_ALGORITHM, TOKEN_FORMAT,
     TOKEN_MAX_LEN, TOKEN_MIN_LEN,
@@ -165,7 +167,23 @@ fn check_certificate(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<CertificateIdentity, VerifyError> {
-    let now = x509::unix(now);
+    let root = check_until_revocation(cert, purpose, trust, now)?;
+    let revocation_checked = trust.check_revocation(purpose, root, cert, x509::unix(now))?;
+    Ok(CertificateIdentity::new(
+        cert,
+        &root.fingerprint,
+        revocation_checked,
+    ))
+}
+
+/// Checks 4–7 (key usage, policy, chain, validity at `at`): the issuing root.
+fn check_until_revocation<'t>(
+    cert: &ParsedCert,
+    purpose: Purpose,
+    trust: &'t Trust,
+    at: SystemTime,
+) -> Result<&'t trust::Root, VerifyError> {
+    let now = x509::unix(at);
     let tbs = &cert.cert.tbs_certificate;
 
     // Key usage.
@@ -226,11 +244,5 @@ fn check_certificate(
         });
     }
 
-    // Revocation.
-    let revocation_checked = trust.check_revocation(purpose, root, cert, now)?;
-    Ok(CertificateIdentity::new(
-        cert,
-        &root.fingerprint,
-        revocation_checked,
-    ))
+    Ok(root)
 }
