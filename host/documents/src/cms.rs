@@ -22,8 +22,9 @@ use x509_cert::Certificate;
 
 use crate::attributes::{self, ID_DATA, ID_SHA256, ID_SIGNED_DATA};
 use crate::error::{cms_err, DocumentError};
+use crate::report::Judgement;
 use crate::timestamp::{self, Timestamping, ID_SIGNATURE_TIME_STAMP};
-use crate::validation::{judge, Judgement, Validation};
+use crate::validation::{judge, Validation};
 
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");

@@ -23,11 +23,12 @@ pub use crate::cms::{
     finish_cms, finish_cms_with, prepare_cms, verify_cms, verify_cms_with, CmsVerification,
     FinishOptions, PreparedCms, HASH_ALGORITHM,
 };
-pub use error::DocumentError;
+pub use error::{DocumentError, TimestampError};
 pub use pdf::{
     finish_pdf, finish_pdf_with, prepare_pdf, verify_pdf, verify_pdf_with, Finding, PdfSignature,
     PdfSigning, PdfVerification, PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS,
     MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES,
 };
-pub use timestamp::{TimestampAuthority, TimestampError, TimestampInfo, Timestamping, TsaTrust};
-pub use validation::{Judgement, Level, Validation};
+pub use report::{Judgement, Level, TimestampInfo};
+pub use timestamp::{TimestampAuthority, Timestamping, TsaTrust};
+pub use validation::Validation;

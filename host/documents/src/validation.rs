@@ -9,11 +9,12 @@ use std::time::SystemTime;
 use mynakey_verify::{
     verify_signature, verify_signature_at, ProvenTime, RevocationAtTime, SignerIdentity, Trust,
 };
-use serde::Serialize;
 
-use crate::cms::HASH_ALGORITHM;
 use crate::error::DocumentError;
-use crate::timestamp::{verify_token, TimestampInfo, TsaTrust};
+use crate::report::{Judgement, Level};
+use crate::timestamp::{verify_token, TsaTrust};
+
+const HASH_ALGORITHM: mynakey_verify::HashAlgorithm = mynakey_verify::HashAlgorithm::Sha256;
 
 /// The trust, the TSA roots and the time of a verification. New settings arrive as fields with
 /// defaults, so callers of [`Validation::new`] keep compiling.
@@ -44,45 +45,6 @@ impl<'a> Validation<'a> {
         self.tsa_trust = Some(tsa_trust);
         self
     }
-}
-
-/// The baseline level a signature reached (ETSI EN 319 122 / 319 142). B-LT and B-LTA will
-/// follow when validation data and archive timestamps are embedded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Level {
-    /// Signed; the signing time is the signer's claim.
-    #[serde(rename = "B-B")]
-    BB,
-    /// With a trusted timestamp over the signature value.
-    #[serde(rename = "B-T")]
-    BT,
-}
-
-impl Level {
-    /// `B-B`, `B-T`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::BB => "B-B",
-            Self::BT => "B-T",
-        }
-    }
-}
-
-/// How the signer's certificate was judged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Judgement {
-    /// The level reached.
-    pub level: Level,
-    /// When the certificate was judged (RFC 3339): the timestamp's genTime for B-T, else the
-    /// time of verification.
-    pub judged_at: String,
-    /// The checked timestamp, for B-T.
-    pub timestamp: Option<TimestampInfo>,
-    /// The signature carries a timestamp that was not checked (no TSA roots were given).
-    pub timestamp_not_checked: bool,
-    /// For B-T: revocation at the timestamp's time (revoked after signing is still valid).
-    pub revocation: Option<RevocationAtTime>,
 }
 
 /// Checks the signer over `hash` (the signed attributes' SHA-256) at the right time.

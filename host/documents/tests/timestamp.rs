@@ -103,10 +103,7 @@ fn a_cades_t_signature_is_judged_at_the_timestamps_time() {
 fn a_pades_b_t_pdf_keeps_the_signed_bytes_and_verifies_at_the_timestamps_time() {
     let (pdf, plain) = stamped_pdf();
     // Only the reserved /Contents differs: the bytes the card's hash covers are the same.
-    let gap_start = plain
-        .windows(9)
-        .rposition(|w| w == b"/Contents")
-        .unwrap();
+    let gap_start = plain.windows(9).rposition(|w| w == b"/Contents").unwrap();
     let gap_end = gap_start + plain[gap_start..].iter().position(|b| *b == b'>').unwrap();
     assert_eq!(pdf.len(), plain.len());
     let differ: Vec<usize> = (0..pdf.len()).filter(|i| pdf[*i] != plain[*i]).collect();

@@ -50,7 +50,7 @@ pub enum DocumentStep {
 }
 
 /// `document finish`'s options.
-#[derive(Debug, Clone, Args, Default)]
+#[derive(Debug, Clone, Args)]
 pub struct FinishArgs {
     /// Add a trusted timestamp over the signature from this RFC 3161 TSA (http:// or https://):
     /// a CAdES-T .p7s or a PAdES B-T PDF. Any TSA failure means no signed document.
@@ -60,8 +60,22 @@ pub struct FinishArgs {
     #[arg(long, value_name = "DIR", requires = "tsa")]
     pub tsa_trust: Option<PathBuf>,
     /// Give up on the TSA after SECONDS (connect, send and read together).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "tsa")]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TSA_TIMEOUT_SECONDS, requires = "tsa")]
     pub tsa_timeout: u64,
+}
+
+/// The default bound on one exchange with a TSA.
+pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
+
+impl Default for FinishArgs {
+    /// No TSA (what `document finish` alone parses to).
+    fn default() -> Self {
+        Self {
+            tsa: None,
+            tsa_trust: None,
+            tsa_timeout: DEFAULT_TSA_TIMEOUT_SECONDS,
+        }
+    }
 }
 
 #[derive(Debug, Args, Default)]

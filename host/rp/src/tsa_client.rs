@@ -9,8 +9,6 @@ use mynakey_documents::{TimestampAuthority, TimestampError};
 
 /// The largest `TimeStampResp` read (a token with a long chain is a few KB).
 const RESPONSE_MAX_BYTES: u64 = 256 * 1024;
-/// The default bound on one whole exchange with the TSA.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A TSA at an `http://` or `https://` URL.
 pub struct HttpTsa {

@@ -73,7 +73,9 @@ pub fn make_crl(
         .arg(dir.join("crl.pem"))
         .arg("-out")
         .arg(dir.join("crl.der")))?;
-    std::fs::read(dir.join("crl.der"))
+    let crl = std::fs::read(dir.join("crl.der"));
+    let _ = std::fs::remove_dir_all(&dir);
+    crl
 }
 
 fn run(command: &mut Command) -> std::io::Result<()> {

@@ -100,6 +100,12 @@ pub struct OpenSslTsa {
     counter: AtomicU64,
 }
 
+impl Drop for OpenSslTsa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 impl OpenSslTsa {
     /// Writes the configuration into a fresh scratch directory.
     pub fn new() -> std::io::Result<Self> {
@@ -172,12 +178,17 @@ impl OpenSslTsa {
             .arg("-out")
             .arg(&r)
             .output()?;
-        if !r.exists() {
-            return Err(std::io::Error::other(
+        let reply = if r.exists() {
+            std::fs::read(&r)
+        } else {
+            Err(std::io::Error::other(
                 String::from_utf8_lossy(&status.stderr).into_owned(),
-            ));
-        }
-        std::fs::read(&r)
+            ))
+        };
+        // Keep only the configuration: a long run makes many requests.
+        let _ = std::fs::remove_file(&q);
+        let _ = std::fs::remove_file(&r);
+        reply
     }
 }
 

@@ -9,11 +9,12 @@ mod request;
 mod token;
 
 use std::path::Path;
-use std::time::{Duration, SystemTime};
 
 use der::Decode;
-use serde::Serialize;
 use x509_cert::Certificate;
+
+pub(crate) use crate::error::TimestampError;
+pub(crate) use crate::report::TimestampInfo;
 
 pub(crate) use request::stamp;
 pub(crate) use token::verify_token;
@@ -83,64 +84,4 @@ pub struct Timestamping<'a> {
     pub authority: &'a dyn TimestampAuthority,
     /// The TSA roots its token must chain to.
     pub trust: &'a TsaTrust,
-}
-
-/// A checked timestamp token, as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TimestampInfo {
-    /// The TSA's genTime, RFC 3339 UTC: the signature existed then.
-    pub gen_time: String,
-    /// The TSA certificate's subject.
-    pub tsa: String,
-    /// The token's serial number (hex).
-    pub serial: String,
-    /// The TSA's policy OID.
-    pub policy: String,
-    #[serde(skip)]
-    pub(crate) time: SystemTime,
-}
-
-/// Why no timestamp could be had, or why a token is not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TimestampError {
-    /// The TSA could not be reached (name resolution, connection, TLS, I/O).
-    #[error("the TSA could not be reached: {0}")]
-    Unreachable(String),
-    /// The TSA did not answer in time.
-    #[error("the TSA did not answer within {} s", .0.as_secs())]
-    Timeout(Duration),
-    /// The TSA answered with an HTTP error status.
-    #[error("the TSA answered HTTP {0}")]
-    Http(u16),
-    /// The TSA answered with a status other than granted (or granted with modifications).
-    #[error("the TSA refused the request: {0}")]
-    Rejected(String),
-    /// The token is malformed, over other bytes, with another nonce, badly signed, or not
-    /// from a time-stamping certificate.
-    #[error("the timestamp token is not acceptable: {0}")]
-    BadToken(String),
-    /// The TSA's certificate does not chain to a configured TSA root, or was not valid then.
-    #[error("the TSA is not trusted: {0}")]
-    Untrusted(String),
-    /// The TSA roots could not be loaded.
-    #[error("TSA trust store: {0}")]
-    TrustStore(String),
-}
-
-impl TimestampError {
-    /// A stable code: `TSA_UNREACHABLE`, `TSA_TIMEOUT`, `TSA_HTTP_ERROR`, `TSA_REJECTED`,
-    /// `TSA_BAD_TOKEN`, `TSA_UNTRUSTED`, `TSA_TRUST_STORE`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unreachable(_) => "TSA_UNREACHABLE",
-            Self::Timeout(_) => "TSA_TIMEOUT",
-            Self::Http(_) => "TSA_HTTP_ERROR",
-            Self::Rejected(_) => "TSA_REJECTED",
-            Self::BadToken(_) => "TSA_BAD_TOKEN",
-            Self::Untrusted(_) => "TSA_UNTRUSTED",
-            Self::TrustStore(_) => "TSA_TRUST_STORE",
-        }
-    }
 }
