@@ -138,6 +138,40 @@ fn bad_tsa_answers_give_no_signature_and_their_own_codes() {
     }
 }
 
+/// Answers every request with the first answer it got: a replayed token.
+struct Replay(Tsa, std::sync::Mutex<Option<Vec<u8>>>);
+
+impl TimestampAuthority for Replay {
+    fn post(&self, request: &[u8]) -> Result<Vec<u8>, TimestampError> {
+        let mut first = self.1.lock().unwrap();
+        if first.is_none() {
+            *first = Some(self.0.post(request)?);
+        }
+        Ok(first.clone().unwrap())
+    }
+}
+
+#[test]
+fn a_replayed_token_is_refused_for_its_nonce() {
+    let digest: [u8; 32] = Sha256::digest(CONTENT).into();
+    let prepared = prepare_cms(&digest, &certificate(), SystemTime::now()).unwrap();
+    let signature = card_sign(&prepared.hash());
+    let replay = Replay(
+        Tsa(OpenSslTsa::new().unwrap(), TsaMode::Grant),
+        std::sync::Mutex::new(None),
+    );
+    let roots = tsa_trust();
+    let options = FinishOptions::new().with_timestamping(Timestamping {
+        authority: &replay,
+        trust: &roots,
+    });
+    // The same signature value (PKCS#1 v1.5 is deterministic): only the nonce differs.
+    finish_cms_with(&prepared, &signature, &options).unwrap();
+    let err = finish_cms_with(&prepared, &signature, &options).unwrap_err();
+    assert_eq!(err.code(), "TSA_BAD_TOKEN");
+    assert!(err.to_string().contains("nonce"), "{err}");
+}
+
 #[test]
 fn revoked_after_the_timestamp_stays_valid_and_says_so() {
     let p7s = stamped_cms(TsaMode::Grant).unwrap();

@@ -26,6 +26,7 @@ pub enum TsaMode {
     OtherBytes,
     /// A granted token signed by a TSA certificate under `untrusted-root.der`.
     Untrusted,
+
     /// Waits this long before answering (for the client's time-out).
     Slow(Duration),
 }
@@ -38,6 +39,7 @@ impl TsaMode {
             "reject" => Self::Reject,
             "other-bytes" => Self::OtherBytes,
             "untrusted" => Self::Untrusted,
+
             _ => {
                 if let Some(code) = text.strip_prefix("http-") {
                     Self::HttpError(code.parse().ok()?)
@@ -151,6 +153,7 @@ impl OpenSslTsa {
             TsaMode::Grant => self.reply(query, "grant"),
             TsaMode::Reject => self.reply(query, "reject"),
             TsaMode::Untrusted => self.reply(query, "untrusted"),
+
             TsaMode::OtherBytes => self.reply(&flip_imprint(query.to_vec()), "grant"),
             TsaMode::Slow(wait) => {
                 std::thread::sleep(wait);

@@ -287,3 +287,23 @@ fn chain_to_root(
     }
     Err(untrusted("its chain is too long"))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn fixture(name: &str) -> Certificate {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/pki/");
+        Certificate::from_der(&std::fs::read(format!("{path}{name}")).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_a_critical_time_stamping_usage_makes_a_tsa_certificate() {
+        assert!(check_time_stamping_usage(&fixture("tsa.der")).is_ok());
+        for other in ["tsa-noncritical-eku.der", "card1-sign.der", "tsa-root.der"] {
+            let err = check_time_stamping_usage(&fixture(other)).unwrap_err();
+            assert_eq!(err.code(), "TSA_BAD_TOKEN", "{other}");
+        }
+    }
+}
