@@ -143,6 +143,23 @@ pub fn verify_signature(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<SignerIdentity, VerifyError> {
+    let signed = (hash, hash_algorithm, signature);
+    verify_signed_hash(signed, certificate_der, |cert| {
+        check_certificate(cert, Purpose::Signature, trust, now).map(|identity| (identity, ()))
+    })
+    .map(|(identity, ())| identity)
+}
+
+/// A hash, its algorithm and the signature over it.
+type SignedHash<'a> = (&'a [u8], HashAlgorithm, &'a [u8]);
+
+/// The hash length, the certificate (parsed, then checked by `check`, which also returns what
+/// else it found) and the signature over the hash with its key.
+fn verify_signed_hash<T>(
+    (hash, hash_algorithm, signature): SignedHash<'_>,
+    certificate_der: &[u8],
+    check: impl FnOnce(&ParsedCert) -> Result<(CertificateIdentity, T), VerifyError>,
+) -> Result<(SignerIdentity, T), VerifyError> {
     if hash.len() != hash_algorithm.digest_len() {
         return Err(VerifyError::HashLength {
             algorithm: hash_algorithm,
@@ -151,13 +168,13 @@ pub fn verify_signature(
         });
     }
     let cert = x509::parse_certificate(certificate_der).map_err(VerifyError::CertificateParse)?;
-    let identity = check_certificate(&cert, Purpose::Signature, trust, now)?;
+    let (identity, found) = check(&cert)?;
     cert.key
         .verify(x509::pkcs1v15(hash_algorithm), hash, signature)
         .map_err(|_| {
             VerifyError::SignatureInvalid("not made by this certificate's key over this hash")
         })?;
-    Ok(SignerIdentity::new(identity, &cert))
+    Ok((SignerIdentity::new(identity, &cert), found))
 }
 
 /// Checks 4–8 of the module list for a parsed certificate of `purpose`.

@@ -11,7 +11,7 @@ use crate::error::{RevocationReason, VerifyError};
 use crate::identity::{CertificateIdentity, SignerIdentity};
 use crate::trust::{LoadedCrl, Purpose, Root, Trust};
 use crate::x509::{self, ParsedCert};
-use crate::{check_until_revocation, HashAlgorithm};
+use crate::{check_until_revocation, verify_signed_hash, HashAlgorithm};
 
 /// When a signature provably existed (a timestamp's genTime) and when it is verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,24 +58,16 @@ pub fn verify_signature_at(
     trust: &Trust,
     at: ProvenTime,
 ) -> Result<(SignerIdentity, RevocationAtTime), VerifyError> {
-    if hash.len() != hash_algorithm.digest_len() {
-        return Err(VerifyError::HashLength {
-            algorithm: hash_algorithm,
-            expected: hash_algorithm.digest_len(),
-            actual: hash.len(),
-        });
-    }
-    let cert = x509::parse_certificate(certificate_der).map_err(VerifyError::CertificateParse)?;
-    let root = check_until_revocation(&cert, Purpose::Signature, trust, at.time)?;
-    let status = revocation_at(trust, root, &cert, at)?;
-    cert.key
-        .verify(x509::pkcs1v15(hash_algorithm), hash, signature)
-        .map_err(|_| {
-            VerifyError::SignatureInvalid("not made by this certificate's key over this hash")
-        })?;
-    let checked = !matches!(status, RevocationAtTime::NotChecked);
-    let identity = CertificateIdentity::new(&cert, &root.fingerprint, checked);
-    Ok((SignerIdentity::new(identity, &cert), status))
+    let signed = (hash, hash_algorithm, signature);
+    verify_signed_hash(signed, certificate_der, |cert| {
+        let root = check_until_revocation(cert, Purpose::Signature, trust, at.time)?;
+        let status = revocation_at(trust, root, cert, at)?;
+        let checked = !matches!(status, RevocationAtTime::NotChecked);
+        Ok((
+            CertificateIdentity::new(cert, &root.fingerprint, checked),
+            status,
+        ))
+    })
 }
 
 fn revocation_at(
