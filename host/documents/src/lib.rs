@@ -7,8 +7,14 @@
 //! - **PAdES baseline B-B** (signed PDF): [`prepare_pdf`] appends a signature field by
 //!   incremental update and returns the hash → [`finish_pdf`] embeds the CMS; [`verify_pdf`].
 //!
+//! - **Trusted timestamps** (CAdES-T, PAdES B-T): [`finish_cms_with`] / [`finish_pdf_with`] with
+//!   [`FinishOptions::with_timestamping`] add an RFC 3161 token over the signature value from a
+//!   [`TimestampAuthority`] the caller supplies, checked against [`TsaTrust`] first;
+//!   [`verify_cms_with`] / [`verify_pdf_with`] with [`Validation::with_tsa_trust`] judge the
+//!   signer at the token's time and report the [`Level`] reached.
+//!
 //! Both need one `sign` per document after `getSigningCertificate` (the held session of the
-//! protocol). Nothing here talks to a card. Integrators: `docs/documents.md`.
+//! protocol). Nothing here talks to a card or to the network. Integrators: `docs/documents.md`.
 
 mod attributes;
 mod base64_bytes;
