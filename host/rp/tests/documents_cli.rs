@@ -313,3 +313,48 @@ fn a_failing_tsa_gives_its_code_and_no_signed_document() {
         assert!(out.get("signed").is_none(), "{out}");
     }
 }
+
+#[test]
+fn a_pdf_whose_signer_moved_house_after_the_timestamp_verifies_as_revoked_after_signing() {
+    use mynakey_test_support::crl::{make_crl, Revoked};
+    let tsa = TestTsa::start(TsaMode::Grant).unwrap();
+    let pdf = std::fs::read(pki_dir().join("../documents/contract-xref-table.pdf")).unwrap();
+    let (code, finished) = sign_with("pdf", &pdf, with_tsa(tsa.url(), 10));
+    assert_eq!(code, 0, "{finished}");
+    let signed = STANDARD
+        .decode(finished["signed"].as_str().unwrap())
+        .unwrap();
+    // A newer CRL lists card1-sign.der (serial 01A2B3C5): revoked a second after signing.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    let revoked = Revoked {
+        serial_hex: "01A2B3C5",
+        at: later,
+        reason: "affiliationChanged",
+    };
+    let crl = make_crl("sign-root-2", later, &[revoked]).unwrap();
+    let time = mynakey_test_support::crl::asn1_time(later);
+    let time = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &time[..4],
+        &time[4..6],
+        &time[6..8],
+        &time[8..10],
+        &time[10..12],
+        &time[12..14]
+    );
+    let tsa_trust = tsa_trust_dir();
+    let files: Vec<(&str, &[u8])> = vec![("--pdf", &signed), ("--crl", &crl)];
+    let (code, verdict) = verify(&["--tsa-trust", &tsa_trust, "--time", &time], &files);
+    assert_eq!(code, 0, "{verdict}");
+    let revocation = &verdict["result"]["signatures"][0]["revocation"];
+    assert_eq!(revocation["status"], "revokedAfter", "{verdict}");
+    assert_eq!(revocation["reason"], "affiliationChanged");
+    assert_eq!(revocation["revocationDate"], time.as_str());
+    // Judged at the verification time instead (no TSA roots): revoked.
+    let (code, verdict) = verify(&["--time", &time], &files);
+    assert_eq!(
+        (code, &verdict["error"]["code"]),
+        (1, &json!("REVOKED")),
+        "{verdict}"
+    );
+}
