@@ -24,7 +24,11 @@ pub struct ProvenTime {
 
 /// The signer's revocation status at the proven time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "status")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "status"
+)]
 pub enum RevocationAtTime {
     /// No CRL is loaded for signing certificates: revocation was not checked.
     NotChecked,
