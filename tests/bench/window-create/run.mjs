@@ -8,6 +8,7 @@
 //   node tests/bench/window-create/run.mjs [--rounds 10] [--browsers firefox,chromium] [--runs 1]
 //                                          [--settle 300] [--out FILE.md] [--raw FILE.json] [--headed]
 //
+// --from FILE.json prints the tables of an earlier --raw file instead of running.
 // --headed shows the browsers on $DISPLAY (e.g. under `xvfb-run -a`) instead of running headless.
 // --runs N alternates the browsers N times (firefox, chromium, firefox, …). Needs
 // `npm ci --prefix tests/browser` and `npm ci --prefix extension` (for the real consent page).
@@ -36,6 +37,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '10' }, browsers: { type: 'string', default: 'firefox,chromium' },
     runs: { type: 'string', default: '1' }, settle: { type: 'string', default: '300' },
     out: { type: 'string' }, raw: { type: 'string' }, headed: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 });
 
@@ -127,16 +129,22 @@ function table(runs) {
     const mine = runs.filter((r) => r.kind === kind);
     const results = mine.flatMap((r) => r.results);
     lines.push(`### ${kind} (${mine[0].version}); load ${mine.map((r) => `${r.loadBefore} → ${r.loadAfter}`).join(', ')}`, '',
-      '| variant | n | windows.onCreated | document starts | promise resolved | script runs | first frame | script − resolved |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|');
+      '| variant | n | windows.onCreated | document starts | promise resolved | resolved − product\'s, same round | script runs | first frame | script − resolved |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const productIn = new Map(mine.flatMap((r, i) => r.results.filter((x) => x.id === 'product').map((x) => [`${i}/${x.run.split('-').pop()}`, x])));
     for (const id of Object.keys(DESCRIBE)) {
       const rs = results.filter((r) => r.id === id);
       if (!rs.length) continue;
       const failed = rs.find((r) => r.error);
-      if (failed) { lines.push(`| ${DESCRIBE[id]} | 0 | rejected: ${failed.error} | | | | | |`); continue; }
+      if (failed) { lines.push(`| ${DESCRIBE[id]} | 0 | rejected: ${failed.error} | | | | | | |`); continue; }
       const since = (k) => rs.filter((r) => typeof r[k] === 'number').map((r) => r[k] - r.calledAt);
+      // Paired with the product's call of the same browser run and round (the load hits both alike).
+      const paired = mine.flatMap((r, i) => r.results.filter((x) => x.id === id && x.resolvedAt).flatMap((x) => {
+        const p = productIn.get(`${i}/${x.run.split('-').pop()}`);
+        return p && p.resolvedAt ? [(x.resolvedAt - x.calledAt) - (p.resolvedAt - p.calledAt)] : [];
+      }));
       const gap = rs.filter((r) => typeof r.scriptAt === 'number').map((r) => r.scriptAt - r.resolvedAt);
-      lines.push(`| ${DESCRIBE[id]} | ${rs.length} | ${cell(since('onCreatedAt'))} | ${cell(since('timeOrigin'))} | ${cell(since('resolvedAt'))} | ${cell(since('scriptAt'))} | ${cell(since('paintAt'))} | ${cell(gap)} |`);
+      lines.push(`| ${DESCRIBE[id]} | ${rs.length} | ${cell(since('onCreatedAt'))} | ${cell(since('timeOrigin'))} | ${cell(since('resolvedAt'))} | ${id === 'product' ? '' : cell(paired)} | ${cell(since('scriptAt'))} | ${cell(since('paintAt'))} | ${cell(gap)} |`);
     }
     lines.push('');
   }
@@ -144,9 +152,9 @@ function table(runs) {
 }
 
 const kinds = opt.browsers.split(',');
-const runs = [];
+const runs = opt.from ? JSON.parse(readFileSync(opt.from, 'utf8')) : [];
 const started = loadavg();
-for (let i = 0; i < Number(opt.runs); i++) {
+for (let i = 0; i < (opt.from ? 0 : Number(opt.runs)); i++) {
   for (const kind of kinds) {
     process.stderr.write(`window-create: ${kind}, run ${i + 1}, load ${loadavg()}\n`);
     runs.push(await runOnce(kind));
