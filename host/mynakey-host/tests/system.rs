@@ -105,7 +105,7 @@ fn login_proof_verifies_and_the_card_is_reset_after() {
     assert!(!identity.serial_number.is_empty());
     assert!(verify_login(
         &token.to_string(),
-        "https://other.example.jp",
+        OTHER_ORIGIN,
         CHALLENGE,
         &trust(),
         now()

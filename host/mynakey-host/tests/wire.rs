@@ -544,7 +544,7 @@ fn a_login_proof_from_the_wire_verifies_for_its_origin_and_challenge_only() {
     };
     let identity = verify(&token, ORIGIN, CHALLENGE).unwrap();
     assert!(identity.subject.contains("CN="), "{}", identity.subject);
-    assert!(verify(&token, "https://other.example.jp", CHALLENGE).is_err());
+    assert!(verify(&token, OTHER_ORIGIN, CHALLENGE).is_err());
     let other_challenge = STANDARD.encode([7u8; 32]);
     assert!(verify(&token, ORIGIN, &other_challenge).is_err());
     let mut tampered = token.clone();

@@ -2,8 +2,6 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -11,7 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_rp::verify_cli::cli;
 use mynakey_verify::HashAlgorithm;
-use verify_common::*;
+use mynakey_test_support::fixtures::*;
+use mynakey_test_support::pki::*;
 
 struct Run {
     code: u8,

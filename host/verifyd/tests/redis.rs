@@ -7,7 +7,8 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use mynakey_verify::new_challenge;
-use support::testpki::token;
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::token;
 use support::*;
 
 fn pair(redis: &Redis, trust: &TempDir) -> (Server, Server) {
