@@ -1,8 +1,8 @@
 //! CMS detached signatures: made in two steps, verified, and refused when anything changed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 use mynakey_documents::{finish_cms, prepare_cms, verify_cms, DocumentError, PreparedCms};
+use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 use mynakey_verify::Trust;
 use sha2::{Digest, Sha256};
 
@@ -11,7 +11,11 @@ const CONTENT: &[u8] = "契約書: the parties agree.\n".as_bytes();
 fn signed(content: &[u8]) -> Vec<u8> {
     let digest: [u8; 32] = Sha256::digest(content).into();
     let prepared = prepare_cms(&digest, &pki("card1-sign.der"), signing_time()).unwrap();
-    finish_cms(&prepared, &sign_digest("card1-sign.key.der", &prepared.hash())).unwrap()
+    finish_cms(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -93,7 +97,13 @@ fn an_econtent_type_other_than_the_signed_content_type_is_refused() {
     // id-ct-TSTInfo: a content type the signer never signed.
     data.encap_content_info.econtent_type = "1.2.840.113549.1.9.16.1.4".parse().unwrap();
     info.content = Any::encode_from(&data).unwrap();
-    let err = verify_cms(&info.to_der().unwrap(), CONTENT, &signature_trust(), signing_time()).unwrap_err();
+    let err = verify_cms(
+        &info.to_der().unwrap(),
+        CONTENT,
+        &signature_trust(),
+        signing_time(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "CMS", "{err}");
     assert!(err.to_string().contains("eContentType"), "{err}");
 }

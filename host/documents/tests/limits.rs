@@ -2,9 +2,9 @@
 //! refused with DOCUMENT_TOO_COMPLEX or an ordinary error, never an abort or gigabytes of memory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_documents::{prepare_pdf, verify_pdf, PdfSigning, MAX_NESTING, MAX_VALUES};
 use mynakey_test_support::hostile_pdf;
 use mynakey_test_support::pki::{pki, signature_trust, signing_time};
-use mynakey_documents::{prepare_pdf, verify_pdf, PdfSigning, MAX_NESTING, MAX_VALUES};
 
 #[test]
 fn ten_thousand_nested_arrays_are_refused_without_overflowing_the_stack() {
@@ -13,14 +13,20 @@ fn ten_thousand_nested_arrays_are_refused_without_overflowing_the_stack() {
     // A stack overflow would abort this whole test binary.
     let err = verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap_err();
     assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
-    let err = prepare_pdf(&pdf, &pki("card1-sign.der"), &PdfSigning::new(signing_time())).unwrap_err();
+    let err = prepare_pdf(
+        &pdf,
+        &pki("card1-sign.der"),
+        &PdfSigning::new(signing_time()),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
 }
 
 #[test]
 fn nesting_is_bounded_at_the_documented_depth_and_brackets_in_strings_do_not_nest() {
     let too_complex = |pdf: &[u8]| {
-        verify_pdf(pdf, &signature_trust(), signing_time()).is_err_and(|e| e.code() == "DOCUMENT_TOO_COMPLEX")
+        verify_pdf(pdf, &signature_trust(), signing_time())
+            .is_err_and(|e| e.code() == "DOCUMENT_TOO_COMPLEX")
     };
     assert!(too_complex(&hostile_pdf::nested_arrays(MAX_NESTING + 1)));
     // At the limit the file is read; it carries no signature, which is its only fault.
@@ -50,7 +56,12 @@ fn an_object_stream_inflating_to_gigabytes_is_too_complex() {
     assert!(pdf.len() < 3 << 20, "{}", pdf.len());
     let err = verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap_err();
     assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
-    let err = prepare_pdf(&pdf, &pki("card1-sign.der"), &PdfSigning::new(signing_time())).unwrap_err();
+    let err = prepare_pdf(
+        &pdf,
+        &pki("card1-sign.der"),
+        &PdfSigning::new(signing_time()),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
 }
 

@@ -2,9 +2,9 @@
 //! refused after any change.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_documents::{finish_pdf, prepare_pdf, verify_pdf, PdfSigning, PreparedPdf};
 use mynakey_test_support::fixtures::fixture;
 use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
-use mynakey_documents::{finish_pdf, prepare_pdf, verify_pdf, PdfSigning, PreparedPdf};
 
 const INPUTS: [&str; 2] = [
     "documents/contract-xref-table.pdf",
@@ -16,7 +16,11 @@ fn signed(pdf: &[u8]) -> Vec<u8> {
         .with_name("署名 太郎")
         .with_reason("Contract agreed");
     let prepared = prepare_pdf(pdf, &pki("card1-sign.der"), &signing).unwrap();
-    finish_pdf(&prepared, &sign_digest("card1-sign.key.der", &prepared.hash())).unwrap()
+    finish_pdf(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+    )
+    .unwrap()
 }
 
 #[test]

@@ -2,12 +2,12 @@
 //! nulled in the update makes the file CHANGED_AFTER_SIGNING, with the earlier signer still listed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mynakey_test_support::fixtures::fixture;
-use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 use lopdf::{dictionary, Document, IncrementalDocument, Object, Stream};
 use mynakey_documents::{
     finish_pdf, prepare_pdf, verify_pdf, DocumentError, PdfSigning, SignatureStatus,
 };
+use mynakey_test_support::fixtures::fixture;
+use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 
 const INPUTS: [&str; 2] = [
     "documents/contract-xref-table.pdf",
@@ -15,8 +15,17 @@ const INPUTS: [&str; 2] = [
 ];
 
 fn signed(pdf: &[u8]) -> Vec<u8> {
-    let prepared = prepare_pdf(pdf, &pki("card1-sign.der"), &PdfSigning::new(signing_time())).unwrap();
-    finish_pdf(&prepared, &sign_digest("card1-sign.key.der", &prepared.hash())).unwrap()
+    let prepared = prepare_pdf(
+        pdf,
+        &pki("card1-sign.der"),
+        &PdfSigning::new(signing_time()),
+    )
+    .unwrap();
+    finish_pdf(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+    )
+    .unwrap()
 }
 
 /// `pdf` followed by an incremental update made by `change`.

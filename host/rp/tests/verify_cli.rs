@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_rp::verify_cli::cli;
-use mynakey_verify::HashAlgorithm;
 use mynakey_test_support::fixtures::*;
 use mynakey_test_support::pki::*;
+use mynakey_verify::HashAlgorithm;
 
 struct Run {
     code: u8,

@@ -6,9 +6,9 @@
 
 use std::str::FromStr;
 
-use mynakey_verify::{verify_login, RevocationReason, Trust, VerifyError};
 use mynakey_test_support::fixtures::*;
 use mynakey_test_support::pki::*;
+use mynakey_verify::{verify_login, RevocationReason, Trust, VerifyError};
 use x509_cert::crl::{CertificateList, RevokedCert};
 use x509_cert::der::asn1::{BitString, OctetString};
 use x509_cert::der::flagset::FlagSet;

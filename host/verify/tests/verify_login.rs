@@ -3,10 +3,10 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use mynakey_verify::{verify_login, LoginIdentity, Purpose, RevocationReason, Trust, VerifyError};
-use sha2::{Digest, Sha256};
 use mynakey_test_support::fixtures::*;
 use mynakey_test_support::pki::*;
+use mynakey_verify::{verify_login, LoginIdentity, Purpose, RevocationReason, Trust, VerifyError};
+use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
 fn verify(token: &str) -> Result<LoginIdentity, VerifyError> {

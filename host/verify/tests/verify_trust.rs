@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use mynakey_verify::{verify_login, Purpose, RevocationReason, Trust, VerifyError};
 use mynakey_test_support::fixtures::*;
 use mynakey_test_support::pki::*;
+use mynakey_verify::{verify_login, Purpose, RevocationReason, Trust, VerifyError};
 use x509_cert::crl::CertificateList;
 use x509_cert::der::asn1::BitString;
 use x509_cert::der::{Decode, Encode};

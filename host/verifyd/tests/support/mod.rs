@@ -65,12 +65,7 @@ pub fn write_crl(path: &Path, count: u32, card1: bool, stale: bool) {
         &[]
     };
     let (this, next) = if stale { (-30, -1) } else { (-1, 30) };
-    let der = pki::auth_crl(
-        count,
-        also,
-        &days_from_now(this),
-        &days_from_now(next),
-    );
+    let der = pki::auth_crl(count, also, &days_from_now(this), &days_from_now(next));
     // Written aside and renamed: the service never reads half a file.
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, der).unwrap();
