@@ -6,20 +6,21 @@ use mynakey_documents::{prepare_pdf, verify_pdf, PdfSigning, MAX_NESTING, MAX_VA
 use mynakey_test_support::hostile_pdf;
 use mynakey_test_support::pki::{pki, signature_trust, signing_time};
 
+/// Both ways a stranger's PDF comes in (verified, or prepared for signing) refuse it.
+fn refused_as_too_complex_by_verify_and_prepare(pdf: &[u8]) {
+    let err = verify_pdf(pdf, &signature_trust(), signing_time()).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+    let signing = PdfSigning::new(signing_time());
+    let err = prepare_pdf(pdf, &pki("card1-sign.der"), &signing).unwrap_err();
+    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+}
+
 #[test]
 fn ten_thousand_nested_arrays_are_refused_without_overflowing_the_stack() {
     let pdf = hostile_pdf::nested_arrays(10_000);
     assert!(pdf.len() < 24 * 1024, "{}", pdf.len());
     // A stack overflow would abort this whole test binary.
-    let err = verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap_err();
-    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
-    let err = prepare_pdf(
-        &pdf,
-        &pki("card1-sign.der"),
-        &PdfSigning::new(signing_time()),
-    )
-    .unwrap_err();
-    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+    refused_as_too_complex_by_verify_and_prepare(&pdf);
 }
 
 #[test]
@@ -54,15 +55,7 @@ fn nesting_is_bounded_at_the_documented_depth_and_brackets_in_strings_do_not_nes
 fn an_object_stream_inflating_to_gigabytes_is_too_complex() {
     let pdf = hostile_pdf::inflation_bomb(2048);
     assert!(pdf.len() < 3 << 20, "{}", pdf.len());
-    let err = verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap_err();
-    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
-    let err = prepare_pdf(
-        &pdf,
-        &pki("card1-sign.der"),
-        &PdfSigning::new(signing_time()),
-    )
-    .unwrap_err();
-    assert_eq!(err.code(), "DOCUMENT_TOO_COMPLEX", "{err}");
+    refused_as_too_complex_by_verify_and_prepare(&pdf);
 }
 
 #[test]
