@@ -1,7 +1,8 @@
 //! The architecture, checked by the project itself: which crate may depend on which (from
-//! `cargo metadata`), where the `pcsc` crate may be named, what the two products link (from
-//! `cargo tree`, [`products`]), that no two modules of a crate import each other ([`modules`]), how long a
-//! source file may grow, and that the README's layout names the crates that exist.
+//! `cargo metadata`), where the `pcsc` crate may be named, what the products link (from
+//! `cargo tree`, [`products`]: never test code), that no two modules of a crate import each
+//! other ([`modules`]), how long a source file may grow, and that the README's layout names the
+//! crates that exist.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
