@@ -2,17 +2,16 @@
 //! the signer judged at the timestamp's time with CRLs made at test time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{card_sign, certificate, fixture, trust};
 use mynakey_documents::{
     finish_cms_with, finish_pdf, finish_pdf_with, prepare_cms, prepare_pdf, verify_cms_with,
     verify_pdf_with, FinishOptions, Level, PdfSigning, TimestampAuthority, TimestampError,
     Timestamping, TsaTrust, Validation,
 };
 use mynakey_test_support::crl::{make_crl, Revoked};
+use mynakey_test_support::fixtures::fixture;
+use mynakey_test_support::pki::{pki, sign_digest, signature_trust as trust};
 use mynakey_test_support::tsa::{OpenSslTsa, TsaMode};
 use mynakey_verify::{RevocationAtTime, Trust};
 use sha2::{Digest, Sha256};
@@ -31,30 +30,39 @@ impl TimestampAuthority for Tsa {
 }
 
 fn tsa_trust() -> TsaTrust {
-    TsaTrust::from_der(&[&fixture("pki/tsa-root.der")]).unwrap()
+    TsaTrust::from_der(&[&pki("tsa-root.der")]).unwrap()
 }
 
 fn stamped_cms(mode: TsaMode) -> Result<Vec<u8>, mynakey_documents::DocumentError> {
     let digest: [u8; 32] = Sha256::digest(CONTENT).into();
-    let prepared = prepare_cms(&digest, &certificate(), SystemTime::now()).unwrap();
+    let prepared = prepare_cms(&digest, &pki("card1-sign.der"), SystemTime::now()).unwrap();
     let (tsa, roots) = (Tsa(OpenSslTsa::new().unwrap(), mode), tsa_trust());
     let options = FinishOptions::new().with_timestamping(Timestamping {
         authority: &tsa,
         trust: &roots,
     });
-    finish_cms_with(&prepared, &card_sign(&prepared.hash()), &options)
+    finish_cms_with(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+        &options,
+    )
 }
 
 /// A B-T PDF and the B-B one finished from the same prepared state.
 fn stamped_pdf() -> (Vec<u8>, Vec<u8>) {
     let pdf = fixture("documents/contract-xref-table.pdf");
-    let prepared = prepare_pdf(&pdf, &certificate(), &PdfSigning::new(SystemTime::now())).unwrap();
+    let prepared = prepare_pdf(
+        &pdf,
+        &pki("card1-sign.der"),
+        &PdfSigning::new(SystemTime::now()),
+    )
+    .unwrap();
     let (tsa, roots) = (Tsa(OpenSslTsa::new().unwrap(), TsaMode::Grant), tsa_trust());
     let options = FinishOptions::new().with_timestamping(Timestamping {
         authority: &tsa,
         trust: &roots,
     });
-    let signature = card_sign(&prepared.hash());
+    let signature = sign_digest("card1-sign.key.der", &prepared.hash());
     (
         finish_pdf_with(&prepared, &signature, &options).unwrap(),
         finish_pdf(&prepared, &signature).unwrap(),
@@ -154,8 +162,8 @@ impl TimestampAuthority for Replay {
 #[test]
 fn a_replayed_token_is_refused_for_its_nonce() {
     let digest: [u8; 32] = Sha256::digest(CONTENT).into();
-    let prepared = prepare_cms(&digest, &certificate(), SystemTime::now()).unwrap();
-    let signature = card_sign(&prepared.hash());
+    let prepared = prepare_cms(&digest, &pki("card1-sign.der"), SystemTime::now()).unwrap();
+    let signature = sign_digest("card1-sign.key.der", &prepared.hash());
     let replay = Replay(
         Tsa(OpenSslTsa::new().unwrap(), TsaMode::Grant),
         std::sync::Mutex::new(None),
@@ -259,7 +267,7 @@ fn no_crl_issued_after_the_timestamp_is_indeterminate() {
 fn a_token_from_another_tsa_root_is_refused_when_verifying() {
     let p7s = stamped_cms(TsaMode::Grant).unwrap();
     // The verifier trusts only the JPKI-like signing root as a "TSA root".
-    let other = TsaTrust::from_der(&[&fixture("pki/sign-root-2.der")]).unwrap();
+    let other = TsaTrust::from_der(&[&pki("sign-root-2.der")]).unwrap();
     let trust = trust();
     let err = verify_cms_with(
         &p7s,

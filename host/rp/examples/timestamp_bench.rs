@@ -13,14 +13,10 @@ use mynakey_documents::{
     TimestampAuthority, TimestampError, Timestamping, TsaTrust, Validation,
 };
 use mynakey_rp::tsa_client::HttpTsa;
-use mynakey_test_support::tsa::{pki_dir, TestTsa, TsaMode};
+use mynakey_test_support::hostile_pdf;
+use mynakey_test_support::pki::{pki, sign_digest};
+use mynakey_test_support::tsa::{TestTsa, TsaMode};
 use mynakey_verify::{Purpose, Trust};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
-use sha2::Sha256;
-
-#[path = "../../documents/tests/common/hostile.rs"]
-mod hostile;
 
 /// The HTTP client, with the time spent waiting for the TSA kept apart.
 struct Timed(HttpTsa, Cell<Duration>);
@@ -41,7 +37,6 @@ fn median(mut samples: Vec<Duration>) -> f64 {
 
 fn main() {
     let rounds: usize = std::env::args().nth(1).map_or(20, |n| n.parse().unwrap());
-    let pki = |name: &str| std::fs::read(pki_dir().join(name)).unwrap();
     // One page and a 1 MiB stream of incompressible bytes.
     let payload: Vec<u8> = (0..1u32 << 20)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -49,9 +44,8 @@ fn main() {
     let mut stream = format!("<< /Length {} >>\nstream\n", payload.len()).into_bytes();
     stream.extend_from_slice(&payload);
     stream.extend_from_slice(b"\nendstream");
-    let pdf = hostile::pdf_with(&[stream]);
+    let pdf = hostile_pdf::pdf_with(&[stream]);
     let certificate = pki("card1-sign.der");
-    let key = RsaPrivateKey::from_pkcs8_der(&pki("card1-sign.key.der")).unwrap();
     let tsa = TestTsa::start(TsaMode::Grant).unwrap();
     let client = Timed(
         HttpTsa::new(tsa.url(), Duration::from_secs(10)).unwrap(),
@@ -83,9 +77,7 @@ fn main() {
             prepare_pdf(&pdf, &certificate, &PdfSigning::new(SystemTime::now())).unwrap();
         timed(&mut times[0], start);
         let start = Instant::now();
-        let signature = key
-            .sign(Pkcs1v15Sign::new::<Sha256>(), &prepared.hash())
-            .unwrap();
+        let signature = sign_digest("card1-sign.key.der", &prepared.hash());
         timed(&mut times[1], start);
         let start = Instant::now();
         finish_pdf(&prepared, &signature).unwrap();

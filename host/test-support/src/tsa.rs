@@ -54,8 +54,8 @@ impl TsaMode {
 }
 
 /// The test PKI directory (`tests/fixtures/pki`).
-pub fn pki_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pki")
+pub(crate) fn pki_dir() -> PathBuf {
+    crate::fixtures::fixtures_dir().join("pki")
 }
 
 /// A running test TSA; it serves until the process ends.
