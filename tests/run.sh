@@ -12,7 +12,8 @@
 #   4. soak: 10,000 proofs in one --simulator host, 2,000 over pcscd + vpcd (release build;
 #      resident memory must stay flat)
 #   5. documents: signed CMS and PDFs judged by openssl cms, pyHanko and pdfsig, and pyHanko's
-#      signatures judged by ours (tests/documents/run.sh)
+#      signatures judged by ours; timestamps from OpenSSL's TSA judged by openssl ts and pyHanko
+#      (tests/documents/run.sh)
 #   6. extension: tsc --strict over the JSDoc-typed sources, ESLint (no warnings), and node unit
 #      tests of the background on a fake host port and fake windows/tabs API (the request flow's
 #      every state × event, held sessions, tabs, gestures) and of the error codes against the
@@ -158,7 +159,7 @@ packages() {
 }
 # Signed documents judged by openssl, pyHanko (PyPI, pinned, in its own venv) and pdfsig.
 documents() {
-    cargo build -p mynakey-host -p mynakey-rp --quiet && pyhanko_venv &&
+    cargo build -p mynakey-host -p mynakey-rp -p mynakey-test-support --quiet && pyhanko_venv &&
         PATH="$ROOT/target/pyhanko/bin:$PATH" tests/documents/run.sh
 }
 pyhanko_venv() {

@@ -12,14 +12,20 @@
 #   - two signers one after the other (ours twice, pyHanko after us, us after pyHanko): every
 #     signature stays valid for pyHanko, pdfsig and `verify --pdf` (later updates only add a
 #     signature, docs/documents.md)
+#   - trusted timestamps from OpenSSL's TSA on loopback (mynakey-test-tsa): `document finish
+#     --tsa` makes a PAdES B-T PDF and a CAdES-T .p7s; `openssl ts -verify` accepts each token
+#     over the signature value with the TEST TSA root and refuses it over other bytes or with
+#     another root; pyHanko validates the B-T PDF and its timestamp; `verify` reports B-T
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HOST=${MYNAKEY_HOST:-$ROOT/target/debug/mynakey-host}
 RP=${MYNAKEY_RP:-$ROOT/target/debug/mynakey-rp}
 PKI=$ROOT/tests/fixtures/pki
+TEST_TSA=${MYNAKEY_TEST_TSA:-$ROOT/target/debug/mynakey-test-tsa}
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+TSA_PIDS=()
+trap 'kill "${TSA_PIDS[@]}" 2>/dev/null; rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -52,15 +58,16 @@ if "$RP" verify --trust trust --cms demo/contract.txt.p7s --content changed.txt 
 # --- a PDF with a cross-reference stream, through the relying party's two steps -------------
 b64() { base64 -w0 "$1"; }
 # Signs PDF IN into OUT with `document prepare|finish`; openssl plays the card (RSASSA-PKCS1-v1_5
-# over the DigestInfo of the SHA-256 hash).
+# over the DigestInfo of the SHA-256 hash). FORMAT (pdf or cms, default pdf) and further
+# arguments for `document finish` may follow.
 host_sign() {
-    printf '{"format":"pdf","document":"%s","certificate":"%s","reason":"run.sh"}' \
-        "$(b64 "$1")" "$(b64 "$PKI/card1-sign.der")" |
+    printf '{"format":"%s","document":"%s","certificate":"%s","reason":"run.sh"}' \
+        "${3:-pdf}" "$(b64 "$1")" "$(b64 "$PKI/card1-sign.der")" |
         "$RP" document prepare >prepared.json || fail "document prepare $1"
     python3 -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open("prepared.json"))["hash"]))' >hash.bin
     openssl pkeyutl -sign -inkey card1-sign.key.pem -pkeyopt digest:sha256 -in hash.bin -out sig.bin
     python3 -c 'import json,base64; p=json.load(open("prepared.json"))["prepared"]; print(json.dumps({"prepared":p,"signature":base64.b64encode(open("sig.bin","rb").read()).decode()}))' |
-        "$RP" document finish >finished.json || fail "document finish $1"
+        "$RP" document finish "${@:4}" >finished.json || { cat finished.json; fail "document finish $1"; }
     python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("finished.json"))["signed"]))' >"$2"
 }
 host_sign "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf" stream-signed.pdf
@@ -121,3 +128,55 @@ done
 host_sign ph-contract-xref-table.pdf ours-after-ph.pdf
 "$RP" verify --json --trust trust --pdf ours-after-ph.pdf >verify.json || { cat verify.json; fail "verify --pdf: ours after pyHanko"; }
 ok "verify --pdf: our signature after pyHanko's leaves both valid"
+
+# --- trusted timestamps: OpenSSL's TSA on loopback, judged by openssl ts and pyHanko ----------
+"$TEST_TSA" grant >tsa.url & TSA_PIDS+=($!)
+for _ in $(seq 50); do [[ -s tsa.url ]] && break; sleep 0.1; done
+TSA_URL=$(cat tsa.url)
+[[ $TSA_URL == http://127.0.0.1:* ]] || fail "the test TSA did not start"
+mkdir tsa-trust && cp "$PKI/tsa-root.der" tsa-trust/
+openssl x509 -inform DER -in "$PKI/tsa-root.der" -out tsa-root.pem
+host_sign "$ROOT/tests/fixtures/documents/contract-xref-table.pdf" bt.pdf pdf --tsa "$TSA_URL" --tsa-trust tsa-trust
+grep -q '"level":"B-T"' finished.json || fail "document finish --tsa: not B-T"
+host_sign demo/contract.txt contract.txt.p7s cms --tsa "$TSA_URL" --tsa-trust tsa-trust
+# The signature value and its timestamp token, read with asn1crypto (pyHanko's) from each file.
+python3 - bt.pdf contract.txt.p7s <<'PY' || fail "no timestamp token in the signed files"
+import sys
+from asn1crypto import cms
+from pyhanko.pdf_utils.reader import PdfFileReader
+def save(signer, name):
+    open(name + ".sig", "wb").write(signer["signature"].native)
+    [token] = [a["values"][0] for a in signer["unsigned_attrs"] if a["type"].dotted == "1.2.840.113549.1.9.16.2.14"]
+    open(name + ".tst", "wb").write(token.dump())
+with open(sys.argv[1], "rb") as f:
+    save(PdfFileReader(f).embedded_signatures[0].signer_info, "pdf")
+save(cms.ContentInfo.load(open(sys.argv[2], "rb").read())["content"]["signer_infos"][0], "p7s")
+PY
+for kind in pdf p7s; do
+    openssl ts -verify -token_in -in $kind.tst -data $kind.sig -CAfile tsa-root.pem >ts.out 2>&1 ||
+        { cat ts.out; fail "openssl ts -verify refused the $kind token"; }
+    grep -q "Verification: OK" ts.out || { cat ts.out; fail "openssl ts -verify: $kind"; }
+    tamper $kind.sig 10 other.sig
+    if openssl ts -verify -token_in -in $kind.tst -data other.sig -CAfile tsa-root.pem >/dev/null 2>&1; then
+        fail "openssl ts -verify accepted the $kind token over other bytes"; fi
+    if openssl ts -verify -token_in -in $kind.tst -data $kind.sig -CAfile root.pem >/dev/null 2>&1; then
+        fail "openssl ts -verify accepted the $kind token with another root"; fi
+done
+ok "openssl ts -verify: each token covers its signature value under the TEST TSA root only"
+pyhanko sign validate --pretty-print --trust root.pem --trust tsa-root.pem --trust-replace bt.pdf >ph.out 2>&1 ||
+    { cat ph.out; fail "pyHanko refused the B-T PDF"; }
+grep -q "The signature is judged VALID" ph.out || { cat ph.out; fail "pyHanko: bt.pdf"; }
+for line in "Signature timestamp token:" "The timestamp token is cryptographically sound." \
+    "The TSA certificate is trusted."; do
+    grep -qF "$line" ph.out || { cat ph.out; fail "pyHanko on the signature timestamp: no '$line'"; }
+done
+# Without the TSA root, pyHanko does not trust the timestamp.
+pyhanko sign validate --pretty-print --trust root.pem --trust-replace bt.pdf >ph.out 2>&1 || true
+if grep -qF "The TSA certificate is trusted." ph.out; then cat ph.out; fail "pyHanko trusted the TSA without its root"; fi
+"$RP" verify --json --trust trust --tsa-trust tsa-trust --pdf bt.pdf >verify.json || { cat verify.json; fail "verify --pdf bt.pdf"; }
+python3 -c 'import json,sys; s=json.load(open("verify.json"))["result"]["signatures"][0]; sys.exit(s["level"] != "B-T" or s["judgedAt"] != s["timestamp"]["genTime"])' ||
+    { cat verify.json; fail "verify --pdf: not judged at the timestamp"; }
+"$RP" verify --json --trust trust --tsa-trust tsa-trust --cms contract.txt.p7s --content demo/contract.txt >verify.json ||
+    { cat verify.json; fail "verify --cms contract.txt.p7s"; }
+grep -q '"level":"B-T"' verify.json || { cat verify.json; fail "verify --cms: not B-T"; }
+ok "PAdES B-T and CAdES-T: pyHanko validates the PDF and its timestamp; verify reports B-T at genTime"

@@ -22,6 +22,9 @@ use x509_cert::Certificate;
 
 use crate::attributes::{self, ID_DATA, ID_SHA256, ID_SIGNED_DATA};
 use crate::error::{cms_err, DocumentError};
+use crate::report::Judgement;
+use crate::timestamp::{self, Timestamping, ID_SIGNATURE_TIME_STAMP};
+use crate::validation::{judge, Validation};
 
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
@@ -87,6 +90,91 @@ pub(crate) fn prepare(
         signed_attributes: attrs.to_der().map_err(cms_err("signed attributes"))?,
         certificate: certificate_der.to_vec(),
     })
+}
+
+/// What `finish` adds besides the card's signature. New options arrive as fields with
+/// defaults, so callers of [`FinishOptions::new`] keep compiling.
+#[derive(Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct FinishOptions<'a> {
+    /// A timestamp over the signature value from this TSA (CAdES-T / PAdES B-T), checked
+    /// before it is embedded; any failure means no signed file.
+    pub timestamping: Option<Timestamping<'a>>,
+}
+
+impl<'a> FinishOptions<'a> {
+    /// Nothing added: B-B.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With a timestamp from `timestamping`.
+    pub fn with_timestamping(mut self, timestamping: Timestamping<'a>) -> Self {
+        self.timestamping = Some(timestamping);
+        self
+    }
+}
+
+/// [`finish_cms`] with `options`: with a timestamp, the `.p7s` is CAdES-T (the token in the
+/// signer's `signature-time-stamp` unsigned attribute; the signed attributes are unchanged).
+pub fn finish_cms_with(
+    prepared: &PreparedCms,
+    signature: &[u8],
+    options: &FinishOptions<'_>,
+) -> Result<Vec<u8>, DocumentError> {
+    let p7s = finish_cms(prepared, signature)?;
+    match &options.timestamping {
+        None => Ok(p7s),
+        Some(timestamping) => {
+            let (token, _) = timestamp::stamp(signature, timestamping, SystemTime::now())?;
+            add_signature_time_stamp(&p7s, &token)
+        }
+    }
+}
+
+/// `p7s` with `token` as its one signer's `signature-time-stamp` unsigned attribute.
+fn add_signature_time_stamp(p7s: &[u8], token: &[u8]) -> Result<Vec<u8>, DocumentError> {
+    let info = ContentInfo::from_der(p7s).map_err(cms_err("ContentInfo"))?;
+    let mut signed: SignedData = info.content.decode_as().map_err(cms_err("SignedData"))?;
+    let mut signers: Vec<SignerInfo> = signed.signer_infos.0.into_vec();
+    let [signer] = signers.as_mut_slice() else {
+        return Err(DocumentError::Cms("exactly one signer is supported".into()));
+    };
+    let value = Any::from_der(token).map_err(cms_err("timestamp token"))?;
+    let attribute = x509_cert::attr::Attribute {
+        oid: ID_SIGNATURE_TIME_STAMP,
+        values: SetOfVec::try_from(vec![value]).map_err(cms_err("timestamp attribute"))?,
+    };
+    signer.unsigned_attrs =
+        Some(SetOfVec::try_from(vec![attribute]).map_err(cms_err("unsigned attributes"))?);
+    signed.signer_infos = SignerInfos(SetOfVec::try_from(signers).map_err(cms_err("signers"))?);
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed).map_err(cms_err("signed data"))?,
+    }
+    .to_der()
+    .map_err(cms_err("content info"))
+}
+
+/// The DER token of the signer's `signature-time-stamp` attribute, if it has one.
+fn signature_time_stamp(signer: &SignerInfo) -> Result<Option<Vec<u8>>, DocumentError> {
+    let mut found = signer
+        .unsigned_attrs
+        .iter()
+        .flat_map(|attrs| attrs.iter())
+        .filter(|a| a.oid == ID_SIGNATURE_TIME_STAMP);
+    let Some(attribute) = found.next() else {
+        return Ok(None);
+    };
+    let [token] = attribute.values.as_slice() else {
+        return Err(DocumentError::Cms(
+            "a timestamp attribute with several values".into(),
+        ));
+    };
+    if found.next().is_some() {
+        return Err(DocumentError::Cms("several timestamp attributes".into()));
+    }
+    Ok(Some(token.to_der().map_err(cms_err("timestamp token"))?))
 }
 
 /// Step 2: the `.p7s` (DER ContentInfo with a detached SignedData) from the card's
@@ -160,6 +248,9 @@ pub struct CmsVerification {
     /// The signing time the signer claimed (RFC 3339 UTC), if the CMS carries one. It comes
     /// from the signer's computer, not from a timestamp authority.
     pub signing_time: Option<String>,
+    /// The level reached and when and how the certificate was judged.
+    #[serde(flatten)]
+    pub judgement: Judgement,
 }
 
 /// Verifies a `.p7s` against the `content` it signs: structure, message digest, the signer's
@@ -171,15 +262,24 @@ pub fn verify_cms(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<CmsVerification, DocumentError> {
-    verify_detached(p7s, &Sha256::digest(content), trust, now)
+    verify_cms_with(p7s, content, &Validation::new(trust, now))
 }
 
-/// The checks of [`verify_cms`] given the content's SHA-256 digest (shared with PDFs).
+/// [`verify_cms`] with TSA roots: a CAdES-T signature whose timestamp checks out is judged at
+/// the timestamp's time ([`crate::Validation`]).
+pub fn verify_cms_with(
+    p7s: &[u8],
+    content: &[u8],
+    validation: &Validation<'_>,
+) -> Result<CmsVerification, DocumentError> {
+    verify_detached(p7s, &Sha256::digest(content), validation)
+}
+
+/// The checks of [`verify_cms_with`] given the content's SHA-256 digest (shared with PDFs).
 pub(crate) fn verify_detached(
     p7s: &[u8],
     content_digest: &[u8],
-    trust: &Trust,
-    now: SystemTime,
+    validation: &Validation<'_>,
 ) -> Result<CmsVerification, DocumentError> {
     let info = ContentInfo::from_der(p7s).map_err(cms_err("ContentInfo"))?;
     if info.content_type != ID_SIGNED_DATA {
@@ -210,17 +310,18 @@ pub(crate) fn verify_detached(
     let econtent_type = signed.encap_content_info.econtent_type;
     let checked = attributes::check(attrs, econtent_type, content_digest, &certificate_der)?;
     let hash = Sha256::digest(attrs.to_der().map_err(cms_err("signed attributes"))?);
-    let signer_identity = mynakey_verify::verify_signature(
+    let token = signature_time_stamp(signer)?;
+    let (signer_identity, judgement) = judge(
         &hash,
-        HASH_ALGORITHM,
         signer.signature.as_bytes(),
         &certificate_der,
-        trust,
-        now,
+        token.as_deref(),
+        validation,
     )?;
     Ok(CmsVerification {
         signer: signer_identity,
         signing_time: checked.signing_time,
+        judgement,
     })
 }
 

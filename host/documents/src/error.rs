@@ -1,5 +1,7 @@
 //! The one error type of signed documents.
 
+use std::time::Duration;
+
 use mynakey_verify::VerifyError;
 
 use crate::report::PdfVerification;
@@ -51,6 +53,19 @@ pub enum DocumentError {
     /// lists each signature's status and every finding.
     #[error("a later revision changed what was signed ({} finding(s))", .0.findings.len())]
     ChangedAfterSigning(Box<PdfVerification>),
+    /// No timestamp could be had, or an embedded one is not acceptable ([`TimestampError`]).
+    #[error(transparent)]
+    Timestamp(#[from] TimestampError),
+    /// The signature has a trusted timestamp, and CRLs were given, but none that covers the
+    /// signer's certificate was issued at or after the timestamp: whether the certificate was
+    /// revoked before then cannot be told (indeterminate, neither valid nor invalid).
+    #[error(
+        "no CRL issued at or after the timestamp ({gen_time}): revocation at signing is unknown"
+    )]
+    NoCrlAfterTimestamp {
+        /// The timestamp's genTime, RFC 3339.
+        gen_time: String,
+    },
     /// The signer's certificate or the signature value failed the verifier's checks.
     #[error(transparent)]
     Verify(#[from] VerifyError),
@@ -59,7 +74,8 @@ pub enum DocumentError {
 impl DocumentError {
     /// A stable code: `CERTIFICATE`, `SIGNING_TIME`, `SIGNATURE_MISMATCH`, `PDF`,
     /// `CONTENTS_TOO_SMALL`, `PREPARED`, `CMS`, `INTEGRITY`, `NO_SIGNATURE`,
-    /// `DOCUMENT_TOO_COMPLEX`, `CHANGED_AFTER_SIGNING`, or the verifier's own code for
+    /// `DOCUMENT_TOO_COMPLEX`, `CHANGED_AFTER_SIGNING`, `NO_CRL_AFTER_TIMESTAMP`, the
+    /// timestamp's (`TSA_…`, [`TimestampError::code`]), or the verifier's own code for
     /// [`DocumentError::Verify`].
     pub fn code(&self) -> &'static str {
         match self {
@@ -74,6 +90,8 @@ impl DocumentError {
             Self::NoSignature => "NO_SIGNATURE",
             Self::TooComplex(_) => "DOCUMENT_TOO_COMPLEX",
             Self::ChangedAfterSigning(_) => "CHANGED_AFTER_SIGNING",
+            Self::Timestamp(e) => e.code(),
+            Self::NoCrlAfterTimestamp { .. } => "NO_CRL_AFTER_TIMESTAMP",
             Self::Verify(e) => e.code(),
         }
     }
@@ -89,4 +107,48 @@ impl DocumentError {
 
 pub(crate) fn cms_err(context: &'static str) -> impl Fn(der::Error) -> DocumentError {
     move |e| DocumentError::Cms(format!("{context}: {e}"))
+}
+
+/// Why no timestamp could be had, or why a token is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampError {
+    /// The TSA could not be reached (name resolution, connection, TLS, I/O).
+    #[error("the TSA could not be reached: {0}")]
+    Unreachable(String),
+    /// The TSA did not answer in time.
+    #[error("the TSA did not answer within {} s", .0.as_secs())]
+    Timeout(Duration),
+    /// The TSA answered with an HTTP error status.
+    #[error("the TSA answered HTTP {0}")]
+    Http(u16),
+    /// The TSA answered with a status other than granted (or granted with modifications).
+    #[error("the TSA refused the request: {0}")]
+    Rejected(String),
+    /// The token is malformed, over other bytes, with another nonce, badly signed, or not
+    /// from a time-stamping certificate.
+    #[error("the timestamp token is not acceptable: {0}")]
+    BadToken(String),
+    /// The TSA's certificate does not chain to a configured TSA root, or was not valid then.
+    #[error("the TSA is not trusted: {0}")]
+    Untrusted(String),
+    /// The TSA roots could not be loaded.
+    #[error("TSA trust store: {0}")]
+    TrustStore(String),
+}
+
+impl TimestampError {
+    /// A stable code: `TSA_UNREACHABLE`, `TSA_TIMEOUT`, `TSA_HTTP_ERROR`, `TSA_REJECTED`,
+    /// `TSA_BAD_TOKEN`, `TSA_UNTRUSTED`, `TSA_TRUST_STORE`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreachable(_) => "TSA_UNREACHABLE",
+            Self::Timeout(_) => "TSA_TIMEOUT",
+            Self::Http(_) => "TSA_HTTP_ERROR",
+            Self::Rejected(_) => "TSA_REJECTED",
+            Self::BadToken(_) => "TSA_BAD_TOKEN",
+            Self::Untrusted(_) => "TSA_UNTRUSTED",
+            Self::TrustStore(_) => "TSA_TRUST_STORE",
+        }
+    }
 }

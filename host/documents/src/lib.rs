@@ -7,8 +7,14 @@
 //! - **PAdES baseline B-B** (signed PDF): [`prepare_pdf`] appends a signature field by
 //!   incremental update and returns the hash → [`finish_pdf`] embeds the CMS; [`verify_pdf`].
 //!
+//! - **Trusted timestamps** (CAdES-T, PAdES B-T): [`finish_cms_with`] / [`finish_pdf_with`] with
+//!   [`FinishOptions::with_timestamping`] add an RFC 3161 token over the signature value from a
+//!   [`TimestampAuthority`] the caller supplies, checked against [`TsaTrust`] first;
+//!   [`verify_cms_with`] / [`verify_pdf_with`] with [`Validation::with_tsa_trust`] judge the
+//!   signer at the token's time and report the [`Level`] reached.
+//!
 //! Both need one `sign` per document after `getSigningCertificate` (the held session of the
-//! protocol). Nothing here talks to a card. Integrators: `docs/documents.md`.
+//! protocol). Nothing here talks to a card or to the network. Integrators: `docs/documents.md`.
 
 mod attributes;
 mod base64_bytes;
@@ -16,13 +22,19 @@ mod cms;
 mod error;
 mod pdf;
 mod report;
+mod timestamp;
+mod validation;
 
 pub use crate::cms::{
-    finish_cms, prepare_cms, verify_cms, CmsVerification, PreparedCms, HASH_ALGORITHM,
+    finish_cms, finish_cms_with, prepare_cms, verify_cms, verify_cms_with, CmsVerification,
+    FinishOptions, PreparedCms, HASH_ALGORITHM,
 };
-pub use error::DocumentError;
+pub use error::{DocumentError, TimestampError};
 pub use pdf::{
-    finish_pdf, prepare_pdf, verify_pdf, Finding, PdfSignature, PdfSigning, PdfVerification,
-    PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES,
-    PDF_MAX_BYTES,
+    finish_pdf, finish_pdf_with, prepare_pdf, verify_pdf, verify_pdf_with, Finding, PdfSignature,
+    PdfSigning, PdfVerification, PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS,
+    MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES,
 };
+pub use report::{Judgement, Level, TimestampInfo};
+pub use timestamp::{TimestampAuthority, Timestamping, TsaTrust};
+pub use validation::Validation;

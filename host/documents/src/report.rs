@@ -2,6 +2,9 @@
 //! apart from the code that finds it, so the error that carries a report needs no PDF code.
 
 use mynakey_verify::SignerIdentity;
+use std::time::SystemTime;
+
+use mynakey_verify::RevocationAtTime;
 use serde::Serialize;
 
 /// One verified signature of a PDF.
@@ -21,6 +24,9 @@ pub struct PdfSignature {
     pub covers_whole_document: bool,
     /// Whether what it signed is still what the file shows.
     pub status: SignatureStatus,
+    /// The level reached and when and how the certificate was judged.
+    #[serde(flatten)]
+    pub judgement: Judgement,
 }
 
 /// A verified signature's standing in the file as a whole.
@@ -55,4 +61,59 @@ pub struct Finding {
     pub object: String,
     /// What changed.
     pub change: String,
+}
+
+/// The baseline level a signature reached (ETSI EN 319 122 / 319 142). B-LT and B-LTA will
+/// follow when validation data and archive timestamps are embedded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Level {
+    /// Signed; the signing time is the signer's claim.
+    #[serde(rename = "B-B")]
+    BB,
+    /// With a trusted timestamp over the signature value.
+    #[serde(rename = "B-T")]
+    BT,
+}
+
+impl Level {
+    /// `B-B`, `B-T`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BB => "B-B",
+            Self::BT => "B-T",
+        }
+    }
+}
+
+/// How the signer's certificate was judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Judgement {
+    /// The level reached.
+    pub level: Level,
+    /// When the certificate was judged (RFC 3339): the timestamp's genTime for B-T, else the
+    /// time of verification.
+    pub judged_at: String,
+    /// The checked timestamp, for B-T.
+    pub timestamp: Option<TimestampInfo>,
+    /// The signature carries a timestamp that was not checked (no TSA roots were given).
+    pub timestamp_not_checked: bool,
+    /// For B-T: revocation at the timestamp's time (revoked after signing is still valid).
+    pub revocation: Option<RevocationAtTime>,
+}
+
+/// A checked timestamp token, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimestampInfo {
+    /// The TSA's genTime, RFC 3339 UTC: the signature existed then.
+    pub gen_time: String,
+    /// The TSA certificate's subject.
+    pub tsa: String,
+    /// The token's serial number (hex).
+    pub serial: String,
+    /// The TSA's policy OID.
+    pub policy: String,
+    #[serde(skip)]
+    pub(crate) time: SystemTime,
 }

@@ -37,15 +37,45 @@ const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two statel
     \"signingTime\"?: RFC 3339, \"name\"?: TEXT, \"reason\"?: TEXT} → {\"hashAlgorithm\", \"hash\", \
     \"prepared\"}\n\n\
     finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
-    (the signed PDF, or the .p7s of the document)";
+    (the signed PDF, or the .p7s of the document); with --tsa URL --tsa-trust DIR, a trusted \
+    timestamp over the signature is added first (PAdES B-T / CAdES-T); \"level\" says which was made";
 
 /// The two steps of `mynakey-rp document`.
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum DocumentStep {
     /// The document and the signing certificate in; the one hash the card signs out.
     Prepare,
     /// The prepared state and the card's signature in; the signed document out.
-    Finish,
+    Finish(FinishArgs),
+}
+
+/// `document finish`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct FinishArgs {
+    /// Add a trusted timestamp over the signature from this RFC 3161 TSA (http:// or https://):
+    /// a CAdES-T .p7s or a PAdES B-T PDF. Any TSA failure means no signed document.
+    #[arg(long, value_name = "URL", requires = "tsa_trust")]
+    pub tsa: Option<String>,
+    /// The TSA roots (DER or PEM files in DIR) the timestamp's TSA certificate must chain to.
+    #[arg(long, value_name = "DIR", requires = "tsa")]
+    pub tsa_trust: Option<PathBuf>,
+    /// Give up on the TSA after SECONDS (connect, send and read together).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TSA_TIMEOUT_SECONDS, requires = "tsa")]
+    pub tsa_timeout: u64,
+}
+
+/// The default bound on one exchange with a TSA.
+pub const DEFAULT_TSA_TIMEOUT_SECONDS: u64 = 10;
+
+impl Default for FinishArgs {
+    /// No TSA (what `document finish` alone parses to).
+    fn default() -> Self {
+        Self {
+            tsa: None,
+            tsa_trust: None,
+            tsa_timeout: DEFAULT_TSA_TIMEOUT_SECONDS,
+        }
+    }
 }
 
 #[derive(Debug, Args, Default)]
@@ -92,6 +122,11 @@ pub struct VerifyArgs {
     /// OU, else by an auth*/sign* file name).
     #[arg(long, value_name = "DIR")]
     pub trust: Option<String>,
+    /// The roots of trusted timestamp authorities (DER or PEM files in DIR). With them, a
+    /// signature whose timestamp checks out is judged at the timestamp's time (B-T); without
+    /// them an embedded timestamp is not checked and the signature is judged now (B-B).
+    #[arg(long, value_name = "DIR")]
+    pub tsa_trust: Option<PathBuf>,
     /// Check revocation against this CRL (DER or PEM; repeatable).
     #[arg(long = "crl", value_name = "FILE")]
     pub crls: Vec<String>,
@@ -155,7 +190,7 @@ mod tests {
             |args: &[&str]| Cli::try_parse_from(["mynakey-rp", "document"].iter().chain(args));
         for (name, step) in [
             ("prepare", DocumentStep::Prepare),
-            ("finish", DocumentStep::Finish),
+            ("finish", DocumentStep::Finish(FinishArgs::default())),
         ] {
             let Ok(Cli {
                 command: Command::Document { step: parsed },
@@ -166,6 +201,10 @@ mod tests {
             assert_eq!(format!("{parsed:?}"), format!("{step:?}"));
         }
         assert!(parse(&["sign"]).is_err());
+        // A TSA needs its roots, and the roots a TSA.
+        assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/"]).is_err());
+        assert!(parse(&["finish", "--tsa-trust", "dir"]).is_err());
+        assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", "d"]).is_ok());
         assert!(parse_verify(&["document".into()]).is_err());
         assert!(parse_verify(&["verify".into(), "--json".into()]).is_ok_and(|a| a.json));
     }

@@ -7,14 +7,15 @@ use std::time::SystemTime;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_documents::{
-    finish_cms, finish_pdf, prepare_cms, prepare_pdf, PdfSigning, PreparedCms, PreparedPdf,
-    HASH_ALGORITHM,
+    finish_cms_with, finish_pdf_with, prepare_cms, prepare_pdf, FinishOptions, Level, PdfSigning,
+    PreparedCms, PreparedPdf, Timestamping, TsaTrust, HASH_ALGORITHM,
 };
 use mynakey_verify::parse_rfc3339;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::cli::DocumentStep;
+use crate::cli::{DocumentStep, FinishArgs};
+use crate::tsa_client::HttpTsa;
 use crate::verify_documents::DOCUMENT_MAX_BYTES;
 
 /// The largest JSON read: a document at its limit in base64, with room for the rest.
@@ -65,6 +66,8 @@ struct FinishInput {
 struct FinishOutput {
     format: Format,
     signed: String,
+    /// `B-B`, or `B-T` with a timestamp.
+    level: Level,
 }
 
 /// Runs one step; returns the exit code: 0 done, 1 the input was refused (the reason on stderr
@@ -86,7 +89,7 @@ pub fn run(
     }
     let result = match step {
         DocumentStep::Prepare => prepare(&raw).and_then(|out| to_json(&out)),
-        DocumentStep::Finish => finish(&raw).and_then(|out| to_json(&out)),
+        DocumentStep::Finish(args) => finish(&raw, args).and_then(|out| to_json(&out)),
     };
     match result {
         Ok(json) => {
@@ -148,17 +151,39 @@ fn prepare(raw: &[u8]) -> Result<PrepareOutput, Refusal> {
     })
 }
 
-fn finish(raw: &[u8]) -> Result<FinishOutput, Refusal> {
+fn finish(raw: &[u8], args: &FinishArgs) -> Result<FinishOutput, Refusal> {
     let input: FinishInput =
         serde_json::from_slice(raw).map_err(|e| ("BAD_INPUT", e.to_string()))?;
     let signature = base64(&input.signature, "signature")?;
     let refused = |e: mynakey_documents::DocumentError| (e.code(), e.to_string());
+    let tsa = match (&args.tsa, &args.tsa_trust) {
+        (Some(url), Some(dir)) => {
+            let timeout = std::time::Duration::from_secs(args.tsa_timeout);
+            let client = HttpTsa::new(url, timeout).map_err(|e| ("BAD_INPUT", e))?;
+            let trust = TsaTrust::from_dir(dir).map_err(|e| (e.code(), e.to_string()))?;
+            Some((client, trust))
+        }
+        _ => None,
+    };
+    let mut options = FinishOptions::new();
+    let mut level = Level::BB;
+    if let Some((authority, trust)) = &tsa {
+        options = options.with_timestamping(Timestamping { authority, trust });
+        level = Level::BT;
+    }
     let (format, signed) = match &input.prepared {
-        Prepared::Pdf(p) => (Format::Pdf, finish_pdf(p, &signature).map_err(refused)?),
-        Prepared::Cms(p) => (Format::Cms, finish_cms(p, &signature).map_err(refused)?),
+        Prepared::Pdf(p) => (
+            Format::Pdf,
+            finish_pdf_with(p, &signature, &options).map_err(refused)?,
+        ),
+        Prepared::Cms(p) => (
+            Format::Cms,
+            finish_cms_with(p, &signature, &options).map_err(refused)?,
+        ),
     };
     Ok(FinishOutput {
         format,
         signed: STANDARD.encode(signed),
+        level,
     })
 }

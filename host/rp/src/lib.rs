@@ -7,5 +7,6 @@
 pub mod cli;
 pub mod document_cli;
 pub mod report;
+pub mod tsa_client;
 pub mod verify_cli;
 pub mod verify_documents;

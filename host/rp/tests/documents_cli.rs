@@ -4,9 +4,10 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use mynakey_rp::cli::DocumentStep;
+use mynakey_rp::cli::{DocumentStep, FinishArgs};
 use mynakey_rp::document_cli;
 use mynakey_rp::verify_cli::cli;
+use mynakey_test_support::tsa::{TestTsa, TsaMode};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -21,6 +22,15 @@ fn step(step: DocumentStep, input: &Value) -> (u8, Value) {
 
 /// prepare → the card signs the hash → finish; the signed bytes.
 fn sign(format: &str, document: &[u8]) -> Vec<u8> {
+    let (code, finished) = sign_with(format, document, FinishArgs::default());
+    assert_eq!(code, 0, "{finished}");
+    STANDARD
+        .decode(finished["signed"].as_str().unwrap())
+        .unwrap()
+}
+
+/// [`sign`] with `finish`'s options: its exit code and output.
+fn sign_with(format: &str, document: &[u8], finish: FinishArgs) -> (u8, Value) {
     let (code, prepared) = step(
         DocumentStep::Prepare,
         &json!({"format": format, "document": STANDARD.encode(document),
@@ -31,11 +41,7 @@ fn sign(format: &str, document: &[u8]) -> Vec<u8> {
     let hash = STANDARD.decode(prepared["hash"].as_str().unwrap()).unwrap();
     let signature = sign_digest("card1-sign.key.der", &hash);
     let input = json!({"prepared": prepared["prepared"], "signature": STANDARD.encode(signature)});
-    let (code, finished) = step(DocumentStep::Finish, &input);
-    assert_eq!(code, 0, "{finished}");
-    STANDARD
-        .decode(finished["signed"].as_str().unwrap())
-        .unwrap()
+    step(DocumentStep::Finish(finish), &input)
 }
 
 fn verify(extra: &[&str], files: &[(&str, &[u8])]) -> (u8, Value) {
@@ -99,7 +105,7 @@ fn finish_refuses_a_signature_that_does_not_fit() {
         &json!({"format": "cms", "document": "AAAA", "certificate": STANDARD.encode(pki("card1-sign.der"))}),
     );
     let input = json!({"prepared": prepared["prepared"], "signature": STANDARD.encode([1u8; 256])});
-    let (code, out) = step(DocumentStep::Finish, &input);
+    let (code, out) = step(DocumentStep::Finish(Default::default()), &input);
     assert_eq!(
         (code, &out["error"]["code"]),
         (1, &json!("SIGNATURE_MISMATCH"))
@@ -205,4 +211,143 @@ fn a_later_signer_who_nulls_the_first_signature_gets_findings_in_the_json() {
     let finding = &result["findings"][0];
     assert_eq!(finding["signature"], 1, "{verdict}");
     assert_eq!(finding["object"], format!("{number} 0 R"), "{verdict}");
+}
+
+/// A directory holding the test TSA root: `--tsa-trust`.
+fn tsa_trust_dir() -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mynakey-tsa-trust-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("tsa-root.der"), pki("tsa-root.der")).unwrap();
+    dir.display().to_string()
+}
+
+fn with_tsa(url: &str, timeout: u64) -> FinishArgs {
+    FinishArgs {
+        tsa: Some(url.to_owned()),
+        tsa_trust: Some(tsa_trust_dir().into()),
+        tsa_timeout: timeout,
+    }
+}
+
+#[test]
+fn finish_with_a_tsa_makes_b_t_and_verify_judges_it_at_the_timestamp() {
+    let tsa = TestTsa::start(TsaMode::Grant).unwrap();
+    let text = "契約書: kept for years.\n".as_bytes();
+    let pdf = std::fs::read(pki_dir().join("../documents/contract-xref-table.pdf")).unwrap();
+    for (format, document) in [("cms", text), ("pdf", pdf.as_slice())] {
+        let (code, finished) = sign_with(format, document, with_tsa(tsa.url(), 10));
+        assert_eq!((code, &finished["level"]), (0, &json!("B-T")), "{finished}");
+        let signed = STANDARD
+            .decode(finished["signed"].as_str().unwrap())
+            .unwrap();
+        let files: Vec<(&str, &[u8])> = match format {
+            "cms" => vec![("--cms", &signed), ("--content", text)],
+            _ => vec![("--pdf", &signed)],
+        };
+        let trust_dir = tsa_trust_dir();
+        let (code, verdict) = verify(&["--tsa-trust", &trust_dir], &files);
+        assert_eq!(code, 0, "{verdict}");
+        let result = &verdict["result"];
+        let judged = if format == "cms" {
+            result
+        } else {
+            &result["signatures"][0]
+        };
+        assert_eq!(judged["level"], "B-T", "{verdict}");
+        assert_eq!(judged["judgedAt"], judged["timestamp"]["genTime"]);
+        assert_eq!(judged["revocation"]["status"], "notChecked");
+        // Without the TSA roots: judged now, the timestamp reported as not checked.
+        let (code, verdict) = verify(&[], &files);
+        assert_eq!(code, 0, "{verdict}");
+        let judged = if format == "cms" {
+            &verdict["result"]
+        } else {
+            &verdict["result"]["signatures"][0]
+        };
+        assert_eq!(
+            (&judged["level"], &judged["timestampNotChecked"]),
+            (&json!("B-B"), &json!(true))
+        );
+    }
+}
+
+#[test]
+fn a_failing_tsa_gives_its_code_and_no_signed_document() {
+    // A port nobody listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let unreachable = format!("http://{closed}/tsa");
+    let servers = [
+        (TsaMode::HttpError(500), "TSA_HTTP_ERROR"),
+        (TsaMode::Reject, "TSA_REJECTED"),
+        (TsaMode::OtherBytes, "TSA_BAD_TOKEN"),
+        (TsaMode::Untrusted, "TSA_UNTRUSTED"),
+        (
+            TsaMode::Slow(std::time::Duration::from_secs(4)),
+            "TSA_TIMEOUT",
+        ),
+    ];
+    let mut cases: Vec<(String, &str)> = servers
+        .into_iter()
+        .map(|(mode, code)| (TestTsa::start(mode).unwrap().url().to_owned(), code))
+        .collect();
+    cases.push((unreachable, "TSA_UNREACHABLE"));
+    for (url, expected) in cases {
+        let (code, out) = sign_with("cms", b"text", with_tsa(&url, 1));
+        assert_eq!(
+            (code, &out["error"]["code"]),
+            (1, &json!(expected)),
+            "{out}"
+        );
+        assert!(out.get("signed").is_none(), "{out}");
+    }
+}
+
+#[test]
+fn a_pdf_whose_signer_moved_house_after_the_timestamp_verifies_as_revoked_after_signing() {
+    use mynakey_test_support::crl::{make_crl, Revoked};
+    let tsa = TestTsa::start(TsaMode::Grant).unwrap();
+    let pdf = std::fs::read(pki_dir().join("../documents/contract-xref-table.pdf")).unwrap();
+    let (code, finished) = sign_with("pdf", &pdf, with_tsa(tsa.url(), 10));
+    assert_eq!(code, 0, "{finished}");
+    let signed = STANDARD
+        .decode(finished["signed"].as_str().unwrap())
+        .unwrap();
+    // A newer CRL lists card1-sign.der (serial 01A2B3C5): revoked a second after signing.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    let revoked = Revoked {
+        serial_hex: "01A2B3C5",
+        at: later,
+        reason: "affiliationChanged",
+    };
+    let crl = make_crl("sign-root-2", later, &[revoked]).unwrap();
+    let time = mynakey_test_support::crl::asn1_time(later);
+    let time = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &time[..4],
+        &time[4..6],
+        &time[6..8],
+        &time[8..10],
+        &time[10..12],
+        &time[12..14]
+    );
+    let tsa_trust = tsa_trust_dir();
+    let files: Vec<(&str, &[u8])> = vec![("--pdf", &signed), ("--crl", &crl)];
+    let (code, verdict) = verify(&["--tsa-trust", &tsa_trust, "--time", &time], &files);
+    assert_eq!(code, 0, "{verdict}");
+    let revocation = &verdict["result"]["signatures"][0]["revocation"];
+    assert_eq!(revocation["status"], "revokedAfter", "{verdict}");
+    assert_eq!(revocation["reason"], "affiliationChanged");
+    assert_eq!(revocation["revocationDate"], time.as_str());
+    // Judged at the verification time instead (no TSA roots): revoked.
+    let (code, verdict) = verify(&["--time", &time], &files);
+    assert_eq!(
+        (code, &verdict["error"]["code"]),
+        (1, &json!("REVOKED")),
+        "{verdict}"
+    );
 }

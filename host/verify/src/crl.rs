@@ -162,6 +162,15 @@ impl RevokedIndex {
 
     /// The reason and revocationDate (RFC 3339) of the serial number `serial_der` (DER INTEGER).
     pub(crate) fn get(&self, serial_der: &[u8]) -> Option<(RevocationReason, String)> {
+        let (reason, date) = self.get_unix(serial_der)?;
+        let when = DateTime::from_unix_duration(Duration::from_secs(date))
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        Some((reason, when))
+    }
+
+    /// The reason and revocationDate (Unix seconds) of the serial number `serial_der`.
+    pub(crate) fn get_unix(&self, serial_der: &[u8]) -> Option<(RevocationReason, u64)> {
         let (date, reason) = match SerialKey::from_der(serial_der).ok()? {
             SerialKey::Small(serial) => {
                 match self.compact.binary_search_by_key(&serial, |c| c.serial) {
@@ -171,10 +180,7 @@ impl RevokedIndex {
             }
             key => self.other_get(&key)?,
         };
-        let when = DateTime::from_unix_duration(Duration::from_secs(date))
-            .map(|d| d.to_string())
-            .unwrap_or_default();
-        Some((reason, when))
+        Some((reason, date))
     }
 
     fn other_get(&self, key: &SerialKey) -> Option<(u64, RevocationReason)> {

@@ -26,6 +26,7 @@ mod crl;
 mod error;
 mod identity;
 mod limits;
+mod proven;
 mod token;
 mod trust;
 mod x509;
@@ -45,6 +46,7 @@ pub use limits::{
     TRUST_FILE_MAX_BYTES,
 };
 pub use mynakey_types::hash::{HashAlgorithm, UnknownHashAlgorithm};
+pub use proven::{verify_signature_at, ProvenTime, RevocationAtTime};
 pub use token::{
     check_challenge, check_origin, parse_challenge, parse_origin, TOKEN_ALGORITHM, TOKEN_FORMAT,
     TOKEN_MAX_LEN, TOKEN_MIN_LEN,
@@ -141,6 +143,23 @@ pub fn verify_signature(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<SignerIdentity, VerifyError> {
+    let signed = (hash, hash_algorithm, signature);
+    verify_signed_hash(signed, certificate_der, |cert| {
+        check_certificate(cert, Purpose::Signature, trust, now).map(|identity| (identity, ()))
+    })
+    .map(|(identity, ())| identity)
+}
+
+/// A hash, its algorithm and the signature over it.
+type SignedHash<'a> = (&'a [u8], HashAlgorithm, &'a [u8]);
+
+/// The hash length, the certificate (parsed, then checked by `check`, which also returns what
+/// else it found) and the signature over the hash with its key.
+fn verify_signed_hash<T>(
+    (hash, hash_algorithm, signature): SignedHash<'_>,
+    certificate_der: &[u8],
+    check: impl FnOnce(&ParsedCert) -> Result<(CertificateIdentity, T), VerifyError>,
+) -> Result<(SignerIdentity, T), VerifyError> {
     if hash.len() != hash_algorithm.digest_len() {
         return Err(VerifyError::HashLength {
             algorithm: hash_algorithm,
@@ -149,13 +168,13 @@ pub fn verify_signature(
         });
     }
     let cert = x509::parse_certificate(certificate_der).map_err(VerifyError::CertificateParse)?;
-    let identity = check_certificate(&cert, Purpose::Signature, trust, now)?;
+    let (identity, found) = check(&cert)?;
     cert.key
         .verify(x509::pkcs1v15(hash_algorithm), hash, signature)
         .map_err(|_| {
             VerifyError::SignatureInvalid("not made by this certificate's key over this hash")
         })?;
-    Ok(SignerIdentity::new(identity, &cert))
+    Ok((SignerIdentity::new(identity, &cert), found))
 }
 
 /// Checks 4–8 of the module list for a parsed certificate of `purpose`.
@@ -165,7 +184,23 @@ fn check_certificate(
     trust: &Trust,
     now: SystemTime,
 ) -> Result<CertificateIdentity, VerifyError> {
-    let now = x509::unix(now);
+    let root = check_until_revocation(cert, purpose, trust, now)?;
+    let revocation_checked = trust.check_revocation(purpose, root, cert, x509::unix(now))?;
+    Ok(CertificateIdentity::new(
+        cert,
+        &root.fingerprint,
+        revocation_checked,
+    ))
+}
+
+/// Checks 4–7 (key usage, policy, chain, validity at `at`): the issuing root.
+fn check_until_revocation<'t>(
+    cert: &ParsedCert,
+    purpose: Purpose,
+    trust: &'t Trust,
+    at: SystemTime,
+) -> Result<&'t trust::Root, VerifyError> {
+    let now = x509::unix(at);
     let tbs = &cert.cert.tbs_certificate;
 
     // Key usage.
@@ -226,11 +261,5 @@ fn check_certificate(
         });
     }
 
-    // Revocation.
-    let revocation_checked = trust.check_revocation(purpose, root, cert, now)?;
-    Ok(CertificateIdentity::new(
-        cert,
-        &root.fingerprint,
-        revocation_checked,
-    ))
+    Ok(root)
 }

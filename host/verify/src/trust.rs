@@ -185,10 +185,10 @@ pub struct CrlInfo {
 /// Which certificates a CRL covers: all of its issuer's (a complete CRL, no
 /// issuingDistributionPoint), or one partition named by its issuingDistributionPoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct CrlScope {
+pub(crate) struct CrlScope {
     /// DER of the issuingDistributionPoint extension value; empty for a complete CRL. CRLs with
     /// the same key are versions of the same list (the newest current one is used).
-    key: Vec<u8>,
+    pub(crate) key: Vec<u8>,
     /// The IDP's distributionPoint names (DER of each GeneralName, a nameRelativeToCRLIssuer
     /// made a full directoryName), or `None` when the IDP names no distribution point.
     names: Option<Vec<Vec<u8>>>,
@@ -286,15 +286,15 @@ fn cert_dp_names(cert: &ParsedCert) -> Result<Vec<Vec<u8>>, VerifyError> {
 
 /// A CRL whose signature was verified against a trusted root when it was loaded.
 #[derive(Clone)]
-struct LoadedCrl {
+pub(crate) struct LoadedCrl {
     purpose: Purpose,
     issuer: String,
     root_fingerprint: String,
-    scope: CrlScope,
-    this_update: Time,
+    pub(crate) scope: CrlScope,
+    pub(crate) this_update: Time,
     next_update: Option<Time>,
     /// The listed serial numbers with reason and revocationDate.
-    revoked: RevokedIndex,
+    pub(crate) revoked: RevokedIndex,
 }
 
 impl LoadedCrl {
@@ -678,20 +678,7 @@ impl Trust {
         if !self.crls.iter().any(|c| c.purpose == purpose) {
             return Ok(false);
         }
-        let names = cert_dp_names(cert)?;
-        let is_ca = cert
-            .cert
-            .tbs_certificate
-            .get::<BasicConstraints>()
-            .ok()
-            .flatten()
-            .is_some_and(|(_, bc)| bc.ca);
-        let covering: Vec<&LoadedCrl> = self
-            .crls
-            .iter()
-            .filter(|c| c.purpose == purpose && c.root_fingerprint == root.fingerprint)
-            .filter(|c| c.scope.covers(&names, is_ca))
-            .collect();
+        let covering = self.covering_crls(purpose, root, cert)?;
         let order = |c: &LoadedCrl| {
             (
                 c.this_update.to_unix_duration(),
@@ -731,6 +718,34 @@ impl Trust {
             }
         }
         Ok(true)
+    }
+
+    /// Whether any CRL is loaded for `purpose`.
+    pub(crate) fn has_crls(&self, purpose: Purpose) -> bool {
+        self.crls.iter().any(|c| c.purpose == purpose)
+    }
+
+    /// The loaded CRLs from `root` whose scope covers `cert`.
+    pub(crate) fn covering_crls(
+        &self,
+        purpose: Purpose,
+        root: &Root,
+        cert: &ParsedCert,
+    ) -> Result<Vec<&LoadedCrl>, VerifyError> {
+        let names = cert_dp_names(cert)?;
+        let is_ca = cert
+            .cert
+            .tbs_certificate
+            .get::<BasicConstraints>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, bc)| bc.ca);
+        Ok(self
+            .crls
+            .iter()
+            .filter(|c| c.purpose == purpose && c.root_fingerprint == root.fingerprint)
+            .filter(|c| c.scope.covers(&names, is_ca))
+            .collect())
     }
 }
 

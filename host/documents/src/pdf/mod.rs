@@ -15,13 +15,14 @@ use sha2::{Digest, Sha256};
 
 pub use crate::report::{Finding, PdfSignature, PdfVerification, SignatureStatus};
 pub use load::{MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES};
-pub use verify::verify_pdf;
+pub use verify::{verify_pdf, verify_pdf_with};
 
-use crate::cms::{self, PreparedCms};
+use crate::cms::{self, FinishOptions, PreparedCms};
 use crate::error::DocumentError;
 
 /// Bytes reserved for the CMS by default: a JPKI certificate and a 2048-bit signature take
-/// about 2.5 KB; the rest leaves room for an RFC 3161 timestamp token (PAdES B-T) later.
+/// about 2.5 KB; the rest leaves room for an RFC 3161 timestamp token (PAdES B-T: a token with
+/// its TSA certificate is 2–6 KB, with a chain of two intermediates still under 10 KB).
 pub const DEFAULT_CONTENTS_RESERVE: usize = 16 * 1024;
 
 /// What the signature dictionary says besides the signature. New options arrive as fields
@@ -115,8 +116,20 @@ pub fn prepare_pdf(
 /// placeholder, a signature dictionary's `/ByteRange` names exactly that gap, and the bytes
 /// around it still hash to the message-digest the card signs.
 pub fn finish_pdf(prepared: &PreparedPdf, signature: &[u8]) -> Result<Vec<u8>, DocumentError> {
+    finish_pdf_with(prepared, signature, &FinishOptions::new())
+}
+
+/// [`finish_pdf`] with `options`: with a timestamp, PAdES B-T (the token in the CMS signer's
+/// `signature-time-stamp` unsigned attribute, inside the same reserved `/Contents`; the bytes
+/// the card signed do not change). The token must fit the reserve
+/// ([`DocumentError::ContentsTooSmall`]); the default reserve leaves about 13 KB for it.
+pub fn finish_pdf_with(
+    prepared: &PreparedPdf,
+    signature: &[u8],
+    options: &FinishOptions<'_>,
+) -> Result<Vec<u8>, DocumentError> {
     check_prepared(prepared)?;
-    let der = cms::finish_cms(&prepared.cms, signature)?;
+    let der = cms::finish_cms_with(&prepared.cms, signature, options)?;
     let mut pdf = prepared.pdf.clone();
     prepared.contents.write(&mut pdf, &der)?;
     Ok(pdf)

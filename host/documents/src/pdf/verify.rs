@@ -15,6 +15,7 @@ use super::revisions::changes;
 use crate::cms::verify_detached;
 use crate::error::DocumentError;
 use crate::report::{Finding, PdfSignature, PdfVerification, SignatureStatus};
+use crate::validation::Validation;
 
 /// Verifies every signature of `pdf` (see the module's rules) and compares each signed revision
 /// with the file as a whole ([`super::revisions`]). Certificates are checked at `now` by the
@@ -24,6 +25,15 @@ pub fn verify_pdf(
     pdf: &[u8],
     trust: &Trust,
     now: SystemTime,
+) -> Result<PdfVerification, DocumentError> {
+    verify_pdf_with(pdf, &Validation::new(trust, now))
+}
+
+/// [`verify_pdf`] with TSA roots: a PAdES B-T signature whose timestamp checks out is judged at
+/// the timestamp's time ([`crate::Validation`]).
+pub fn verify_pdf_with(
+    pdf: &[u8],
+    validation: &Validation<'_>,
 ) -> Result<PdfVerification, DocumentError> {
     let whole = load(pdf)?;
     let ranges = signature_ranges(pdf, &whole)?;
@@ -49,7 +59,7 @@ pub fn verify_pdf(
         let revision = signed.as_ref().unwrap_or(&whole);
         let dict = signature_dictionary(revision, range)
             .ok_or_else(|| DocumentError::Pdf("a signature is not in its own revision".into()))?;
-        let mut signature = verify_one(dict, pdf, trust, now)?;
+        let mut signature = verify_one(dict, pdf, validation)?;
         let index = report.signatures.len() + 1;
         for (object, change) in changes(revision, &whole) {
             signature.status = SignatureStatus::ChangedLater;
@@ -130,8 +140,7 @@ fn name(dict: &Dictionary, key: &[u8]) -> Option<String> {
 fn verify_one(
     dict: &Dictionary,
     pdf: &[u8],
-    trust: &Trust,
-    now: SystemTime,
+    validation: &Validation<'_>,
 ) -> Result<PdfSignature, DocumentError> {
     let sub_filter = name(dict, b"SubFilter").unwrap_or_default();
     if !["ETSI.CAdES.detached", "adbe.pkcs7.detached"].contains(&sub_filter.as_str()) {
@@ -147,7 +156,7 @@ fn verify_one(
         .get(b"Contents")
         .and_then(Object::as_str)
         .map_err(|_| DocumentError::Pdf("/Contents is not a string".into()))?;
-    let verified = verify_detached(der_prefix(contents)?, &digest, trust, now)?;
+    let verified = verify_detached(der_prefix(contents)?, &digest, validation)?;
     let signing_time = dict
         .get(b"M")
         .and_then(Object::as_str)
@@ -165,6 +174,7 @@ fn verify_one(
             .map(|r| String::from_utf8_lossy(r).into_owned()),
         covers_whole_document: whole,
         status: SignatureStatus::Valid,
+        judgement: verified.judgement,
     })
 }
 

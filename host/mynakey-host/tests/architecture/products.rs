@@ -7,7 +7,7 @@ use crate::cargo;
 
 /// Crates the person's host without the lab (what packages ship) must not link: the verifier,
 /// signed documents, their RSA and PDF code, and the service's async stack.
-const NOT_IN_THE_PERSONS_HOST: [&str; 7] = [
+const NOT_IN_THE_PERSONS_HOST: [&str; 9] = [
     "mynakey-verify",
     "mynakey-documents",
     "mynakey-verifyd",
@@ -15,6 +15,9 @@ const NOT_IN_THE_PERSONS_HOST: [&str; 7] = [
     "lopdf",
     "cms",
     "tokio",
+    // The relying party's TSA client: the person's host never talks to a TSA, not even the lab.
+    "ureq",
+    "rustls",
 ];
 
 /// Crates the relying party's tools must not link: card code and PC/SC.
@@ -69,6 +72,10 @@ fn the_persons_host_without_the_lab_links_no_verifier_pdf_or_async_code() {
 fn the_relying_partys_tools_link_no_card_code_or_pcsc() {
     let tools = tree(&["-p", "mynakey-rp"]);
     assert!(tools.contains("mynakey-documents"), "{tools:?}");
+    assert!(
+        tools.contains("ureq"),
+        "the TSA client of `document finish --tsa`"
+    );
     assert_eq!(present(&tools, &NOT_IN_THE_RELYING_PARTYS_TOOLS), [""; 0]);
     let host = tree(&["-p", "mynakey-host", "--no-default-features"]);
     assert_eq!(
