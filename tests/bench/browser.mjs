@@ -10,7 +10,8 @@
 // window.mynakey.authenticate({challenge}); the PIN is typed in the consent window and submitted.
 // Every time is `performance.timeOrigin + performance.now()` on the page, in the window or in the
 // service worker (the flow's marks, carried in the window's `init`; see globalThis.mynakeyTimeline
-// in extension/src/consent.js), so the clocks are comparable on one machine.
+// in extension/src/test-hooks.js: the harness loads the extension's test build, as the store build
+// records no times), so the clocks are comparable on one machine.
 //   wait (a): page call → the window has rendered the request and painted a frame;
 //   wait (b): the window's form submit → the page's promise resolved with the proof;
 //   APDUs after the PIN: lines the simulated card's APDU log gained from the submit until the log

@@ -44,12 +44,14 @@ export function tempDir(prefix) {
 }
 
 /**
- * The extension as users get it: built by extension/build.mjs (which bundles tldts) into a
- * private folder per test process, so a test never runs a stale build.
+ * The extension's test build: built by extension/build.mjs (which bundles tldts) into a private
+ * folder per test process, so a test never runs a stale build. It is the store build plus the
+ * window's timeline and input-gate record (extension/src/test-hooks.js) the tests read;
+ * artifacts.test.mjs checks the store artifacts carry none of them.
  */
 let built;
 export function extensionBuild() {
-  built ??= build(tempDir('extension'));
+  built ??= build(tempDir('extension'), { test: true });
   return built;
 }
 
