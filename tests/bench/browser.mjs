@@ -27,7 +27,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { BROWSERS, fill, open, press } from '../browser/both/driver.mjs';
-import { AUTH_PIN, HOST_BINARY, repo, sleep, startRp, tempDir, TRANSPORT } from '../browser/harness.mjs';
+import { AUTH_PIN, HOST_BINARY, repo, startRp, tempDir, TRANSPORT } from '../browser/harness.mjs';
+import { gesture, sleep } from '../browser/pages.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ function within(promise, ms, what) {
 async function round(b, page, apduLog) {
   const challenge = randomBytes(32).toString('base64');
   const next = b.nextWindow();
-  await page.mouse.click(1, 1); // the gesture the extension asks for
+  await gesture(page); // the extension asks for one
   await page.evaluate((c) => {
     const now = () => performance.timeOrigin + performance.now();
     window.bench = { call: now(), done: null, outcome: null };

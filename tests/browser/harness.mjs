@@ -19,9 +19,13 @@ import { chromium } from 'playwright-core';
 
 import { build } from '../../extension/build.mjs';
 
+import { sleep, waitGateOpen } from './pages.mjs';
 import { startServer } from './rp/server.mjs';
 import { testTrustDir } from './rp/testpki.mjs';
 import { selfSignedCertificate } from './rp/tls.mjs';
+
+// The page and window helpers both harnesses share are written once, in pages.mjs.
+export { gateLog, gesture, outcome, pageResult, sleep, startLogin, TEST_CHALLENGE, waitGateOpen } from './pages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
@@ -170,33 +174,6 @@ export async function consentWindow(context, trigger, { gateOpen = true } = {}) 
   return win;
 }
 
-/** Waits until the window's own record says its input gate is open (see consent.js). */
-export async function waitGateOpen(win) {
-  await win.waitForFunction(() => {
-    const log = globalThis.mynakeyGateLog;
-    const last = log && log.armed[log.armed.length - 1];
-    return !!last && performance.now() - last.at >= log.delayMs;
-  }, null, { polling: 50, timeout: 10000 });
-}
-
-/** The window's record of its input gate: {delayMs, armed: [{why, at}], ignored: [{input, at}]}. */
-export const gateLog = (win) => win.evaluate(() => globalThis.mynakeyGateLog);
-
-/**
- * A user gesture on the page (a trusted click in its corner), as the person makes before the
- * page may ask for a login or a signature. page.evaluate alone is not one for the extension.
- */
-export async function gesture(page) {
-  await page.mouse.click(1, 1);
-}
-
-/** The page's #result once it has settled: {state: 'ok'|'error', body}. */
-export async function pageResult(page, timeout = 30000) {
-  const el = page.locator('#result[data-state="ok"], #result[data-state="error"]');
-  await el.waitFor({ timeout });
-  return { state: await el.getAttribute('data-state'), body: JSON.parse(await el.textContent()) };
-}
-
 /** Opens a page of the relying party and waits until its module has loaded. */
 export async function openPage(context, origin, path) {
   const page = await context.newPage();
@@ -266,8 +243,6 @@ export async function startPcsc({ apduLog } = {}) {
   };
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Presses a key in (or clicks) the consent window, for an action that may end the request: the
  * window can close before Playwright's action completes, which is not a failure.
@@ -282,29 +257,6 @@ export async function pressIn(win, selector, key) {
 }
 
 export const clickIn = (win, selector) => pressIn(win, selector, null);
-
-/** A well-formed challenge for calls whose proof is not checked. */
-export const TEST_CHALLENGE = 'A'.repeat(43) + '=';
-
-/**
- * Starts authenticate() in /library.html and keeps its outcome ('resolved' or the error code) in
- * window.outcome. `from`: 'gesture' (default; a click on the page first), 'page' (page code
- * alone, no gesture), 'timer' (page code, from a timer).
- */
-export async function startLogin(page, from = 'gesture') {
-  if (from === 'gesture') await gesture(page);
-  await page.evaluate(([c, timer]) => {
-    window.outcome = null;
-    const run = () => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code)
-      .then((r) => { window.outcome = r; });
-    if (timer) setTimeout(run, 0);
-    else run();
-  }, [TEST_CHALLENGE, from === 'timer']);
-}
-
-/** The outcome kept by startLogin(), once there is one. */
-export const outcome = (page, timeout = 30000) =>
-  page.waitForFunction(() => window.outcome, null, { timeout }).then((h) => h.jsonValue());
 
 /** Counts the consent windows opened from now on: {n}. */
 export function countConsentWindows(context) {
