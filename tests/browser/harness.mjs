@@ -72,6 +72,7 @@ export async function startRp() {
 /**
  * Writes the wrapper script the host manifest points at. Browsers pass no arguments from the
  * manifest, so the transport is chosen here. The host's stderr goes to `<dir>/host.log`.
+ * Returns {path, log, text() (the log so far), starts() (how many hosts the browser started)}.
  */
 export function writeHostWrapper(dir, { transport, pcscSocket }) {
   const log = join(dir, 'host.log');
@@ -84,7 +85,21 @@ export function writeHostWrapper(dir, { transport, pcscSocket }) {
   const path = join(dir, 'mynakey-host-wrapper');
   writeFileSync(path, lines.join('\n') + '\n');
   chmodSync(path, 0o755);
-  return { path, log };
+  const text = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+  return { path, log, text, starts: () => text().split('\n').filter((l) => l.startsWith('started:')).length };
+}
+
+/** Who may start the host, as a Chromium host manifest says it. */
+export const CHROMIUM_ALLOWED = { allowed_origins: [`chrome-extension://${EXTENSION_ID}/`] };
+
+/**
+ * Writes the host manifest for the browser tests into `dir`: the host is `hostPath`, `allowed`
+ * is CHROMIUM_ALLOWED or Firefox's {allowed_extensions}.
+ */
+export function writeHostManifest(dir, hostPath, allowed) {
+  mkdirSync(dir, { recursive: true });
+  const manifest = { name: 'jp.mynakey.host', description: 'mynakey (browser tests)', path: hostPath, type: 'stdio', ...allowed };
+  writeFileSync(join(dir, 'jp.mynakey.host.json'), JSON.stringify(manifest, null, 2));
 }
 
 /**
@@ -110,15 +125,7 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
   const udd = profile || join(dir, 'profile');
   mkdirSync(join(udd, 'NativeMessagingHosts'), { recursive: true });
   const wrapper = writeHostWrapper(dir, { transport, pcscSocket });
-  if (host && !systemHost) {
-    writeFileSync(join(udd, 'NativeMessagingHosts', 'jp.mynakey.host.json'), JSON.stringify({
-      name: 'jp.mynakey.host',
-      description: 'mynakey (browser tests)',
-      path: wrapper.path,
-      type: 'stdio',
-      allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
-    }, null, 2));
-  }
+  if (host && !systemHost) writeHostManifest(join(udd, 'NativeMessagingHosts'), wrapper.path, CHROMIUM_ALLOWED);
   const locale = lang === 'en' ? 'en-US' : 'ja';
   const args = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -147,9 +154,9 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
     context,
     dir,
     pcsc,
-    hostLog: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : ''),
+    hostLog: wrapper.text,
     /** How many host processes the browser has started (the wrapper logs each start). */
-    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
+    hostStarts: wrapper.starts,
     async close() {
       await context.close().catch(() => {});
       if (pcsc) await pcsc.stop();

@@ -6,12 +6,12 @@
 //   Chromium: the host manifest in the profile's NativeMessagingHosts; Firefox: in a private
 //   $HOME/.mozilla/native-messaging-hosts (Firefox reads it per user); the extension installed as
 //   a temporary add-on.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
 import { GECKO_ID } from '../../../extension/build.mjs';
-import { CHROMIUM, EXTENSION_ID, extensionBuild, startPcsc, tempDir, TRANSPORT, writeHostWrapper } from '../harness.mjs';
+import { CHROMIUM, CHROMIUM_ALLOWED, extensionBuild, startPcsc, tempDir, TRANSPORT, writeHostManifest, writeHostWrapper } from '../harness.mjs';
 import { waitGateOpen } from '../pages.mjs';
 
 // The page and window helpers both harnesses share are written once, in ../pages.mjs.
@@ -24,12 +24,8 @@ const WAIT = { polling: 100, timeout: 20000 };
 
 /** Writes the host manifest where `kind` reads it (in `home` for Firefox, `profile` for Chromium). */
 function registerHost(kind, { home, profile, hostPath }) {
-  const common = { name: 'jp.mynakey.host', description: 'mynakey (browser tests)', path: hostPath, type: 'stdio' };
-  const [dir, manifest] = kind === 'firefox'
-    ? [join(home, '.mozilla/native-messaging-hosts'), { ...common, allowed_extensions: [GECKO_ID] }]
-    : [join(profile, 'NativeMessagingHosts'), { ...common, allowed_origins: [`chrome-extension://${EXTENSION_ID}/`] }];
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'jp.mynakey.host.json'), JSON.stringify(manifest, null, 2));
+  if (kind === 'firefox') writeHostManifest(join(home, '.mozilla/native-messaging-hosts'), hostPath, { allowed_extensions: [GECKO_ID] });
+  else writeHostManifest(join(profile, 'NativeMessagingHosts'), hostPath, CHROMIUM_ALLOWED);
 }
 
 function launchOptions(kind, { home, profile }) {
@@ -80,7 +76,7 @@ export async function open(kind, { host = true, card = true, apduLog } = {}) {
     },
     /** The next consent window, once it has loaded and its input gate is open. */
     nextWindow: () => nextConsentWindow(browser),
-    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
+    hostStarts: wrapper.starts,
     async close() {
       await browser.close().catch(() => {});
       if (pcsc) await pcsc.stop();
