@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Builds the two browser variants of the extension from the one source tree in src/.
 //
-//   node extension/build.mjs [OUTDIR]   -> OUTDIR/chromium, OUTDIR/firefox (default extension/dist)
+//   node extension/build.mjs [OUTDIR]          -> OUTDIR/chromium, OUTDIR/firefox (default extension/dist)
+//   node extension/build.mjs --test [OUTDIR]   the test build (default extension/dist-test)
+//
+// The store build (packaging/extension.sh zips it) bundles src/hooks.js, whose hooks do nothing.
+// The test build, which the browser tests and the browser benchmark load, bundles
+// src/test-hooks.js in its place: the window's timeline and input-gate record they read. Nothing
+// else differs between the two.
 //
 // It refuses to build when the manifest's `key` no longer yields the extension id that the host
 // manifests allow (see README.md, "The extension id").
@@ -27,6 +33,7 @@ import { buildSync } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, 'src');
 const dist = join(here, 'dist');
+const distTest = join(here, 'dist-test');
 
 /** The Firefox add-on id; manifests/ and host/src/install/ list the same value. */
 export const GECKO_ID = 'mynakey@mynakey.jp';
@@ -79,7 +86,18 @@ export function releaseVersion() {
   return m[1];
 }
 
-export function build(outDir = dist) {
+/**
+ * The package.json condition under which `#hooks` (imported by src/consent.js and src/flow.js)
+ * resolves to src/test-hooks.js; without it, to src/hooks.js.
+ */
+const TEST_CONDITION = 'mynakey-test-build';
+
+/**
+ * Builds both variants into `outDir`; `test: true` makes the test build (see the top of this file).
+ * @param {string} [outDir]
+ * @param {{ test?: boolean }} [options]
+ */
+export function build(outDir = dist, { test = false } = {}) {
   const source = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
   if ('version' in source) throw new Error('src/manifest.json must not set version: it comes from Cargo.toml');
   // `version` right after `name`, where browsers' and stores' tools show it.
@@ -107,6 +125,8 @@ export function build(outDir = dist) {
         charset: 'utf8',
         legalComments: 'none',
         logLevel: 'error',
+        // Given only for the test build: any `conditions` replaces esbuild's default `module`.
+        ...(test ? { conditions: [TEST_CONDITION, 'module'] } : {}),
       });
     }
     cpSync(TLDTS_LICENSE, join(out, 'tldts.LICENSE.txt'));
@@ -118,6 +138,8 @@ export function build(outDir = dist) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = build(process.argv[2] ? resolve(process.argv[2]) : dist);
+  const test = process.argv[2] === '--test';
+  const outArg = process.argv[test ? 3 : 2];
+  const r = build(outArg ? resolve(outArg) : test ? distTest : dist, { test });
   console.log(`chromium: ${r.chromium} (id ${r.id})\nfirefox:  ${r.firefox} (id ${GECKO_ID})`);
 }

@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 
 export default [
-  { ignores: ['dist/', 'node_modules/', 'src/generated/'] },
+  { ignores: ['dist/', 'dist-test/', 'node_modules/', 'src/generated/'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -8,19 +8,16 @@
 // and Enter are ignored for 800 ms after the window appears or regains focus (gate.js).
 import { LIMITS } from './generated/protocol.js';
 import { createInputGate } from './gate.js';
+import { watchWindow } from '#hooks';
 import { pinWellFormed } from './rules.js';
 import { WINDOW_TEXT } from './window-texts.js';
 /** @import { CardView, FromWindow, PinKind, SiteParts, ToWindow } from './messages.js' */
 /** @import { MessageKey } from './window-texts.js' */
 
 (() => {
-  /** Epoch ms now, on the clock the background and pages share. */
-  const epoch = () => performance.timeOrigin + performance.now();
-  // When this window's steps happened, with the background's steps from `init`: the browser
-  // tests and tests/bench/browser.mjs read it (no PIN, no card data).
-  /** @type {typeof globalThis.mynakeyTimeline} */
-  const timeline = { flow: {}, script: epoch(), init: null, rendered: null, painted: null, submitted: null };
-  globalThis.mynakeyTimeline = timeline;
+  const gate = createInputGate();
+  // First thing: the test build notes when the script ran (the store build's hooks do nothing).
+  const watch = watchWindow(gate.delayMs);
   const api = globalThis.browser ?? globalThis.chrome;
   /**
    * An element of consent.html, of the type the code relies on.
@@ -61,18 +58,14 @@ import { WINDOW_TEXT } from './window-texts.js';
   const state = { action: null, pinKind: null, needLastTry: false, busy: false, finished: false };
 
   // ------------------------------------------------------------------ the input gate
-  // The window keeps a record of when it armed and which inputs it ignored; the browser tests
-  // read it (timing checks on the window's own clock, not on the test's sleeps).
-  const gate = createInputGate();
-  /** @type {typeof globalThis.mynakeyGateLog} */
-  const gateLog = { delayMs: gate.delayMs, armed: [], ignored: [] };
-  globalThis.mynakeyGateLog = gateLog;
+  // The test build records when the gate armed and which inputs it ignored, for the browser
+  // tests' timing checks on the window's own clock.
 
   /** @param {string} why */
   function arm(why) {
     const at = performance.now();
     gate.arm(at);
-    gateLog.armed.push({ why, at });
+    watch.armed(why, at);
   }
 
   /** Stops an input that comes too soon after the window appeared or regained focus. */
@@ -82,7 +75,7 @@ import { WINDOW_TEXT } from './window-texts.js';
     if (gate.allows(at)) return;
     ev.preventDefault();
     ev.stopImmediatePropagation();
-    gateLog.ignored.push({ input, at });
+    watch.ignored(input, at);
   }
 
   document.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') guard(ev, 'Enter'); }, true);
@@ -261,13 +254,9 @@ import { WINDOW_TEXT } from './window-texts.js';
   function onMessage(m) {
     switch (m.type) {
       case 'init':
-        timeline.init = epoch();
-        timeline.flow = m.timeline ?? {};
+        watch.init(m);
         render(m);
-        timeline.rendered = epoch();
-        // The first frame after render(): rAF runs before that frame is painted, so the task it
-        // queues runs once it is. Hidden or headless windows may never run rAF: then this is null.
-        requestAnimationFrame(() => setTimeout(() => { timeline.painted ??= epoch(); }, 0));
+        watch.rendered();
         break;
       case 'card':
         state.needLastTry = m.needLastTry === true;
@@ -358,7 +347,7 @@ import { WINDOW_TEXT } from './window-texts.js';
 
   el.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    timeline.submitted = epoch();
+    watch.submitted();
     if (state.busy || state.finished) return;
     const pin = state.pinKind ? el.pin.value : '';
     if (!pinWellFormed(state.pinKind, pin)) {

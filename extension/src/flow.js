@@ -23,6 +23,7 @@
 import { getDomain } from 'tldts';
 
 import { FlowError, errorAnswer } from './errors.js';
+import { watchFlow } from '#hooks';
 import { withTimeout } from './host-port.js';
 import { pinWellFormed } from './rules.js';
 import { siteParts } from './site.js';
@@ -155,13 +156,8 @@ export class Flow {
     this.userTimer = ctx.clock.setTimeout(() => this.userTimeout(), USER_TIMEOUT_MS);
     /** @type {unknown} */
     this.pollTimer = null;
-    /** @type {Record<string, number>} when each step happened (epoch ms), for the window and the benchmark */
-    this.timeline = {};
-  }
-
-  /** Notes when a step happened, on the clock pages and workers share. @param {string} name */
-  mark(name) {
-    this.timeline[name] = performance.timeOrigin + performance.now();
+    /** When each step happened, in the test build (hooks.js); the store build notes nothing. */
+    this.watch = watchFlow();
   }
 
   // ------------------------------------------------------------------ transitions
@@ -181,7 +177,7 @@ export class Flow {
 
   /** starting: connect (or take the held session) and open the window; the card is read meanwhile. */
   async start() {
-    this.mark('start');
+    this.watch.step('start');
     try {
       const continued = this.request.action === 'sign'
         ? this.ctx.held.take(this.tabId, this.origin, this.request.certificate) : null;
@@ -192,7 +188,7 @@ export class Flow {
         this.ctx.held.drop(this.tabId); // a new request from this tab ends an older held session
         this.host = this.ctx.newHost();
         const version = await this.host.handshake();
-        this.mark('hostReady');
+        this.watch.step('hostReady');
         this.canPrepare = Array.isArray(version.commands) && version.commands.includes('prepare');
       }
       if (this.state.name !== 'starting') return;
@@ -211,14 +207,14 @@ export class Flow {
   async openWindow() {
     const { api } = this.ctx;
     let windowId;
-    this.mark('windowAsked');
+    this.watch.step('windowAsked');
     try {
       const win = await api.windows.create({
         url: api.runtime.getURL(`${CONSENT_PAGE}?flow=${encodeURIComponent(this.id)}`),
         type: 'popup', width: 480, height: 720, focused: true,
       });
       windowId = win.id;
-      this.mark('windowCreated');
+      this.watch.step('windowCreated');
     } catch { /* below */ }
     if (windowId === undefined) {
       // The person never saw a question: as if they had closed it.
@@ -247,7 +243,7 @@ export class Flow {
       return;
     }
     this.ctx.clock.clearTimeout(s.connectTimer);
-    this.mark('windowConnected');
+    this.watch.step('windowConnected');
     this.ui = port;
     port.onMessage.addListener((m) => this.windowMessage(/** @type {FromWindow} */ (m)));
     port.onDisconnect.addListener(() => {
@@ -265,7 +261,7 @@ export class Flow {
       documentNames: r.action === 'sign' ? (r.documentNames ?? r.hashes.map(() => null)) : null,
       card: this.card,
       needLastTry: this.pin.lastTry !== 'no',
-      timeline: this.timeline,
+      ...this.watch.forWindow(),
     });
     if (this.blockedAlready()) return;
     this.go({ name: 'asking', windowId: s.windowId, shown: null });
@@ -478,10 +474,10 @@ export class Flow {
     const args = { action: this.request.action === 'authenticate' ? 'authenticate' : 'sign' };
     if (reader) args.reader = reader;
     const req = this.canPrepare ? this.host.send('prepare', args) : this.host.send('status');
-    if (this.timeline.cardAsked === undefined) this.mark('cardAsked'); // posted on the port
+    this.watch.firstStep('cardAsked'); // posted on the port
     /** @type {Pick<StatusResult, 'pcsc' | 'readers'>} */
     const st = await req.done;
-    if (this.timeline.cardRead === undefined) this.mark('cardRead'); // the first read only
+    this.watch.firstStep('cardRead'); // the first read only
     this.card = cardView(st, this.request.action, reader);
     if (this.card.triesLeft === 1 && this.pin.lastTry === 'no') this.pin.lastTry = 'ask';
     return this.card;

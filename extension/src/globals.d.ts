@@ -1,5 +1,6 @@
 // Globals the extension's scripts share across files: the bundled service (background.js loads
-// it), and the input-gate record and timeline the browser tests and benchmark read.
+// it), and the test build's input-gate record and timeline (test-hooks.js) the browser tests and
+// benchmark read; the store build has neither.
 import type { BrowserApi, PagesApi } from './browser-api.js';
 
 declare global {

@@ -34,7 +34,7 @@ export type ToWindow =
       documentNames: (string | null)[] | null;
       card: CardView | null;
       needLastTry: boolean;
-      /** When the background's steps happened (epoch ms: start, hostReady, cardRead, windowCreated, windowConnected). */
+      /** The test build only (test-hooks.js): when the background's steps happened (epoch ms: start, hostReady, cardRead, windowCreated, windowConnected). */
       timeline?: Record<string, number>;
     }
   | { type: 'card'; card: CardView | null; needLastTry: boolean }

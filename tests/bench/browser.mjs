@@ -10,7 +10,8 @@
 // window.mynakey.authenticate({challenge}); the PIN is typed in the consent window and submitted.
 // Every time is `performance.timeOrigin + performance.now()` on the page, in the window or in the
 // service worker (the flow's marks, carried in the window's `init`; see globalThis.mynakeyTimeline
-// in extension/src/consent.js), so the clocks are comparable on one machine.
+// in extension/src/test-hooks.js: the harness loads the extension's test build, as the store build
+// records no times), so the clocks are comparable on one machine.
 //   wait (a): page call → the window has rendered the request and painted a frame;
 //   wait (b): the window's form submit → the page's promise resolved with the proof;
 //   APDUs after the PIN: lines the simulated card's APDU log gained from the submit until the log
@@ -26,7 +27,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { BROWSERS, fill, open, press } from '../browser/both/driver.mjs';
-import { AUTH_PIN, HOST_BINARY, repo, sleep, startRp, tempDir, TRANSPORT } from '../browser/harness.mjs';
+import { AUTH_PIN, HOST_BINARY, repo, startRp, tempDir, TRANSPORT } from '../browser/harness.mjs';
+import { gesture, sleep } from '../browser/pages.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -94,7 +96,7 @@ function within(promise, ms, what) {
 async function round(b, page, apduLog) {
   const challenge = randomBytes(32).toString('base64');
   const next = b.nextWindow();
-  await page.mouse.click(1, 1); // the gesture the extension asks for
+  await gesture(page); // the extension asks for one
   await page.evaluate((c) => {
     const now = () => performance.timeOrigin + performance.now();
     window.bench = { call: now(), done: null, outcome: null };

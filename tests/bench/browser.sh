@@ -7,7 +7,8 @@
 # Needs root: the harness starts a private pcscd (unshare --mount) with the vpcd reader and the
 # simulated card (`mynakey-host simulate --vpcd`); apt-get install chromium firefox-esr pcscd
 # vsmartcard-vpcd. Builds the release host, installs the JavaScript dependencies when they are
-# missing (the harness builds the extension itself, with extension/build.mjs), then runs
+# missing (the harness builds the extension's test build itself, with extension/build.mjs: the
+# window's timeline exists only there), then runs
 # tests/bench/browser.mjs with the arguments given. Prints Markdown and writes
 # tests/bench/out/browser.md (git-ignored) unless --out says otherwise.
 set -euo pipefail

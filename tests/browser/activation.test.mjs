@@ -39,7 +39,7 @@ test('a timer, or a second call after one gesture, is refused; the message is in
   try {
     const windows = countConsentWindows(b.context);
     const page = await openPage(b.context, rp.origin, '/library.html');
-    await startLogin(page, 'timer');
+    await startLogin(page, { from: 'timer' });
     assert.equal(await outcome(page), 'USER_ACTIVATION_REQUIRED');
     const texts = await page.evaluate(() => window.mynakey.getSigningCertificate().catch((e) => [e.messageJa, e.messageEn, e.message]));
     assert.match(texts[0], /ボタン/);
@@ -49,7 +49,7 @@ test('a timer, or a second call after one gesture, is refused; the message is in
     const win = await consentWindow(b.context, () => startLogin(page));
     await clickIn(win, '#cancel');
     assert.equal(await outcome(page), 'USER_CANCELLED');
-    await startLogin(page, 'page');
+    await startLogin(page, { from: 'page' });
     assert.equal(await outcome(page), 'USER_ACTIVATION_REQUIRED');
     assert.equal(windows.n, 1);
     // status() needs no gesture.
@@ -79,7 +79,7 @@ test('PIN_BLOCKED reaches the page only when the window is closed, and the slot 
     await clickIn(win, '#close');
     assert.equal(await outcome(page), 'PIN_BLOCKED');
     // The page re-asks on the answer, with no one at the page: no window, nothing learnt.
-    await startLogin(page, 'page');
+    await startLogin(page, { from: 'page' });
     assert.equal(await outcome(page), 'USER_ACTIVATION_REQUIRED');
     assert.equal(windows.n, 1);
   } finally {

@@ -161,7 +161,7 @@ for (const kind of BROWSERS) {
     test('wrong PIN shows the tries, the last try needs a confirmation, then the PIN is blocked', () => withBrowser(kind, {}, async (b) => {
       const page = await b.newPage(`${rp.origin}/library.html`);
       await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
-      const win = await windowFor(b, () => startLogin(page, challenge()));
+      const win = await windowFor(b, () => startLogin(page, { challenge: challenge() }));
       assert.match(await text(win, '#tries'), /3/);
       await fill(win, '#pin', '9999');
       await press(win, '#pin', 'Enter');
@@ -187,7 +187,7 @@ for (const kind of BROWSERS) {
       const page = await b.newPage(`${rp.origin}/library.html`);
       await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
       for (const how of ['cancel', 'escape', 'close']) {
-        const win = await windowFor(b, () => startLogin(page, challenge()));
+        const win = await windowFor(b, () => startLogin(page, { challenge: challenge() }));
         if (how === 'cancel') await click(win, '#cancel');
         if (how === 'escape') await press(win, '#pin', 'Escape');
         if (how === 'close') await win.close();
@@ -237,7 +237,7 @@ for (const kind of BROWSERS) {
       await page.waitForFunction(() => window.mynakeyReady === true, { polling: 100 });
       let opened = false;
       b.nextWindow().then(() => { opened = true; });
-      await startLogin(page, challenge());
+      await startLogin(page, { challenge: challenge() });
       assert.equal(await outcome(page), 'HOST_UNAVAILABLE');
       assert.equal(b.hostStarts(), 0);
       assert.equal(opened, false);

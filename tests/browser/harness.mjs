@@ -19,9 +19,13 @@ import { chromium } from 'playwright-core';
 
 import { build } from '../../extension/build.mjs';
 
+import { sleep, waitGateOpen } from './pages.mjs';
 import { startServer } from './rp/server.mjs';
 import { testTrustDir } from './rp/testpki.mjs';
 import { selfSignedCertificate } from './rp/tls.mjs';
+
+// The page and window helpers both harnesses share are written once, in pages.mjs.
+export { gateLog, gesture, outcome, pageResult, sleep, startLogin, TEST_CHALLENGE, waitGateOpen } from './pages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, '../..');
@@ -44,12 +48,14 @@ export function tempDir(prefix) {
 }
 
 /**
- * The extension as users get it: built by extension/build.mjs (which bundles tldts) into a
- * private folder per test process, so a test never runs a stale build.
+ * The extension's test build: built by extension/build.mjs (which bundles tldts) into a private
+ * folder per test process, so a test never runs a stale build. It is the store build plus the
+ * window's timeline and input-gate record (extension/src/test-hooks.js) the tests read;
+ * artifacts.test.mjs checks the store artifacts carry none of them.
  */
 let built;
 export function extensionBuild() {
-  built ??= build(tempDir('extension'));
+  built ??= build(tempDir('extension'), { test: true });
   return built;
 }
 
@@ -66,6 +72,7 @@ export async function startRp() {
 /**
  * Writes the wrapper script the host manifest points at. Browsers pass no arguments from the
  * manifest, so the transport is chosen here. The host's stderr goes to `<dir>/host.log`.
+ * Returns {path, log, text() (the log so far), starts() (how many hosts the browser started)}.
  */
 export function writeHostWrapper(dir, { transport, pcscSocket }) {
   const log = join(dir, 'host.log');
@@ -78,7 +85,21 @@ export function writeHostWrapper(dir, { transport, pcscSocket }) {
   const path = join(dir, 'mynakey-host-wrapper');
   writeFileSync(path, lines.join('\n') + '\n');
   chmodSync(path, 0o755);
-  return { path, log };
+  const text = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+  return { path, log, text, starts: () => text().split('\n').filter((l) => l.startsWith('started:')).length };
+}
+
+/** Who may start the host, as a Chromium host manifest says it. */
+export const CHROMIUM_ALLOWED = { allowed_origins: [`chrome-extension://${EXTENSION_ID}/`] };
+
+/**
+ * Writes the host manifest for the browser tests into `dir`: the host is `hostPath`, `allowed`
+ * is CHROMIUM_ALLOWED or Firefox's {allowed_extensions}.
+ */
+export function writeHostManifest(dir, hostPath, allowed) {
+  mkdirSync(dir, { recursive: true });
+  const manifest = { name: 'jp.mynakey.host', description: 'mynakey (browser tests)', path: hostPath, type: 'stdio', ...allowed };
+  writeFileSync(join(dir, 'jp.mynakey.host.json'), JSON.stringify(manifest, null, 2));
 }
 
 /**
@@ -104,15 +125,7 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
   const udd = profile || join(dir, 'profile');
   mkdirSync(join(udd, 'NativeMessagingHosts'), { recursive: true });
   const wrapper = writeHostWrapper(dir, { transport, pcscSocket });
-  if (host && !systemHost) {
-    writeFileSync(join(udd, 'NativeMessagingHosts', 'jp.mynakey.host.json'), JSON.stringify({
-      name: 'jp.mynakey.host',
-      description: 'mynakey (browser tests)',
-      path: wrapper.path,
-      type: 'stdio',
-      allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
-    }, null, 2));
-  }
+  if (host && !systemHost) writeHostManifest(join(udd, 'NativeMessagingHosts'), wrapper.path, CHROMIUM_ALLOWED);
   const locale = lang === 'en' ? 'en-US' : 'ja';
   const args = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -141,9 +154,9 @@ export async function launch({ lang = 'ja', host = true, extension = true, trans
     context,
     dir,
     pcsc,
-    hostLog: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : ''),
+    hostLog: wrapper.text,
     /** How many host processes the browser has started (the wrapper logs each start). */
-    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
+    hostStarts: wrapper.starts,
     async close() {
       await context.close().catch(() => {});
       if (pcsc) await pcsc.stop();
@@ -166,33 +179,6 @@ export async function consentWindow(context, trigger, { gateOpen = true } = {}) 
   await win.locator('#main[aria-busy="false"]').waitFor({ timeout: 10000 });
   if (gateOpen) await waitGateOpen(win);
   return win;
-}
-
-/** Waits until the window's own record says its input gate is open (see consent.js). */
-export async function waitGateOpen(win) {
-  await win.waitForFunction(() => {
-    const log = globalThis.mynakeyGateLog;
-    const last = log && log.armed[log.armed.length - 1];
-    return !!last && performance.now() - last.at >= log.delayMs;
-  }, null, { polling: 50, timeout: 10000 });
-}
-
-/** The window's record of its input gate: {delayMs, armed: [{why, at}], ignored: [{input, at}]}. */
-export const gateLog = (win) => win.evaluate(() => globalThis.mynakeyGateLog);
-
-/**
- * A user gesture on the page (a trusted click in its corner), as the person makes before the
- * page may ask for a login or a signature. page.evaluate alone is not one for the extension.
- */
-export async function gesture(page) {
-  await page.mouse.click(1, 1);
-}
-
-/** The page's #result once it has settled: {state: 'ok'|'error', body}. */
-export async function pageResult(page, timeout = 30000) {
-  const el = page.locator('#result[data-state="ok"], #result[data-state="error"]');
-  await el.waitFor({ timeout });
-  return { state: await el.getAttribute('data-state'), body: JSON.parse(await el.textContent()) };
 }
 
 /** Opens a page of the relying party and waits until its module has loaded. */
@@ -264,8 +250,6 @@ export async function startPcsc({ apduLog } = {}) {
   };
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Presses a key in (or clicks) the consent window, for an action that may end the request: the
  * window can close before Playwright's action completes, which is not a failure.
@@ -280,29 +264,6 @@ export async function pressIn(win, selector, key) {
 }
 
 export const clickIn = (win, selector) => pressIn(win, selector, null);
-
-/** A well-formed challenge for calls whose proof is not checked. */
-export const TEST_CHALLENGE = 'A'.repeat(43) + '=';
-
-/**
- * Starts authenticate() in /library.html and keeps its outcome ('resolved' or the error code) in
- * window.outcome. `from`: 'gesture' (default; a click on the page first), 'page' (page code
- * alone, no gesture), 'timer' (page code, from a timer).
- */
-export async function startLogin(page, from = 'gesture') {
-  if (from === 'gesture') await gesture(page);
-  await page.evaluate(([c, timer]) => {
-    window.outcome = null;
-    const run = () => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code)
-      .then((r) => { window.outcome = r; });
-    if (timer) setTimeout(run, 0);
-    else run();
-  }, [TEST_CHALLENGE, from === 'timer']);
-}
-
-/** The outcome kept by startLogin(), once there is one. */
-export const outcome = (page, timeout = 30000) =>
-  page.waitForFunction(() => window.outcome, null, { timeout }).then((h) => h.jsonValue());
 
 /** Counts the consent windows opened from now on: {n}. */
 export function countConsentWindows(context) {

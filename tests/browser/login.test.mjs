@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { AUTH_PIN, consentWindow, gesture, launch, openPage, pageResult, clickIn, pressIn, startRp, verifyCli } from './harness.mjs';
+import { AUTH_PIN, consentWindow, gesture, launch, openPage, outcome, pageResult, clickIn, pressIn, startLogin, startRp, verifyCli } from './harness.mjs';
 
 let rp;
 before(async () => { rp = await startRp(); });
@@ -73,18 +73,16 @@ test('Cancel and Esc reject with USER_CANCELLED', async () => {
   const b = await launch();
   try {
     const page = await openPage(b.context, rp.origin, '/library.html');
-    const challenge = 'A'.repeat(43) + '=';
-    let call;
-    let win = await consentWindow(b.context, () => { call = gesture(page).then(() => page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge)); });
+    let win = await consentWindow(b.context, () => startLogin(page));
     await clickIn(win, '#cancel');
-    assert.equal(await call, 'USER_CANCELLED');
-    win = await consentWindow(b.context, () => { call = gesture(page).then(() => page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge)); });
+    assert.equal(await outcome(page), 'USER_CANCELLED');
+    win = await consentWindow(b.context, () => startLogin(page));
     await pressIn(win, '#pin', 'Escape');
-    assert.equal(await call, 'USER_CANCELLED');
+    assert.equal(await outcome(page), 'USER_CANCELLED');
     // Closing the window is a cancel too.
-    win = await consentWindow(b.context, () => { call = gesture(page).then(() => page.evaluate((c) => window.mynakey.authenticate({ challenge: c }).then(() => 'resolved', (e) => e.code), challenge)); });
+    win = await consentWindow(b.context, () => startLogin(page));
     await win.close();
-    assert.equal(await call, 'USER_CANCELLED');
+    assert.equal(await outcome(page), 'USER_CANCELLED');
   } finally {
     await b.close();
   }

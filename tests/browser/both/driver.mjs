@@ -6,12 +6,16 @@
 //   Chromium: the host manifest in the profile's NativeMessagingHosts; Firefox: in a private
 //   $HOME/.mozilla/native-messaging-hosts (Firefox reads it per user); the extension installed as
 //   a temporary add-on.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
 import { GECKO_ID } from '../../../extension/build.mjs';
-import { CHROMIUM, EXTENSION_ID, extensionBuild, startPcsc, tempDir, TRANSPORT, writeHostWrapper } from '../harness.mjs';
+import { CHROMIUM, CHROMIUM_ALLOWED, extensionBuild, startPcsc, tempDir, TRANSPORT, writeHostManifest, writeHostWrapper } from '../harness.mjs';
+import { waitGateOpen } from '../pages.mjs';
+
+// The page and window helpers both harnesses share are written once, in ../pages.mjs.
+export { gesture, outcome, pageResult, startLogin, waitGateOpen } from '../pages.mjs';
 
 export const BROWSERS = ['chromium', 'firefox'];
 export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -20,12 +24,8 @@ const WAIT = { polling: 100, timeout: 20000 };
 
 /** Writes the host manifest where `kind` reads it (in `home` for Firefox, `profile` for Chromium). */
 function registerHost(kind, { home, profile, hostPath }) {
-  const common = { name: 'jp.mynakey.host', description: 'mynakey (browser tests)', path: hostPath, type: 'stdio' };
-  const [dir, manifest] = kind === 'firefox'
-    ? [join(home, '.mozilla/native-messaging-hosts'), { ...common, allowed_extensions: [GECKO_ID] }]
-    : [join(profile, 'NativeMessagingHosts'), { ...common, allowed_origins: [`chrome-extension://${EXTENSION_ID}/`] }];
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'jp.mynakey.host.json'), JSON.stringify(manifest, null, 2));
+  if (kind === 'firefox') writeHostManifest(join(home, '.mozilla/native-messaging-hosts'), hostPath, { allowed_extensions: [GECKO_ID] });
+  else writeHostManifest(join(profile, 'NativeMessagingHosts'), hostPath, CHROMIUM_ALLOWED);
 }
 
 function launchOptions(kind, { home, profile }) {
@@ -76,7 +76,7 @@ export async function open(kind, { host = true, card = true, apduLog } = {}) {
     },
     /** The next consent window, once it has loaded and its input gate is open. */
     nextWindow: () => nextConsentWindow(browser),
-    hostStarts: () => (existsSync(wrapper.log) ? readFileSync(wrapper.log, 'utf8') : '').split('\n').filter((l) => l.startsWith('started:')).length,
+    hostStarts: wrapper.starts,
     async close() {
       await browser.close().catch(() => {});
       if (pcsc) await pcsc.stop();
@@ -107,15 +107,6 @@ function nextConsentWindow(browser) {
   });
 }
 
-/** Waits until the window's own record says its 800 ms input gate is open (see consent.js). */
-export async function gateOpen(win) {
-  await win.waitForFunction(() => {
-    const log = globalThis.mynakeyGateLog;
-    const last = log && log.armed[log.armed.length - 1];
-    return !!last && performance.now() - last.at >= log.delayMs;
-  }, WAIT);
-}
-
 export const text = (p, sel) => p.$eval(sel, (e) => e.textContent);
 export const hidden = (p, sel) => p.$eval(sel, (e) => e.hidden || e.closest('[hidden]') !== null);
 
@@ -136,7 +127,7 @@ export async function fill(p, sel, value) {
 /** A key or a click in the window once its gate is open; the window may close as it acts. */
 async function act(win, fn) {
   try {
-    await gateOpen(win);
+    await waitGateOpen(win);
     await fn();
   } catch (e) {
     // The key's own release can reach a window its press already closed.
@@ -145,20 +136,3 @@ async function act(win, fn) {
 }
 export const press = (win, sel, key) => act(win, async () => { await win.focus(sel); await win.keyboard.press(key); });
 export const click = (win, sel) => act(win, () => win.click(sel));
-
-/** The relying party page's #result once settled: {state, body}. */
-export async function pageResult(page) {
-  await page.waitForSelector('#result[data-state="ok"], #result[data-state="error"]', { timeout: 30000 });
-  return page.$eval('#result', (e) => ({ state: e.getAttribute('data-state'), body: JSON.parse(e.textContent) }));
-}
-
-/** Starts authenticate() in /library.html after a click on the page; the outcome lands in window.outcome. */
-export async function startLogin(page, challenge, extra = {}) {
-  await page.mouse.click(1, 1);
-  await page.evaluate((c, x) => {
-    window.outcome = null;
-    window.mynakey.authenticate({ challenge: c, ...x }).then((t) => JSON.stringify(t), (e) => e.code).then((r) => { window.outcome = r; });
-  }, challenge, extra);
-}
-
-export const outcome = (page) => page.waitForFunction(() => window.outcome, WAIT).then((h) => h.jsonValue());
