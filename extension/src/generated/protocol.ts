@@ -61,6 +61,12 @@ export const LIMITS = {
   preparedHoldSeconds: 60,
 } as const;
 
+/** The PIN formats: what is typed is upper-cased (toUpperCase) when `upperCase`, then must be `minLength` to `maxLength` characters of `alphabet`. */
+export const PIN_RULES = {
+  auth: { minLength: 4, maxLength: 4, alphabet: '0123456789', upperCase: false },
+  sign: { minLength: 6, maxLength: 16, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', upperCase: true },
+} as const;
+
 export const HOST_COMMANDS = [
   'version',
   'status',

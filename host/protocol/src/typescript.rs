@@ -300,12 +300,30 @@ fn constants(out: &mut String) {
         let _ = writeln!(out, "  {key}: {value},");
     }
     let _ = writeln!(out, "}} as const;\n");
+    pin_rules(out);
     let commands = quoted(HostCommand::ALL.map(HostCommand::name));
     const_list(out, "HOST_COMMANDS", &commands, "");
     let _ = writeln!(
         out,
         "export type HostCommand = (typeof HOST_COMMANDS)[number];\n"
     );
+}
+
+/// `PIN_RULES`: the one PIN format the window, the flow and the host apply (`pin_rules`).
+fn pin_rules(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "/** The PIN formats: what is typed is upper-cased (toUpperCase) when `upperCase`, then must be `minLength` to `maxLength` characters of `alphabet`. */"
+    );
+    let _ = writeln!(out, "export const PIN_RULES = {{");
+    for (kind, rule) in [("auth", limits::AUTH_PIN), ("sign", limits::SIGN_PIN)] {
+        let _ = writeln!(
+            out,
+            "  {kind}: {{ minLength: {}, maxLength: {}, alphabet: '{}', upperCase: {} }},",
+            rule.min_length, rule.max_length, rule.alphabet, rule.upper_case
+        );
+    }
+    let _ = writeln!(out, "}} as const;\n");
 }
 
 fn unions(out: &mut String) {

@@ -191,6 +191,7 @@ fn the_file_has_what_the_extension_imports() {
         "export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];",
         "export const RETRIABLE_ERROR_CODES: readonly HostErrorCode[] = [",
         "export const LIMITS = {\n  maxHashes: 100,\n  maxTimeoutMs: 600000,\n  maxInboundFrame: 65536,\n  maxOutboundFrame: 1048576,\n  challengeMinLength: 44,\n  challengeMaxLength: 128,\n  authPinLength: 4,\n  signPinMinLength: 6,\n  signPinMaxLength: 16,\n  heldSessionSeconds: 120,\n  preparedHoldSeconds: 60,\n} as const;",
+        "export const PIN_RULES = {\n  auth: { minLength: 4, maxLength: 4, alphabet: '0123456789', upperCase: false },\n  sign: { minLength: 6, maxLength: 16, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', upperCase: true },\n} as const;",
         "export type HashAlgorithmName = 'SHA-256' | 'SHA-384' | 'SHA-512';",
         "export type HostCommand = ",
         "export interface HostErrorBody {\n  code: HostErrorCode;\n  message: string;\n  triesLeft?: number;\n  sw?: string;\n  readers?: string[];\n  [detail: string]: unknown;\n}",
