@@ -5,6 +5,7 @@
 //! Protocol 1 grows only additively.
 
 pub mod args;
+pub mod commands;
 pub mod envelope;
 pub mod error;
 pub mod framing;
@@ -12,6 +13,7 @@ pub mod limits;
 pub mod messages;
 pub mod typescript;
 
+pub use commands::{command, Command, Request, Serve, Turn};
 pub use envelope::{
     failure, parse_arguments, parse_envelope, progress, serde_message, success, Envelope,
 };

@@ -6,51 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub use mynakey_types::TokenKind;
 
-/// The commands of protocol 1 (`HostCommand` in TypeScript).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostCommand {
-    Version,
-    Status,
-    Authenticate,
-    GetSigningCertificate,
-    Sign,
-    Cancel,
-    Quit,
-    /// Added to protocol 1 after its first release (so listed in `version`'s `commands`):
-    /// reads the card while the person types and holds it for the request that follows.
-    Prepare,
-}
-
-impl HostCommand {
-    pub const ALL: [HostCommand; 8] = [
-        HostCommand::Version,
-        HostCommand::Status,
-        HostCommand::Authenticate,
-        HostCommand::GetSigningCertificate,
-        HostCommand::Sign,
-        HostCommand::Cancel,
-        HostCommand::Quit,
-        HostCommand::Prepare,
-    ];
-
-    /// The `command` string on the wire.
-    pub fn name(self) -> &'static str {
-        match self {
-            HostCommand::Version => "version",
-            HostCommand::Status => "status",
-            HostCommand::Authenticate => "authenticate",
-            HostCommand::GetSigningCertificate => "getSigningCertificate",
-            HostCommand::Sign => "sign",
-            HostCommand::Cancel => "cancel",
-            HostCommand::Quit => "quit",
-            HostCommand::Prepare => "prepare",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<HostCommand> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
+pub use crate::commands::HostCommand;
 
 /// Progress of a running request, sent as `{"id", "event"}` before its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +47,7 @@ impl VersionResult {
         VersionResult {
             version: version.into(),
             protocol: crate::PROTOCOL_VERSION,
-            commands: HostCommand::ALL.map(HostCommand::name).to_vec(),
+            commands: HostCommand::ALL.iter().map(|c| c.name()).collect(),
         }
     }
 }

@@ -301,7 +301,7 @@ fn constants(out: &mut String) {
     }
     let _ = writeln!(out, "}} as const;\n");
     pin_rules(out);
-    let commands = quoted(HostCommand::ALL.map(HostCommand::name));
+    let commands = quoted(HostCommand::ALL.iter().map(|c| c.name()));
     const_list(out, "HOST_COMMANDS", &commands, "");
     let _ = writeln!(
         out,
