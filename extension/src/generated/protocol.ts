@@ -116,27 +116,6 @@ export interface StatusResult {
   readers: ReaderStatus[];
 }
 
-/** Arguments of `prepare` (only when `version` lists it). */
-export interface PrepareArguments {
-  action: PrepareActionName;
-  reader?: string;
-}
-
-/** The card `prepare` holds for the request that follows. */
-export interface Prepared {
-  reader: string;
-  action: PrepareActionName;
-  holdMs: number;
-}
-
-/** Result of `prepare`: the readers as `status` shows them, and the card now held. */
-export interface PrepareResult {
-  pcsc: PcscState;
-  pcscError?: string;
-  readers: ReaderStatus[];
-  prepared?: Prepared;
-}
-
 /** Arguments of `authenticate`. */
 export interface AuthenticateArguments {
   origin: string;
@@ -209,6 +188,27 @@ export interface CancelResult {
 
 /** Result of `quit` (an empty object). */
 export type QuitResult = Record<string, never>;
+
+/** Arguments of `prepare` (only when `version` lists it). */
+export interface PrepareArguments {
+  action: PrepareActionName;
+  reader?: string;
+}
+
+/** The card `prepare` holds for the request that follows. */
+export interface Prepared {
+  reader: string;
+  action: PrepareActionName;
+  holdMs: number;
+}
+
+/** Result of `prepare`: the readers as `status` shows them, and the card now held. */
+export interface PrepareResult {
+  pcsc: PcscState;
+  pcscError?: string;
+  readers: ReaderStatus[];
+  prepared?: Prepared;
+}
 
 /** The `error` of a failed request. */
 export interface HostErrorBody {

@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use crate::envelope::parse_arguments;
 use crate::error::{ErrorCode, WireError};
+use crate::interface::{Declared, Interface};
 // Named through their modules below: the command types are named like some results.
 use crate::{args, messages};
 
@@ -15,9 +16,9 @@ use crate::{args, messages};
 pub trait Command {
     const COMMAND: HostCommand;
     /// Parsed from the request's `arguments` (unknown keys refused).
-    type Arguments: for<'de> Deserialize<'de>;
+    type Arguments: for<'de> Deserialize<'de> + Declared;
     /// Written as the reply's `result`.
-    type Result: Serialize;
+    type Result: Serialize + Declared;
 }
 
 /// How a server serves command `C` (implemented by the server for every command, else
@@ -54,6 +55,16 @@ macro_rules! declare_commands {
             pub fn name(self) -> &'static str {
                 match self {
                     $(HostCommand::$variant => $name,)*
+                }
+            }
+
+            /// The TypeScript interfaces of its arguments, then of its result.
+            pub fn interfaces(self) -> [&'static [Interface]; 2] {
+                match self {
+                    $(HostCommand::$variant => [
+                        <$arguments as Declared>::INTERFACES,
+                        <$result as Declared>::INTERFACES,
+                    ],)*
                 }
             }
 

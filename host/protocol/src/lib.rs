@@ -9,6 +9,7 @@ pub mod commands;
 pub mod envelope;
 pub mod error;
 pub mod framing;
+pub mod interface;
 pub mod limits;
 pub mod messages;
 pub mod typescript;

@@ -2,6 +2,7 @@
 //! request, and the limits a client must respect. `typescript` turns these into the
 //! declarations the extension is built against.
 
+use crate::interface::{field, optional, Declared, Interface};
 use serde::{Deserialize, Serialize};
 
 pub use mynakey_types::TokenKind;
@@ -39,6 +40,20 @@ pub struct VersionResult {
     /// command added to protocol 1 only when it is listed here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<&'static str>,
+}
+
+const VERSION_RESULT: Interface = Interface::new(
+    "VersionResult",
+    "Result of `version`; `commands` lists what the host serves (absent before `prepare`).",
+    &[
+        field("version", "string"),
+        field("protocol", "number"),
+        optional("commands", "string[]"),
+    ],
+);
+
+impl Declared for VersionResult {
+    const INTERFACES: &'static [Interface] = &[VERSION_RESULT];
 }
 
 impl VersionResult {
@@ -89,6 +104,21 @@ pub struct PrepareResult {
     pub prepared: Option<Prepared>,
 }
 
+const PREPARE_RESULT: Interface = Interface::new(
+    "PrepareResult",
+    "Result of `prepare`: the readers as `status` shows them, and the card now held.",
+    &[
+        field("pcsc", "PcscState"),
+        optional("pcscError", "string"),
+        field("readers", "ReaderStatus[]"),
+        optional("prepared", "Prepared"),
+    ],
+);
+
+impl Declared for PrepareResult {
+    const INTERFACES: &'static [Interface] = &[READER_STATUS, PREPARED, PREPARE_RESULT];
+}
+
 /// The card `prepare` holds for the next request of its action.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -99,10 +129,30 @@ pub struct Prepared {
     pub hold_ms: u64,
 }
 
+const PREPARED: Interface = Interface::new(
+    "Prepared",
+    "The card `prepare` holds for the request that follows.",
+    &[
+        field("reader", "string"),
+        field("action", "PrepareActionName"),
+        field("holdMs", "number"),
+    ],
+);
+
 /// `getSigningCertificate`: the signing certificate, standard base64 DER.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 pub struct SigningCertificateResult {
     pub certificate: String,
+}
+
+const SIGNING_CERTIFICATE_RESULT: Interface = Interface::new(
+    "SigningCertificateResult",
+    "Result of `getSigningCertificate`: the signing certificate, base64 DER.",
+    &[field("certificate", "string")],
+);
+
+impl Declared for SigningCertificateResult {
+    const INTERFACES: &'static [Interface] = &[SIGNING_CERTIFICATE_RESULT];
 }
 
 /// `cancel`: whether a pending request with that id was cancelled.
@@ -111,9 +161,26 @@ pub struct CancelResult {
     pub cancelled: bool,
 }
 
+const CANCEL_RESULT: Interface = Interface::new(
+    "CancelResult",
+    "Result of `cancel`.",
+    &[field("cancelled", "boolean")],
+);
+
+impl Declared for CancelResult {
+    const INTERFACES: &'static [Interface] = &[CANCEL_RESULT];
+}
+
 /// `quit`: an empty object.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 pub struct QuitResult {}
+
+const QUIT_RESULT: Interface =
+    Interface::new("QuitResult", "Result of `quit` (an empty object).", &[]);
+
+impl Declared for QuitResult {
+    const INTERFACES: &'static [Interface] = &[QUIT_RESULT];
+}
 
 /// `authenticate`: the login proof, Web eID's `web-eid:1.0` token (docs/protocol.md).
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
@@ -126,6 +193,22 @@ pub struct LoginProof {
     pub app_version: String,
 }
 
+const LOGIN_PROOF: Interface = Interface::new(
+    "LoginProof",
+    "Result of `authenticate`: the `web-eid:1.0` login proof.",
+    &[
+        field("format", "'web-eid:1.0'"),
+        field("unverifiedCertificate", "string"),
+        field("algorithm", "'RS256'"),
+        field("signature", "string"),
+        field("appVersion", "string"),
+    ],
+);
+
+impl Declared for LoginProof {
+    const INTERFACES: &'static [Interface] = &[LOGIN_PROOF];
+}
+
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureAlgorithm {
@@ -134,6 +217,16 @@ pub struct SignatureAlgorithm {
     pub padding_scheme: String,
 }
 
+const SIGNATURE_ALGORITHM: Interface = Interface::new(
+    "SignatureAlgorithm",
+    "How `sign` signed.",
+    &[
+        field("cryptoAlgorithm", "'RSA'"),
+        field("hashFunction", "HashAlgorithmName"),
+        field("paddingScheme", "'PKCS1.5'"),
+    ],
+);
+
 /// `sign`: one signature per hash, in order (`SignResult` in TypeScript).
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -141,6 +234,20 @@ pub struct Signatures {
     pub certificate: String,
     pub signatures: Vec<String>,
     pub signature_algorithm: SignatureAlgorithm,
+}
+
+const SIGN_RESULT: Interface = Interface::new(
+    "SignResult",
+    "Result of `sign`: one signature per hash, in order.",
+    &[
+        field("certificate", "string"),
+        field("signatures", "string[]"),
+        field("signatureAlgorithm", "SignatureAlgorithm"),
+    ],
+);
+
+impl Declared for Signatures {
+    const INTERFACES: &'static [Interface] = &[SIGNATURE_ALGORITHM, SIGN_RESULT];
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
@@ -161,6 +268,20 @@ pub struct ReaderStatus {
     pub has_signing_certificate: Option<bool>,
 }
 
+const READER_STATUS: Interface = Interface::new(
+    "ReaderStatus",
+    "One reader in the result of `status`.",
+    &[
+        field("name", "string"),
+        field("card", "CardState"),
+        optional("tokenLabel", "string"),
+        optional("tokenKind", "TokenKind"),
+        optional("authPinTriesLeft", "number"),
+        optional("signPinTriesLeft", "number"),
+        optional("hasSigningCertificate", "boolean"),
+    ],
+);
+
 /// `status` (`StatusResult` in TypeScript).
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -172,6 +293,23 @@ pub struct Status {
     pub pcsc_error: Option<String>,
     pub transport: String,
     pub readers: Vec<ReaderStatus>,
+}
+
+const STATUS_RESULT: Interface = Interface::new(
+    "StatusResult",
+    "Result of `status`.",
+    &[
+        field("version", "string"),
+        field("protocol", "number"),
+        field("pcsc", "PcscState"),
+        optional("pcscError", "string"),
+        field("transport", "'pcsc' | 'simulator'"),
+        field("readers", "ReaderStatus[]"),
+    ],
+);
+
+impl Declared for Status {
+    const INTERFACES: &'static [Interface] = &[READER_STATUS, STATUS_RESULT];
 }
 
 /// What is in a reader, as `status` reports it.
