@@ -150,3 +150,14 @@ impl HostCommand {
         Self::ALL.iter().copied().find(|c| c.name() == name)
     }
 }
+
+impl messages::VersionResult {
+    /// This host's answer: `commands` lists every declared command.
+    pub fn current(version: &str) -> Self {
+        messages::VersionResult {
+            version: version.into(),
+            protocol: crate::PROTOCOL_VERSION,
+            commands: HostCommand::ALL.iter().map(|c| c.name()).collect(),
+        }
+    }
+}

@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 
 pub use mynakey_types::TokenKind;
 
-pub use crate::commands::HostCommand;
-
 /// Progress of a running request, sent as `{"id", "event"}` before its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgressEvent {
@@ -54,17 +52,6 @@ const VERSION_RESULT: Interface = Interface::new(
 
 impl Declared for VersionResult {
     const INTERFACES: &'static [Interface] = &[VERSION_RESULT];
-}
-
-impl VersionResult {
-    /// This host's answer.
-    pub fn current(version: &str) -> Self {
-        VersionResult {
-            version: version.into(),
-            protocol: crate::PROTOCOL_VERSION,
-            commands: HostCommand::ALL.iter().map(|c| c.name()).collect(),
-        }
-    }
 }
 
 /// What `prepare` readies the card for.

@@ -8,10 +8,11 @@ use std::fmt::Write;
 
 use mynakey_types::{HashAlgorithm, TokenKind};
 
+use crate::commands::HostCommand;
 use crate::error::ErrorCode;
 use crate::interface::{field, optional, Interface};
 use crate::limits;
-use crate::messages::{CardState, HostCommand, PcscState, PrepareAction, ProgressEvent};
+use crate::messages::{CardState, PcscState, PrepareAction, ProgressEvent};
 use crate::PROTOCOL_VERSION;
 
 /// Where the generated file lives, relative to the repository root.
