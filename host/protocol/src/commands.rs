@@ -28,18 +28,10 @@ pub trait Serve<C: Command> {
     fn serve(self, arguments: C::Arguments) -> Self::Output;
 }
 
-/// When a command is answered: at once (even while a card request waits), or in turn with the
-/// other card requests, one at a time (docs/protocol.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Turn {
-    AtOnce,
-    Card,
-}
-
 macro_rules! declare_commands {
     ($(
         $(#[$doc:meta])*
-        $variant:ident = $name:literal, $turn:ident, $arguments:ty => $result:ty;
+        $variant:ident = $name:literal, $arguments:ty => $result:ty;
     )*) => {
         /// The commands of protocol 1 (`HostCommand` in TypeScript).
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +40,7 @@ macro_rules! declare_commands {
         }
 
         impl HostCommand {
-            /// Every command, in the order they were added (and `version` lists them).
+            /// Every command, in the order `version` lists them.
             pub const ALL: &'static [HostCommand] = &[$(HostCommand::$variant),*];
 
             /// The `command` string on the wire.
@@ -65,13 +57,6 @@ macro_rules! declare_commands {
                         <$arguments as Declared>::INTERFACES,
                         <$result as Declared>::INTERFACES,
                     ],)*
-                }
-            }
-
-            /// When it is answered.
-            pub fn turn(self) -> Turn {
-                match self {
-                    $(HostCommand::$variant => Turn::$turn,)*
                 }
             }
         }
@@ -132,17 +117,17 @@ macro_rules! declare_commands {
 }
 
 declare_commands! {
-    Version = "version", AtOnce, args::NoArgs => messages::VersionResult;
-    Status = "status", Card, args::NoArgs => messages::Status;
-    Authenticate = "authenticate", Card, args::AuthenticateArgs => messages::LoginProof;
-    GetSigningCertificate = "getSigningCertificate", Card,
+    Version = "version", args::NoArgs => messages::VersionResult;
+    Status = "status", args::NoArgs => messages::Status;
+    Authenticate = "authenticate", args::AuthenticateArgs => messages::LoginProof;
+    GetSigningCertificate = "getSigningCertificate",
         args::GetSigningCertificateArgs => messages::SigningCertificateResult;
-    Sign = "sign", Card, args::SignArgs => messages::Signatures;
-    Cancel = "cancel", AtOnce, args::CancelArgs => messages::CancelResult;
-    Quit = "quit", AtOnce, args::NoArgs => messages::QuitResult;
+    Sign = "sign", args::SignArgs => messages::Signatures;
+    Cancel = "cancel", args::CancelArgs => messages::CancelResult;
+    Quit = "quit", args::NoArgs => messages::QuitResult;
     /// Added to protocol 1 after its first release (so listed in `version`'s `commands`):
     /// reads the card while the person types and holds it for the request that follows.
-    Prepare = "prepare", Card, args::PrepareArgs => messages::PrepareResult;
+    Prepare = "prepare", args::PrepareArgs => messages::PrepareResult;
 }
 
 impl HostCommand {

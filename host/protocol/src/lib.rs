@@ -14,7 +14,7 @@ pub mod limits;
 pub mod messages;
 pub mod typescript;
 
-pub use commands::{command, Command, HostCommand, Request, Serve, Turn};
+pub use commands::{command, Command, HostCommand, Request, Serve};
 pub use envelope::{
     failure, parse_arguments, parse_envelope, progress, serde_message, success, Envelope,
 };
