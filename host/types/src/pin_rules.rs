@@ -83,7 +83,16 @@ mod tests {
     #[test]
     fn the_auth_pin_is_four_digits_as_typed() {
         assert_eq!(applied(&AUTH_PIN, "0123").as_deref(), Some("0123"));
-        for bad in ["123", "12345", "12a4", "", "１２３４", "12 4", "-123", "²123"] {
+        for bad in [
+            "123",
+            "12345",
+            "12a4",
+            "",
+            "１２３４",
+            "12 4",
+            "-123",
+            "²123",
+        ] {
             assert_eq!(applied(&AUTH_PIN, bad), None, "{bad}");
         }
     }
