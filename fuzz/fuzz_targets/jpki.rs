@@ -12,9 +12,8 @@ use mynakey_types::secret::Secret;
 use mynakey_card::transport::CancelToken;
 use mynakey_fuzz::{script_readers, Log, Script};
 use mynakey_protocol::ProgressEvent;
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
 
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 
 fn ctx_run<T>(f: impl FnOnce(&mut RequestContext<'_>) -> T) -> T {
     let mut progress = |_: ProgressEvent| {};

@@ -18,10 +18,9 @@ use mynakey_verify::{
     parse_rfc3339, verify_login, verify_signature, HashAlgorithm, Purpose, Trust,
 };
 use mynakey_protocol::ProgressEvent;
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
 use serde_json::{json, Value};
 
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 const AUTH_CERT: &[u8] = include_bytes!("../../tests/fixtures/pki/card1-auth.der");
 const SIGN_CERT: &[u8] = include_bytes!("../../tests/fixtures/pki/card1-sign.der");
 const HASH: [u8; 32] = [0x11; 32];

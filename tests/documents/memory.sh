@@ -16,7 +16,7 @@ mkdir trust && cp "$PKI/sign-root-2.der" trust/
 openssl pkey -inform DER -in "$PKI/card1-sign.key.der" -out key.pem
 
 # One-page PDFs with extra objects (a classic cross-reference table), as in
-# host/documents/tests/common/hostile.rs.
+# host/test-support/src/hostile_pdf.rs.
 python3 - <<'PY'
 import os, zlib
 def pdf_with(extra):

@@ -1,10 +1,8 @@
 //! CMS detached signatures: made in two steps, verified, and refused when anything changed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{card_sign, certificate, signing_time, trust};
 use mynakey_documents::{finish_cms, prepare_cms, verify_cms, DocumentError, PreparedCms};
+use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 use mynakey_verify::Trust;
 use sha2::{Digest, Sha256};
 
@@ -12,14 +10,18 @@ const CONTENT: &[u8] = "契約書: the parties agree.\n".as_bytes();
 
 fn signed(content: &[u8]) -> Vec<u8> {
     let digest: [u8; 32] = Sha256::digest(content).into();
-    let prepared = prepare_cms(&digest, &certificate(), signing_time()).unwrap();
-    finish_cms(&prepared, &card_sign(&prepared.hash())).unwrap()
+    let prepared = prepare_cms(&digest, &pki("card1-sign.der"), signing_time()).unwrap();
+    finish_cms(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+    )
+    .unwrap()
 }
 
 #[test]
 fn a_finished_p7s_verifies_with_the_signer_and_time() {
     let p7s = signed(CONTENT);
-    let verified = verify_cms(&p7s, CONTENT, &trust(), signing_time()).unwrap();
+    let verified = verify_cms(&p7s, CONTENT, &signature_trust(), signing_time()).unwrap();
     assert_eq!(
         verified.signing_time.as_deref(),
         Some("2026-01-15T09:30:00Z")
@@ -38,7 +40,7 @@ fn one_changed_byte_of_the_content_is_refused() {
     let p7s = signed(CONTENT);
     let mut changed = CONTENT.to_vec();
     changed[0] ^= 1;
-    let err = verify_cms(&p7s, &changed, &trust(), signing_time()).unwrap_err();
+    let err = verify_cms(&p7s, &changed, &signature_trust(), signing_time()).unwrap_err();
     assert_eq!(err.code(), "INTEGRITY", "{err}");
 }
 
@@ -50,7 +52,7 @@ fn a_changed_signed_attribute_or_signature_is_refused() {
     for at in [time_at, p7s.len() - 1] {
         let mut bad = p7s.clone();
         bad[at] ^= 1;
-        let err = verify_cms(&bad, CONTENT, &trust(), signing_time()).unwrap_err();
+        let err = verify_cms(&bad, CONTENT, &signature_trust(), signing_time()).unwrap_err();
         assert_eq!(err.code(), "SIGNATURE_INVALID", "{err}");
     }
 }
@@ -64,8 +66,8 @@ fn an_untrusted_signer_is_refused() {
 #[test]
 fn finish_refuses_a_signature_over_anything_else() {
     let digest: [u8; 32] = Sha256::digest(CONTENT).into();
-    let prepared = prepare_cms(&digest, &certificate(), signing_time()).unwrap();
-    let wrong = card_sign(&digest);
+    let prepared = prepare_cms(&digest, &pki("card1-sign.der"), signing_time()).unwrap();
+    let wrong = sign_digest("card1-sign.key.der", &digest);
     assert_eq!(
         finish_cms(&prepared, &wrong),
         Err(DocumentError::SignatureMismatch)
@@ -75,12 +77,12 @@ fn finish_refuses_a_signature_over_anything_else() {
 #[test]
 fn the_prepared_state_survives_json() {
     let digest: [u8; 32] = Sha256::digest(CONTENT).into();
-    let prepared = prepare_cms(&digest, &certificate(), signing_time()).unwrap();
+    let prepared = prepare_cms(&digest, &pki("card1-sign.der"), signing_time()).unwrap();
     let json = serde_json::to_string(&prepared).unwrap();
     let back: PreparedCms = serde_json::from_str(&json).unwrap();
     assert_eq!(back, prepared);
-    let p7s = finish_cms(&back, &card_sign(&back.hash())).unwrap();
-    verify_cms(&p7s, CONTENT, &trust(), signing_time()).unwrap();
+    let p7s = finish_cms(&back, &sign_digest("card1-sign.key.der", &back.hash())).unwrap();
+    verify_cms(&p7s, CONTENT, &signature_trust(), signing_time()).unwrap();
 }
 
 /// RFC 5652 §11.1: eContentType is not signed, so it must equal the signed content-type.
@@ -95,7 +97,13 @@ fn an_econtent_type_other_than_the_signed_content_type_is_refused() {
     // id-ct-TSTInfo: a content type the signer never signed.
     data.encap_content_info.econtent_type = "1.2.840.113549.1.9.16.1.4".parse().unwrap();
     info.content = Any::encode_from(&data).unwrap();
-    let err = verify_cms(&info.to_der().unwrap(), CONTENT, &trust(), signing_time()).unwrap_err();
+    let err = verify_cms(
+        &info.to_der().unwrap(),
+        CONTENT,
+        &signature_trust(),
+        signing_time(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "CMS", "{err}");
     assert!(err.to_string().contains("eContentType"), "{err}");
 }

@@ -2,10 +2,9 @@
 //! refused after any change.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{card_sign, certificate, fixture, signing_time, trust};
 use mynakey_documents::{finish_pdf, prepare_pdf, verify_pdf, PdfSigning, PreparedPdf};
+use mynakey_test_support::fixtures::fixture;
+use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 
 const INPUTS: [&str; 2] = [
     "documents/contract-xref-table.pdf",
@@ -16,8 +15,12 @@ fn signed(pdf: &[u8]) -> Vec<u8> {
     let signing = PdfSigning::new(signing_time())
         .with_name("署名 太郎")
         .with_reason("Contract agreed");
-    let prepared = prepare_pdf(pdf, &certificate(), &signing).unwrap();
-    finish_pdf(&prepared, &card_sign(&prepared.hash())).unwrap()
+    let prepared = prepare_pdf(pdf, &pki("card1-sign.der"), &signing).unwrap();
+    finish_pdf(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -26,7 +29,7 @@ fn both_kinds_of_pdf_are_signed_without_touching_the_original_bytes() {
         let original = fixture(input);
         let pdf = signed(&original);
         assert_eq!(&pdf[..original.len()], original.as_slice(), "{input}");
-        let verified = verify_pdf(&pdf, &trust(), signing_time()).unwrap();
+        let verified = verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap();
         let [signature] = verified.signatures.as_slice() else {
             panic!("{input}: {verified:?}")
         };
@@ -45,7 +48,7 @@ fn both_kinds_of_pdf_are_signed_without_touching_the_original_bytes() {
 fn a_signed_pdf_can_be_signed_again_and_both_signatures_verify() {
     let once = signed(&fixture(INPUTS[0]));
     let twice = signed(&once);
-    let verified = verify_pdf(&twice, &trust(), signing_time()).unwrap();
+    let verified = verify_pdf(&twice, &signature_trust(), signing_time()).unwrap();
     let covers: Vec<bool> = verified
         .signatures
         .iter()
@@ -65,7 +68,7 @@ fn one_changed_byte_anywhere_covered_is_refused() {
         let mut bad = pdf.clone();
         bad[at] ^= 1;
         assert!(
-            verify_pdf(&bad, &trust(), signing_time()).is_err(),
+            verify_pdf(&bad, &signature_trust(), signing_time()).is_err(),
             "byte {at}"
         );
     }
@@ -75,24 +78,24 @@ fn one_changed_byte_anywhere_covered_is_refused() {
 fn bytes_appended_after_signing_are_refused() {
     let mut pdf = signed(&fixture(INPUTS[0]));
     pdf.extend_from_slice(b"\n% appended\n");
-    let err = verify_pdf(&pdf, &trust(), signing_time()).unwrap_err();
+    let err = verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap_err();
     assert_eq!(err.code(), "INTEGRITY", "{err}");
 }
 
 #[test]
 fn an_unsigned_pdf_has_no_signature() {
-    let err = verify_pdf(&fixture(INPUTS[0]), &trust(), signing_time()).unwrap_err();
+    let err = verify_pdf(&fixture(INPUTS[0]), &signature_trust(), signing_time()).unwrap_err();
     assert_eq!(err.code(), "NO_SIGNATURE");
 }
 
 #[test]
 fn the_prepared_state_survives_json() {
     let signing = PdfSigning::new(signing_time());
-    let prepared = prepare_pdf(&fixture(INPUTS[1]), &certificate(), &signing).unwrap();
+    let prepared = prepare_pdf(&fixture(INPUTS[1]), &pki("card1-sign.der"), &signing).unwrap();
     let back: PreparedPdf =
         serde_json::from_str(&serde_json::to_string(&prepared).unwrap()).unwrap();
-    let pdf = finish_pdf(&back, &card_sign(&back.hash())).unwrap();
-    verify_pdf(&pdf, &trust(), signing_time()).unwrap();
+    let pdf = finish_pdf(&back, &sign_digest("card1-sign.key.der", &back.hash())).unwrap();
+    verify_pdf(&pdf, &signature_trust(), signing_time()).unwrap();
 }
 
 /// `finish` gets the prepared state back from wherever a service kept it: a moved or inverted
@@ -103,11 +106,11 @@ fn finish_refuses_a_prepared_state_that_was_changed() {
     let engine = base64::engine::general_purpose::STANDARD;
     let prepared = prepare_pdf(
         &fixture(INPUTS[1]),
-        &certificate(),
+        &pki("card1-sign.der"),
         &PdfSigning::new(signing_time()),
     )
     .unwrap();
-    let signature = card_sign(&prepared.hash());
+    let signature = sign_digest("card1-sign.key.der", &prepared.hash());
     let json = serde_json::to_value(&prepared).unwrap();
     let (start, end) = (
         json["contents"]["start"].as_u64().unwrap(),

@@ -2,13 +2,12 @@
 //! nulled in the update makes the file CHANGED_AFTER_SIGNING, with the earlier signer still listed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{card_sign, certificate, fixture, signing_time, trust};
 use lopdf::{dictionary, Document, IncrementalDocument, Object, Stream};
 use mynakey_documents::{
     finish_pdf, prepare_pdf, verify_pdf, DocumentError, PdfSigning, SignatureStatus,
 };
+use mynakey_test_support::fixtures::fixture;
+use mynakey_test_support::pki::{pki, sign_digest, signature_trust, signing_time};
 
 const INPUTS: [&str; 2] = [
     "documents/contract-xref-table.pdf",
@@ -16,8 +15,17 @@ const INPUTS: [&str; 2] = [
 ];
 
 fn signed(pdf: &[u8]) -> Vec<u8> {
-    let prepared = prepare_pdf(pdf, &certificate(), &PdfSigning::new(signing_time())).unwrap();
-    finish_pdf(&prepared, &card_sign(&prepared.hash())).unwrap()
+    let prepared = prepare_pdf(
+        pdf,
+        &pki("card1-sign.der"),
+        &PdfSigning::new(signing_time()),
+    )
+    .unwrap();
+    finish_pdf(
+        &prepared,
+        &sign_digest("card1-sign.key.der", &prepared.hash()),
+    )
+    .unwrap()
 }
 
 /// `pdf` followed by an incremental update made by `change`.
@@ -36,7 +44,7 @@ fn updated(pdf: &[u8], change: impl FnOnce(&mut IncrementalDocument)) -> Vec<u8>
 }
 
 fn changed_after_signing(pdf: &[u8]) -> mynakey_documents::PdfVerification {
-    match verify_pdf(pdf, &trust(), signing_time()) {
+    match verify_pdf(pdf, &signature_trust(), signing_time()) {
         Err(DocumentError::ChangedAfterSigning(report)) => *report,
         other => panic!("expected CHANGED_AFTER_SIGNING, got {other:?}"),
     }
@@ -46,7 +54,7 @@ fn changed_after_signing(pdf: &[u8]) -> mynakey_documents::PdfVerification {
 fn two_genuine_sequential_signatures_stay_valid() {
     for input in INPUTS {
         let twice = signed(&signed(&fixture(input)));
-        let verified = verify_pdf(&twice, &trust(), signing_time()).unwrap();
+        let verified = verify_pdf(&twice, &signature_trust(), signing_time()).unwrap();
         let statuses: Vec<_> = verified.signatures.iter().map(|s| s.status).collect();
         assert_eq!(statuses, [SignatureStatus::Valid; 2], "{input}");
         assert!(

@@ -8,6 +8,8 @@
 //! the control test (the developer binary does hold the keys) always runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::pki_dir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -35,7 +37,7 @@ fn package_binary(name: &str) -> Option<PathBuf> {
 }
 
 fn test_private_keys() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pki");
+    let dir = pki_dir();
     let mut keys: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -139,14 +141,7 @@ fn assert_the_relying_partys_commands_moved(binary: &Path) {
     for (args, new) in [
         (&["verify"][..], "mynakey-rp verify"),
         (
-            &[
-                "verify",
-                "--origin",
-                "https://bank.example.jp",
-                "--challenge",
-                "x",
-                "--json",
-            ],
+            &["verify", "--origin", ORIGIN, "--challenge", "x", "--json"],
             "mynakey-rp verify",
         ),
         (

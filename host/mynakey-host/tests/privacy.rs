@@ -7,6 +7,8 @@
 // Integration tests: helpers outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+use mynakey_test_support::pki::{pki, pki_dir};
 use std::collections::HashSet;
 use std::fs;
 use std::time::Instant;
@@ -20,10 +22,7 @@ use serde_json::{json, Value};
 mod support;
 use support::card_log::{self, SELECT_JPKI};
 use support::host::Host;
-use support::{fixture, fixtures};
 
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 /// PINs that any flow below types (right and wrong ones), in every spelling a log could use.
 const PINS: [&str; 7] = [
     "1234", "ABC123", "abc123", "9731", "WRONG1", "wrong1", "5678",
@@ -43,7 +42,7 @@ const PERSONAL: [&str; 9] = [
 
 fn certificates() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for entry in fs::read_dir(fixtures()).unwrap() {
+    for entry in fs::read_dir(pki_dir()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if name.ends_with(".der") && !name.ends_with(".key.der") {
@@ -131,7 +130,7 @@ fn sign_flows() -> Vec<Flow> {
         ("sign-wrong-password-and-mismatch", &[], Sign, |h| {
             let args = json!({"origin": ORIGIN, "pin": "WRONG1", "hashAlgorithm": "SHA-256", "hashes": [hash(3)]});
             h.fails(1, "sign", args, "PIN_INCORRECT");
-            let other = STANDARD.encode(fixture("card2-sign.der"));
+            let other = STANDARD.encode(pki("card2-sign.der"));
             let args = json!({"origin": ORIGIN, "pin": "wrong1", "hashAlgorithm": "SHA-256", "hashes": [hash(3)], "certificate": other});
             h.fails(2, "sign", args, "PIN_INCORRECT");
             let args = json!({"origin": ORIGIN, "pin": "ABC123", "hashAlgorithm": "SHA-256", "hashes": [hash(3)], "certificate": other});
@@ -408,7 +407,7 @@ fn leaks(text: &str, windows: &HashSet<Vec<u8>>) -> Vec<String> {
 #[test]
 fn the_detector_finds_what_it_looks_for() {
     let windows = certificate_windows();
-    let cert = fixture("card1-sign.der");
+    let cert = pki("card1-sign.der");
     let slice = &cert[101..133];
     for line in [
         "2026-01-01T00:00:00Z [TRACE] pin 1234".to_string(),

@@ -9,6 +9,8 @@
 //! measured duration is printed, never asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+use mynakey_test_support::pki::{now, test_trust};
 use std::fs;
 use std::time::{Duration, Instant};
 
@@ -17,8 +19,6 @@ use serde_json::json;
 mod support;
 use support::host::Host;
 
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 /// Growth allowed between the warm-up mark and the last proof.
 const SLACK_KIB: u64 = 1024;
 
@@ -48,14 +48,8 @@ fn soak(name: &str, host: &mut Host, count: usize, warm_up: usize, cap: Duration
         );
     }
     let after_last = host.rss_kib();
-    mynakey_verify::verify_login(
-        &last.to_string(),
-        ORIGIN,
-        CHALLENGE,
-        &support::trust(),
-        support::now(),
-    )
-    .unwrap();
+    mynakey_verify::verify_login(&last.to_string(), ORIGIN, CHALLENGE, &test_trust(), now())
+        .unwrap();
     eprintln!(
         "{name}: {count} proofs in {:.1} s; VmRSS {after_warm_up} KiB after {warm_up}, \
          {after_last} KiB after {count}",

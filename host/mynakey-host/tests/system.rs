@@ -12,6 +12,8 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN, OTHER_ORIGIN};
+use mynakey_test_support::pki::{now, pki, test_trust};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -27,8 +29,7 @@ use sha2::{Digest, Sha256};
 
 mod support;
 use support::card_log::SELECT_JPKI;
-use support::system::{auth_args, b64, system, CHALLENGE, ORIGIN};
-use support::{fixture, now, trust};
+use support::system::{auth_args, b64, system};
 
 fn with(mut v: Value, key: &str, value: Value) -> Value {
     v[key] = value;
@@ -97,17 +98,15 @@ fn login_proof_verifies_and_the_card_is_reset_after() {
     let token = host.ok(1, "authenticate", auth_args("1234"));
     let took = started.elapsed();
     assert_eq!(token["format"], "web-eid:1.0");
-    assert_eq!(
-        b64(&token["unverifiedCertificate"]),
-        fixture("card1-auth.der")
-    );
-    let identity = verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
+    assert_eq!(b64(&token["unverifiedCertificate"]), pki("card1-auth.der"));
+    let identity =
+        verify_login(&token.to_string(), ORIGIN, CHALLENGE, &test_trust(), now()).unwrap();
     assert!(!identity.serial_number.is_empty());
     assert!(verify_login(
         &token.to_string(),
-        "https://other.example.jp",
+        OTHER_ORIGIN,
         CHALLENGE,
-        &trust(),
+        &test_trust(),
         now()
     )
     .is_err());
@@ -135,7 +134,7 @@ fn signatures_verify() {
                "hashes": hashes.iter().map(|h| STANDARD.encode(h)).collect::<Vec<_>>()}),
     );
     let certificate = b64(&result["certificate"]);
-    assert_eq!(certificate, fixture("card1-sign.der"));
+    assert_eq!(certificate, pki("card1-sign.der"));
     assert_eq!(result["signatureAlgorithm"]["hashFunction"], "SHA-256");
     let signatures = result["signatures"].as_array().unwrap();
     assert_eq!(signatures.len(), 2);
@@ -145,7 +144,7 @@ fn signatures_verify() {
             HashAlgorithm::Sha256,
             &b64(signature),
             &certificate,
-            &trust(),
+            &test_trust(),
             now(),
         )
         .unwrap();
@@ -194,7 +193,7 @@ fn held_signing_session_signs_without_the_password_and_keeps_the_card_exclusive(
         HashAlgorithm::Sha256,
         &signature,
         &certificate,
-        &trust(),
+        &test_trust(),
         now(),
     )
     .unwrap();
@@ -285,7 +284,7 @@ fn no_card_then_a_card_arrives_while_waiting() {
         &answer["result"].to_string(),
         ORIGIN,
         CHALLENGE,
-        &trust(),
+        &test_trust(),
         now(),
     )
     .unwrap();
@@ -377,11 +376,8 @@ fn two_cards_need_a_reader_choice() {
         "authenticate",
         with(auth_args("5678"), "reader", json!(s.reader(1))),
     );
-    assert_eq!(
-        b64(&token["unverifiedCertificate"]),
-        fixture("card2-auth.der")
-    );
-    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
+    assert_eq!(b64(&token["unverifiedCertificate"]), pki("card2-auth.der"));
+    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &test_trust(), now()).unwrap();
     let e = host.fails(
         3,
         "authenticate",
@@ -449,7 +445,7 @@ fn a_prepared_login_sends_three_apdus_after_the_pin_and_holds_the_card() {
         "the prepared card is held"
     );
     let token = host.ok(3, "authenticate", auth_args("1234"));
-    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
+    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &test_trust(), now()).unwrap();
     assert_eq!(
         card.sequence()[before..],
         ["VERIFY", "SELECT EF 0017", "SIGN"]
@@ -483,10 +479,7 @@ fn a_card_swapped_after_prepare_gets_no_verify() {
     let prepared = host.ok(3, "prepare", json!({"action": "authenticate"}));
     assert_eq!(prepared["readers"][0]["authPinTriesLeft"], 3, "{prepared}");
     let token = host.ok(4, "authenticate", auth_args("5678"));
-    assert_eq!(
-        b64(&token["unverifiedCertificate"]),
-        fixture("card2-auth.der")
-    );
+    assert_eq!(b64(&token["unverifiedCertificate"]), pki("card2-auth.der"));
     host.close();
     assert_eq!(card2.pin_verifies(), 1);
 }
@@ -604,7 +597,7 @@ fn opensc_reads_and_signs(dir: &Path, label: &str, pin: &str, id: &str, fixture_
     );
     assert_eq!(
         fs::read(dir.join(&cert)).unwrap(),
-        fixture(fixture_name),
+        pki(fixture_name),
         "OpenSC read another certificate"
     );
     let key = format!("pub-{id}.pem");

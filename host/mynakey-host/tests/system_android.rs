@@ -7,13 +7,14 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+use mynakey_test_support::pki::{now, pki, test_trust};
 use mynakey_verify::{verify_login, verify_signature, HashAlgorithm};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 mod support;
-use support::system::{auth_args, b64, system, CHALLENGE, ORIGIN};
-use support::{fixture, now, trust};
+use support::system::{auth_args, b64, system};
 
 /// The APDUs of a phone login before the certificate: the refused read, the label, the PIN.
 const PHONE_LOGIN_START: [&str; 9] = [
@@ -43,11 +44,8 @@ fn a_phone_logs_in_and_signs_two_documents() {
     card.assert_clean();
     let before = card.sequence().len();
     let token = host.ok(2, "authenticate", auth_args("1234"));
-    assert_eq!(
-        b64(&token["unverifiedCertificate"]),
-        fixture("card1-auth.der")
-    );
-    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
+    assert_eq!(b64(&token["unverifiedCertificate"]), pki("card1-auth.der"));
+    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &test_trust(), now()).unwrap();
     let login = card.sequence().split_off(before);
     assert_eq!(login[..9], PHONE_LOGIN_START, "{login:?}");
     assert_eq!(login[login.len() - 2..], ["SELECT EF 0017", "SIGN"]);
@@ -62,7 +60,7 @@ fn a_phone_logs_in_and_signs_two_documents() {
                "hashes": hashes.iter().map(|h| STANDARD.encode(h)).collect::<Vec<_>>()}),
     );
     let certificate = b64(&result["certificate"]);
-    assert_eq!(certificate, fixture("card1-sign.der"));
+    assert_eq!(certificate, pki("card1-sign.der"));
     let signatures = result["signatures"].as_array().unwrap();
     assert_eq!(signatures.len(), 2);
     for (hash, signature) in hashes.iter().zip(signatures) {
@@ -72,7 +70,7 @@ fn a_phone_logs_in_and_signs_two_documents() {
             HashAlgorithm::Sha256,
             &b,
             &certificate,
-            &trust(),
+            &test_trust(),
             now(),
         )
         .unwrap();
@@ -119,7 +117,7 @@ fn a_phone_without_a_tries_count_needs_confirmation() {
     let mut confirmed = auth_args("1234");
     confirmed["allowLastTry"] = json!(true);
     let token = host.ok(2, "authenticate", confirmed);
-    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &trust(), now()).unwrap();
+    verify_login(&token.to_string(), ORIGIN, CHALLENGE, &test_trust(), now()).unwrap();
     host.close();
     assert_eq!(card.pin_verifies(), 1);
 }

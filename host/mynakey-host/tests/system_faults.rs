@@ -11,6 +11,8 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+use mynakey_test_support::pki::{now, pki, test_trust};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,10 +27,7 @@ mod support;
 use support::card_log::SELECT_JPKI;
 use support::host::Limits;
 use support::system::{RestartPcscdOnDrop, System};
-use support::{fixture, now, trust};
 
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 /// Every fault must be answered within this (pcscd polls readers every 400 ms).
 const BOUND: Duration = Duration::from_secs(5);
 
@@ -288,7 +287,7 @@ fn fault_short_reads_still_give_a_valid_certificate() {
     let cert = STANDARD
         .decode(token["unverifiedCertificate"].as_str().unwrap())
         .unwrap();
-    let fixture = fixture("card1-auth.der");
+    let fixture = pki("card1-auth.der");
     assert_eq!(cert, fixture);
     host.ok(2, "sign", sign(1));
     host.close();
@@ -430,7 +429,7 @@ fn pin_safety_on_the_card_log_over_pcscd() {
 /// A result is correct: the login proof verifies for this origin and challenge, each signature
 /// verifies over its hash with the returned certificate (test roots).
 fn correct(command: &str, result: &Value) {
-    let trust = trust();
+    let trust = test_trust();
     let now = now();
     if command == "authenticate" {
         verify_login(&result.to_string(), ORIGIN, CHALLENGE, &trust, now).unwrap();

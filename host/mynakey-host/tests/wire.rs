@@ -6,6 +6,8 @@
 // Test code: a failed expectation should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN, OTHER_ORIGIN};
+use mynakey_test_support::pki::{now, test_trust};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -17,12 +19,8 @@ use sha2::{Digest, Sha256};
 
 mod support;
 use support::host::{framed, Host};
-use support::{now, trust};
 #[path = "wire/windows.rs"]
 mod windows;
-
-const ORIGIN: &str = "https://example.jp";
-const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 impl Host {
     fn start(args: &[&str]) -> Host {
@@ -491,11 +489,13 @@ fn host_is_windows_program() -> bool {
 #[test]
 fn escaped_pins_are_refused_and_wrong_typed_values_are_not_echoed() {
     let mut host = Host::start(&["--simulator"]);
+    // Built from the test request's origin and challenge; the PINs are escaped in the JSON text.
     let escaped = [
-        br#"{"id":"e1","command":"authenticate","arguments":{"origin":"https://example.jp","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","pin":"\u0031234"}}"#.to_vec(),
-        br#"{"id":"e2","command":"getSigningCertificate","arguments":{"origin":"https://example.jp","pin":"ABC12\u0033"}}"#.to_vec(),
-        br#"{"id":"e3","command":"sign","arguments":{"origin":"https://example.jp","pin":"ABC\/123","hashAlgorithm":"SHA-256","hashes":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]}}"#.to_vec(),
-    ];
+        format!(r#"{{"id":"e1","command":"authenticate","arguments":{{"origin":"{ORIGIN}","challenge":"{CHALLENGE}","pin":"\u0031234"}}}}"#),
+        format!(r#"{{"id":"e2","command":"getSigningCertificate","arguments":{{"origin":"{ORIGIN}","pin":"ABC12\u0033"}}}}"#),
+        format!(r#"{{"id":"e3","command":"sign","arguments":{{"origin":"{ORIGIN}","pin":"ABC\/123","hashAlgorithm":"SHA-256","hashes":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]}}}}"#),
+    ]
+    .map(String::into_bytes);
     for body in escaped {
         host.frame(&body);
         let reply = host.next();
@@ -540,11 +540,11 @@ fn a_login_proof_from_the_wire_verifies_for_its_origin_and_challenge_only() {
     let token = host.ok("a", "authenticate", auth("1234"));
     host.close();
     let verify = |token: &Value, origin: &str, challenge: &str| {
-        verify_login(&token.to_string(), origin, challenge, &trust(), now())
+        verify_login(&token.to_string(), origin, challenge, &test_trust(), now())
     };
     let identity = verify(&token, ORIGIN, CHALLENGE).unwrap();
     assert!(identity.subject.contains("CN="), "{}", identity.subject);
-    assert!(verify(&token, "https://other.example.jp", CHALLENGE).is_err());
+    assert!(verify(&token, OTHER_ORIGIN, CHALLENGE).is_err());
     let other_challenge = STANDARD.encode([7u8; 32]);
     assert!(verify(&token, ORIGIN, &other_challenge).is_err());
     let mut tampered = token.clone();
@@ -588,7 +588,7 @@ fn a_held_session_signs_without_a_pin_with_the_certificate_it_returned() {
             HashAlgorithm::Sha256,
             signature,
             &certificate,
-            &trust(),
+            &test_trust(),
             now(),
         )
     };

@@ -2,8 +2,6 @@
 //! functions main.rs calls), with the test card's key playing the card.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_rp::cli::DocumentStep;
@@ -12,7 +10,8 @@ use mynakey_rp::verify_cli::cli;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use verify_common::*;
+use mynakey_test_support::hostile_pdf;
+use mynakey_test_support::pki::*;
 
 fn step(step: DocumentStep, input: &Value) -> (u8, Value) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -30,9 +29,7 @@ fn sign(format: &str, document: &[u8]) -> Vec<u8> {
     assert_eq!(code, 0, "{prepared}");
     assert_eq!(prepared["hashAlgorithm"], "SHA-256");
     let hash = STANDARD.decode(prepared["hash"].as_str().unwrap()).unwrap();
-    let mut digest_info = SHA256_DIGEST_INFO.to_vec();
-    digest_info.extend_from_slice(&hash);
-    let signature = card_sign(&key("card1-sign.key.der"), &digest_info);
+    let signature = sign_digest("card1-sign.key.der", &hash);
     let input = json!({"prepared": prepared["prepared"], "signature": STANDARD.encode(signature)});
     let (code, finished) = step(DocumentStep::Finish, &input);
     assert_eq!(code, 0, "{finished}");
@@ -117,10 +114,6 @@ fn document_options_do_not_mix_with_the_others() {
     assert_eq!(code, 2, "--cms needs --content");
 }
 
-/// The hostile PDFs of mynakey-documents' limits tests.
-#[path = "../../documents/tests/common/hostile.rs"]
-mod hostile;
-
 /// `verify --json --pdf` run as its own process: an abort shows as a signal, not an exit code.
 fn verify_process(pdf: &[u8]) -> (Option<i32>, Value) {
     let dir = std::env::temp_dir().join(format!("mynakey-hostile-{}", std::process::id()));
@@ -144,13 +137,13 @@ fn verify_process(pdf: &[u8]) -> (Option<i32>, Value) {
 
 #[test]
 fn hostile_pdfs_are_refused_by_a_process_that_exits_normally() {
-    let (code, verdict) = verify_process(&hostile::nested_arrays(10_000));
+    let (code, verdict) = verify_process(&hostile_pdf::nested_arrays(10_000));
     assert_eq!(code, Some(1), "10,000 nested arrays: {verdict}");
     assert_eq!(
         verdict["error"]["code"], "DOCUMENT_TOO_COMPLEX",
         "{verdict}"
     );
-    let (code, verdict) = verify_process(&hostile::inflation_bomb(2048));
+    let (code, verdict) = verify_process(&hostile_pdf::inflation_bomb(2048));
     assert_eq!(code, Some(1), "inflation bomb: {verdict}");
     assert_eq!(
         verdict["error"]["code"], "DOCUMENT_TOO_COMPLEX",

@@ -2,16 +2,15 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_rp::verify_cli::cli;
+use mynakey_test_support::fixtures::*;
+use mynakey_test_support::pki::*;
 use mynakey_verify::HashAlgorithm;
-use verify_common::*;
 
 struct Run {
     code: u8,

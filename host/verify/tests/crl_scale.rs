@@ -2,35 +2,18 @@
 //! once per test binary), checked through the public login API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::sync::OnceLock;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use mynakey_verify::{
-    parse_rfc3339, verify_login, LoginToken, RevocationReason, Trust, VerifyError,
-};
-use support::testpki::{self, auth_crl, pki, pki_dir, CARD1_AUTH_SERIAL};
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+use mynakey_test_support::pki::{self, at, auth_crl, test_trust, CARD1_AUTH_SERIAL};
+use mynakey_verify::{verify_login, LoginToken, RevocationReason, VerifyError};
 
-const ORIGIN: &str = "https://bank.example.jp";
-const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 const MILLION: u32 = 1_000_000;
 
-fn trust() -> Trust {
-    Trust::from_der(
-        &[&pki("auth-root-1.der"), &pki("auth-root-2.der")],
-        &[&pki("sign-root-1.der"), &pki("sign-root-2.der")],
-    )
-    .unwrap()
-}
-
 fn token(card: &str) -> String {
-    testpki::token(card, ORIGIN, CHALLENGE)
-}
-
-fn at(t: &str) -> std::time::SystemTime {
-    parse_rfc3339(t).unwrap()
+    pki::token(card, ORIGIN, CHALLENGE)
 }
 
 /// One million generated serials plus card1-auth's, valid 2026-11-01 .. 2026-12-01.
@@ -38,7 +21,6 @@ fn million_crl() -> &'static [u8] {
     static CRL: OnceLock<Vec<u8>> = OnceLock::new();
     CRL.get_or_init(|| {
         auth_crl(
-            &pki_dir(),
             MILLION,
             &[CARD1_AUTH_SERIAL],
             "2026-11-01T00:00:00Z",
@@ -49,7 +31,7 @@ fn million_crl() -> &'static [u8] {
 
 #[test]
 fn a_serial_listed_among_a_million_is_revoked_and_others_are_not() {
-    let mut trust = trust();
+    let mut trust = test_trust();
     trust.add_crl(million_crl()).unwrap();
     let now = at("2026-11-26T00:00:00Z");
     let infos = trust.crls(now);
@@ -75,7 +57,7 @@ fn a_serial_listed_among_a_million_is_revoked_and_others_are_not() {
 
 #[test]
 fn after_next_update_the_million_entry_crl_is_stale() {
-    let mut trust = trust();
+    let mut trust = test_trust();
     trust.add_crl(million_crl()).unwrap();
     let later = at("2026-12-02T00:00:00Z");
     assert!(!trust.crls(later)[0].current);
@@ -92,7 +74,6 @@ fn after_next_update_the_million_entry_crl_is_stale() {
 #[test]
 fn a_changed_entry_fails_the_signature_checked_at_load() {
     let mut crl = auth_crl(
-        &pki_dir(),
         1000,
         &[CARD1_AUTH_SERIAL],
         "2026-11-01T00:00:00Z",
@@ -104,7 +85,7 @@ fn a_changed_entry_fails_the_signature_checked_at_load() {
         .position(|w| w == CARD1_AUTH_SERIAL.to_be_bytes())
         .unwrap();
     crl[at + 3] ^= 1;
-    let err = trust().add_crl(&crl).unwrap_err();
+    let err = test_trust().add_crl(&crl).unwrap_err();
     assert!(matches!(err, VerifyError::CrlUntrusted(_)), "{err:?}");
 }
 

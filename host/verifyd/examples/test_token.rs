@@ -2,13 +2,12 @@
 //! what the browser would post, for running the integrator examples without a card.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../verify/tests/support/testpki.rs"]
-mod testpki;
+use mynakey_test_support::pki;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [origin, challenge] = args.as_slice() else {
         panic!("usage: test_token ORIGIN CHALLENGE");
     };
-    println!("{}", testpki::token("card1-auth", origin, challenge));
+    println!("{}", pki::token("card1-auth", origin, challenge));
 }

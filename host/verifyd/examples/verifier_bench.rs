@@ -13,24 +13,12 @@
 //!                                        resident MiB
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../verify/tests/support/testpki.rs"]
-mod testpki;
-
 use std::time::{Duration, Instant};
 
-use mynakey_verify::{new_challenge, parse_rfc3339, verify_login, Trust, DEFAULT_CHALLENGE_TTL};
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::{self, test_trust};
+use mynakey_verify::{new_challenge, verify_login, DEFAULT_CHALLENGE_TTL};
 use mynakey_verifyd::memory::MemoryStore;
-
-const ORIGIN: &str = "https://bank.example.jp";
-
-fn trust() -> Trust {
-    let p = testpki::pki;
-    Trust::from_der(
-        &[&p("auth-root-1.der"), &p("auth-root-2.der")],
-        &[&p("sign-root-1.der"), &p("sign-root-2.der")],
-    )
-    .unwrap()
-}
 
 /// CPU time this thread has used, seconds (the machine is shared: wall time would count the
 /// time other processes had the core).
@@ -90,21 +78,20 @@ fn issue(count: u64, seconds: f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let now = parse_rfc3339("2026-11-26T00:00:00Z").unwrap();
+    let now = pki::now();
     match args.first().map(String::as_str) {
         Some("gen") => {
             let count: u32 = args[1].parse().unwrap();
-            let der = testpki::auth_crl(
-                &testpki::pki_dir(),
+            let der = pki::auth_crl(
                 count,
-                &[testpki::CARD1_AUTH_SERIAL],
+                &[pki::CARD1_AUTH_SERIAL],
                 "2026-11-01T00:00:00Z",
                 "2036-01-01T00:00:00Z",
             );
             std::fs::write(&args[2], der).unwrap();
         }
         Some("load") => {
-            let mut trust = trust();
+            let mut trust = test_trust();
             let (start, cpu0) = (Instant::now(), cpu());
             let bytes = std::fs::read(&args[1]).unwrap();
             trust.add_crl(&bytes).unwrap();
@@ -116,12 +103,12 @@ fn main() {
         }
         Some("rate") => {
             let seconds: f64 = args[1].parse().unwrap();
-            let mut trust = trust();
+            let mut trust = test_trust();
             if let Some(file) = args.get(2) {
                 trust.add_crl(&std::fs::read(file).unwrap()).unwrap();
             }
             let challenge = new_challenge();
-            let token = testpki::token("card2-auth", ORIGIN, &challenge);
+            let token = pki::token("card2-auth", ORIGIN, &challenge);
             let (start, cpu0, mut n) = (Instant::now(), cpu(), 0u64);
             while start.elapsed() < Duration::from_secs_f64(seconds) {
                 for _ in 0..100 {
@@ -134,7 +121,7 @@ fn main() {
             let ((wall_rate, _), (cpu_rate, cpu_us)) = (per(secs), per(cpu_secs));
             println!("{cpu_rate:.0} {cpu_us:.1} {wall_rate:.0}");
         }
-        Some("token") => println!("{}", testpki::token("card2-auth", ORIGIN, &args[1])),
+        Some("token") => println!("{}", pki::token("card2-auth", ORIGIN, &args[1])),
         Some("issue") => issue(args[1].parse().unwrap(), args[2].parse().unwrap()),
         _ => panic!("usage: see the module comment"),
     }

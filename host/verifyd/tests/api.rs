@@ -5,9 +5,10 @@ mod support;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::{pki, sign, token};
 use mynakey_verify::new_challenge;
 use sha2::{Digest, Sha256};
-use support::testpki::{pki, sign, token};
 use support::*;
 
 fn server() -> (Server, TempDir) {

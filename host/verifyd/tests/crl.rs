@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::token;
 use mynakey_verify::new_challenge;
-use support::testpki::token;
 use support::*;
 
 /// The service with the test roots and a 10-entry CRL (stale or current) at the returned path.

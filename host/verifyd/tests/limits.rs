@@ -10,7 +10,8 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use support::testpki::token;
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::token;
 use support::*;
 
 const IDLE_CLIENTS: usize = 1_100;

@@ -6,8 +6,9 @@ mod support;
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki::token;
 use mynakey_verify::new_challenge;
-use support::testpki::token;
 use support::*;
 
 fn pair(redis: &Redis, trust: &TempDir) -> (Server, Server) {

@@ -14,14 +14,11 @@ use mynakey_card::transport::{
 };
 use mynakey_protocol::{PrepareAction, ProgressEvent};
 use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders};
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
 
 use crate::stats::Series;
 use crate::trace::Trace;
 use crate::R;
-
-pub const ORIGIN: &str = "https://example.jp";
-/// base64 of the bytes 00..1F.
-pub const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// A connection to a plain `SimCard`, with a stopwatch around `SimCard::process`. Same
 /// semantics as `SimReaders::single` for these flows (reset on `Disposition::Reset`), minus the

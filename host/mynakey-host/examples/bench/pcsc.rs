@@ -12,11 +12,12 @@ use mynakey_card::transport::pcsc::PcscReaders;
 use mynakey_card::transport::{CancelToken, Readers, TransportError};
 use serde_json::json;
 
-use crate::inproc::{hashes, CHALLENGE, ORIGIN};
+use crate::inproc::hashes;
 use crate::process::Host;
 use crate::stats::Series;
 use crate::trace::Trace;
 use crate::R;
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
 
 const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 /// As in host/mynakey-host/tests/system.rs: reset the card when a tool exits (our host resets it too after

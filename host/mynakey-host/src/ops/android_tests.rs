@@ -57,7 +57,7 @@ fn a_phone_login_sends_the_pin_before_reading_the_certificate() {
         CardProfile::android().auth_cert
     );
     let proof = serde_json::to_string(&proof).unwrap();
-    verify::verify_login(&proof, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
+    verify::verify_login(&proof, ORIGIN, CHALLENGE, &test_trust(), SystemTime::now()).unwrap();
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn prepare_names_the_phone_and_leaves_the_pin_then_the_certificate() {
         ])
     );
     let proof = serde_json::to_string(&proof).unwrap();
-    verify::verify_login(&proof, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
+    verify::verify_login(&proof, ORIGIN, CHALLENGE, &test_trust(), SystemTime::now()).unwrap();
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn a_phone_signs_a_batch_with_and_without_prepare_and_in_a_held_session() {
             HashAlgorithm::Sha256,
             &STANDARD.decode(sig).unwrap(),
             &cert,
-            &trust(),
+            &test_trust(),
             SystemTime::now(),
         )
         .unwrap();
@@ -172,7 +172,7 @@ fn a_phone_without_a_tries_count_needs_the_last_try_confirmation() {
     let mut confirmed = auth_args("1234");
     confirmed.allow_last_try = true;
     let proof = serde_json::to_string(&authenticate(&mut f, confirmed).unwrap()).unwrap();
-    verify::verify_login(&proof, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
+    verify::verify_login(&proof, ORIGIN, CHALLENGE, &test_trust(), SystemTime::now()).unwrap();
     // The same for the signing password once prepare read the label; without it nothing tells
     // the phone from a card, so the card's refusal stands (and no PIN goes either way).
     f.ops.after_reply();

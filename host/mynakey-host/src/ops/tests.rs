@@ -8,14 +8,11 @@ use super::*;
 use mynakey_card::transport::scripted::{hex, ScriptedCard};
 use mynakey_card::transport::OneReader;
 use mynakey_protocol::CardState;
-use mynakey_simulator::{
-    ApduLog, CardProfile, Faults, SimCard, SimReaders, SimSlot, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS,
-};
-use mynakey_verify::{self as verify, Trust};
+use mynakey_simulator::{ApduLog, CardProfile, Faults, SimCard, SimReaders, SimSlot};
+use mynakey_verify as verify;
 
-pub(super) const ORIGIN: &str = "https://example.jp";
-/// base64 of the bytes 00..1F.
-pub(super) const CHALLENGE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub(super) use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+pub(super) use mynakey_test_support::pki::test_trust;
 pub(super) const JPKI_SELECT: &str = "SELECT AID D392F000260100000001";
 
 pub(super) struct Fixture {
@@ -87,10 +84,6 @@ pub(super) fn get_cert(
             progress: &mut p,
         },
     )
-}
-
-pub(super) fn trust() -> Trust {
-    Trust::from_der(&TEST_AUTH_ROOTS, &TEST_SIGN_ROOTS).unwrap()
 }
 
 pub(super) fn reads(n: usize) -> Vec<String> {
@@ -166,18 +159,20 @@ fn the_proof_verifies_only_for_its_origin_and_challenge() {
     let mut f = fixture("");
     let token = serde_json::to_string(&authenticate(&mut f, auth_args("1234")).unwrap()).unwrap();
     let now = SystemTime::now();
-    verify::verify_login(&token, ORIGIN, CHALLENGE, &trust(), now).unwrap();
+    verify::verify_login(&token, ORIGIN, CHALLENGE, &test_trust(), now).unwrap();
     assert!(verify::verify_login(
         &token,
-        "https://example.jp.evil.example",
+        &format!("{ORIGIN}.evil.example"),
         CHALLENGE,
-        &trust(),
+        &test_trust(),
         now
     )
     .is_err());
-    assert!(verify::verify_login(&token, "https://example.com", CHALLENGE, &trust(), now).is_err());
+    assert!(
+        verify::verify_login(&token, "https://example.com", CHALLENGE, &test_trust(), now).is_err()
+    );
     let other = STANDARD.encode([9u8; 32]);
-    assert!(verify::verify_login(&token, ORIGIN, &other, &trust(), now).is_err());
+    assert!(verify::verify_login(&token, ORIGIN, &other, &test_trust(), now).is_err());
 }
 
 #[test]
@@ -195,7 +190,7 @@ fn signatures_verify_with_the_returned_certificate() {
             HashAlgorithm::Sha512,
             &sig,
             &cert,
-            &trust(),
+            &test_trust(),
             SystemTime::now(),
         )
         .unwrap();
@@ -643,8 +638,8 @@ fn a_card_held_elsewhere_is_busy() {
 fn scripted_transcript_of_a_login_proof() {
     let cert = CardProfile::card1().auth_cert;
     let key = RsaPrivateKey::from_pkcs8_der(CardProfile::card1().auth_key_pkcs8).unwrap();
-    // SHA-256(SHA-256("https://example.jp") ‖ SHA-256(challenge)), computed independently.
-    let hash = "DC4CC3A753F0024730BE33D1331EC611199A15E4707E8C3514A6C6C515047519";
+    // SHA-256(SHA-256(ORIGIN) ‖ SHA-256(CHALLENGE)), computed independently (Python's hashlib).
+    let hash = "CBBB741A53A5D99A0FE763C340613FC3448AE4A0B4239C384BEEABAB682449C8";
     let digest_info = format!("3031300D060960864801650304020105000420{hash}");
     let signature = key
         .sign(Pkcs1v15Sign::new_unprefixed(), &hex(&digest_info))
@@ -708,7 +703,7 @@ fn no_verify_without_a_tries_count() {
 fn a_t0_style_card_answering_61xx_works_and_nothing_is_sent_twice() {
     let mut f = fixture("t0");
     let token = serde_json::to_string(&authenticate(&mut f, auth_args("1234")).unwrap()).unwrap();
-    verify::verify_login(&token, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
+    verify::verify_login(&token, ORIGIN, CHALLENGE, &test_trust(), SystemTime::now()).unwrap();
     let out = sign(&mut f, sign_args(Some("ABC123"), 2)).unwrap();
     assert_eq!(out.signatures.len(), 2);
     let entries = f.log.entries();

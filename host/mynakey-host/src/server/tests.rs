@@ -2,6 +2,7 @@ use super::*;
 use mynakey_card::jpki::{commands, Pin, PinKind};
 use mynakey_protocol::framing::read_frame;
 use mynakey_protocol::HostCommand;
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
 
 fn framed(body: &[u8]) -> Vec<u8> {
     let mut v = (body.len() as u32).to_ne_bytes().to_vec();
@@ -9,7 +10,12 @@ fn framed(body: &[u8]) -> Vec<u8> {
     v
 }
 
-const REQUEST: &[u8] = br#"{"id":1,"command":"authenticate","arguments":{"origin":"https://bank.example.jp","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","pin":"4931"}}"#;
+/// A login request for the test request's origin and challenge, with PIN 4931.
+fn request() -> String {
+    format!(
+        r#"{{"id":1,"command":"authenticate","arguments":{{"origin":"{ORIGIN}","challenge":"{CHALLENGE}","pin":"4931"}}}}"#
+    )
+}
 
 /// Every copy of a PIN inside the host process, from stdin to the card (docs/security.md,
 /// "Copies of the PIN"). Each is zeroized when it is dropped:
@@ -28,7 +34,7 @@ const REQUEST: &[u8] = br#"{"id":1,"command":"authenticate","arguments":{"origin
 #[test]
 fn the_pin_has_exactly_the_named_copies() {
     // 1. The frame, read with exactly its own length (no read-ahead buffer of ours).
-    let data = framed(REQUEST);
+    let data = framed(request().as_bytes());
     let mut frame = read_frame(&mut &data[..]).unwrap();
     // 2. The Secret, straight from the frame.
     let (_, request) = parse_request(&frame).unwrap_or_else(|(_, e)| panic!("{e:?}"));
@@ -53,7 +59,7 @@ fn the_pin_has_exactly_the_named_copies() {
 #[test]
 fn an_escaped_pin_is_refused_before_it_is_decoded() {
     for pin in [r#"\u0034931"#, r#"493\u0031"#, r#"49\/31"#, r#"\"4931"#] {
-        let body = String::from_utf8_lossy(REQUEST).replace("4931", pin);
+        let body = request().replace("4931", pin);
         let (id, e) = match parse_request(body.as_bytes()) {
             Ok(_) => panic!("{pin}: accepted"),
             Err(err) => err,
@@ -67,7 +73,11 @@ fn an_escaped_pin_is_refused_before_it_is_decoded() {
         );
     }
     // Escapes elsewhere are fine (they are not secrets).
-    let body = String::from_utf8_lossy(REQUEST).replace("bank", "b\\u0061nk");
+    let body = request().replace("bank", "b\\u0061nk");
+    assert!(
+        body.contains("\\u0061"),
+        "the origin holds an escape: {body}"
+    );
     assert!(parse_request(body.as_bytes()).is_ok());
 }
 

@@ -1,7 +1,8 @@
 //! The architecture, checked by the project itself: which crate may depend on which (from
-//! `cargo metadata`), where the `pcsc` crate may be named, what the two products link (from
-//! `cargo tree`), that no two modules of a crate import each other ([`modules`]), how long a
-//! source file may grow, and that the README's layout names the crates that exist.
+//! `cargo metadata`), where the `pcsc` crate may be named, what the products link (from
+//! `cargo tree`, [`products`]: never test code), that no two modules of a crate import each
+//! other ([`modules`]), how long a source file may grow, and that the README's layout names the
+//! crates that exist.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod modules;
+mod products;
 
 /// Each workspace crate and the workspace crates it may depend on (normal dependencies).
 /// Nothing depends on the host, the relying party's tools or the verification service; verify,
@@ -26,8 +28,9 @@ const ALLOWED: [(&str, &[&str]); 10] = [
     ("mynakey-verifyd", &["mynakey-types", "mynakey-verify"]),
     // The relying party's command line: the verifier and signed documents, no card.
     ("mynakey-rp", &["mynakey-documents", "mynakey-verify"]),
-    // Tests' launcher of the host: a dev-dependency, depending on nothing of ours.
-    ("mynakey-test-support", &[]),
+    // What every crate's tests share (a dev-dependency only): its test PKI builds proofs and
+    // trust with the verifier, and it reaches no card code.
+    ("mynakey-test-support", &["mynakey-verify"]),
     (
         "mynakey-host",
         &[
@@ -309,71 +312,4 @@ fn the_readme_layout_matches_the_crates() {
             "README layout names {named}, which does not exist"
         );
     }
-}
-
-/// Crates the person's host without the lab (what packages ship) must not link: the verifier,
-/// signed documents, their RSA and PDF code, and the service's async stack.
-const NOT_IN_THE_PERSONS_HOST: [&str; 7] = [
-    "mynakey-verify",
-    "mynakey-documents",
-    "mynakey-verifyd",
-    "ring",
-    "lopdf",
-    "cms",
-    "tokio",
-];
-
-/// Crates the relying party's tools must not link: card code and PC/SC.
-const NOT_IN_THE_RELYING_PARTYS_TOOLS: [&str; 4] =
-    ["mynakey-card", "mynakey-simulator", "pcsc", "pcsc-sys"];
-
-/// Every package in `cargo tree ARGS` (normal dependencies, for every target platform).
-fn tree(args: &[&str]) -> BTreeSet<String> {
-    let tree = ["tree", "--offline", "-e", "normal", "--target", "all"];
-    let format = ["--prefix", "none", "--format", "{p}"];
-    String::from_utf8(cargo(&[&tree[..], &format, args].concat()))
-        .unwrap()
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn present<'a>(tree: &BTreeSet<String>, crates: &[&'a str]) -> Vec<&'a str> {
-    crates
-        .iter()
-        .copied()
-        .filter(|c| tree.contains(*c))
-        .collect()
-}
-
-#[test]
-fn the_persons_host_without_the_lab_links_no_verifier_pdf_or_async_code() {
-    let product = tree(&["-p", "mynakey-host", "--no-default-features"]);
-    assert!(product.contains("pcsc"), "{product:?}");
-    assert_eq!(present(&product, &NOT_IN_THE_PERSONS_HOST), [""; 0]);
-    // The lab build plays the relying party in `demo`, so it does link them: the check sees them.
-    let lab = tree(&["-p", "mynakey-host"]);
-    assert_eq!(
-        present(&lab, &NOT_IN_THE_PERSONS_HOST),
-        [
-            "mynakey-verify",
-            "mynakey-documents",
-            "ring",
-            "lopdf",
-            "cms"
-        ]
-    );
-}
-
-#[test]
-fn the_relying_partys_tools_link_no_card_code_or_pcsc() {
-    let tools = tree(&["-p", "mynakey-rp"]);
-    assert!(tools.contains("mynakey-documents"), "{tools:?}");
-    assert_eq!(present(&tools, &NOT_IN_THE_RELYING_PARTYS_TOOLS), [""; 0]);
-    let host = tree(&["-p", "mynakey-host", "--no-default-features"]);
-    assert_eq!(
-        present(&host, &NOT_IN_THE_RELYING_PARTYS_TOOLS),
-        ["mynakey-card", "pcsc", "pcsc-sys"]
-    );
 }

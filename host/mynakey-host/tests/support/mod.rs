@@ -17,36 +17,10 @@ pub mod card_log;
 pub mod host;
 pub mod system;
 
-use std::fs;
-use std::path::PathBuf;
-use std::time::SystemTime;
-
-use mynakey_simulator::{TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
 use mynakey_test_support::HostLauncher;
-use mynakey_verify::{parse_rfc3339, Trust};
 
 /// The host these tests start: this build, unless `MYNAKEY_TEST_HOST` /
 /// `MYNAKEY_TEST_HOST_PREFIX` say otherwise (the release build for the soak, a Windows build).
 pub fn launcher() -> HostLauncher {
     HostLauncher::from_env(env!("CARGO_BIN_EXE_mynakey-host"))
-}
-
-/// The checked-in test PKI (`tests/fixtures/pki`, the simulated cards' certificates).
-pub fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pki")
-}
-
-/// One file of the test PKI.
-pub fn fixture(name: &str) -> Vec<u8> {
-    fs::read(fixtures().join(name)).unwrap()
-}
-
-/// The simulated cards' test roots.
-pub fn trust() -> Trust {
-    Trust::from_der(&TEST_AUTH_ROOTS, &TEST_SIGN_ROOTS).unwrap()
-}
-
-/// Inside the fixtures' validity.
-pub fn now() -> SystemTime {
-    parse_rfc3339("2026-11-26T00:00:00Z").unwrap()
 }

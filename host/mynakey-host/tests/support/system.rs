@@ -16,6 +16,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
+
 use mynakey_card::transport::pcsc::PcscReaders;
 use mynakey_card::transport::{CancelToken, Readers, TransportError};
 
@@ -349,10 +351,6 @@ impl Drop for Card {
         self.kill();
     }
 }
-
-/// The origin and challenge the system tests log in with.
-pub const ORIGIN: &str = "https://bank.example.jp";
-pub const CHALLENGE: &str = "q1Lw8n9ZkW1o2Qm3Zr5x0X3v8H2c3d4e5f6g7h8i9j0=";
 
 /// `authenticate`'s arguments for [`ORIGIN`] and [`CHALLENGE`] with `pin`.
 pub fn auth_args(pin: &str) -> serde_json::Value {

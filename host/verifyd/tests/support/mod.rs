@@ -1,9 +1,7 @@
 //! Harness for the service's tests: the built `mynakey-verifyd` on a loopback port, a minimal
-//! HTTP/1.1 client over `TcpStream`, a real `redis-server`, and the test PKI.
+//! HTTP/1.1 client over `TcpStream`, a real `redis-server`, and the test PKI's roots and CRLs
+//! as the service reads them (files).
 #![allow(dead_code)]
-
-#[path = "../../../verify/tests/support/testpki.rs"]
-pub mod testpki;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,9 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use mynakey_test_support::fixtures::ORIGIN;
+use mynakey_test_support::pki;
 use serde_json::Value;
-
-pub const ORIGIN: &str = "https://bank.example.jp";
 
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -40,7 +38,7 @@ impl Drop for TempDir {
 pub fn trust_dir() -> TempDir {
     let dir = TempDir::new("trust");
     for name in ["auth-root-1", "auth-root-2", "sign-root-1", "sign-root-2"] {
-        let der = testpki::pki(&format!("{name}.der"));
+        let der = pki::pki(&format!("{name}.der"));
         std::fs::write(dir.0.join(format!("{name}.der")), der).unwrap();
     }
     dir
@@ -62,18 +60,12 @@ pub fn days_from_now(offset_days: i64) -> String {
 /// today (or, with `stale`, whose nextUpdate has passed).
 pub fn write_crl(path: &Path, count: u32, card1: bool, stale: bool) {
     let also: &[u32] = if card1 {
-        &[testpki::CARD1_AUTH_SERIAL]
+        &[pki::CARD1_AUTH_SERIAL]
     } else {
         &[]
     };
     let (this, next) = if stale { (-30, -1) } else { (-1, 30) };
-    let der = testpki::auth_crl(
-        &testpki::pki_dir(),
-        count,
-        also,
-        &days_from_now(this),
-        &days_from_now(next),
-    );
+    let der = pki::auth_crl(count, also, &days_from_now(this), &days_from_now(next));
     // Written aside and renamed: the service never reads half a file.
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, der).unwrap();

@@ -41,7 +41,7 @@ fn a_prepared_login_needs_three_apdus_after_the_pin() {
     let token = authenticate(&mut f, auth_args("1234")).unwrap();
     assert_eq!(after_pin(&f), s(&["VERIFY", "SELECT EF 0017", "SIGN"]));
     let token = serde_json::to_string(&token).unwrap();
-    verify::verify_login(&token, ORIGIN, CHALLENGE, &trust(), SystemTime::now()).unwrap();
+    verify::verify_login(&token, ORIGIN, CHALLENGE, &test_trust(), SystemTime::now()).unwrap();
 }
 
 #[test]

@@ -4,14 +4,11 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
 use std::str::FromStr;
 
+use mynakey_test_support::fixtures::*;
+use mynakey_test_support::pki::*;
 use mynakey_verify::{verify_login, RevocationReason, Trust, VerifyError};
-use rsa::Pkcs1v15Sign;
-use sha2::{Digest, Sha256};
-use verify_common::*;
 use x509_cert::crl::{CertificateList, RevokedCert};
 use x509_cert::der::asn1::{BitString, OctetString};
 use x509_cert::der::flagset::FlagSet;
@@ -28,11 +25,8 @@ use x509_cert::Certificate;
 
 const ROOT_KEY: &str = "auth-root-2.key.der";
 
-fn sign(tbs_der: &[u8]) -> BitString {
-    let sig = key(ROOT_KEY)
-        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(tbs_der))
-        .unwrap();
-    BitString::from_bytes(&sig).unwrap()
+fn root_signature(tbs_der: &[u8]) -> BitString {
+    BitString::from_bytes(&sign(ROOT_KEY, tbs_der)).unwrap()
 }
 
 fn dn(s: &str) -> GeneralName {
@@ -69,7 +63,7 @@ fn card_cert(dp: Option<DistributionPointName>) -> Vec<u8> {
             extn_value: OctetString::new(ext.to_der().unwrap()).unwrap(),
         });
     }
-    cert.signature = sign(&tbs.to_der().unwrap());
+    cert.signature = root_signature(&tbs.to_der().unwrap());
     cert.to_der().unwrap()
 }
 
@@ -118,7 +112,7 @@ fn crl_with(
                 extn_value: OctetString::new(idp.to_der().unwrap()).unwrap(),
             });
     }
-    list.signature = sign(&tbs.to_der().unwrap());
+    list.signature = root_signature(&tbs.to_der().unwrap());
     list.to_der().unwrap()
 }
 

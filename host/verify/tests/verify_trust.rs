@@ -2,22 +2,19 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use mynakey_test_support::fixtures::*;
+use mynakey_test_support::pki::*;
 use mynakey_verify::{verify_login, Purpose, RevocationReason, Trust, VerifyError};
-use rsa::Pkcs1v15Sign;
-use sha2::{Digest, Sha256};
-use verify_common::*;
 use x509_cert::crl::CertificateList;
 use x509_cert::der::asn1::BitString;
 use x509_cert::der::{Decode, Encode};
 
 fn roots_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../verify/roots")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("roots")
 }
 
 /// A fresh empty directory under the target's temp space.
@@ -172,10 +169,7 @@ fn from_der_refuses_end_entity_certificates_as_roots() {
 fn resigned_crl(key_file: &str) -> Vec<u8> {
     let mut crl = CertificateList::from_der(&pki("auth.crl")).unwrap();
     let tbs = crl.tbs_cert_list.to_der().unwrap();
-    let sig = key(key_file)
-        .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&tbs))
-        .unwrap();
-    crl.signature = BitString::from_bytes(&sig).unwrap();
+    crl.signature = BitString::from_bytes(&sign(key_file, &tbs)).unwrap();
     crl.to_der().unwrap()
 }
 

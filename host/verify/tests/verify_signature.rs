@@ -3,12 +3,10 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
+use mynakey_test_support::pki::*;
 use mynakey_verify::{
     verify_signature, DateOfBirth, Era, HashAlgorithm, Sex, SignerIdentity, Trust, VerifyError,
 };
-use verify_common::*;
 
 const DOCUMENT: &[u8] = b"%PDF-1.7 test contract";
 

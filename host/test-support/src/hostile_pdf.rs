@@ -1,5 +1,5 @@
 //! Hostile PDFs, written byte by byte with a correct cross-reference table.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 

@@ -3,11 +3,10 @@
 // Integration tests: helper functions outside #[test] may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod verify_common;
-
+use mynakey_test_support::fixtures::*;
+use mynakey_test_support::pki::*;
 use mynakey_verify::{verify_login, LoginIdentity, Purpose, RevocationReason, Trust, VerifyError};
 use sha2::{Digest, Sha256};
-use verify_common::*;
 use x509_cert::der::{Decode, Encode};
 
 fn verify(token: &str) -> Result<LoginIdentity, VerifyError> {
@@ -195,7 +194,7 @@ fn checks_run_in_order_certificate_before_signature() {
     let token = token_for(
         "auth-expired.der",
         "card1-auth.key.der",
-        "https://other.example.jp",
+        OTHER_ORIGIN,
         CHALLENGE,
     );
     let e = verify(&token).unwrap_err();
