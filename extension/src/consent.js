@@ -6,10 +6,10 @@
 //
 // Nothing here acts on a stray keystroke: no button has the focus by default, and every button
 // and Enter are ignored for 800 ms after the window appears or regains focus (gate.js).
-import { LIMITS } from './generated/protocol.js';
+import { PIN_RULES } from './generated/protocol.js';
 import { createInputGate } from './gate.js';
 import { watchWindow } from '#hooks';
-import { pinWellFormed } from './rules.js';
+import { normalisePin, pinWellFormed } from './rules.js';
 import { WINDOW_TEXT } from './window-texts.js';
 /** @import { CardView, FromWindow, PinKind, SiteParts, ToWindow } from './messages.js' */
 /** @import { MessageKey } from './window-texts.js' */
@@ -167,13 +167,13 @@ import { WINDOW_TEXT } from './window-texts.js';
       el.pinLabel.textContent = t('pinLabelAuth');
       el.pinHint.textContent = t('pinHintAuth');
       el.pin.inputMode = 'numeric';
-      el.pin.maxLength = LIMITS.authPinLength;
+      el.pin.maxLength = PIN_RULES.auth.maxLength;
       el.pin.classList.remove('upper');
     } else if (kind === 'sign') {
       el.pinLabel.textContent = t('pinLabelSign');
       el.pinHint.textContent = t('pinHintSign');
       el.pin.inputMode = 'text';
-      el.pin.maxLength = LIMITS.signPinMaxLength;
+      el.pin.maxLength = PIN_RULES.sign.maxLength;
       el.pin.autocapitalize = 'characters';
       el.pin.classList.add('upper');
     } else {
@@ -331,9 +331,10 @@ import { WINDOW_TEXT } from './window-texts.js';
 
   el.pin.addEventListener('input', () => {
     el.pin.setAttribute('aria-invalid', 'false');
-    if (state.pinKind === 'sign') {
+    // Shown as the card will receive it (the signing password upper-cased), as it is typed.
+    if (state.pinKind && PIN_RULES[state.pinKind].upperCase) {
       const { selectionStart: s, selectionEnd: e } = el.pin;
-      el.pin.value = el.pin.value.toUpperCase();
+      el.pin.value = normalisePin(state.pinKind, el.pin.value);
       el.pin.setSelectionRange(s, e);
     }
   });
@@ -365,7 +366,8 @@ import { WINDOW_TEXT } from './window-texts.js';
     }
     /** @type {Extract<FromWindow, { type: 'submit' }>} */
     const msg = { type: 'submit', allowLastTry: state.needLastTry && el.lastTryConfirm.checked };
-    if (state.pinKind) msg.pin = state.pinKind === 'sign' ? pin.toUpperCase() : pin;
+    // As shown (normalised while typed); the flow applies the same rule before the host request.
+    if (state.pinKind) msg.pin = pin;
     el.pin.value = '';
     port.postMessage(msg);
     msg.pin = '';

@@ -25,7 +25,7 @@ import { getDomain } from 'tldts';
 import { FlowError, errorAnswer } from './errors.js';
 import { watchFlow } from '#hooks';
 import { withTimeout } from './host-port.js';
-import { pinWellFormed } from './rules.js';
+import { normalisePin, pinWellFormed } from './rules.js';
 import { siteParts } from './site.js';
 /** @import { BrowserApi, Clock, Port } from './browser-api.js' */
 /** @import { AuthenticateArguments, GetSigningCertificateArguments, HostErrorCode, PrepareArguments, ProgressEvent, SignArguments, StatusResult } from './generated/protocol.js' */
@@ -301,7 +301,7 @@ export class Flow {
       // tab's page is told nothing, and the PIN is dropped unsent.
       return this.post({ type: 'retry', code: 'CARD_BUSY', reason: 'request', card: this.card });
     }
-    const args = this.hostArguments(kind ? (kind === 'sign' ? pin.toUpperCase() : pin) : null);
+    const args = this.hostArguments(kind ? normalisePin(kind, pin) : null);
     this.ctx.clock.clearTimeout(this.pollTimer);
     this.go({ name: 'working', windowId: s.windowId, request: null });
     this.post({ type: 'busy' });

@@ -1,6 +1,6 @@
 // Checks the background makes about a page request before any window opens. Pure functions, no
 // browser API, so node's test runner checks them directly (extension/test/).
-import { LIMITS } from './generated/protocol.js';
+import { PIN_RULES } from './generated/protocol.js';
 /**
  * The origin a page request came from, as the browser reports it on the port, or null when the
  * request must be refused: not a top-level frame, an opaque ("null") origin such as a sandboxed
@@ -23,21 +23,29 @@ export function senderOrigin(sender) {
   return null;
 }
 
-/** The user-authentication PIN: exactly four digits. */
-export const AUTH_PIN = new RegExp(`^[0-9]{${LIMITS.authPinLength}}$`);
-/** The signing password: 6–16 letters and digits (the card compares it upper-cased). */
-export const SIGN_PIN = new RegExp(`^[A-Za-z0-9]{${LIMITS.signPinMinLength},${LIMITS.signPinMaxLength}}$`);
+/**
+ * What the card receives for what a person typed as a `kind` PIN: the rule's upper-casing (the
+ * signing password), nothing else. The window shows it as the person types.
+ * @param {'auth' | 'sign'} kind
+ * @param {string} typed
+ */
+export function normalisePin(kind, typed) {
+  return PIN_RULES[kind].upperCase ? typed.toUpperCase() : typed;
+}
 
 /**
- * Whether `pin` has the form the card takes for `kind`; a PIN of another form never leaves the
- * extension, so it never costs a try. No PIN is asked (null) inside a held session.
+ * Whether `typed` has the form the card takes for `kind` once normalised (`PIN_RULES`, owned by
+ * the host's pin_rules); a PIN of another form never leaves the extension, so it never costs a
+ * try. No PIN is asked (null) inside a held session.
  * @param {'auth' | 'sign' | null} kind
- * @param {string} pin
+ * @param {string} typed
  */
-export function pinWellFormed(kind, pin) {
-  if (kind === 'auth') return AUTH_PIN.test(pin);
-  if (kind === 'sign') return SIGN_PIN.test(pin);
-  return true;
+export function pinWellFormed(kind, typed) {
+  if (!kind) return true;
+  const rule = PIN_RULES[kind];
+  const chars = Array.from(normalisePin(kind, typed));
+  return chars.length >= rule.minLength && chars.length <= rule.maxLength
+    && chars.every((c) => rule.alphabet.includes(c));
 }
 
 export const NAME_MAX = 80; // code points shown per document name

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { NAME_MAX, senderOrigin, cleanDocumentName, pinWellFormed } from '../src/rules.js';
+import { NAME_MAX, senderOrigin, cleanDocumentName, normalisePin, pinWellFormed } from '../src/rules.js';
 import { siteParts } from '../src/site.js';
 import { getDomain } from 'tldts';
 
@@ -62,6 +62,14 @@ test('PIN forms, from the protocol limits: 4 digits; 6–16 letters and digits; 
   for (const ok of ['0000', '1234']) assert.equal(pinWellFormed('auth', ok), true, ok);
   for (const bad of ['123', '12345', '12a4', '１２３４', '']) assert.equal(pinWellFormed('auth', bad), false, bad);
   for (const ok of ['abc123', 'ABCDEF', 'a'.repeat(16)]) assert.equal(pinWellFormed('sign', ok), true, ok);
-  for (const bad of ['abc12', 'a'.repeat(17), 'abc-123', 'パスワード123']) assert.equal(pinWellFormed('sign', bad), false, bad);
+  for (const bad of ['abc12', 'a'.repeat(17), 'abc-123', 'パスワード123', 'ａｂｃ１２３', 'abc 123']) assert.equal(pinWellFormed('sign', bad), false, bad);
   assert.equal(pinWellFormed(null, ''), true);
+});
+
+test('PIN normalising, from PIN_RULES: the signing password upper-cased as the host does it, the auth PIN as typed', () => {
+  assert.equal(normalisePin('sign', 'AbC12z'), 'ABC12Z');
+  // The host's pin_rules test expects the same of Unicode's default upper-casing.
+  assert.equal(normalisePin('sign', 'straße'), 'STRASSE');
+  assert.equal(pinWellFormed('sign', 'straße'), true);
+  assert.equal(normalisePin('auth', '0123'), '0123');
 });

@@ -61,6 +61,12 @@ export const LIMITS = {
   preparedHoldSeconds: 60,
 } as const;
 
+/** The PIN formats: what is typed is upper-cased (toUpperCase) when `upperCase`, then must be `minLength` to `maxLength` characters of `alphabet`. */
+export const PIN_RULES = {
+  auth: { minLength: 4, maxLength: 4, alphabet: '0123456789', upperCase: false },
+  sign: { minLength: 6, maxLength: 16, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', upperCase: true },
+} as const;
+
 export const HOST_COMMANDS = [
   'version',
   'status',
@@ -108,27 +114,6 @@ export interface StatusResult {
   pcscError?: string;
   transport: 'pcsc' | 'simulator';
   readers: ReaderStatus[];
-}
-
-/** Arguments of `prepare` (only when `version` lists it). */
-export interface PrepareArguments {
-  action: PrepareActionName;
-  reader?: string;
-}
-
-/** The card `prepare` holds for the request that follows. */
-export interface Prepared {
-  reader: string;
-  action: PrepareActionName;
-  holdMs: number;
-}
-
-/** Result of `prepare`: the readers as `status` shows them, and the card now held. */
-export interface PrepareResult {
-  pcsc: PcscState;
-  pcscError?: string;
-  readers: ReaderStatus[];
-  prepared?: Prepared;
 }
 
 /** Arguments of `authenticate`. */
@@ -203,6 +188,27 @@ export interface CancelResult {
 
 /** Result of `quit` (an empty object). */
 export type QuitResult = Record<string, never>;
+
+/** Arguments of `prepare` (only when `version` lists it). */
+export interface PrepareArguments {
+  action: PrepareActionName;
+  reader?: string;
+}
+
+/** The card `prepare` holds for the request that follows. */
+export interface Prepared {
+  reader: string;
+  action: PrepareActionName;
+  holdMs: number;
+}
+
+/** Result of `prepare`: the readers as `status` shows them, and the card now held. */
+export interface PrepareResult {
+  pcsc: PcscState;
+  pcscError?: string;
+  readers: ReaderStatus[];
+  prepared?: Prepared;
+}
 
 /** The `error` of a failed request. */
 export interface HostErrorBody {

@@ -2,11 +2,18 @@
 
 use serde::Deserialize;
 
+use crate::interface::{field, optional, Declared, Interface};
+
 use mynakey_types::secret::Secret;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NoArgs {}
+
+/// No arguments: no interface.
+impl Declared for NoArgs {
+    const INTERFACES: &'static [Interface] = &[];
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -20,6 +27,23 @@ pub struct AuthenticateArgs {
     /// How long to wait for a card (ms); 0 (default) fails at once with NO_CARD.
     #[serde(default)]
     pub timeout_ms: u64,
+}
+
+const AUTHENTICATE_ARGUMENTS: Interface = Interface::new(
+    "AuthenticateArguments",
+    "Arguments of `authenticate`.",
+    &[
+        field("origin", "string"),
+        field("challenge", "string"),
+        field("pin", "string"),
+        optional("allowLastTry", "boolean"),
+        optional("reader", "string"),
+        optional("timeoutMs", "number"),
+    ],
+);
+
+impl Declared for AuthenticateArgs {
+    const INTERFACES: &'static [Interface] = &[AUTHENTICATE_ARGUMENTS];
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +60,23 @@ pub struct GetSigningCertificateArgs {
     pub timeout_ms: u64,
 }
 
+const GET_SIGNING_CERTIFICATE_ARGUMENTS: Interface = Interface::new(
+    "GetSigningCertificateArguments",
+    "Arguments of `getSigningCertificate`.",
+    &[
+        field("origin", "string"),
+        field("pin", "string"),
+        optional("allowLastTry", "boolean"),
+        optional("hold", "boolean"),
+        optional("reader", "string"),
+        optional("timeoutMs", "number"),
+    ],
+);
+
+impl Declared for GetSigningCertificateArgs {
+    const INTERFACES: &'static [Interface] = &[GET_SIGNING_CERTIFICATE_ARGUMENTS];
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SignArgs {
@@ -50,6 +91,25 @@ pub struct SignArgs {
     pub reader: Option<String>,
     #[serde(default)]
     pub timeout_ms: u64,
+}
+
+const SIGN_ARGUMENTS: Interface = Interface::new(
+    "SignArguments",
+    "Arguments of `sign` (`pin` omitted only inside a held session).",
+    &[
+        field("origin", "string"),
+        optional("pin", "string"),
+        optional("allowLastTry", "boolean"),
+        field("hashAlgorithm", "HashAlgorithmName"),
+        field("hashes", "string[]"),
+        optional("certificate", "string"),
+        optional("reader", "string"),
+        optional("timeoutMs", "number"),
+    ],
+);
+
+impl Declared for SignArgs {
+    const INTERFACES: &'static [Interface] = &[SIGN_ARGUMENTS];
 }
 
 impl AuthenticateArgs {
@@ -105,10 +165,33 @@ pub struct PrepareArgs {
     pub reader: Option<String>,
 }
 
+const PREPARE_ARGUMENTS: Interface = Interface::new(
+    "PrepareArguments",
+    "Arguments of `prepare` (only when `version` lists it).",
+    &[
+        field("action", "PrepareActionName"),
+        optional("reader", "string"),
+    ],
+);
+
+impl Declared for PrepareArgs {
+    const INTERFACES: &'static [Interface] = &[PREPARE_ARGUMENTS];
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CancelArgs {
     pub target: serde_json::Value,
+}
+
+const CANCEL_ARGUMENTS: Interface = Interface::new(
+    "CancelArguments",
+    "Arguments of `cancel`: the id of the request to end.",
+    &[field("target", "RequestId")],
+);
+
+impl Declared for CancelArgs {
+    const INTERFACES: &'static [Interface] = &[CANCEL_ARGUMENTS];
 }
 
 /// Largest wait a request may ask for: 10 minutes.

@@ -5,13 +5,16 @@
 //! Protocol 1 grows only additively.
 
 pub mod args;
+pub mod commands;
 pub mod envelope;
 pub mod error;
 pub mod framing;
+pub mod interface;
 pub mod limits;
 pub mod messages;
 pub mod typescript;
 
+pub use commands::{command, Command, HostCommand, Request, Serve};
 pub use envelope::{
     failure, parse_arguments, parse_envelope, progress, serde_message, success, Envelope,
 };

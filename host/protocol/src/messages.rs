@@ -2,55 +2,10 @@
 //! request, and the limits a client must respect. `typescript` turns these into the
 //! declarations the extension is built against.
 
+use crate::interface::{field, optional, Declared, Interface};
 use serde::{Deserialize, Serialize};
 
 pub use mynakey_types::TokenKind;
-
-/// The commands of protocol 1 (`HostCommand` in TypeScript).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostCommand {
-    Version,
-    Status,
-    Authenticate,
-    GetSigningCertificate,
-    Sign,
-    Cancel,
-    Quit,
-    /// Added to protocol 1 after its first release (so listed in `version`'s `commands`):
-    /// reads the card while the person types and holds it for the request that follows.
-    Prepare,
-}
-
-impl HostCommand {
-    pub const ALL: [HostCommand; 8] = [
-        HostCommand::Version,
-        HostCommand::Status,
-        HostCommand::Authenticate,
-        HostCommand::GetSigningCertificate,
-        HostCommand::Sign,
-        HostCommand::Cancel,
-        HostCommand::Quit,
-        HostCommand::Prepare,
-    ];
-
-    /// The `command` string on the wire.
-    pub fn name(self) -> &'static str {
-        match self {
-            HostCommand::Version => "version",
-            HostCommand::Status => "status",
-            HostCommand::Authenticate => "authenticate",
-            HostCommand::GetSigningCertificate => "getSigningCertificate",
-            HostCommand::Sign => "sign",
-            HostCommand::Cancel => "cancel",
-            HostCommand::Quit => "quit",
-            HostCommand::Prepare => "prepare",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<HostCommand> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
 
 /// Progress of a running request, sent as `{"id", "event"}` before its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,15 +40,18 @@ pub struct VersionResult {
     pub commands: Vec<&'static str>,
 }
 
-impl VersionResult {
-    /// This host's answer.
-    pub fn current(version: &str) -> Self {
-        VersionResult {
-            version: version.into(),
-            protocol: crate::PROTOCOL_VERSION,
-            commands: HostCommand::ALL.map(HostCommand::name).to_vec(),
-        }
-    }
+const VERSION_RESULT: Interface = Interface::new(
+    "VersionResult",
+    "Result of `version`; `commands` lists what the host serves (absent before `prepare`).",
+    &[
+        field("version", "string"),
+        field("protocol", "number"),
+        optional("commands", "string[]"),
+    ],
+);
+
+impl Declared for VersionResult {
+    const INTERFACES: &'static [Interface] = &[VERSION_RESULT];
 }
 
 /// What `prepare` readies the card for.
@@ -133,6 +91,21 @@ pub struct PrepareResult {
     pub prepared: Option<Prepared>,
 }
 
+const PREPARE_RESULT: Interface = Interface::new(
+    "PrepareResult",
+    "Result of `prepare`: the readers as `status` shows them, and the card now held.",
+    &[
+        field("pcsc", "PcscState"),
+        optional("pcscError", "string"),
+        field("readers", "ReaderStatus[]"),
+        optional("prepared", "Prepared"),
+    ],
+);
+
+impl Declared for PrepareResult {
+    const INTERFACES: &'static [Interface] = &[READER_STATUS, PREPARED, PREPARE_RESULT];
+}
+
 /// The card `prepare` holds for the next request of its action.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -143,10 +116,30 @@ pub struct Prepared {
     pub hold_ms: u64,
 }
 
+const PREPARED: Interface = Interface::new(
+    "Prepared",
+    "The card `prepare` holds for the request that follows.",
+    &[
+        field("reader", "string"),
+        field("action", "PrepareActionName"),
+        field("holdMs", "number"),
+    ],
+);
+
 /// `getSigningCertificate`: the signing certificate, standard base64 DER.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 pub struct SigningCertificateResult {
     pub certificate: String,
+}
+
+const SIGNING_CERTIFICATE_RESULT: Interface = Interface::new(
+    "SigningCertificateResult",
+    "Result of `getSigningCertificate`: the signing certificate, base64 DER.",
+    &[field("certificate", "string")],
+);
+
+impl Declared for SigningCertificateResult {
+    const INTERFACES: &'static [Interface] = &[SIGNING_CERTIFICATE_RESULT];
 }
 
 /// `cancel`: whether a pending request with that id was cancelled.
@@ -155,9 +148,26 @@ pub struct CancelResult {
     pub cancelled: bool,
 }
 
+const CANCEL_RESULT: Interface = Interface::new(
+    "CancelResult",
+    "Result of `cancel`.",
+    &[field("cancelled", "boolean")],
+);
+
+impl Declared for CancelResult {
+    const INTERFACES: &'static [Interface] = &[CANCEL_RESULT];
+}
+
 /// `quit`: an empty object.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 pub struct QuitResult {}
+
+const QUIT_RESULT: Interface =
+    Interface::new("QuitResult", "Result of `quit` (an empty object).", &[]);
+
+impl Declared for QuitResult {
+    const INTERFACES: &'static [Interface] = &[QUIT_RESULT];
+}
 
 /// `authenticate`: the login proof, Web eID's `web-eid:1.0` token (docs/protocol.md).
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
@@ -170,6 +180,22 @@ pub struct LoginProof {
     pub app_version: String,
 }
 
+const LOGIN_PROOF: Interface = Interface::new(
+    "LoginProof",
+    "Result of `authenticate`: the `web-eid:1.0` login proof.",
+    &[
+        field("format", "'web-eid:1.0'"),
+        field("unverifiedCertificate", "string"),
+        field("algorithm", "'RS256'"),
+        field("signature", "string"),
+        field("appVersion", "string"),
+    ],
+);
+
+impl Declared for LoginProof {
+    const INTERFACES: &'static [Interface] = &[LOGIN_PROOF];
+}
+
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureAlgorithm {
@@ -178,6 +204,16 @@ pub struct SignatureAlgorithm {
     pub padding_scheme: String,
 }
 
+const SIGNATURE_ALGORITHM: Interface = Interface::new(
+    "SignatureAlgorithm",
+    "How `sign` signed.",
+    &[
+        field("cryptoAlgorithm", "'RSA'"),
+        field("hashFunction", "HashAlgorithmName"),
+        field("paddingScheme", "'PKCS1.5'"),
+    ],
+);
+
 /// `sign`: one signature per hash, in order (`SignResult` in TypeScript).
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -185,6 +221,20 @@ pub struct Signatures {
     pub certificate: String,
     pub signatures: Vec<String>,
     pub signature_algorithm: SignatureAlgorithm,
+}
+
+const SIGN_RESULT: Interface = Interface::new(
+    "SignResult",
+    "Result of `sign`: one signature per hash, in order.",
+    &[
+        field("certificate", "string"),
+        field("signatures", "string[]"),
+        field("signatureAlgorithm", "SignatureAlgorithm"),
+    ],
+);
+
+impl Declared for Signatures {
+    const INTERFACES: &'static [Interface] = &[SIGNATURE_ALGORITHM, SIGN_RESULT];
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
@@ -205,6 +255,20 @@ pub struct ReaderStatus {
     pub has_signing_certificate: Option<bool>,
 }
 
+const READER_STATUS: Interface = Interface::new(
+    "ReaderStatus",
+    "One reader in the result of `status`.",
+    &[
+        field("name", "string"),
+        field("card", "CardState"),
+        optional("tokenLabel", "string"),
+        optional("tokenKind", "TokenKind"),
+        optional("authPinTriesLeft", "number"),
+        optional("signPinTriesLeft", "number"),
+        optional("hasSigningCertificate", "boolean"),
+    ],
+);
+
 /// `status` (`StatusResult` in TypeScript).
 #[derive(Debug, Serialize, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -216,6 +280,23 @@ pub struct Status {
     pub pcsc_error: Option<String>,
     pub transport: String,
     pub readers: Vec<ReaderStatus>,
+}
+
+const STATUS_RESULT: Interface = Interface::new(
+    "StatusResult",
+    "Result of `status`.",
+    &[
+        field("version", "string"),
+        field("protocol", "number"),
+        field("pcsc", "PcscState"),
+        optional("pcscError", "string"),
+        field("transport", "'pcsc' | 'simulator'"),
+        field("readers", "ReaderStatus[]"),
+    ],
+);
+
+impl Declared for Status {
+    const INTERFACES: &'static [Interface] = &[READER_STATUS, STATUS_RESULT];
 }
 
 /// What is in a reader, as `status` reports it.

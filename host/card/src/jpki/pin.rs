@@ -4,7 +4,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use mynakey_types::pin_rules::{AUTH_PIN_LENGTH, SIGN_PIN_MAX_LENGTH, SIGN_PIN_MIN_LENGTH};
+use mynakey_types::pin_rules::{self, PinRule};
 use mynakey_types::secret::Secret;
 
 /// Which of the two JPKI PINs (docs/card-facts.md §3).
@@ -21,6 +21,21 @@ impl PinKind {
         match self {
             PinKind::Auth => 3,
             PinKind::Sign => 5,
+        }
+    }
+
+    /// Its format, owned by `mynakey_types::pin_rules` (also the extension's, generated).
+    pub fn rule(self) -> &'static PinRule {
+        match self {
+            PinKind::Auth => &pin_rules::AUTH_PIN,
+            PinKind::Sign => &pin_rules::SIGN_PIN,
+        }
+    }
+
+    fn format_error(self) -> PinFormatError {
+        match self {
+            PinKind::Auth => PinFormatError::Auth,
+            PinKind::Sign => PinFormatError::Sign,
         }
     }
 }
@@ -40,32 +55,18 @@ pub struct Pin {
 }
 
 impl Pin {
-    /// Checks the format for `kind`; the signing password is upper-cased here because the card
-    /// compares raw bytes and J-LIS converts lower-case input (docs/card-facts.md §3 "Who upper-cases").
+    /// Checks the format for `kind`; the signing password is upper-cased by its rule because the
+    /// card compares raw bytes and J-LIS converts lower-case input (docs/card-facts.md §3 "Who
+    /// upper-cases").
     pub fn parse(kind: PinKind, secret: &Secret) -> Result<Pin, PinFormatError> {
-        let text = secret.expose().as_bytes();
-        match kind {
-            PinKind::Auth => {
-                if text.len() != AUTH_PIN_LENGTH || !text.iter().all(u8::is_ascii_digit) {
-                    return Err(PinFormatError::Auth);
-                }
-                Ok(Pin {
-                    kind,
-                    bytes: Zeroizing::new(text.to_vec()),
-                })
-            }
-            PinKind::Sign => {
-                if !(SIGN_PIN_MIN_LENGTH..=SIGN_PIN_MAX_LENGTH).contains(&text.len())
-                    || !text.iter().all(u8::is_ascii_alphanumeric)
-                {
-                    return Err(PinFormatError::Sign);
-                }
-                Ok(Pin {
-                    kind,
-                    bytes: Zeroizing::new(text.to_ascii_uppercase()),
-                })
-            }
-        }
+        let text = kind
+            .rule()
+            .apply(secret.expose())
+            .ok_or(kind.format_error())?;
+        Ok(Pin {
+            kind,
+            bytes: Zeroizing::new(text.as_bytes().to_vec()),
+        })
     }
 
     pub fn kind(&self) -> PinKind {
@@ -91,36 +92,23 @@ mod tests {
         Secret::new(s.to_string())
     }
 
+    /// Each kind applies its own rule (`pin_rules`, which has the examples) and names its
+    /// own error.
     #[test]
-    fn auth_pin_is_exactly_four_digits() {
-        assert!(Pin::parse(PinKind::Auth, &secret("1234")).is_ok());
-        for bad in ["123", "12345", "12a4", "", "１２３４", "12 4", "-123"] {
-            assert_eq!(
-                Pin::parse(PinKind::Auth, &secret(bad)).unwrap_err(),
-                PinFormatError::Auth,
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn sign_password_is_upper_cased_and_checked() {
-        let pin = Pin::parse(PinKind::Sign, &secret("abc123")).unwrap();
-        assert_eq!(pin.bytes(), b"ABC123");
-        assert!(Pin::parse(PinKind::Sign, &secret("A1B2C3D4E5F6G7H8")).is_ok());
-        for bad in [
-            "abc12",
-            "A1B2C3D4E5F6G7H8X",
-            "abc-123",
-            "ａｂｃ１２３",
-            "abc 123",
-            "",
+    fn each_kind_applies_its_rule() {
+        assert_eq!(
+            Pin::parse(PinKind::Auth, &secret("1234")).unwrap().bytes(),
+            b"1234"
+        );
+        let sign = Pin::parse(PinKind::Sign, &secret("abc123")).unwrap();
+        assert_eq!(sign.bytes(), b"ABC123");
+        for (kind, bad, error) in [
+            (PinKind::Auth, "12a4", PinFormatError::Auth),
+            (PinKind::Auth, "abc123", PinFormatError::Auth),
+            (PinKind::Sign, "abc-123", PinFormatError::Sign),
+            (PinKind::Sign, "1234", PinFormatError::Sign),
         ] {
-            assert_eq!(
-                Pin::parse(PinKind::Sign, &secret(bad)).unwrap_err(),
-                PinFormatError::Sign,
-                "{bad}"
-            );
+            assert_eq!(Pin::parse(kind, &secret(bad)).unwrap_err(), error, "{bad}");
         }
     }
 

@@ -18,6 +18,7 @@ use mynakey_types::secret::Secret;
 use mynakey_types::{Challenge, HashAlgorithm, Hashes, Origin};
 
 mod error;
+mod operation;
 mod prepare;
 
 pub use error::OpsError;
@@ -27,6 +28,7 @@ use mynakey_protocol::{CardState, PcscState, PrepareAction, ProgressEvent};
 pub use mynakey_protocol::{
     LoginProof, ReaderStatus, SignatureAlgorithm, Signatures, SigningCertificateResult, Status,
 };
+pub use operation::Operation;
 use prepare::PreparedCard;
 
 /// The held signing session ends after this long without the `sign` that uses it.

@@ -2,7 +2,10 @@
 //!
 //! The calling thread reads frames and answers what needs no card at once (`version`, `cancel`,
 //! `quit`, malformed input); one worker thread owns the card and runs card requests in order,
-//! so `cancel` can reach a request that is waiting for a card.
+//! so `cancel` can reach a request that is waiting for a card. Which command is which, and what
+//! each reads and answers, comes from its declaration (`mynakey_protocol::commands`): a parsed
+//! [`Request`] is served by [`Reader`], which answers the three at once and hands every
+//! [`Operation`] to the worker.
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -16,26 +19,22 @@ use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::Config;
-use crate::ops::{self, Ops, OpsError, RequestContext};
+use crate::ops::{Operation, Ops, OpsError, RequestContext};
 use mynakey_card::transport::{CancelToken, Readers};
+use mynakey_protocol::args::{CancelArgs, NoArgs};
 use mynakey_protocol::framing::{read_frame, write_frame, FrameError};
 use mynakey_protocol::{
-    self as protocol, parse_arguments, CancelResult, ErrorCode, HostCommand, ProgressEvent,
-    QuitResult, VersionResult, WireError,
+    self as protocol, command, CancelResult, Command, ErrorCode, ProgressEvent, QuitResult,
+    Request, Serve, VersionResult, WireError,
 };
 
-/// A card request, already parsed and typed.
-enum CardRequest {
-    Status,
-    Prepare(ops::PrepareArgs),
-    Authenticate(ops::AuthenticateArgs),
-    GetSigningCertificate(ops::GetSigningCertificateArgs),
-    Sign(ops::SignArgs),
-}
+/// A card request, parsed and typed: its command's operation with its arguments, run on the
+/// worker; the result is serialised as the command declares it.
+type CardRun = Box<dyn FnOnce(&mut Ops, &mut RequestContext<'_>) -> Result<Value, OpsError> + Send>;
 
 struct Job {
     id: Value,
-    request: CardRequest,
+    run: CardRun,
     cancel: CancelToken,
 }
 
@@ -149,44 +148,77 @@ fn dispatch(
     // The frame may hold a PIN: wipe it now, not whenever it happens to be dropped.
     frame.zeroize();
     drop(frame);
-    let (id, request) = match parsed {
-        Ok(parsed) => parsed,
+    match parsed {
+        Ok((id, request)) => request.serve(Reader {
+            id,
+            output,
+            pending,
+            jobs,
+        }),
         Err((id, e)) => {
             output.fail(&id, &e);
-            return Flow::Next;
-        }
-    };
-    match request {
-        Incoming::Version => {
-            let version = VersionResult::current(env!("CARGO_PKG_VERSION"));
-            output.send(&protocol::success(&id, to_value(version)));
             Flow::Next
         }
-        Incoming::Quit => {
-            cancel_pending(pending, None);
-            output.send(&protocol::success(&id, to_value(QuitResult {})));
-            Flow::Stop
-        }
-        Incoming::Cancel(args) => {
-            let cancelled = cancel_pending(pending, Some(&args.target));
-            output.send(&protocol::success(
-                &id,
-                to_value(CancelResult { cancelled }),
-            ));
-            Flow::Next
-        }
-        Incoming::Card(request) => queue(id, request, output, pending, jobs),
+    }
+}
+
+/// Serves one request on the reading thread.
+struct Reader<'a> {
+    id: Value,
+    output: &'a Output,
+    pending: &'a Pending,
+    jobs: &'a Sender<Job>,
+}
+
+impl Reader<'_> {
+    /// Sends `C`'s result (typed as `C` declares it).
+    fn answer<C: Command>(&self, result: C::Result) {
+        self.output
+            .send(&protocol::success(&self.id, to_value(result)));
+    }
+}
+
+impl Serve<command::Version> for Reader<'_> {
+    type Output = Flow;
+    fn serve(self, _: NoArgs) -> Flow {
+        self.answer::<command::Version>(VersionResult::current(env!("CARGO_PKG_VERSION")));
+        Flow::Next
+    }
+}
+
+impl Serve<command::Quit> for Reader<'_> {
+    type Output = Flow;
+    fn serve(self, _: NoArgs) -> Flow {
+        cancel_pending(self.pending, None);
+        self.answer::<command::Quit>(QuitResult {});
+        Flow::Stop
+    }
+}
+
+impl Serve<command::Cancel> for Reader<'_> {
+    type Output = Flow;
+    fn serve(self, arguments: CancelArgs) -> Flow {
+        let cancelled = cancel_pending(self.pending, Some(&arguments.target));
+        self.answer::<command::Cancel>(CancelResult { cancelled });
+        Flow::Next
+    }
+}
+
+/// Every card command: queued for the worker, which runs its [`Operation`].
+impl<C> Serve<C> for Reader<'_>
+where
+    C: Operation + 'static,
+    C::Arguments: Send + 'static,
+{
+    type Output = Flow;
+    fn serve(self, arguments: C::Arguments) -> Flow {
+        let run: CardRun = Box::new(move |ops, ctx| C::run(ops, arguments, ctx).map(to_value));
+        queue(self.id, run, self.output, self.pending, self.jobs)
     }
 }
 
 /// Hands a card request to the worker, unless another one is still pending.
-fn queue(
-    id: Value,
-    request: CardRequest,
-    output: &Output,
-    pending: &Pending,
-    jobs: &Sender<Job>,
-) -> Flow {
+fn queue(id: Value, run: CardRun, output: &Output, pending: &Pending, jobs: &Sender<Job>) -> Flow {
     let cancel = CancelToken::new();
     {
         let Ok(mut slot) = pending.lock() else {
@@ -202,11 +234,7 @@ fn queue(
         }
         *slot = Some((id.clone(), cancel.clone()));
     }
-    let job = Job {
-        id,
-        request,
-        cancel,
-    };
+    let job = Job { id, run, cancel };
     match jobs.send(job) {
         Ok(()) => Flow::Next,
         Err(_) => Flow::Stop,
@@ -227,47 +255,12 @@ fn cancel_pending(pending: &Pending, target: Option<&Value>) -> bool {
     }
 }
 
-/// A request read from one frame; owns nothing of the frame (the PIN, if any, is in a
-/// [`mynakey_types::secret::Secret`] inside the card request).
-enum Incoming {
-    Version,
-    Quit,
-    Cancel(ops::CancelArgs),
-    Card(CardRequest),
-}
-
-/// Parses one frame into its id and typed request. Arguments go from the frame's bytes
-/// straight into their typed structs (see [`protocol::parse_arguments`]).
-fn parse_request(frame: &[u8]) -> Result<(Value, Incoming), (Value, WireError)> {
+/// Parses one frame into its id and typed request, which owns nothing of the frame (the PIN,
+/// if any, is in a [`mynakey_types::secret::Secret`] among its arguments). Arguments go from the
+/// frame's bytes straight into their typed structs (see [`protocol::parse_arguments`]).
+fn parse_request(frame: &[u8]) -> Result<(Value, Request), (Value, WireError)> {
     let envelope = protocol::parse_envelope(frame)?;
-    let args = envelope.arguments;
-    let request = match HostCommand::from_name(&envelope.command) {
-        Some(HostCommand::Version) => {
-            parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Version)
-        }
-        Some(HostCommand::Quit) => parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Quit),
-        Some(HostCommand::Cancel) => parse_arguments(args).map(Incoming::Cancel),
-        Some(HostCommand::Status) => {
-            parse_arguments::<ops::NoArgs>(args).map(|_| Incoming::Card(CardRequest::Status))
-        }
-        Some(HostCommand::Prepare) => {
-            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Prepare(a)))
-        }
-        Some(HostCommand::Authenticate) => {
-            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Authenticate(a)))
-        }
-        Some(HostCommand::GetSigningCertificate) => {
-            parse_arguments(args).map(|a| Incoming::Card(CardRequest::GetSigningCertificate(a)))
-        }
-        Some(HostCommand::Sign) => {
-            parse_arguments(args).map(|a| Incoming::Card(CardRequest::Sign(a)))
-        }
-        None => Err(WireError::new(
-            ErrorCode::UnknownCommand,
-            format!("unknown command {:?}", envelope.command),
-        )),
-    };
-    match request {
+    match Request::parse(&envelope.command, envelope.arguments) {
         Ok(request) => Ok((envelope.id, request)),
         Err(e) => Err((envelope.id, e)),
     }
@@ -304,25 +297,13 @@ fn run_worker(mut ops: Ops, jobs: mpsc::Receiver<Job>, output: Output, pending: 
 }
 
 fn run_job(ops: &mut Ops, job: Job, output: &Output) -> Value {
-    let Job {
-        id,
-        request,
-        cancel,
-    } = job;
+    let Job { id, run, cancel } = job;
     let mut progress = |event: ProgressEvent| output.send(&protocol::progress(&id, event));
     let mut ctx = RequestContext {
         cancel,
         progress: &mut progress,
     };
-    let result = match request {
-        CardRequest::Status => Ok(to_value(ops.status())),
-        CardRequest::Prepare(args) => Ok(to_value(ops.prepare(args))),
-        CardRequest::Authenticate(args) => ops.authenticate(args, &mut ctx).map(to_value),
-        CardRequest::GetSigningCertificate(args) => {
-            ops.get_signing_certificate(args, &mut ctx).map(to_value)
-        }
-        CardRequest::Sign(args) => ops.sign(args, &mut ctx).map(to_value),
-    };
+    let result = run(ops, &mut ctx);
     match result {
         Ok(value) => protocol::success(&id, value),
         Err(e) => {

@@ -1,6 +1,7 @@
 use super::*;
 use mynakey_card::jpki::{commands, Pin, PinKind};
 use mynakey_protocol::framing::read_frame;
+use mynakey_protocol::HostCommand;
 use mynakey_test_support::fixtures::{CHALLENGE, ORIGIN};
 
 fn framed(body: &[u8]) -> Vec<u8> {
@@ -42,7 +43,7 @@ fn the_pin_has_exactly_the_named_copies() {
         frame.iter().all(|&b| b == 0),
         "the frame is wiped after parsing"
     );
-    let Incoming::Card(CardRequest::Authenticate(args)) = request else {
+    let Request::Authenticate(args) = request else {
         panic!("not an authenticate request");
     };
     assert_eq!(args.pin.expose(), "4931", "the Secret is its own copy");
@@ -78,4 +79,68 @@ fn an_escaped_pin_is_refused_before_it_is_decoded() {
         "the origin holds an escape: {body}"
     );
     assert!(parse_request(body.as_bytes()).is_ok());
+}
+
+/// What the server wrote, shared with the test.
+#[derive(Clone, Default)]
+struct Written(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Written {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Written {
+    /// The replies written since the last call.
+    fn take(&self) -> Vec<Value> {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
+        let mut input = &bytes[..];
+        let mut replies = Vec::new();
+        while let Ok(frame) = read_frame(&mut input) {
+            replies.push(serde_json::from_slice(&frame).unwrap());
+        }
+        replies
+    }
+}
+
+/// `version` lists exactly the declared commands, and the server serves each of them: none is
+/// answered UNKNOWN_COMMAND, the card commands reach the worker's queue.
+#[test]
+fn version_lists_the_declared_commands_and_each_is_served() {
+    let written = Written::default();
+    let output = Output {
+        writer: Arc::new(Mutex::new(Box::new(written.clone()))),
+    };
+    let pending = Pending::default();
+    let (jobs, queued) = mpsc::channel();
+    let send = |body: String| dispatch(Zeroizing::new(body.into_bytes()), &output, &pending, &jobs);
+    send(r#"{"id":0,"command":"version"}"#.into());
+    let declared: Vec<&str> = HostCommand::ALL.iter().map(|c| c.name()).collect();
+    assert_eq!(
+        written.take()[0]["result"]["commands"],
+        serde_json::json!(declared)
+    );
+    for (n, command) in HostCommand::ALL.iter().enumerate() {
+        send(format!(r#"{{"id":{n},"command":"{}"}}"#, command.name()));
+        let replies = written.take();
+        match replies.first() {
+            Some(reply) => assert_ne!(
+                reply["error"]["code"],
+                "UNKNOWN_COMMAND",
+                "{}",
+                command.name()
+            ),
+            None => {
+                assert!(queued.try_recv().is_ok(), "{} queued", command.name());
+                *pending.lock().unwrap() = None;
+            }
+        }
+    }
+    send(r#"{"id":9,"command":"unheardOf"}"#.into());
+    assert_eq!(written.take()[0]["error"]["code"], "UNKNOWN_COMMAND");
 }

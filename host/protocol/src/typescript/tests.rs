@@ -5,12 +5,11 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::*;
-use crate::args::{AuthenticateArgs, CancelArgs, GetSigningCertificateArgs, PrepareArgs, SignArgs};
 use crate::error::{ErrorDetails, WireError};
 use crate::messages::*;
 
 fn interface(name: &str) -> Interface {
-    INTERFACES
+    interfaces()
         .into_iter()
         .find(|i| i.name == name)
         .unwrap_or_else(|| panic!("no interface {name}"))
@@ -22,7 +21,7 @@ fn keys(value: &Value) -> BTreeSet<String> {
 
 /// `full` (every optional field set) and `minimal` (none set) serialise to exactly the
 /// interface's keys and its required keys.
-fn check_result<T: Serialize>(name: &str, full: &T, minimal: &T) {
+fn check_result<T: Serialize>(name: &'static str, full: &T, minimal: &T) -> &'static str {
     let fields = interface(name).fields;
     let all: BTreeSet<String> = fields.iter().map(|f| f.key.to_owned()).collect();
     let required: BTreeSet<String> = fields
@@ -36,6 +35,7 @@ fn check_result<T: Serialize>(name: &str, full: &T, minimal: &T) {
         required,
         "{name}"
     );
+    name
 }
 
 fn sample(ty: &str) -> Value {
@@ -49,38 +49,37 @@ fn sample(ty: &str) -> Value {
     }
 }
 
-/// Whether `object` parses as `T` (from text, as frames do: PINs are borrowed from it).
-fn parses<T: for<'de> serde::Deserialize<'de>>(object: &Map<String, Value>) -> bool {
+/// Whether `object` parses as what `command` reads (from text, as frames do: PINs are borrowed
+/// from it).
+fn parses(command: HostCommand, object: &Map<String, Value>) -> bool {
     let text = Value::Object(object.clone()).to_string();
-    serde_json::from_str::<T>(&text).is_ok()
+    let raw: &serde_json::value::RawValue = serde_json::from_str(&text).unwrap();
+    crate::Request::parse(command.name(), Some(raw)).is_ok()
 }
 
-/// The interface's keys are exactly what `T` reads: all of them together parse, each required
-/// one is needed, each optional one may be left out, and an extra key is refused.
-fn check_arguments<T: for<'de> serde::Deserialize<'de>>(name: &str) {
-    let fields = interface(name).fields;
-    let object: Map<String, Value> = fields
-        .iter()
-        .map(|f| (f.key.to_owned(), sample(f.ty)))
-        .collect();
-    assert!(parses::<T>(&object), "{name}");
-    for f in fields {
-        let mut without = object.clone();
-        without.remove(f.key);
-        assert_eq!(parses::<T>(&without), f.optional, "{name}.{}", f.key);
-    }
-    let mut extra = object;
-    extra.insert("unknownKey".into(), json!(1));
-    assert!(!parses::<T>(&extra), "{name}");
-}
-
+/// For every declared command, its arguments interface has exactly the keys its arguments type
+/// reads: all of them together parse, each required one is needed, each optional one may be
+/// left out, and an extra key is refused. A command without an interface takes no keys.
 #[test]
 fn argument_interfaces_match_what_the_host_reads() {
-    check_arguments::<AuthenticateArgs>("AuthenticateArguments");
-    check_arguments::<GetSigningCertificateArgs>("GetSigningCertificateArguments");
-    check_arguments::<SignArgs>("SignArguments");
-    check_arguments::<CancelArgs>("CancelArguments");
-    check_arguments::<PrepareArgs>("PrepareArguments");
+    for &command in HostCommand::ALL {
+        let [arguments, _] = command.interfaces();
+        let fields = arguments.last().map_or(&[][..], |i| i.fields);
+        let object: Map<String, Value> = fields
+            .iter()
+            .map(|f| (f.key.to_owned(), sample(f.ty)))
+            .collect();
+        let name = command.name();
+        assert!(parses(command, &object), "{name}");
+        for f in fields {
+            let mut without = object.clone();
+            without.remove(f.key);
+            assert_eq!(parses(command, &without), f.optional, "{name}.{}", f.key);
+        }
+        let mut extra = object;
+        extra.insert("unknownKey".into(), json!(1));
+        assert!(!parses(command, &extra), "{name}");
+    }
 }
 
 fn reader(full: bool) -> ReaderStatus {
@@ -108,27 +107,32 @@ fn status(full: bool) -> Status {
 
 #[test]
 fn result_interfaces_match_what_the_host_writes() {
+    let mut checked = Vec::new();
     let version = VersionResult::current("0");
     let older = VersionResult {
         commands: Vec::new(),
         ..version.clone()
     };
-    check_result("VersionResult", &version, &older);
+    checked.push(check_result("VersionResult", &version, &older));
     let prepared = Prepared {
         reader: "R".into(),
         action: PrepareAction::Authenticate,
         hold_ms: 60_000,
     };
-    check_result("Prepared", &prepared, &prepared);
+    checked.push(check_result("Prepared", &prepared, &prepared));
     let prepare = |full: bool| PrepareResult {
         pcsc: PcscState::Ok,
         pcsc_error: full.then(|| "down".into()),
         readers: vec![reader(full)],
         prepared: full.then(|| prepared.clone()),
     };
-    check_result("PrepareResult", &prepare(true), &prepare(false));
-    check_result("ReaderStatus", &reader(true), &reader(false));
-    check_result("StatusResult", &status(true), &status(false));
+    checked.push(check_result(
+        "PrepareResult",
+        &prepare(true),
+        &prepare(false),
+    ));
+    checked.push(check_result("ReaderStatus", &reader(true), &reader(false)));
+    checked.push(check_result("StatusResult", &status(true), &status(false)));
     let proof = LoginProof {
         format: "web-eid:1.0".into(),
         unverified_certificate: "x".into(),
@@ -136,26 +140,40 @@ fn result_interfaces_match_what_the_host_writes() {
         signature: "x".into(),
         app_version: "x".into(),
     };
-    check_result("LoginProof", &proof, &proof);
+    checked.push(check_result("LoginProof", &proof, &proof));
     let certificate = SigningCertificateResult {
         certificate: "x".into(),
     };
-    check_result("SigningCertificateResult", &certificate, &certificate);
+    checked.push(check_result(
+        "SigningCertificateResult",
+        &certificate,
+        &certificate,
+    ));
     let algorithm = SignatureAlgorithm {
         crypto_algorithm: "RSA".into(),
         hash_function: "SHA-256".into(),
         padding_scheme: "PKCS1.5".into(),
     };
-    check_result("SignatureAlgorithm", &algorithm, &algorithm);
+    checked.push(check_result("SignatureAlgorithm", &algorithm, &algorithm));
     let signed = Signatures {
         certificate: "x".into(),
         signatures: vec!["x".into()],
         signature_algorithm: algorithm,
     };
-    check_result("SignResult", &signed, &signed);
+    checked.push(check_result("SignResult", &signed, &signed));
     let cancelled = CancelResult { cancelled: true };
-    check_result("CancelResult", &cancelled, &cancelled);
-    check_result("QuitResult", &QuitResult {}, &QuitResult {});
+    checked.push(check_result("CancelResult", &cancelled, &cancelled));
+    checked.push(check_result("QuitResult", &QuitResult {}, &QuitResult {}));
+    // Every interface a declared command's result names is among those checked.
+    for &command in HostCommand::ALL {
+        for interface in command.interfaces()[1] {
+            assert!(
+                checked.contains(&interface.name),
+                "{} unchecked",
+                interface.name
+            );
+        }
+    }
 }
 
 #[test]
@@ -170,13 +188,13 @@ fn error_and_event_interfaces_match_the_envelope() {
         ..WireError::new(ErrorCode::PinIncorrect, "wrong")
     };
     let body = |e: &WireError| crate::failure(&id, e)["error"].clone();
-    check_result(
+    let _ = check_result(
         "HostErrorBody",
         &body(&full),
         &body(&WireError::new(ErrorCode::Internal, "bug")),
     );
     let event = crate::progress(&id, ProgressEvent::WaitingForCard);
-    check_result("ProgressEvent", &event, &event);
+    let _ = check_result("ProgressEvent", &event, &event);
 }
 
 #[test]
@@ -191,6 +209,7 @@ fn the_file_has_what_the_extension_imports() {
         "export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];",
         "export const RETRIABLE_ERROR_CODES: readonly HostErrorCode[] = [",
         "export const LIMITS = {\n  maxHashes: 100,\n  maxTimeoutMs: 600000,\n  maxInboundFrame: 65536,\n  maxOutboundFrame: 1048576,\n  challengeMinLength: 44,\n  challengeMaxLength: 128,\n  authPinLength: 4,\n  signPinMinLength: 6,\n  signPinMaxLength: 16,\n  heldSessionSeconds: 120,\n  preparedHoldSeconds: 60,\n} as const;",
+        "export const PIN_RULES = {\n  auth: { minLength: 4, maxLength: 4, alphabet: '0123456789', upperCase: false },\n  sign: { minLength: 6, maxLength: 16, alphabet: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', upperCase: true },\n} as const;",
         "export type HashAlgorithmName = 'SHA-256' | 'SHA-384' | 'SHA-512';",
         "export type HostCommand = ",
         "export interface HostErrorBody {\n  code: HostErrorCode;\n  message: string;\n  triesLeft?: number;\n  sw?: string;\n  readers?: string[];\n  [detail: string]: unknown;\n}",
@@ -198,7 +217,7 @@ fn the_file_has_what_the_extension_imports() {
     ] {
         assert!(ts.contains(export), "missing {export:?} in\n{ts}");
     }
-    for name in INTERFACES.map(|i| i.name) {
+    for name in interfaces().into_iter().map(|i| i.name) {
         assert!(ts.contains(&format!(" {name} ")), "{name}");
     }
     for code in ErrorCode::ALL {
