@@ -2,6 +2,7 @@
 //! party's server, JSON in and out, nothing kept between them (the state travels in `prepared`).
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD;
@@ -34,7 +35,7 @@ struct PrepareInput {
 
 #[derive(Deserialize, Serialize, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
-enum Format {
+pub(crate) enum Format {
     Pdf,
     Cms,
 }
@@ -90,6 +91,9 @@ pub fn run(
     let result = match step {
         DocumentStep::Prepare => prepare(&raw).and_then(|out| to_json(&out)),
         DocumentStep::Finish(args) => finish(&raw, args).and_then(|out| to_json(&out)),
+        DocumentStep::Ltv(args) => {
+            crate::document_ltv::ltv(&raw, args).and_then(|out| to_json(&out))
+        }
     };
     match result {
         Ok(json) => {
@@ -105,13 +109,21 @@ pub fn run(
     }
 }
 
-type Refusal = (&'static str, String);
+pub(crate) type Refusal = (&'static str, String);
+
+/// The TSA client and its roots.
+pub(crate) fn tsa(url: &str, dir: &Path, timeout: u64) -> Result<(HttpTsa, TsaTrust), Refusal> {
+    let client =
+        HttpTsa::new(url, std::time::Duration::from_secs(timeout)).map_err(|e| ("BAD_INPUT", e))?;
+    let trust = TsaTrust::from_dir(dir).map_err(|e| (e.code(), e.to_string()))?;
+    Ok((client, trust))
+}
 
 fn to_json(value: &impl Serialize) -> Result<String, Refusal> {
     serde_json::to_string(value).map_err(|e| ("INTERNAL", e.to_string()))
 }
 
-fn base64(value: &str, field: &str) -> Result<Vec<u8>, Refusal> {
+pub(crate) fn base64(value: &str, field: &str) -> Result<Vec<u8>, Refusal> {
     STANDARD
         .decode(value.trim())
         .map_err(|_| ("BAD_INPUT", format!("{field} is not standard base64")))
@@ -157,12 +169,7 @@ fn finish(raw: &[u8], args: &FinishArgs) -> Result<FinishOutput, Refusal> {
     let signature = base64(&input.signature, "signature")?;
     let refused = |e: mynakey_documents::DocumentError| (e.code(), e.to_string());
     let tsa = match (&args.tsa, &args.tsa_trust) {
-        (Some(url), Some(dir)) => {
-            let timeout = std::time::Duration::from_secs(args.tsa_timeout);
-            let client = HttpTsa::new(url, timeout).map_err(|e| ("BAD_INPUT", e))?;
-            let trust = TsaTrust::from_dir(dir).map_err(|e| (e.code(), e.to_string()))?;
-            Some((client, trust))
-        }
+        (Some(url), Some(dir)) => Some(tsa(url, dir, args.tsa_timeout)?),
         _ => None,
     };
     let mut options = FinishOptions::new();

@@ -32,7 +32,8 @@ pub const DOCUMENT_TIMESTAMP_RESERVE: usize = 16 * 1024;
 #[non_exhaustive]
 pub struct ValidationData {
     /// DER certificates offered as issuers (roots and intermediates of the signer and of the
-    /// TSAs); only those that issued a certificate in the file, or one of those, are embedded.
+    /// TSAs); only those that issued a certificate in the file, or one of those, are embedded
+    /// (anything else offered is ignored).
     pub issuers: Vec<Vec<u8>>,
     /// DER CRLs the relying party used, embedded as given.
     pub crls: Vec<Vec<u8>>,
@@ -183,11 +184,11 @@ fn with_issuers(
     mut found: Vec<Certificate>,
     issuers: &[Vec<u8>],
 ) -> Result<Vec<Vec<u8>>, DocumentError> {
+    // Offers only: what is not a certificate issued nothing in the file.
     let issuers: Vec<Certificate> = issuers
         .iter()
-        .map(|der| Certificate::from_der(der))
-        .collect::<Result<_, _>>()
-        .map_err(|e| DocumentError::Certificate(e.to_string()))?;
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
     let mut at = 0;
     while let Some(certificate) = found.get(at) {
         let issuer = &certificate.tbs_certificate.issuer;
