@@ -190,3 +190,40 @@ fn a_bad_document_timestamp_is_refused_before_it_is_embedded() {
 fn untrusted_roots() -> TsaTrust {
     TsaTrust::from_der(&[&pki("untrusted-root.der")]).unwrap()
 }
+
+/// `pdf` with an update that points the catalog's `/DSS` at `dss`.
+fn with_dss(pdf: &[u8], dss: lopdf::Dictionary) -> Vec<u8> {
+    let prev = lopdf::Document::load_mem(pdf).unwrap();
+    let root = prev.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    let mut update = lopdf::IncrementalDocument::create_from(pdf.to_vec(), prev);
+    update.opt_clone_object_to_new_document(root).unwrap();
+    let id = update.new_document.add_object(dss);
+    let catalog = update.new_document.get_dictionary_mut(root).unwrap();
+    catalog.set("DSS", id);
+    let mut out = Vec::new();
+    update.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_dss_with_more_than_validation_data_is_a_change_after_signing() {
+    let b_t = b_t_pdf();
+    let now = SystemTime::now() + Duration::from_secs(5);
+    let script = lopdf::dictionary! { "S" => "JavaScript", "JS" => lopdf::Object::string_literal("app.alert(1)") };
+    let bad = lopdf::dictionary! { "Type" => "DSS", "Certs" => vec![], "OpenAction" => script };
+    let appended = with_dss(&b_t, bad.clone());
+    assert_eq!(verify(&appended, now).unwrap_err().code(), "INTEGRITY");
+    // Covered by a document timestamp, the same update is a finding against the signature.
+    let stamped = timestamp(&appended, TsaMode::Grant).unwrap();
+    let err = verify(&stamped, now).unwrap_err();
+    assert_eq!(err.code(), "CHANGED_AFTER_SIGNING", "{err}");
+    let findings = &err.report().unwrap().findings;
+    assert!(
+        findings.iter().any(|f| f.change.contains("/DSS")),
+        "{findings:?}"
+    );
+    // A store of validation data only passes, without a CRL it is not B-LT.
+    let good = lopdf::dictionary! { "Type" => "DSS", "Certs" => vec![] };
+    let report = verify(&with_dss(&b_t, good), now).unwrap();
+    assert_eq!(level(&report), Level::BT);
+}
