@@ -233,6 +233,10 @@ mod tests {
         assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/"]).is_err());
         assert!(parse(&["finish", "--tsa-trust", "dir"]).is_err());
         assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", "d"]).is_ok());
+        // ltv needs a TSA and its roots.
+        assert!(parse(&["ltv"]).is_err());
+        assert!(parse(&["ltv", "--tsa", "http://127.0.0.1:1/"]).is_err());
+        assert!(parse(&["ltv", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", "d"]).is_ok());
         assert!(parse_verify(&["document".into()]).is_err());
         assert!(parse_verify(&["verify".into(), "--json".into()]).is_ok_and(|a| a.json));
     }
