@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use mynakey_documents::{
     add_document_timestamp, add_validation_data, finish_pdf_with, prepare_pdf, verify_pdf_with,
-    DocumentError, FinishOptions, Level, PdfSigning, PdfVerification, TimestampAuthority,
-    TimestampError, Timestamping, TsaTrust, Validation, ValidationData,
+    DocumentError, FinishOptions, Level, PdfSigning, PdfVerification, Timestamping, TsaTrust,
+    Validation, ValidationData,
 };
 use mynakey_test_support::crl::{make_crl, Revoked};
 use mynakey_test_support::fixtures::fixture;
@@ -15,20 +15,9 @@ use mynakey_test_support::pki::{pki, sign_digest, signature_trust as trust};
 use mynakey_test_support::tsa::{OpenSslTsa, TsaMode};
 use mynakey_verify::RevocationAtTime;
 
-/// card1-sign.der's serial (tests/fixtures/pki/README.md).
-const SIGNER_SERIAL: &str = "01A2B3C5";
+mod common;
 
-struct Tsa(OpenSslTsa, TsaMode);
-
-impl TimestampAuthority for Tsa {
-    fn post(&self, request: &[u8]) -> Result<Vec<u8>, TimestampError> {
-        self.0.answer(request, self.1).map_err(TimestampError::Http)
-    }
-}
-
-fn tsa_trust() -> TsaTrust {
-    TsaTrust::from_der(&[&pki("tsa-root.der")]).unwrap()
-}
+use common::{tsa_trust, Tsa, SIGNER_SERIAL};
 
 fn timestamp(pdf: &[u8], mode: TsaMode) -> Result<Vec<u8>, DocumentError> {
     let (tsa, roots) = (Tsa(OpenSslTsa::new().unwrap(), mode), tsa_trust());
@@ -226,4 +215,12 @@ fn a_dss_with_more_than_validation_data_is_a_change_after_signing() {
     let good = lopdf::dictionary! { "Type" => "DSS", "Certs" => vec![] };
     let report = verify(&with_dss(&b_t, good), now).unwrap();
     assert_eq!(level(&report), Level::BT);
+}
+
+#[test]
+fn a_document_timestamp_alone_is_no_signature() {
+    let unsigned = fixture("documents/contract-xref-table.pdf");
+    let stamped = timestamp(&unsigned, TsaMode::Grant).unwrap();
+    let err = verify(&stamped, SystemTime::now() + Duration::from_secs(5)).unwrap_err();
+    assert_eq!(err.code(), "NO_SIGNATURE", "{err}");
 }

@@ -2,21 +2,20 @@
 //! party's server, JSON in and out, nothing kept between them (the state travels in `prepared`).
 
 use std::io::{Read, Write};
-use std::path::Path;
 use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_documents::{
     finish_cms_with, finish_pdf_with, prepare_cms, prepare_pdf, FinishOptions, Level, PdfSigning,
-    PreparedCms, PreparedPdf, Timestamping, TsaTrust, HASH_ALGORITHM,
+    PreparedCms, PreparedPdf, Timestamping, HASH_ALGORITHM,
 };
 use mynakey_verify::parse_rfc3339;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cli::{DocumentStep, FinishArgs};
-use crate::tsa_client::HttpTsa;
+use crate::document_io::{base64, tsa, Format, Refusal};
 use crate::verify_documents::DOCUMENT_MAX_BYTES;
 
 /// The largest JSON read: a document at its limit in base64, with room for the rest.
@@ -31,13 +30,6 @@ struct PrepareInput {
     signing_time: Option<String>,
     name: Option<String>,
     reason: Option<String>,
-}
-
-#[derive(Deserialize, Serialize, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Format {
-    Pdf,
-    Cms,
 }
 
 /// What `finish` needs back, tagged by format.
@@ -109,24 +101,8 @@ pub fn run(
     }
 }
 
-pub(crate) type Refusal = (&'static str, String);
-
-/// The TSA client and its roots.
-pub(crate) fn tsa(url: &str, dir: &Path, timeout: u64) -> Result<(HttpTsa, TsaTrust), Refusal> {
-    let client =
-        HttpTsa::new(url, std::time::Duration::from_secs(timeout)).map_err(|e| ("BAD_INPUT", e))?;
-    let trust = TsaTrust::from_dir(dir).map_err(|e| (e.code(), e.to_string()))?;
-    Ok((client, trust))
-}
-
 fn to_json(value: &impl Serialize) -> Result<String, Refusal> {
     serde_json::to_string(value).map_err(|e| ("INTERNAL", e.to_string()))
-}
-
-pub(crate) fn base64(value: &str, field: &str) -> Result<Vec<u8>, Refusal> {
-    STANDARD
-        .decode(value.trim())
-        .map_err(|_| ("BAD_INPUT", format!("{field} is not standard base64")))
 }
 
 fn prepare(raw: &[u8]) -> Result<PrepareOutput, Refusal> {

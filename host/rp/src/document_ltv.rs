@@ -13,7 +13,7 @@ use mynakey_verify::{certificate_der, read_capped};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::LtvArgs;
-use crate::document_cli::{base64, tsa, Format, Refusal};
+use crate::document_io::{base64, tsa, Format, Refusal};
 
 /// The largest certificate or CRL file read (a JPKI CRL is tens of megabytes).
 const FILE_MAX_BYTES: usize = 256 << 20;

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod document_cli;
+mod document_io;
 mod document_ltv;
 pub mod report;
 pub mod tsa_client;

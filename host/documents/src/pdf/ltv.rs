@@ -19,6 +19,7 @@ use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
 use x509_cert::Certificate;
 
 use super::byte_range::{fill, PLACEHOLDER};
+use super::dss::{dss, stream_bytes};
 use super::update::{append_field, pdf_err, start_update, write_update};
 use super::verify::{der_prefix, signature_dictionaries};
 use crate::error::DocumentError;
@@ -120,19 +121,6 @@ fn existing(doc: &Document, key: &[u8]) -> (Vec<Object>, Vec<Vec<u8>>) {
         .map(stream_bytes)
         .collect();
     (array.clone(), bytes)
-}
-
-/// The catalog's `/DSS`, if any.
-pub(super) fn dss(doc: &Document) -> Option<&Dictionary> {
-    let value = doc.catalog().ok()?.get(b"DSS").ok()?;
-    doc.dereference(value).ok()?.1.as_dict().ok()
-}
-
-/// A stream's decoded bytes (as stored when it has no filter).
-pub(super) fn stream_bytes(stream: &Stream) -> Vec<u8> {
-    stream
-        .decompressed_content()
-        .unwrap_or_else(|_| stream.content.clone())
 }
 
 /// Every certificate in the CMS of the file's signatures and in their timestamp tokens.

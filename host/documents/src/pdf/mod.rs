@@ -3,6 +3,7 @@
 //! dictionary's `/M`) embedded in the reserved `/Contents`.
 
 mod byte_range;
+mod dss;
 mod load;
 mod ltv;
 mod revisions;

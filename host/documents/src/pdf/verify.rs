@@ -10,8 +10,8 @@ use mynakey_verify::Trust;
 use sha2::{Digest, Sha256};
 
 use super::byte_range::Gap;
+use super::dss;
 use super::load::{load, revision_ends};
-use super::ltv;
 use super::revisions::{changes, only_validation_data_added};
 use crate::cms::verify_detached;
 use crate::error::DocumentError;
@@ -95,6 +95,10 @@ pub fn verify_pdf_with(
         }
         report.signatures.push(signature);
     }
+    if report.signatures.is_empty() {
+        // Document timestamps alone sign nothing.
+        return Err(DocumentError::NoSignature);
+    }
     raise_levels(&mut report, &signed_ends);
     if report.findings.is_empty() {
         Ok(report)
@@ -110,7 +114,7 @@ const DOCUMENT_TIMESTAMP: &str = "ETSI.RFC3161";
 /// the DSS holds.
 fn with_dss_crls(doc: &Document, validation: &Validation<'_>) -> (Trust, Option<DssSummary>) {
     let mut trust = validation.trust.clone();
-    let Some(dss) = ltv::dss(doc) else {
+    let Some(dss) = dss::dss(doc) else {
         return (trust, None);
     };
     let streams = |key: &[u8]| -> Vec<Vec<u8>> {
@@ -123,7 +127,7 @@ fn with_dss_crls(doc: &Document, validation: &Validation<'_>) -> (Trust, Option<
             .into_iter()
             .flatten()
             .filter_map(|v| doc.dereference(v).ok()?.1.as_stream().ok())
-            .map(ltv::stream_bytes)
+            .map(dss::stream_bytes)
             .collect()
     };
     let crls = streams(b"CRLs");
@@ -162,7 +166,7 @@ fn verify_document_timestamp(
     Ok(DocumentTimestamp {
         covered_revision_end: end,
         covers_whole_document: whole,
-        covers_dss: ltv::dss(revision).is_some(),
+        covers_dss: dss::dss(revision).is_some(),
         timestamp,
     })
 }
