@@ -23,7 +23,7 @@ pub enum Command {
     /// Verify a login proof (token JSON on stdin) or a document signature, as a service would.
     Verify(Box<VerifyArgs>),
     /// Prepare a signed document (JSON on stdin → the hash for the card), then finish it with
-    /// the card's signature (JSON on stdin → the .p7s or signed PDF).
+    /// the card's signature (JSON on stdin → the .p7s or signed PDF); ltv archives a signed PDF.
     #[command(long_about = DOCUMENT_HELP)]
     Document {
         #[command(subcommand)]
