@@ -16,6 +16,13 @@
 #     --tsa` makes a PAdES B-T PDF and a CAdES-T .p7s; `openssl ts -verify` accepts each token
 #     over the signature value with the TEST TSA root and refuses it over other bytes or with
 #     another root; pyHanko validates the B-T PDF and its timestamp; `verify` reports B-T
+#   - long-term validation: `document ltv` adds the DSS (certificates, CRLs made here with
+#     `openssl ca -gencrl` after the timestamp) and a document timestamp; pyHanko's AdES
+#     long-term validation (`adesverify`: embedded data and the two roots only, no network)
+#     accepts the B-LTA and renewed files, and the one whose signer was revoked after the
+#     timestamp (so does `verify`: "revoked after signing"); `openssl ts -verify` accepts the
+#     document timestamp over its byte range; a changed DSS byte, a document timestamp over
+#     other bytes and an untrusted TSA are refused
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -180,3 +187,93 @@ python3 -c 'import json,sys; s=json.load(open("verify.json"))["result"]["signatu
     { cat verify.json; fail "verify --cms contract.txt.p7s"; }
 grep -q '"level":"B-T"' verify.json || { cat verify.json; fail "verify --cms: not B-T"; }
 ok "PAdES B-T and CAdES-T: pyHanko validates the PDF and its timestamp; verify reports B-T at genTime"
+
+# --- long-term validation: DSS and document timestamps (PAdES B-LT, B-LTA) -------------------
+# A CRL by ISSUER (a fixture root) issued now, listing SERIAL as revoked now for REASON if given.
+make_crl() { # OUT ISSUER [SERIAL REASON]
+    rm -rf ca && mkdir ca && : >ca/index.txt && echo 10 >ca/crlnumber
+    if [[ $# -gt 2 ]]; then
+        printf 'R\t350531145959Z\t%s,%s\t%s\tunknown\t/CN=revoked\n' "$(date -u +%y%m%d%H%M%SZ)" "$4" "$3" >ca/index.txt
+    fi
+    printf '[ca]\ndefault_ca = c\n[c]\ndatabase = ca/index.txt\ncrlnumber = ca/crlnumber\ndefault_md = sha256\ncrl_extensions = e\n[e]\nauthorityKeyIdentifier = keyid:always\n' >ca/ca.cnf
+    openssl pkey -inform DER -in "$PKI/$2.key.der" -out ca/key.pem
+    openssl x509 -inform DER -in "$PKI/$2.der" -out ca/cert.pem
+    openssl ca -gencrl -config ca/ca.cnf -keyfile ca/key.pem -cert ca/cert.pem -crldays 30 -out ca/crl.pem 2>/dev/null
+    openssl crl -in ca/crl.pem -outform DER -out "$1"
+}
+# `document ltv` on IN into OUT with the TSA at URL and further options.
+ltv() { # IN OUT URL ARGS...
+    printf '{"document":"%s"}' "$(b64 "$1")" |
+        "$RP" document ltv --tsa "$3" --tsa-trust tsa-trust --issuers trust "${@:4}" >ltv.json
+    python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("ltv.json"))["signed"]))' >"$2"
+}
+adesverify() { pyhanko sign adesverify --pretty-print --trust root.pem --trust tsa-root.pem --trust-replace "$1" >ph.out 2>&1; }
+sleep 1 # the CRLs' thisUpdate after the signature timestamp's genTime (whole seconds)
+make_crl sign.crl sign-root-2
+make_crl tsa.crl tsa-root
+ltv bt.pdf lta.pdf "$TSA_URL" --crl sign.crl --crl tsa.crl || { cat ltv.json; fail "document ltv"; }
+grep -q '"level":"B-LTA"' ltv.json || { cat ltv.json; fail "document ltv: not B-LTA"; }
+cmp -n "$(stat -c %s bt.pdf)" bt.pdf lta.pdf || fail "document ltv changed the signed bytes"
+ltv lta.pdf renewed.pdf "$TSA_URL" --crl sign.crl --crl tsa.crl || { cat ltv.json; fail "document ltv (renewal)"; }
+for pdf in lta.pdf renewed.pdf; do
+    adesverify $pdf || { cat ph.out; fail "pyHanko's long-term validation refused $pdf"; }
+    grep -q "The signature is judged VALID" ph.out || { cat ph.out; fail "pyHanko LTA: $pdf"; }
+    pyhanko sign validate --trust root.pem --trust tsa-root.pem --trust-replace $pdf >ph.out 2>&1 ||
+        { cat ph.out; fail "pyHanko refused $pdf"; }
+    grep -q "TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES" ph.out || { cat ph.out; fail "pyHanko: $pdf not LTA"; }
+    "$RP" verify --json --trust trust --tsa-trust tsa-trust --pdf $pdf >verify.json || { cat verify.json; fail "verify --pdf $pdf"; }
+    python3 -c 'import json,sys; r=json.load(open("verify.json"))["result"]; sys.exit(r["signatures"][0]["level"] != "B-LTA" or r["dss"]["crlsUsed"] != 1 or not all(t["timestamp"] for t in r["documentTimestamps"]))' ||
+        { cat verify.json; fail "verify --pdf: $pdf not B-LTA"; }
+done
+[[ $(python3 -c 'import json; print(len(json.load(open("verify.json"))["result"]["documentTimestamps"]))') == 2 ]] ||
+    fail "renewal: not two document timestamps"
+ok "document ltv: pyHanko's AdES long-term validation and verify judge the B-LTA and renewed PDFs valid"
+
+# The last document timestamp's token and the bytes its /ByteRange covers.
+python3 - renewed.pdf <<'PY' || fail "no document timestamp in renewed.pdf"
+import re, sys, binascii
+from asn1crypto import cms
+pdf = open(sys.argv[1], "rb").read()
+a, b, c, d = map(int, re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)[-1])
+open("docts.data", "wb").write(pdf[a:a + b] + pdf[c:c + d])
+token = cms.ContentInfo.load(binascii.unhexlify(pdf[b + 1:c - 1]), strict=False)
+assert token["content"]["encap_content_info"]["content_type"].dotted == "1.2.840.113549.1.9.16.1.4"
+open("docts.tst", "wb").write(token.dump())
+PY
+openssl ts -verify -token_in -in docts.tst -data docts.data -CAfile tsa-root.pem >ts.out 2>&1 ||
+    { cat ts.out; fail "openssl ts -verify refused the document timestamp"; }
+tamper docts.data 100 other.data
+if openssl ts -verify -token_in -in docts.tst -data other.data -CAfile tsa-root.pem >/dev/null 2>&1; then
+    fail "openssl ts -verify accepted the document timestamp over other bytes"; fi
+ok "openssl ts -verify: the document timestamp covers its byte range"
+
+# Revoked after the timestamp (the holder moved house): valid at signing time, for both.
+make_crl moved.crl sign-root-2 01A2B3C5 affiliationChanged
+ltv bt.pdf moved.pdf "$TSA_URL" --crl moved.crl --crl tsa.crl || { cat ltv.json; fail "document ltv (moved)"; }
+adesverify moved.pdf || { cat ph.out; fail "pyHanko refused the signature revoked after its timestamp"; }
+grep -q "The signature is judged VALID" ph.out || { cat ph.out; fail "pyHanko: moved.pdf"; }
+"$RP" verify --trust trust --tsa-trust tsa-trust --pdf moved.pdf >verify.out || { cat verify.out; fail "verify --pdf moved.pdf"; }
+grep -q "revoked after signing, at .*affiliationChanged" verify.out || { cat verify.out; fail "verify: not revoked after signing"; }
+# Judged now without the timestamp's help, the same file is revoked.
+if "$RP" verify --trust trust --pdf moved.pdf >/dev/null; then fail "verify without --tsa-trust accepted a revoked signer"; fi
+ok "revoked after the timestamp: pyHanko and verify judge the B-LTA PDF valid at signing time"
+
+# One byte of the DSS's CRL under the document timestamp: the timestamp breaks.
+python3 - <<'PY'
+pdf, crl = bytearray(open("lta.pdf", "rb").read()), open("sign.crl", "rb").read()
+at = pdf.find(crl) + len(crl) - 1
+pdf[at] ^= 1
+open("dss-tampered.pdf", "wb").write(pdf)
+PY
+if adesverify dss-tampered.pdf; then cat ph.out; fail "pyHanko accepted a changed DSS"; fi
+if "$RP" verify --trust trust --tsa-trust tsa-trust --pdf dss-tampered.pdf >verify.out; then
+    fail "verify accepted a changed DSS"; fi
+grep -q "TSA_BAD_TOKEN" verify.out || { cat verify.out; fail "verify: changed DSS not reported as a broken timestamp"; }
+# Bad TSAs for the document timestamp: no file.
+for mode in other-bytes untrusted; do
+    "$TEST_TSA" $mode >bad.url & TSA_PIDS+=($!)
+    for _ in $(seq 50); do [[ -s bad.url ]] && break; sleep 0.1; done
+    if ltv lta.pdf bad.pdf "$(cat bad.url)" --crl sign.crl 2>/dev/null; then fail "document ltv accepted a $mode TSA"; fi
+    rm -f bad.url
+done
+ok "a changed DSS breaks the document timestamp (pyHanko, verify); bad TSAs give no file"

@@ -13,6 +13,10 @@
 //!   [`verify_cms_with`] / [`verify_pdf_with`] with [`Validation::with_tsa_trust`] judge the
 //!   signer at the token's time and report the [`Level`] reached.
 //!
+//! - **Long-term validation** (PAdES B-LT, B-LTA): [`add_validation_data`] embeds the
+//!   certificates and CRLs in the document security store, [`add_document_timestamp`] adds a
+//!   document timestamp over the whole file (again later to renew it).
+//!
 //! Both need one `sign` per document after `getSigningCertificate` (the held session of the
 //! protocol). Nothing here talks to a card or to the network. Integrators: `docs/documents.md`.
 
@@ -31,9 +35,10 @@ pub use crate::cms::{
 };
 pub use error::{DocumentError, TimestampError};
 pub use pdf::{
-    finish_pdf, finish_pdf_with, prepare_pdf, verify_pdf, verify_pdf_with, Finding, PdfSignature,
-    PdfSigning, PdfVerification, PreparedPdf, SignatureStatus, MAX_NESTING, MAX_REVISIONS,
-    MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES,
+    add_document_timestamp, add_validation_data, finish_pdf, finish_pdf_with, prepare_pdf,
+    verify_pdf, verify_pdf_with, DocumentTimestamp, DssSummary, Finding, PdfSignature, PdfSigning,
+    PdfVerification, PreparedPdf, SignatureStatus, ValidationData, DOCUMENT_TIMESTAMP_RESERVE,
+    MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES,
 };
 pub use report::{Judgement, Level, TimestampInfo};
 pub use timestamp::{TimestampAuthority, Timestamping, TsaTrust};

@@ -47,6 +47,37 @@ pub struct PdfVerification {
     pub signatures: Vec<PdfSignature>,
     /// What later revisions changed beyond adding signatures; empty when the PDF is valid.
     pub findings: Vec<Finding>,
+    /// The document timestamps (`/ETSI.RFC3161`), in file order.
+    pub document_timestamps: Vec<DocumentTimestamp>,
+    /// What the document security store (`/DSS`) holds.
+    pub dss: Option<DssSummary>,
+}
+
+/// A document timestamp of a PDF (PAdES B-LTA).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentTimestamp {
+    /// Where the revision it covers ends (bytes).
+    pub covered_revision_end: usize,
+    /// Whether it covers the whole file as verified.
+    pub covers_whole_document: bool,
+    /// Whether the revision it covers has a document security store.
+    pub covers_dss: bool,
+    /// The checked token; `None` when no TSA roots were given (not checked).
+    pub timestamp: Option<TimestampInfo>,
+}
+
+/// The document security store's content, as counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DssSummary {
+    /// Certificates in `/Certs`.
+    pub certificates: usize,
+    /// CRLs in `/CRLs`.
+    pub crls: usize,
+    /// CRLs of `/CRLs` used as revocation data for the signers (the others are a TSA's, or
+    /// not from a configured root).
+    pub crls_used: usize,
 }
 
 /// A change a later revision made to what signature `signature` signed.
@@ -63,8 +94,7 @@ pub struct Finding {
     pub change: String,
 }
 
-/// The baseline level a signature reached (ETSI EN 319 122 / 319 142). B-LT and B-LTA will
-/// follow when validation data and archive timestamps are embedded.
+/// The baseline level a signature reached (ETSI EN 319 122 / 319 142).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Level {
     /// Signed; the signing time is the signer's claim.
@@ -73,14 +103,23 @@ pub enum Level {
     /// With a trusted timestamp over the signature value.
     #[serde(rename = "B-T")]
     BT,
+    /// B-T, with the validation data (certificates and CRLs) in the PDF's document security
+    /// store.
+    #[serde(rename = "B-LT")]
+    BLT,
+    /// B-LT, with a checked document timestamp over the document security store.
+    #[serde(rename = "B-LTA")]
+    BLTA,
 }
 
 impl Level {
-    /// `B-B`, `B-T`.
+    /// `B-B`, `B-T`, `B-LT`, `B-LTA`.
     pub fn name(self) -> &'static str {
         match self {
             Self::BB => "B-B",
             Self::BT => "B-T",
+            Self::BLT => "B-LT",
+            Self::BLTA => "B-LTA",
         }
     }
 }

@@ -17,21 +17,9 @@ use mynakey_verify::{RevocationAtTime, Trust};
 use sha2::{Digest, Sha256};
 
 const CONTENT: &[u8] = b"A contract kept for years.\n";
-/// card1-sign.der's serial (tests/fixtures/pki/README.md).
-const SIGNER_SERIAL: &str = "01A2B3C5";
+mod common;
 
-/// OpenSSL's TSA in process: the request goes to `openssl ts -reply` as the HTTP handler's does.
-struct Tsa(OpenSslTsa, TsaMode);
-
-impl TimestampAuthority for Tsa {
-    fn post(&self, request: &[u8]) -> Result<Vec<u8>, TimestampError> {
-        self.0.answer(request, self.1).map_err(TimestampError::Http)
-    }
-}
-
-fn tsa_trust() -> TsaTrust {
-    TsaTrust::from_der(&[&pki("tsa-root.der")]).unwrap()
-}
+use common::{tsa_trust, Tsa, SIGNER_SERIAL};
 
 fn stamped_cms(mode: TsaMode) -> Result<Vec<u8>, mynakey_documents::DocumentError> {
     let digest: [u8; 32] = Sha256::digest(CONTENT).into();

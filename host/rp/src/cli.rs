@@ -23,7 +23,7 @@ pub enum Command {
     /// Verify a login proof (token JSON on stdin) or a document signature, as a service would.
     Verify(Box<VerifyArgs>),
     /// Prepare a signed document (JSON on stdin → the hash for the card), then finish it with
-    /// the card's signature (JSON on stdin → the .p7s or signed PDF).
+    /// the card's signature (JSON on stdin → the .p7s or signed PDF); ltv archives a signed PDF.
     #[command(long_about = DOCUMENT_HELP)]
     Document {
         #[command(subcommand)]
@@ -38,7 +38,10 @@ const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two statel
     \"prepared\"}\n\n\
     finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
     (the signed PDF, or the .p7s of the document); with --tsa URL --tsa-trust DIR, a trusted \
-    timestamp over the signature is added first (PAdES B-T / CAdES-T); \"level\" says which was made";
+    timestamp over the signature is added first (PAdES B-T / CAdES-T); \"level\" says which was made\n\n\
+    ltv --tsa URL --tsa-trust DIR [--issuers DIR] [--crl FILE]...: {\"document\": BASE64 (a signed \
+    PDF)} → {\"format\": \"pdf\", \"signed\": BASE64, \"level\": \"B-LTA\"}: the DSS with the \
+    certificates and CRLs, then a document timestamp (again later: renewal)";
 
 /// The two steps of `mynakey-rp document`.
 #[derive(Debug, Clone, Subcommand)]
@@ -47,6 +50,31 @@ pub enum DocumentStep {
     Prepare,
     /// The prepared state and the card's signature in; the signed document out.
     Finish(FinishArgs),
+    /// A signed PDF in; out with its validation data (DSS, PAdES B-LT) and a document
+    /// timestamp (PAdES B-LTA). Again on an archived PDF, it renews the archive.
+    Ltv(LtvArgs),
+}
+
+/// `document ltv`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct LtvArgs {
+    /// The RFC 3161 TSA (http:// or https://) of the document timestamp.
+    #[arg(long, value_name = "URL")]
+    pub tsa: String,
+    /// The TSA roots (DER or PEM files in DIR) its certificate must chain to; they are
+    /// embedded in the DSS too.
+    #[arg(long, value_name = "DIR")]
+    pub tsa_trust: PathBuf,
+    /// Give up on the TSA after SECONDS (connect, send and read together).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TSA_TIMEOUT_SECONDS)]
+    pub tsa_timeout: u64,
+    /// The signers' roots and intermediates (DER or PEM files in DIR, e.g. the --trust
+    /// directory of verify): those that issued a certificate in the file are embedded.
+    #[arg(long, value_name = "DIR")]
+    pub issuers: Option<PathBuf>,
+    /// A CRL (DER) to embed as the revocation data used (repeatable).
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<PathBuf>,
 }
 
 /// `document finish`'s options.
@@ -205,6 +233,10 @@ mod tests {
         assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/"]).is_err());
         assert!(parse(&["finish", "--tsa-trust", "dir"]).is_err());
         assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", "d"]).is_ok());
+        // ltv needs a TSA and its roots.
+        assert!(parse(&["ltv"]).is_err());
+        assert!(parse(&["ltv", "--tsa", "http://127.0.0.1:1/"]).is_err());
+        assert!(parse(&["ltv", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", "d"]).is_ok());
         assert!(parse_verify(&["document".into()]).is_err());
         assert!(parse_verify(&["verify".into(), "--json".into()]).is_ok_and(|a| a.json));
     }

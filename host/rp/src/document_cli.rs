@@ -8,14 +8,14 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_documents::{
     finish_cms_with, finish_pdf_with, prepare_cms, prepare_pdf, FinishOptions, Level, PdfSigning,
-    PreparedCms, PreparedPdf, Timestamping, TsaTrust, HASH_ALGORITHM,
+    PreparedCms, PreparedPdf, Timestamping, HASH_ALGORITHM,
 };
 use mynakey_verify::parse_rfc3339;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cli::{DocumentStep, FinishArgs};
-use crate::tsa_client::HttpTsa;
+use crate::document_io::{base64, tsa, Format, Refusal};
 use crate::verify_documents::DOCUMENT_MAX_BYTES;
 
 /// The largest JSON read: a document at its limit in base64, with room for the rest.
@@ -30,13 +30,6 @@ struct PrepareInput {
     signing_time: Option<String>,
     name: Option<String>,
     reason: Option<String>,
-}
-
-#[derive(Deserialize, Serialize, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-enum Format {
-    Pdf,
-    Cms,
 }
 
 /// What `finish` needs back, tagged by format.
@@ -90,6 +83,9 @@ pub fn run(
     let result = match step {
         DocumentStep::Prepare => prepare(&raw).and_then(|out| to_json(&out)),
         DocumentStep::Finish(args) => finish(&raw, args).and_then(|out| to_json(&out)),
+        DocumentStep::Ltv(args) => {
+            crate::document_ltv::ltv(&raw, args).and_then(|out| to_json(&out))
+        }
     };
     match result {
         Ok(json) => {
@@ -105,16 +101,8 @@ pub fn run(
     }
 }
 
-type Refusal = (&'static str, String);
-
 fn to_json(value: &impl Serialize) -> Result<String, Refusal> {
     serde_json::to_string(value).map_err(|e| ("INTERNAL", e.to_string()))
-}
-
-fn base64(value: &str, field: &str) -> Result<Vec<u8>, Refusal> {
-    STANDARD
-        .decode(value.trim())
-        .map_err(|_| ("BAD_INPUT", format!("{field} is not standard base64")))
 }
 
 fn prepare(raw: &[u8]) -> Result<PrepareOutput, Refusal> {
@@ -157,12 +145,7 @@ fn finish(raw: &[u8], args: &FinishArgs) -> Result<FinishOutput, Refusal> {
     let signature = base64(&input.signature, "signature")?;
     let refused = |e: mynakey_documents::DocumentError| (e.code(), e.to_string());
     let tsa = match (&args.tsa, &args.tsa_trust) {
-        (Some(url), Some(dir)) => {
-            let timeout = std::time::Duration::from_secs(args.tsa_timeout);
-            let client = HttpTsa::new(url, timeout).map_err(|e| ("BAD_INPUT", e))?;
-            let trust = TsaTrust::from_dir(dir).map_err(|e| (e.code(), e.to_string()))?;
-            Some((client, trust))
-        }
+        (Some(url), Some(dir)) => Some(tsa(url, dir, args.tsa_timeout)?),
         _ => None,
     };
     let mut options = FinishOptions::new();

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use mynakey_documents::{
-    verify_cms_with, verify_pdf_with, Judgement, TsaTrust, Validation, PDF_MAX_BYTES,
+    verify_cms_with, verify_pdf_with, Judgement, PdfVerification, TsaTrust, Validation,
+    PDF_MAX_BYTES,
 };
 use mynakey_verify::{read_capped, RevocationAtTime, Trust};
 
@@ -65,6 +66,7 @@ pub(crate) fn verdict(
                     lines.push(("covers", coverage(s.covers_whole_document)));
                     lines.extend(signer_lines(&s.signer));
                 }
+                lines.extend(archive_lines(v));
                 lines
             }))
         }
@@ -119,6 +121,29 @@ fn judgement_lines(claimed: &Option<String>, judgement: &Judgement) -> Lines {
         _ => "not checked (no --crl)".to_owned(),
     };
     lines.push(("revocation then", revocation));
+    lines
+}
+
+/// The document security store and the document timestamps (PAdES B-LT, B-LTA).
+fn archive_lines(v: &PdfVerification) -> Lines {
+    let mut lines = Vec::new();
+    if let Some(dss) = &v.dss {
+        let text = format!(
+            "{} certificate(s), {} CRL(s), {} used for the signers",
+            dss.certificates, dss.crls, dss.crls_used
+        );
+        lines.push(("dss", text));
+    }
+    for t in &v.document_timestamps {
+        let text = match &t.timestamp {
+            Some(ts) => format!("{} by {}", ts.gen_time, ts.tsa),
+            None => "not checked (no --tsa-trust)".to_owned(),
+        };
+        lines.push((
+            "doc timestamp",
+            format!("{text}; covers {}", coverage(t.covers_whole_document)),
+        ));
+    }
     lines
 }
 

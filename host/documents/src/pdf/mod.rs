@@ -3,7 +3,9 @@
 //! dictionary's `/M`) embedded in the reserved `/Contents`.
 
 mod byte_range;
+mod dss;
 mod load;
+mod ltv;
 mod revisions;
 mod update;
 mod verify;
@@ -13,8 +15,13 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use crate::report::{Finding, PdfSignature, PdfVerification, SignatureStatus};
+pub use crate::report::{
+    DocumentTimestamp, DssSummary, Finding, PdfSignature, PdfVerification, SignatureStatus,
+};
 pub use load::{MAX_NESTING, MAX_REVISIONS, MAX_STREAM_BYTES, MAX_VALUES, PDF_MAX_BYTES};
+pub use ltv::{
+    add_document_timestamp, add_validation_data, ValidationData, DOCUMENT_TIMESTAMP_RESERVE,
+};
 pub use verify::{verify_pdf, verify_pdf_with};
 
 use crate::cms::{self, FinishOptions, PreparedCms};

@@ -1,15 +1,19 @@
 //! What a later revision may change in what a signature signed. Signing adds a signature field
 //! and its widget, so only the objects that hold those may change, and only by growing:
-//! [`ALLOWED`] lists them (the long-term-signature work adds DSS and document timestamps
-//! there). Every other change, and every object gone, is a [`Finding`](crate::report::Finding).
+//! [`ALLOWED`] lists them. Long-term validation (PAdES B-LT, B-LTA) adds the catalog's `/DSS`
+//! (a document security store holding only certificates, CRLs, OCSP responses and VRI) and
+//! document timestamps, which are signature fields too. Every other change, and every object
+//! gone, is a [`Finding`](crate::report::Finding).
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 /// The kinds of object a later revision may change, and the keys it may change in them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// The document catalog: its `/AcroForm` (as [`Role::Form`]).
+    /// The document catalog: its `/AcroForm` (as [`Role::Form`]) and `/DSS` (as [`Role::Dss`]).
     Catalog,
+    /// The document security store: its validation data.
+    Dss,
     /// The interactive form: `/Fields` growing by signature fields, and `/SigFlags`.
     Form,
     /// The form's `/Fields` array: growing by signature fields.
@@ -23,8 +27,9 @@ enum Role {
 }
 
 /// The explicit list: for each role, the keys that may differ and how.
-const ALLOWED: [(Role, &[&[u8]]); 4] = [
-    (Role::Catalog, &[b"AcroForm"]),
+const ALLOWED: [(Role, &[&[u8]]); 5] = [
+    (Role::Catalog, &[b"AcroForm", b"DSS"]),
+    (Role::Dss, &[b"Certs", b"CRLs", b"OCSPs", b"VRI"]),
     (Role::Form, &[b"Fields", b"SigFlags"]),
     (Role::Page, &[b"Annots"]),
     (Role::SignatureField, &[b"V"]),
@@ -58,6 +63,47 @@ pub(super) fn changes(signed: &Document, later: &Document) -> Vec<(String, Strin
     found
 }
 
+/// Whether `later` differs from `signed` (the last signed revision) only by validation data:
+/// the catalog's `/DSS` set to a document security store, or the store itself grown (PAdES
+/// B-LT after the last signature or document timestamp).
+pub(super) fn only_validation_data_added(signed: &Document, later: &Document) -> bool {
+    let root = |d: &Document| d.trailer.get(b"Root").and_then(Object::as_reference).ok();
+    let Some(root_id) = root(signed).filter(|r| root(later) == Some(*r)) else {
+        return false;
+    };
+    let dss_id = signed
+        .get_dictionary(root_id)
+        .ok()
+        .and_then(|c| c.get(b"DSS").and_then(Object::as_reference).ok());
+    let changed = signed
+        .objects
+        .iter()
+        .any(|(id, before)| later.objects.get(id) != Some(before));
+    changed
+        && signed.objects.iter().all(|(id, before)| {
+            let Some(after) = later.objects.get(id) else {
+                return false;
+            };
+            if before == after {
+                return true;
+            }
+            let (Ok(b), Ok(a)) = (before.as_dict(), after.as_dict()) else {
+                return false;
+            };
+            if Some(*id) == dss_id {
+                return is_dss(a);
+            }
+            let without_dss = |d: &Dictionary| {
+                let mut d = d.clone();
+                d.remove(b"DSS");
+                d
+            };
+            *id == root_id
+                && without_dss(b) == without_dss(a)
+                && resolve_dict(later, a.get(b"DSS")).is_some_and(is_dss)
+        })
+}
+
 /// The role of each object of `signed` that signing may change.
 fn roles(signed: &Document) -> Vec<(ObjectId, Role)> {
     let mut roles = Vec::new();
@@ -66,6 +112,9 @@ fn roles(signed: &Document) -> Vec<(ObjectId, Role)> {
     };
     if let Ok(root) = signed.trailer.get(b"Root").and_then(Object::as_reference) {
         roles.push((root, Role::Catalog));
+        reference(signed.get_dictionary(root).ok(), b"DSS")
+            .into_iter()
+            .for_each(|id| roles.push((id, Role::Dss)));
         let form_id = reference(signed.get_dictionary(root).ok(), b"AcroForm");
         form_id
             .into_iter()
@@ -90,6 +139,15 @@ fn roles(signed: &Document) -> Vec<(ObjectId, Role)> {
         }
     }
     roles
+}
+
+/// A document security store: `/Type /DSS` (optional) and validation data only.
+fn is_dss(dict: &Dictionary) -> bool {
+    let keys: [&[u8]; 5] = [b"Type", b"Certs", b"CRLs", b"OCSPs", b"VRI"];
+    dict.iter().all(|(k, _)| keys.contains(&k.as_slice()))
+        && dict
+            .get(b"Type")
+            .map_or(true, |t| t.as_name().is_ok_and(|n| n == b"DSS"))
 }
 
 fn is_signature_field(dict: &Dictionary) -> bool {
@@ -160,6 +218,10 @@ fn dictionary_change(
     }
     match role {
         Role::Catalog => {
+            let dss = resolve_dict(later, after.get(b"DSS"));
+            if after.has(b"DSS") && !dss.is_some_and(is_dss) {
+                return Err("/DSS is not a document security store".into());
+            }
             let (b, a) = (
                 resolve_dict(signed, before.get(b"AcroForm")),
                 resolve_dict(later, after.get(b"AcroForm")),
@@ -183,6 +245,8 @@ fn dictionary_change(
             signed,
             later,
         ),
+        Role::Dss if is_dss(after) => Ok(()),
+        Role::Dss => Err("/DSS holds more than validation data".into()),
         Role::SignatureField if !before.has(b"V") => Ok(()),
         _ => Err("a signature's value changed or was removed".into()),
     }

@@ -8,7 +8,7 @@ use super::byte_range::PLACEHOLDER;
 use super::PdfSigning;
 use crate::error::DocumentError;
 
-fn pdf_err(context: &'static str) -> impl Fn(lopdf::Error) -> DocumentError {
+pub(super) fn pdf_err(context: &'static str) -> impl Fn(lopdf::Error) -> DocumentError {
     move |e| DocumentError::Pdf(format!("{context}: {e}"))
 }
 
@@ -17,10 +17,14 @@ pub(super) fn append_signature_field(
     pdf: &[u8],
     signing: &PdfSigning,
 ) -> Result<Vec<u8>, DocumentError> {
-    let prev = super::load::load(pdf)?;
-    if prev.is_encrypted() || prev.trailer.has(b"Encrypt") {
-        return Err(DocumentError::Pdf("encrypted PDFs are not signed".into()));
-    }
+    append_field(pdf, signature_dictionary(signing)?)
+}
+
+/// `pdf` followed by the update that adds a signature field whose value is `signature` (a
+/// signature or document timestamp dictionary with placeholders).
+pub(super) fn append_field(pdf: &[u8], signature: Dictionary) -> Result<Vec<u8>, DocumentError> {
+    let mut update = start_update(pdf)?;
+    let prev = update.get_prev_documents();
     let root = prev
         .trailer
         .get(b"Root")
@@ -31,16 +35,8 @@ pub(super) fn append_signature_field(
         .values()
         .next()
         .ok_or_else(|| DocumentError::Pdf("the PDF has no page".into()))?;
-    let version = prev.version.clone();
-    let mut update = IncrementalDocument::create_from(pdf.to_vec(), prev);
     let doc = &mut update.new_document;
-    doc.version = version;
-    // lopdf copies the previous trailer; these keys described the previous section only.
-    for key in [b"DecodeParms".as_slice(), b"XRefStm", b"Filter"] {
-        doc.trailer.remove(key);
-    }
-
-    let signature = doc.add_object(signature_dictionary(signing)?);
+    let signature = doc.add_object(signature);
     update
         .opt_clone_object_to_new_document(root)
         .map_err(pdf_err("catalog"))?;
@@ -63,6 +59,34 @@ pub(super) fn append_signature_field(
     push_reference(&mut update, page, b"Annots", None, field)?;
 
     let mut out = Vec::with_capacity(pdf.len() + 40 * 1024);
+    update
+        .save_to(&mut out)
+        .map_err(|e| DocumentError::Pdf(format!("cannot write the update: {e}")))?;
+    Ok(out)
+}
+
+/// A fresh incremental update of `pdf` (lopdf copies the previous trailer; the keys that
+/// described the previous section only are dropped).
+pub(super) fn start_update(pdf: &[u8]) -> Result<IncrementalDocument, DocumentError> {
+    let prev = super::load::load(pdf)?;
+    if prev.is_encrypted() || prev.trailer.has(b"Encrypt") {
+        return Err(DocumentError::Pdf("encrypted PDFs are not signed".into()));
+    }
+    let version = prev.version.clone();
+    let mut update = IncrementalDocument::create_from(pdf.to_vec(), prev);
+    update.new_document.version = version;
+    for key in [b"DecodeParms".as_slice(), b"XRefStm", b"Filter"] {
+        update.new_document.trailer.remove(key);
+    }
+    Ok(update)
+}
+
+/// The bytes of `pdf` with `update` appended.
+pub(super) fn write_update(
+    update: &mut IncrementalDocument,
+    len: usize,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut out = Vec::with_capacity(len + 40 * 1024);
     update
         .save_to(&mut out)
         .map_err(|e| DocumentError::Pdf(format!("cannot write the update: {e}")))?;

@@ -10,11 +10,15 @@ use mynakey_verify::Trust;
 use sha2::{Digest, Sha256};
 
 use super::byte_range::Gap;
+use super::dss;
 use super::load::{load, revision_ends};
-use super::revisions::changes;
+use super::revisions::{changes, only_validation_data_added};
 use crate::cms::verify_detached;
 use crate::error::DocumentError;
-use crate::report::{Finding, PdfSignature, PdfVerification, SignatureStatus};
+use crate::report::{
+    DocumentTimestamp, DssSummary, Finding, Level, PdfSignature, PdfVerification, SignatureStatus,
+};
+use crate::timestamp::verify_token;
 use crate::validation::Validation;
 
 /// Verifies every signature of `pdf` (see the module's rules) and compares each signed revision
@@ -40,15 +44,27 @@ pub fn verify_pdf_with(
     let Some(last) = ranges.last() else {
         return Err(DocumentError::NoSignature);
     };
-    if last[2] + last[3] != pdf.len() as i64 {
+    let last_end = (last[2] + last[3]) as usize;
+    let ends_a_revision = revision_ends(pdf)?.last() == Some(&pdf.len());
+    if last_end != pdf.len()
+        && !(ends_a_revision && only_validation_data_added(&load(&pdf[..last_end])?, &whole))
+    {
         return Err(DocumentError::Integrity(
-            "bytes were appended after the last signature".into(),
+            "bytes were appended after the last signature (more than validation data)".into(),
         ));
     }
+    let (trust, dss) = with_dss_crls(&whole, validation);
+    let validation = &Validation {
+        trust: &trust,
+        ..*validation
+    };
     let mut report = PdfVerification {
         signatures: Vec::with_capacity(ranges.len()),
         findings: Vec::new(),
+        document_timestamps: Vec::new(),
+        dss,
     };
+    let mut signed_ends = Vec::new();
     for range in ranges {
         let end = (range[2] + range[3]) as usize;
         let signed = if end == pdf.len() {
@@ -59,6 +75,13 @@ pub fn verify_pdf_with(
         let revision = signed.as_ref().unwrap_or(&whole);
         let dict = signature_dictionary(revision, range)
             .ok_or_else(|| DocumentError::Pdf("a signature is not in its own revision".into()))?;
+        if name(dict, b"SubFilter").as_deref() == Some(DOCUMENT_TIMESTAMP) {
+            // Its bytes are its own check; later changes are judged by the signatures' rule.
+            let stamp = verify_document_timestamp(dict, pdf, revision, validation)?;
+            report.document_timestamps.push(stamp);
+            continue;
+        }
+        signed_ends.push(end);
         let mut signature = verify_one(dict, pdf, validation)?;
         let index = report.signatures.len() + 1;
         for (object, change) in changes(revision, &whole) {
@@ -72,6 +95,11 @@ pub fn verify_pdf_with(
         }
         report.signatures.push(signature);
     }
+    if report.signatures.is_empty() {
+        // Document timestamps alone sign nothing.
+        return Err(DocumentError::NoSignature);
+    }
+    raise_levels(&mut report, &signed_ends);
     if report.findings.is_empty() {
         Ok(report)
     } else {
@@ -79,8 +107,93 @@ pub fn verify_pdf_with(
     }
 }
 
+/// The `/SubFilter` of a document timestamp.
+const DOCUMENT_TIMESTAMP: &str = "ETSI.RFC3161";
+
+/// `validation`'s trust with the DSS's CRLs that load (those of a configured root), and what
+/// the DSS holds.
+fn with_dss_crls(doc: &Document, validation: &Validation<'_>) -> (Trust, Option<DssSummary>) {
+    let mut trust = validation.trust.clone();
+    let Some(dss) = dss::dss(doc) else {
+        return (trust, None);
+    };
+    let streams = |key: &[u8]| -> Vec<Vec<u8>> {
+        let array = dss
+            .get(key)
+            .ok()
+            .and_then(|v| doc.dereference(v).ok())
+            .and_then(|(_, v)| v.as_array().ok());
+        array
+            .into_iter()
+            .flatten()
+            .filter_map(|v| doc.dereference(v).ok()?.1.as_stream().ok())
+            .map(dss::stream_bytes)
+            .collect()
+    };
+    let crls = streams(b"CRLs");
+    let crls_used = crls.iter().filter(|c| trust.add_crl(c).is_ok()).count();
+    let summary = DssSummary {
+        certificates: streams(b"Certs").len(),
+        crls: crls.len(),
+        crls_used,
+    };
+    (trust, Some(summary))
+}
+
+/// A document timestamp: its token's imprint is the SHA-256 of its byte range, and (with TSA
+/// roots) the token checks out against them.
+fn verify_document_timestamp(
+    dict: &Dictionary,
+    pdf: &[u8],
+    revision: &Document,
+    validation: &Validation<'_>,
+) -> Result<DocumentTimestamp, DocumentError> {
+    let range = byte_range(dict)?;
+    let (gap, whole) = Gap::from_byte_range(range, pdf)?;
+    let end = (range[2] + range[3]) as usize;
+    let contents = dict
+        .get(b"Contents")
+        .and_then(Object::as_str)
+        .map_err(|_| DocumentError::Pdf("/Contents is not a string".into()))?;
+    let token = der_prefix(contents)?;
+    let timestamp = match validation.tsa_trust {
+        Some(roots) => {
+            let covered = [&pdf[..gap.start], &pdf[gap.end..end]].concat();
+            Some(verify_token(token, &covered, roots, validation.now)?.0)
+        }
+        None => None,
+    };
+    Ok(DocumentTimestamp {
+        covered_revision_end: end,
+        covers_whole_document: whole,
+        covers_dss: dss::dss(revision).is_some(),
+        timestamp,
+    })
+}
+
+/// B-T signatures with validation data in the DSS reach B-LT; with a checked document
+/// timestamp after them over a revision with a DSS, B-LTA.
+fn raise_levels(report: &mut PdfVerification, signed_ends: &[usize]) {
+    let Some(dss) = &report.dss else {
+        return;
+    };
+    if dss.certificates == 0 || dss.crls_used == 0 {
+        return;
+    }
+    for (signature, end) in report.signatures.iter_mut().zip(signed_ends) {
+        if signature.judgement.level != Level::BT {
+            continue;
+        }
+        let archived = report
+            .document_timestamps
+            .iter()
+            .any(|t| t.timestamp.is_some() && t.covers_dss && t.covered_revision_end > *end);
+        signature.judgement.level = if archived { Level::BLTA } else { Level::BLT };
+    }
+}
+
 /// The signature dictionaries of a document: those with `/ByteRange`, `/Contents`, `/SubFilter`.
-fn signature_dictionaries(doc: &Document) -> impl Iterator<Item = &Dictionary> {
+pub(super) fn signature_dictionaries(doc: &Document) -> impl Iterator<Item = &Dictionary> {
     doc.objects
         .values()
         .filter_map(|o| o.as_dict().ok())
@@ -118,7 +231,7 @@ fn signature_ranges(pdf: &[u8], whole: &Document) -> Result<Vec<[i64; 4]>, Docum
     Ok(ranges)
 }
 
-fn byte_range(dict: &Dictionary) -> Result<[i64; 4], DocumentError> {
+pub(super) fn byte_range(dict: &Dictionary) -> Result<[i64; 4], DocumentError> {
     let bad = || DocumentError::Pdf("/ByteRange is not an array of four integers".into());
     let array = dict
         .get(b"ByteRange")
@@ -179,7 +292,7 @@ fn verify_one(
 }
 
 /// The DER value at the start of `/Contents`; what follows must be the zero padding.
-fn der_prefix(contents: &[u8]) -> Result<&[u8], DocumentError> {
+pub(super) fn der_prefix(contents: &[u8]) -> Result<&[u8], DocumentError> {
     let bad = |e: der::Error| DocumentError::Cms(format!("/Contents: {e}"));
     let mut reader = SliceReader::new(contents).map_err(bad)?;
     let header = Header::decode(&mut reader).map_err(bad)?;
