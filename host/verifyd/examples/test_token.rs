@@ -2,6 +2,8 @@
 //! what the browser would post, for running the integrator examples without a card.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::Write;
+
 use mynakey_test_support::pki;
 
 fn main() {
@@ -9,5 +11,10 @@ fn main() {
     let [origin, challenge] = args.as_slice() else {
         panic!("usage: test_token ORIGIN CHALLENGE");
     };
-    println!("{}", pki::token("card1-auth", origin, challenge));
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        pki::token("card1-auth", origin, challenge)
+    )
+    .expect("write the token to stdout");
 }

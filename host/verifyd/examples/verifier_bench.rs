@@ -13,6 +13,7 @@
 //!                                        resident MiB
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use mynakey_test_support::fixtures::ORIGIN;
@@ -121,7 +122,12 @@ fn main() {
             let ((wall_rate, _), (cpu_rate, cpu_us)) = (per(secs), per(cpu_secs));
             println!("{cpu_rate:.0} {cpu_us:.1} {wall_rate:.0}");
         }
-        Some("token") => println!("{}", pki::token("card2-auth", ORIGIN, &args[1])),
+        Some("token") => writeln!(
+            std::io::stdout(),
+            "{}",
+            pki::token("card2-auth", ORIGIN, &args[1])
+        )
+        .expect("write the token to stdout"),
         Some("issue") => issue(args[1].parse().unwrap(), args[2].parse().unwrap()),
         _ => panic!("usage: see the module comment"),
     }
