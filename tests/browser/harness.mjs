@@ -249,6 +249,11 @@ async function whatWasShown(context, page, explain) {
     lines.push(`open: ${p.url()}`);
     if (p.url().startsWith(consentUrl)) {
       lines.push(`  status: ${await text(p, '#status')} | alert: ${await text(p, '#alert')} | busy: ${await p.locator('#main').getAttribute('aria-busy', { timeout: 1000 }).catch(() => '?')}`);
+      // The test build's records: when the input gate armed and what it ignored (an Enter that
+      // came too soon does nothing), and the flow's steps.
+      const records = await p.evaluate(() => JSON.stringify({ gate: globalThis.mynakeyGateLog, timeline: globalThis.mynakeyTimeline, now: performance.now() }))
+        .catch((e) => String(e));
+      lines.push(`  ${records}`);
     }
   }
   if (explain) lines.push(await explain());
