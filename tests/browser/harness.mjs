@@ -219,7 +219,7 @@ export async function consentWindow(context, trigger, { gateOpen = true, page, e
     const opened = Promise.all([popup, trigger()]);
     [win] = await (page ? Promise.race([opened, pageShowsError(page, watching)]) : opened);
   } catch (e) {
-    throw new Error(`${e.message}\n${await whatWasShown(context, page, explain)}`);
+    throw new Error(`${e.message}\n${await whatWasShown(context, page, explain)}`, { cause: e });
   } finally {
     watching.on = false;
   }
