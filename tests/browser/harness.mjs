@@ -248,7 +248,7 @@ async function whatWasShown(context, page, explain) {
   for (const p of context.pages()) {
     lines.push(`open: ${p.url()}`);
     if (p.url().startsWith(consentUrl)) {
-      lines.push(`  status: ${await text(p, '#status')} | alert: ${await text(p, '#alert')} | busy: ${await p.locator('#main').getAttribute('aria-busy', { timeout: 1000 }).catch(() => '?')}`);
+      lines.push(`  action: ${await text(p, '#action')} | status: ${await text(p, '#status')} | alert: ${await text(p, '#alert')} | busy: ${await p.locator('#main').getAttribute('aria-busy', { timeout: 1000 }).catch(() => '?')}`);
       // The test build's records: when the input gate armed and what it ignored (an Enter that
       // came too soon does nothing), and the flow's steps.
       const records = await p.evaluate(() => JSON.stringify({ gate: globalThis.mynakeyGateLog, timeline: globalThis.mynakeyTimeline, now: performance.now() }))
