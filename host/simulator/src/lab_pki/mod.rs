@@ -1,0 +1,62 @@
+//! The lab's own test PKI services, so `demo` can show long-term signatures without a network
+//! (TEST ONLY, like the simulated card; never in a package):
+//!
+//! - [`LabTsa`]: an RFC 3161 time-stamping authority answering in-process with the test TSA
+//!   certificate and key of `tests/fixtures/pki` (`tsa.der`, `tsa.key.der`, issued by
+//!   `tsa-root.der`, [`TEST_TSA_ROOT`]);
+//! - [`fresh_crl`]: a CRL issued now by a test root ([`TestCa`]), as the CA's CRL publication
+//!   a relying party fetches (a timestamped signature is judged with CRLs issued after it).
+
+mod crl;
+mod tsa;
+
+use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::RsaPrivateKey;
+use sha2::Sha256;
+use x509_cert::der::Decode;
+use x509_cert::Certificate;
+
+pub use crl::{fresh_crl, TestCa};
+pub use tsa::{LabTsa, LAB_TSA_POLICY};
+
+/// The root of the lab's test TSA (`tests/fixtures/pki/tsa-root.der`): what a relying party
+/// adds to its TSA roots to accept the lab's timestamps. Never trusted by default.
+pub const TEST_TSA_ROOT: &[u8] = fixture!("tsa-root.der");
+
+/// Why the lab could not answer (its own test material or an encoding failed).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabPkiError {
+    /// A test key or certificate embedded in the lab does not load.
+    #[error("the lab's test {0} does not load")]
+    Fixture(&'static str),
+    /// A structure could not be encoded.
+    #[error("cannot encode the answer: {0}")]
+    Encode(#[from] der::Error),
+    /// The RSA signature could not be made.
+    #[error("cannot sign: {0}")]
+    Sign(String),
+    /// A time outside what the encodings can carry.
+    #[error("the clock is outside 1970–2049")]
+    Clock,
+}
+
+/// A test key with its certificate.
+struct TestSigner {
+    key: SigningKey<Sha256>,
+    certificate: Certificate,
+}
+
+impl TestSigner {
+    fn load(name: &'static str, key_pkcs8: &[u8], certificate: &[u8]) -> Result<Self, LabPkiError> {
+        let key =
+            RsaPrivateKey::from_pkcs8_der(key_pkcs8).map_err(|_| LabPkiError::Fixture(name))?;
+        let certificate =
+            Certificate::from_der(certificate).map_err(|_| LabPkiError::Fixture(name))?;
+        Ok(Self {
+            key: SigningKey::new(key),
+            certificate,
+        })
+    }
+}
