@@ -14,7 +14,8 @@ use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::RsaPrivateKey;
 use sha2::Sha256;
-use x509_cert::der::Decode;
+use x509_cert::der::pem::LineEnding;
+use x509_cert::der::{Decode, EncodePem};
 use x509_cert::Certificate;
 
 pub use crl::{fresh_crl, TestCa};
@@ -23,6 +24,13 @@ pub use tsa::{LabTsa, LAB_TSA_POLICY};
 /// The root of the lab's test TSA (`tests/fixtures/pki/tsa-root.der`): what a relying party
 /// adds to its TSA roots to accept the lab's timestamps. Never trusted by default.
 pub const TEST_TSA_ROOT: &[u8] = fixture!("tsa-root.der");
+
+/// [`TEST_TSA_ROOT`] as PEM, for validators that read PEM (`openssl ts -verify -CAfile`).
+pub fn test_tsa_root_pem() -> Result<String, LabPkiError> {
+    let root =
+        Certificate::from_der(TEST_TSA_ROOT).map_err(|_| LabPkiError::Fixture("TSA root"))?;
+    Ok(root.to_pem(LineEnding::LF)?)
+}
 
 /// Why the lab could not answer (its own test material or an encoding failed).
 #[derive(Debug, thiserror::Error)]
