@@ -66,7 +66,11 @@ fn test_only_files() -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 11, "test keys not found in {}", dir.display());
+    assert!(
+        files.len() >= 11,
+        "test keys not found in {}",
+        dir.display()
+    );
     files
 }
 
@@ -88,7 +92,9 @@ fn test_only_bytes_in(binary: &[u8]) -> BTreeSet<String> {
         .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
         .collect();
     windows.retain(|(_, window)| {
-        let holders = pki.iter().filter(|f| f.windows(WINDOW).any(|w| w == window));
+        let holders = pki
+            .iter()
+            .filter(|f| f.windows(WINDOW).any(|w| w == window));
         holders.count() == 1
     });
     let prefix = |bytes: &[u8]| usize::from(u16::from_be_bytes([bytes[0], bytes[1]]));

@@ -330,7 +330,12 @@ fn test_pki_embedders(root: &Path) -> Vec<String> {
             let text = std::fs::read_to_string(f).unwrap();
             text.contains("include_bytes!") && text.contains("tests/fixtures/pki/")
         })
-        .map(|f| f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"))
+        .map(|f| {
+            f.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     embedding.sort();
     embedding
