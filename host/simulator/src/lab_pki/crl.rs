@@ -105,10 +105,6 @@ pub fn fresh_crl(ca: TestCa, now: SystemTime) -> Result<Vec<u8>, LabPkiError> {
 #[cfg(test)]
 mod tests {
     use der::Decode;
-    use rsa::pkcs1v15::VerifyingKey;
-    use rsa::pkcs8::DecodePublicKey;
-    use rsa::signature::Verifier;
-    use sha2::Sha256;
     use x509_cert::Certificate;
 
     use super::*;
@@ -130,15 +126,8 @@ mod tests {
             assert_eq!(this_update, now_secs);
             let next = tbs.next_update.unwrap().to_unix_duration().as_secs();
             assert_eq!(next - this_update, CRL_LIFETIME.as_secs());
-            let spki = root
-                .tbs_certificate
-                .subject_public_key_info
-                .to_der()
-                .unwrap();
-            let key = VerifyingKey::<Sha256>::from_public_key_der(&spki).unwrap();
-            let signature = rsa::pkcs1v15::Signature::try_from(crl.signature.raw_bytes()).unwrap();
-            key.verify(&tbs.to_der().unwrap(), &signature)
-                .expect("signed by the root");
+            let tbs_der = tbs.to_der().unwrap();
+            crate::lab_pki::assert_signed_by(&root, &tbs_der, crl.signature.raw_bytes());
         }
     }
 }

@@ -68,3 +68,17 @@ impl TestSigner {
         })
     }
 }
+
+/// Test helper: `signature` over `message` verifies (RSASSA-PKCS1-v1_5, SHA-256) with the key
+/// of `certificate`.
+#[cfg(test)]
+fn assert_signed_by(certificate: &Certificate, message: &[u8], signature: &[u8]) {
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
+    use x509_cert::der::Encode;
+    let spki = certificate.tbs_certificate.subject_public_key_info.to_der();
+    let key = VerifyingKey::<Sha256>::from_public_key_der(&spki.unwrap()).unwrap();
+    let signature = Signature::try_from(signature).unwrap();
+    key.verify(message, &signature).unwrap();
+}

@@ -4,9 +4,6 @@
 use cms::signed_data::SignedData;
 use der::asn1::Null;
 use der::oid::db::rfc5912::ID_SHA_1;
-use rsa::pkcs1v15::VerifyingKey;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
 use x509_cert::spki::AlgorithmIdentifier;
 use x509_cert::Certificate;
 use x509_tsp::MessageImprint;
@@ -71,15 +68,9 @@ fn a_granted_token_carries_the_imprint_nonce_policy_and_a_verifiable_signature()
         panic!("one signer")
     };
     let attributes = signer.signed_attrs.as_ref().unwrap();
-    let spki = tsa_cert
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .unwrap();
-    let key = VerifyingKey::<Sha256>::from_public_key_der(&spki).unwrap();
-    let signature = rsa::pkcs1v15::Signature::try_from(signer.signature.as_bytes()).unwrap();
-    key.verify(&attributes.to_der().unwrap(), &signature)
-        .unwrap();
+    let signed_attributes = attributes.to_der().unwrap();
+    let signature = signer.signature.as_bytes();
+    crate::lab_pki::assert_signed_by(&tsa_cert, &signed_attributes, signature);
     // RFC 5816: signing-certificate-v2 names the TSA certificate by its SHA-256 hash.
     let ess = attributes
         .iter()
