@@ -67,8 +67,8 @@ fn test_only_files() -> Vec<(String, Vec<u8>)> {
         .collect();
     files.sort();
     assert!(
-        files.len() >= 11,
-        "test keys not found in {}",
+        files.len() >= 13,
+        "test keys and TSA certificates not found in {}",
         dir.display()
     );
     files
