@@ -102,6 +102,12 @@ fn what_a_tsa_refuses_is_answered_with_a_rejection_and_its_reason() {
     let bit = |v: PkiFailureInfoValues| Some(cmpv2::status::PkiFailureInfo::from(v).bits());
     let mut other_policy = request(ID_SHA_256, &[1; 32], true);
     other_policy.req_policy = Some(ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1"));
+    let mut extended = request(ID_SHA_256, &[1; 32], true);
+    extended.extensions = Some(vec![x509_cert::ext::Extension {
+        extn_id: ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.9"),
+        critical: false,
+        extn_value: OctetString::new([5, 0]).unwrap(),
+    }]);
     let cases = [
         (b"not DER".to_vec(), PkiFailureInfoValues::BadDataFormat),
         (
@@ -115,6 +121,10 @@ fn what_a_tsa_refuses_is_answered_with_a_rejection_and_its_reason() {
         (
             other_policy.to_der().unwrap(),
             PkiFailureInfoValues::UnacceptedPolicy,
+        ),
+        (
+            extended.to_der().unwrap(),
+            PkiFailureInfoValues::UnacceptedExtension,
         ),
     ];
     for (req, expected) in cases {
