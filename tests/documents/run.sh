@@ -17,6 +17,10 @@
 #     --tsa` makes a PAdES B-T PDF and a CAdES-T .p7s; `openssl ts -verify` accepts each token
 #     over the signature value with the TEST TSA root and refuses it over other bytes or with
 #     another root; pyHanko validates the B-T PDF and its timestamp; `verify` reports B-T
+#   - the demo's own long-term files (the lab's TEST TSA, in-process): pyHanko's AdES long-term
+#     validation accepts its B-LTA PDF with the TEST signing and TSA roots only; `openssl ts
+#     -verify` accepts the PDF's and the .p7s's signature timestamps and the document timestamp,
+#     and refuses them over other bytes or with another root; `verify` reports B-LTA and B-T
 #   - long-term validation: `document ltv` adds the DSS (certificates, CRLs made here with
 #     `openssl ca -gencrl` after the timestamp) and a document timestamp; pyHanko's AdES
 #     long-term validation (`adesverify`: embedded data and the two roots only, no network)
@@ -55,6 +59,50 @@ make_crl() { # OUT ISSUER [SERIAL REASON]
 }
 # Copies FILE to OUT with one bit of the byte at OFFSET flipped.
 tamper() { python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[2])] ^= 1; open(sys.argv[3], "wb").write(b)' "$1" "$2" "$3"; }
+# NAME.tst and NAME.data: the signature-time-stamp token of the first signature of FILE (KIND
+# pdf or p7s) and the signature value it covers, read with asn1crypto (pyHanko's).
+signature_token() { # KIND FILE NAME
+    python3 - "$@" <<'PY' || fail "no timestamp token in $2"
+import sys
+from asn1crypto import cms
+from pyhanko.pdf_utils.reader import PdfFileReader
+kind, path, name = sys.argv[1:]
+if kind == "pdf":
+    with open(path, "rb") as f:
+        signer = PdfFileReader(f).embedded_signatures[0].signer_info
+else:
+    signer = cms.ContentInfo.load(open(path, "rb").read())["content"]["signer_infos"][0]
+open(name + ".data", "wb").write(signer["signature"].native)
+[token] = [a["values"][0] for a in signer["unsigned_attrs"] if a["type"].dotted == "1.2.840.113549.1.9.16.2.14"]
+open(name + ".tst", "wb").write(token.dump())
+PY
+}
+# NAME.tst and NAME.data: PDF's last document timestamp and the bytes its /ByteRange covers.
+document_timestamp() { # PDF NAME
+    python3 - "$@" <<'PY' || fail "no document timestamp in $1"
+import re, sys, binascii
+from asn1crypto import cms
+pdf, name = open(sys.argv[1], "rb").read(), sys.argv[2]
+a, b, c, d = map(int, re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)[-1])
+open(name + ".data", "wb").write(pdf[a:a + b] + pdf[c:c + d])
+token = cms.ContentInfo.load(binascii.unhexlify(pdf[b + 1:c - 1]), strict=False)
+assert token["content"]["encap_content_info"]["content_type"].dotted == "1.2.840.113549.1.9.16.1.4"
+open(name + ".tst", "wb").write(token.dump())
+PY
+}
+# `openssl ts -verify`: NAME.tst covers NAME.data under the TEST TSA root, not other bytes, and
+# not under another root.
+judge_token() { # NAME WHAT
+    openssl ts -verify -token_in -in "$1.tst" -data "$1.data" -CAfile tsa-root.pem >ts.out 2>&1 ||
+        { cat ts.out; fail "openssl ts -verify refused $2"; }
+    grep -q "Verification: OK" ts.out || { cat ts.out; fail "openssl ts -verify: $2"; }
+    tamper "$1.data" 10 other.data
+    if openssl ts -verify -token_in -in "$1.tst" -data other.data -CAfile tsa-root.pem >/dev/null 2>&1; then
+        fail "openssl ts -verify accepted $2 over other bytes"; fi
+    if openssl ts -verify -token_in -in "$1.tst" -data "$1.data" -CAfile root.pem >/dev/null 2>&1; then
+        fail "openssl ts -verify accepted $2 with another root"; fi
+}
+adesverify() { pyhanko sign adesverify --pretty-print --trust root.pem --trust tsa-root.pem --trust-replace "$1" >ph.out 2>&1; }
 
 # The TEST signing root that issued card1's signing certificate, and a trust folder with only it.
 openssl x509 -inform DER -in "$PKI/sign-root-2.der" -out root.pem
@@ -62,6 +110,9 @@ openssl x509 -inform DER -in "$PKI/card1-sign.der" -out card1-sign.pem
 openssl pkey -inform DER -in "$PKI/card1-sign.key.der" -out card1-sign.key.pem
 openssl verify -CAfile root.pem card1-sign.pem >/dev/null || fail "sign-root-2 does not issue card1-sign"
 mkdir trust && cp "$PKI/sign-root-2.der" trust/
+# The TEST TSA root (OpenSSL's test TSA and the lab's share it) and a TSA trust folder with it.
+mkdir tsa-trust && cp "$PKI/tsa-root.der" tsa-trust/
+openssl x509 -inform DER -in "$PKI/tsa-root.der" -out tsa-root.pem
 
 "$HOST" demo --save demo >demo.log || { cat demo.log; fail "demo"; }
 ok "demo wrote $(ls demo | tr '\n' ' ')"
@@ -98,7 +149,7 @@ host_sign "$ROOT/tests/fixtures/documents/contract-xref-stream.pdf" stream-signe
 host_sign stream-signed.pdf twice-signed.pdf
 
 # --- PAdES: pyHanko and pdfsig ---------------------------------------------------------------
-for pdf in demo/contract-signed.pdf stream-signed.pdf; do
+for pdf in stream-signed.pdf; do
     phvalidate "$pdf" >ph.out 2>&1 ||
         { cat ph.out; fail "pyHanko refused $pdf"; }
     grep -q "The signature is judged VALID" ph.out || { cat ph.out; fail "pyHanko: $pdf"; }
@@ -162,39 +213,55 @@ host_sign ph-contract-xref-table.pdf ours-after-ph.pdf
 "$RP" verify --json --trust trust --pdf ours-after-ph.pdf >verify.json || { cat verify.json; fail "verify --pdf: ours after pyHanko"; }
 ok "verify --pdf: our signature after pyHanko's leaves both valid"
 
+# --- the demo's long-term files: the lab's TEST TSA, judged by pyHanko and openssl ts ---------
+cmp <(openssl x509 -in demo/test-tsa-root.pem -outform DER) "$PKI/tsa-root.der" ||
+    fail "the demo's test-tsa-root.pem is not tests/fixtures/pki/tsa-root.der"
+pdf=demo/contract-signed.pdf
+pyhanko sign validate --pretty-print --trust root.pem --trust tsa-root.pem --trust-replace $pdf >ph.out 2>&1 ||
+    { cat ph.out; fail "pyHanko refused $pdf"; }
+for line in "The signature is judged VALID" "The signer's certificate is trusted." \
+    "The TSA certificate is trusted." "All modifications relate to signature maintenance"; do
+    grep -qF "$line" ph.out || { cat ph.out; fail "pyHanko on $pdf: no '$line'"; }
+done
+pyhanko sign validate --trust root.pem --trust tsa-root.pem --trust-replace $pdf >ph.out 2>&1 || { cat ph.out; fail "pyHanko: $pdf"; }
+grep -q "TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES" ph.out || { cat ph.out; fail "pyHanko: $pdf not LTA"; }
+# AdES long-term validation with the two roots only: no warning (a document timestamp or TSA
+# chain it could not validate at its time is one), judged valid.
+adesverify $pdf || { cat ph.out; fail "pyHanko's long-term validation refused $pdf"; }
+grep -q "The signature is judged VALID" ph.out || { cat ph.out; fail "pyHanko LTA: $pdf"; }
+if grep -q "WARNING" ph.out; then cat ph.out; fail "pyHanko's long-term validation of $pdf warned"; fi
+tamper $pdf 200 tampered.pdf
+if adesverify tampered.pdf; then cat ph.out; fail "pyHanko accepted a tampered $pdf"; fi
+grep -q "The signature is judged INVALID" ph.out || { cat ph.out; fail "pyHanko did not report tampering of $pdf"; }
+pdfsig $pdf >sig.out 2>&1 || true
+grep -q "Signature Validation: Signature is Valid." sig.out || { cat sig.out; fail "pdfsig: $pdf"; }
+grep -q "Not total document signed" sig.out || { cat sig.out; fail "pdfsig: no update after the signature in $pdf"; }
+signature_token pdf $pdf demo-pdf
+signature_token p7s demo/contract.txt.p7s demo-p7s
+document_timestamp $pdf demo-docts
+judge_token demo-pdf "the demo PDF's signature timestamp"
+judge_token demo-p7s "the demo .p7s's signature timestamp"
+judge_token demo-docts "the demo PDF's document timestamp"
+"$RP" verify --json --trust trust --tsa-trust tsa-trust --pdf $pdf >verify.json || { cat verify.json; fail "verify --pdf $pdf"; }
+python3 -c 'import json,sys; r=json.load(open("verify.json"))["result"]; sys.exit(r["signatures"][0]["level"] != "B-LTA" or r["dss"]["crlsUsed"] != 1)' ||
+    { cat verify.json; fail "verify --pdf: $pdf not B-LTA"; }
+"$RP" verify --json --trust trust --tsa-trust tsa-trust --cms demo/contract.txt.p7s --content demo/contract.txt >verify.json ||
+    { cat verify.json; fail "verify --cms demo/contract.txt.p7s"; }
+grep -q '"level":"B-T"' verify.json || { cat verify.json; fail "verify --cms: the demo's .p7s not B-T"; }
+ok "the demo's B-LTA PDF and CAdES-T .p7s: pyHanko's long-term validation, openssl ts -verify and verify accept them under the two TEST roots"
+
 # --- trusted timestamps: OpenSSL's TSA on loopback, judged by openssl ts and pyHanko ----------
 "$TEST_TSA" grant >tsa.url & TSA_PIDS+=($!)
 for _ in $(seq 50); do [[ -s tsa.url ]] && break; sleep 0.1; done
 TSA_URL=$(cat tsa.url)
 [[ $TSA_URL == http://127.0.0.1:* ]] || fail "the test TSA did not start"
-mkdir tsa-trust && cp "$PKI/tsa-root.der" tsa-trust/
-openssl x509 -inform DER -in "$PKI/tsa-root.der" -out tsa-root.pem
 host_sign "$ROOT/tests/fixtures/documents/contract-xref-table.pdf" bt.pdf pdf --tsa "$TSA_URL" --tsa-trust tsa-trust
 grep -q '"level":"B-T"' finished.json || fail "document finish --tsa: not B-T"
 host_sign demo/contract.txt contract.txt.p7s cms --tsa "$TSA_URL" --tsa-trust tsa-trust
-# The signature value and its timestamp token, read with asn1crypto (pyHanko's) from each file.
-python3 - bt.pdf contract.txt.p7s <<'PY' || fail "no timestamp token in the signed files"
-import sys
-from asn1crypto import cms
-from pyhanko.pdf_utils.reader import PdfFileReader
-def save(signer, name):
-    open(name + ".sig", "wb").write(signer["signature"].native)
-    [token] = [a["values"][0] for a in signer["unsigned_attrs"] if a["type"].dotted == "1.2.840.113549.1.9.16.2.14"]
-    open(name + ".tst", "wb").write(token.dump())
-with open(sys.argv[1], "rb") as f:
-    save(PdfFileReader(f).embedded_signatures[0].signer_info, "pdf")
-save(cms.ContentInfo.load(open(sys.argv[2], "rb").read())["content"]["signer_infos"][0], "p7s")
-PY
-for kind in pdf p7s; do
-    openssl ts -verify -token_in -in $kind.tst -data $kind.sig -CAfile tsa-root.pem >ts.out 2>&1 ||
-        { cat ts.out; fail "openssl ts -verify refused the $kind token"; }
-    grep -q "Verification: OK" ts.out || { cat ts.out; fail "openssl ts -verify: $kind"; }
-    tamper $kind.sig 10 other.sig
-    if openssl ts -verify -token_in -in $kind.tst -data other.sig -CAfile tsa-root.pem >/dev/null 2>&1; then
-        fail "openssl ts -verify accepted the $kind token over other bytes"; fi
-    if openssl ts -verify -token_in -in $kind.tst -data $kind.sig -CAfile root.pem >/dev/null 2>&1; then
-        fail "openssl ts -verify accepted the $kind token with another root"; fi
-done
+signature_token pdf bt.pdf pdf
+signature_token p7s contract.txt.p7s p7s
+judge_token pdf "the B-T PDF's token"
+judge_token p7s "the CAdES-T .p7s's token"
 ok "openssl ts -verify: each token covers its signature value under the TEST TSA root only"
 phvalidate --trust tsa-root.pem bt.pdf >ph.out 2>&1 ||
     { cat ph.out; fail "pyHanko refused the B-T PDF"; }
@@ -221,7 +288,6 @@ ltv() { # IN OUT URL ARGS...
         "$RP" document ltv --tsa "$3" --tsa-trust tsa-trust --issuers trust "${@:4}" >ltv.json
     python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open("ltv.json"))["signed"]))' >"$2"
 }
-adesverify() { pyhanko sign adesverify --pretty-print --trust root.pem --trust tsa-root.pem --trust-replace "$1" >ph.out 2>&1; }
 sleep 1 # the CRLs' thisUpdate after the signature timestamp's genTime (whole seconds)
 make_crl sign.crl sign-root-2
 make_crl tsa.crl tsa-root
@@ -243,22 +309,8 @@ done
     fail "renewal: not two document timestamps"
 ok "document ltv: pyHanko's AdES long-term validation and verify judge the B-LTA and renewed PDFs valid"
 
-# The last document timestamp's token and the bytes its /ByteRange covers.
-python3 - renewed.pdf <<'PY' || fail "no document timestamp in renewed.pdf"
-import re, sys, binascii
-from asn1crypto import cms
-pdf = open(sys.argv[1], "rb").read()
-a, b, c, d = map(int, re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)[-1])
-open("docts.data", "wb").write(pdf[a:a + b] + pdf[c:c + d])
-token = cms.ContentInfo.load(binascii.unhexlify(pdf[b + 1:c - 1]), strict=False)
-assert token["content"]["encap_content_info"]["content_type"].dotted == "1.2.840.113549.1.9.16.1.4"
-open("docts.tst", "wb").write(token.dump())
-PY
-openssl ts -verify -token_in -in docts.tst -data docts.data -CAfile tsa-root.pem >ts.out 2>&1 ||
-    { cat ts.out; fail "openssl ts -verify refused the document timestamp"; }
-tamper docts.data 100 other.data
-if openssl ts -verify -token_in -in docts.tst -data other.data -CAfile tsa-root.pem >/dev/null 2>&1; then
-    fail "openssl ts -verify accepted the document timestamp over other bytes"; fi
+document_timestamp renewed.pdf docts
+judge_token docts "the document timestamp"
 ok "openssl ts -verify: the document timestamp covers its byte range"
 
 # Revoked after the timestamp (the holder moved house): valid at signing time, for both.
