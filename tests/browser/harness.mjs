@@ -13,6 +13,7 @@
 //   MYNAKEY_TEST_KEEP=1         keep the temp directories (profile, host log) for a look afterwards
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,7 +289,7 @@ export function verifyCli(args, stdin) {
 /** `apduLog`: a file the simulated card appends each APDU to (`simulate --apdu-log`), one line each. */
 export async function startPcsc({ apduLog } = {}) {
   const dir = tempDir('pcsc');
-  const port = 35963 + 100 + (process.pid % 400) * 2; // our own vpcd port pair
+  const port = await freeVpcdPort();
   mkdirSync(join(dir, 'run'));
   mkdirSync(join(dir, 'conf'));
   writeFileSync(join(dir, 'conf', 'vpcd'), [
@@ -301,13 +302,18 @@ export async function startPcsc({ apduLog } = {}) {
   const pcscd = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
     `mount --bind '${join(dir, 'run')}' /run/pcscd && exec pcscd --foreground -c '${join(dir, 'conf')}'`],
   { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Read, so a chatty pcscd never blocks on a full pipe; the tail is kept for failure messages.
+  let pcscdLog = '';
+  pcscd.stderr.on('data', (d) => { pcscdLog = (pcscdLog + d).slice(-8192); });
   const socket = join(dir, 'run', 'pcscd.comm');
   for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(50);
-  if (!existsSync(socket)) throw new Error('pcscd did not start');
+  if (!existsSync(socket)) throw new Error(`pcscd did not start: ${pcscdLog}`);
   let card = null;
   return {
     socket,
     port,
+    /** The end of pcscd's own messages (for a failure's explanation). */
+    log: () => pcscdLog,
     /**
      * Puts a simulated card on the reader: `profile` card1 (default) or card2 (another person,
      * PIN 5678), its APDUs appended to `log` (default: the one given to startPcsc).
@@ -327,6 +333,26 @@ export async function startPcsc({ apduLog } = {}) {
       if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A port pair for our own vpcd reader that nothing holds. Below the kernel's ephemeral range, so
+ * no outgoing connection (the browser's, the relying party's) can take it while pcscd starts —
+ * vpcd's own default, 35963, lies inside that range on Linux — and checked by listening on it.
+ */
+async function freeVpcdPort() {
+  const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const top = Math.min(ephemeralLow, 32768);
+  const canListen = (port) => new Promise((resolveListen) => {
+    const probe = createServer();
+    probe.once('error', () => resolveListen(false));
+    probe.listen(port, () => probe.close(() => resolveListen(true)));
+  });
+  for (let i = 0; i < 200; i++) {
+    const port = top - 2000 + ((process.pid + i * 7) % 900) * 2;
+    if (await canListen(port) && await canListen(port + 1)) return port;
+  }
+  throw new Error('no free port pair for vpcd below the ephemeral range');
 }
 
 /**

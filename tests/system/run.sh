@@ -87,13 +87,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# vpcd's port pair: below the kernel's ephemeral range (vpcd's default 35963 is inside it), so
+# no outgoing connection can hold it while pcscd starts; free when we can listen on it.
+port_free() { python3 -c 'import socket,sys; socket.create_server(("", int(sys.argv[1])))' "$1" 2>/dev/null; }
+read -r EPHEMERAL_LOW _ </proc/sys/net/ipv4/ip_local_port_range
+BASE=$(( (EPHEMERAL_LOW < 32768 ? EPHEMERAL_LOW : 32768) - 1000 ))
 PORT=
 for n in $(seq 1 40); do
-    p=$((35963 + 2 * n))
+    p=$((BASE + 2 * n))
     if port_free "$p" && port_free $((p + 1)); then PORT=$p; break; fi
 done
-[[ -n $PORT ]] || { say "no free port pair above 35963"; exit 1; }
+[[ -n $PORT ]] || { say "no free port pair from $BASE"; exit 1; }
 
 mkdir -p "$DIR/run" "$DIR/conf"
 cat >"$DIR/conf/vpcd" <<EOF

@@ -129,6 +129,10 @@ pub enum TimestampError {
     /// from a time-stamping certificate.
     #[error("the timestamp token is not acceptable: {0}")]
     BadToken(String),
+    /// The token's ESS signing-certificate attribute (RFC 3161 §2.4.2, RFC 5816) is missing,
+    /// or names another certificate than the one whose key signed the token.
+    #[error("the timestamp token does not name its TSA certificate: {0}")]
+    SigningCertificate(String),
     /// The TSA's certificate does not chain to a configured TSA root, or was not valid then.
     #[error("the TSA is not trusted: {0}")]
     Untrusted(String),
@@ -139,7 +143,7 @@ pub enum TimestampError {
 
 impl TimestampError {
     /// A stable code: `TSA_UNREACHABLE`, `TSA_TIMEOUT`, `TSA_HTTP_ERROR`, `TSA_REJECTED`,
-    /// `TSA_BAD_TOKEN`, `TSA_UNTRUSTED`, `TSA_TRUST_STORE`.
+    /// `TSA_BAD_TOKEN`, `TSA_SIGNING_CERTIFICATE`, `TSA_UNTRUSTED`, `TSA_TRUST_STORE`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unreachable(_) => "TSA_UNREACHABLE",
@@ -147,6 +151,7 @@ impl TimestampError {
             Self::Http(_) => "TSA_HTTP_ERROR",
             Self::Rejected(_) => "TSA_REJECTED",
             Self::BadToken(_) => "TSA_BAD_TOKEN",
+            Self::SigningCertificate(_) => "TSA_SIGNING_CERTIFICATE",
             Self::Untrusted(_) => "TSA_UNTRUSTED",
             Self::TrustStore(_) => "TSA_TRUST_STORE",
         }

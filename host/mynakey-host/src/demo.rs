@@ -2,6 +2,7 @@
 //! in plain words. Exit status 0 only when every verification passed.
 
 mod documents;
+mod long_term;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

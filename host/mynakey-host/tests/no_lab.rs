@@ -1,6 +1,7 @@
 //! No lab in the product: the build packages ship (`--no-default-features`, no `simulator`)
 //! refuses `demo`, `simulate` and `--simulator` with a clear message, and holds no byte run of
-//! any test private key. Both builds send `verify` and `document` to `mynakey-rp`.
+//! any test private key nor of the lab TSA's certificates. Both builds send `verify` and
+//! `document` to `mynakey-rp`.
 //!
 //! `tests/run.sh` builds that binary once (`cargo build --release -p mynakey-host
 //! --no-default-features`, kept as `target/no-lab/mynakey-host`) and runs this file with
@@ -10,13 +11,26 @@
 
 use mynakey_test_support::fixtures::ORIGIN;
 use mynakey_test_support::pki::pki_dir;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Length of the key windows searched for: long enough that a match is never chance.
 const WINDOW: usize = 32;
-/// Windows taken from each key, spread over its length (every byte of a key is secret).
+/// Windows taken from each file, spread over its length (every byte of a key is secret).
 const WINDOWS_PER_KEY: usize = 16;
+/// The lab TSA's certificates (its key, `tsa.key.der`, is among the keys): test-only, so never
+/// in the product either.
+const TSA_CERTIFICATES: [&str; 2] = ["tsa.der", "tsa-root.der"];
+/// What the lab embeds for its TSA and the CRLs its test roots issue: the developer build must
+/// hold each of them.
+const LAB_PKI_FILES: [&str; 5] = [
+    "tsa.key.der",
+    "tsa.der",
+    "tsa-root.der",
+    "tsa-root.key.der",
+    "sign-root-2.key.der",
+];
 
 fn package_binary(name: &str) -> Option<PathBuf> {
     match std::env::var_os("MYNAKEY_PACKAGE_BIN") {
@@ -36,45 +50,67 @@ fn package_binary(name: &str) -> Option<PathBuf> {
     }
 }
 
-fn test_private_keys() -> Vec<(String, Vec<u8>)> {
+/// Every private key of the test PKI and the lab TSA's certificates, as `(file, bytes)`.
+fn test_only_files() -> Vec<(String, Vec<u8>)> {
     let dir = pki_dir();
-    let mut keys: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path.to_string_lossy().ends_with(".key.der"))
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.ends_with(".key.der") || TSA_CERTIFICATES.contains(&name.as_ref())
+        })
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read(&path).unwrap())
         })
         .collect();
-    keys.sort();
-    assert!(keys.len() >= 9, "test keys not found in {}", dir.display());
-    keys
+    files.sort();
+    assert!(
+        files.len() >= 13,
+        "test keys and TSA certificates not found in {}",
+        dir.display()
+    );
+    files
 }
 
-/// The first key window found in `binary`, as `(key file, offset in the key)`. One pass over
-/// the binary: a table of the windows' first two bytes picks the few places worth comparing.
-fn key_byte_run_in(binary: &[u8]) -> Option<(String, usize)> {
+/// The files with a byte window found in `binary`. One pass over the binary: a table of the
+/// windows' first two bytes picks the few places worth comparing.
+fn test_only_bytes_in(binary: &[u8]) -> BTreeSet<String> {
     let mut windows = Vec::new();
-    for (name, key) in test_private_keys() {
-        let step = (key.len() - WINDOW) / (WINDOWS_PER_KEY - 1);
+    for (name, file) in test_only_files() {
+        let step = (file.len() - WINDOW) / (WINDOWS_PER_KEY - 1);
         for offset in (0..WINDOWS_PER_KEY).map(|i| i * step) {
-            windows.push((name.clone(), offset, key[offset..offset + WINDOW].to_vec()));
+            windows.push((name.clone(), file[offset..offset + WINDOW].to_vec()));
         }
     }
+    // A window also found in another file of the test PKI (every PKCS#8 key's header, a key's
+    // public modulus in its certificate, a shared issuer name) would name the wrong file: only
+    // windows of one file each are searched.
+    let pki: Vec<Vec<u8>> = std::fs::read_dir(pki_dir())
+        .unwrap()
+        .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
+        .collect();
+    windows.retain(|(_, window)| {
+        let holders = pki
+            .iter()
+            .filter(|f| f.windows(WINDOW).any(|w| w == window));
+        holders.count() == 1
+    });
     let prefix = |bytes: &[u8]| usize::from(u16::from_be_bytes([bytes[0], bytes[1]]));
     let mut first_two = vec![false; 1 << 16];
-    for (_, _, window) in &windows {
+    for (_, window) in &windows {
         first_two[prefix(window)] = true;
     }
+    let mut found = BTreeSet::new();
     for candidate in binary.windows(WINDOW) {
         if first_two[prefix(candidate)] {
-            if let Some((name, offset, _)) = windows.iter().find(|(_, _, w)| w == candidate) {
-                return Some((name.clone(), *offset));
+            for (name, _) in windows.iter().filter(|(_, w)| w == candidate) {
+                found.insert(name.clone());
             }
         }
     }
-    None
+    found
 }
 
 fn run(binary: &Path, args: &[&str]) -> (i32, String) {
@@ -118,20 +154,25 @@ fn the_package_refuses_the_lab_with_a_clear_message() {
 }
 
 #[test]
-fn the_package_holds_no_test_private_key() {
-    let Some(binary) = package_binary("the_package_holds_no_test_private_key") else {
+fn the_package_holds_no_test_private_key_or_lab_tsa() {
+    let Some(binary) = package_binary("the_package_holds_no_test_private_key_or_lab_tsa") else {
         return;
     };
     let bytes = std::fs::read(binary).unwrap();
-    assert_eq!(key_byte_run_in(&bytes), None);
+    assert_eq!(test_only_bytes_in(&bytes), BTreeSet::new());
 }
 
-/// The control: the developer build embeds the simulated cards' keys, so the search above
-/// finds them when they are there.
+/// The control: the developer build embeds the simulated cards' keys, the lab TSA's key and
+/// certificates and the CRL-issuing roots' keys, so the search above finds each of them when
+/// they are there.
 #[test]
-fn the_developer_binary_holds_the_simulated_cards_keys() {
+fn the_developer_binary_holds_the_simulated_cards_keys_and_the_lab_tsa() {
     let bytes = std::fs::read(env!("CARGO_BIN_EXE_mynakey-host")).unwrap();
-    assert!(key_byte_run_in(&bytes).is_some());
+    let found = test_only_bytes_in(&bytes);
+    assert!(found.contains("card1-sign.key.der"), "{found:?}");
+    for file in LAB_PKI_FILES {
+        assert!(found.contains(file), "{file} not found: {found:?}");
+    }
 }
 
 /// `verify` and `document` moved to `mynakey-rp`: whatever follows them (a login to check on

@@ -27,16 +27,6 @@ pub struct CardProfile {
     pub sign_pin: &'static [u8],
 }
 
-macro_rules! fixture {
-    ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/pki/",
-            $name
-        ))
-    };
-}
-
 /// Test roots of the simulated cards: auth roots, then sign roots. Never trusted by default.
 pub const TEST_AUTH_ROOTS: [&[u8]; 2] = [fixture!("auth-root-1.der"), fixture!("auth-root-2.der")];
 pub const TEST_SIGN_ROOTS: [&[u8]; 2] = [fixture!("sign-root-1.der"), fixture!("sign-root-2.der")];

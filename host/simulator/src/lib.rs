@@ -14,7 +14,19 @@ use mynakey_card::transport::{
     CancelToken, Connection, Disposition, ReaderState, Readers, Transport, TransportError,
 };
 
+/// A file of the test PKI (tests/fixtures/pki), embedded in the lab.
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/pki/",
+            $name
+        ))
+    };
+}
+
 mod card;
+pub mod lab_pki;
 pub mod vpcd;
 pub use card::{CardProfile, SimCard, SimError, TEST_AUTH_ROOTS, TEST_SIGN_ROOTS};
 

@@ -16,8 +16,12 @@ use crate::scratch_dir;
 /// How the test TSA answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TsaMode {
-    /// OpenSSL grants every request (status granted, the TSA certificate included).
+    /// OpenSSL grants every request (status granted, the TSA certificate included, named in
+    /// the ESS signingCertificateV2 attribute by its SHA-256 hash).
     Grant,
+    /// As [`TsaMode::Grant`], but the certificate is named the RFC 3161 way before RFC 5816: the
+    /// ESS signingCertificate attribute with its SHA-1 hash (`ess_cert_id_alg = sha1`).
+    GrantEssV1,
     /// An HTTP error status instead of a response.
     HttpError(u16),
     /// OpenSSL rejects the request (this TSA accepts only SHA-512 imprints: `badAlg`).
@@ -32,10 +36,11 @@ pub enum TsaMode {
 }
 
 impl TsaMode {
-    /// `grant`, `http-500`, `reject`, `other-bytes`, `untrusted`, `slow-SECONDS`.
+    /// `grant`, `grant-ess-v1`, `http-500`, `reject`, `other-bytes`, `untrusted`, `slow-SECONDS`.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "grant" => Self::Grant,
+            "grant-ess-v1" => Self::GrantEssV1,
             "reject" => Self::Reject,
             "other-bytes" => Self::OtherBytes,
             "untrusted" => Self::Untrusted,
@@ -126,19 +131,21 @@ impl OpenSslTsa {
         }
         std::fs::write(dir.join("serial"), "01\n")?;
         let d = dir.display();
-        let section = |name: &str, cert: &str, digests: &str| {
+        let section = |name: &str, cert: &str, digests: &str, ess: &str| {
             format!(
                 "[{name}]\nserial = {d}/serial\ncrypto_device = builtin\n\
                  signer_cert = {d}/{cert}\nsigner_key = {d}/tsa.key.pem\nsigner_digest = sha256\n\
                  default_policy = 1.3.6.1.4.1.99999.1\ndigests = {digests}\naccuracy = secs:1\n\
-                 ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n\n"
+                 ordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = {ess}\n\n"
             )
         };
+        let all = "sha256, sha384, sha512";
         let config = format!(
-            "[tsa]\ndefault_tsa = grant\n\n{}{}{}",
-            section("grant", "tsa.pem", "sha256, sha384, sha512"),
-            section("untrusted", "tsa-untrusted.pem", "sha256, sha384, sha512"),
-            section("reject", "tsa.pem", "sha512"),
+            "[tsa]\ndefault_tsa = grant\n\n{}{}{}{}",
+            section("grant", "tsa.pem", all, "sha256"),
+            section("grant-ess-v1", "tsa.pem", all, "sha1"),
+            section("untrusted", "tsa-untrusted.pem", all, "sha256"),
+            section("reject", "tsa.pem", "sha512", "sha256"),
         );
         std::fs::write(dir.join("tsa.cnf"), config)?;
         Ok(Self {
@@ -151,6 +158,7 @@ impl OpenSslTsa {
     pub fn answer(&self, query: &[u8], mode: TsaMode) -> Result<Vec<u8>, u16> {
         let answer = match mode {
             TsaMode::Grant => self.reply(query, "grant"),
+            TsaMode::GrantEssV1 => self.reply(query, "grant-ess-v1"),
             TsaMode::Reject => self.reply(query, "reject"),
             TsaMode::Untrusted => self.reply(query, "untrusted"),
 

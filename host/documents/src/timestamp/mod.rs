@@ -5,12 +5,15 @@
 //! [`TimestampAuthority`] it supplies (`mynakey-rp` with an HTTP client). The person's host
 //! never asks a TSA for anything.
 
+mod ess;
 mod request;
 mod token;
 
 use std::path::Path;
 
+use der::oid::ObjectIdentifier;
 use der::Decode;
+use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_cert::Certificate;
 
 pub(crate) use crate::error::TimestampError;
@@ -84,4 +87,19 @@ pub struct Timestamping<'a> {
     pub authority: &'a dyn TimestampAuthority,
     /// The TSA roots its token must chain to.
     pub trust: &'a TsaTrust,
+}
+
+/// The hash `algorithm` (SHA-256, SHA-384 or SHA-512) names, of `data`.
+fn digest(algorithm: ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, TimestampError> {
+    use der::oid::db::rfc5912::{ID_SHA_256, ID_SHA_384, ID_SHA_512};
+    Ok(match algorithm {
+        ID_SHA_256 => Sha256::digest(data).to_vec(),
+        ID_SHA_384 => Sha384::digest(data).to_vec(),
+        ID_SHA_512 => Sha512::digest(data).to_vec(),
+        other => {
+            return Err(TimestampError::BadToken(format!(
+                "hash algorithm {other} is not SHA-256, SHA-384 or SHA-512"
+            )))
+        }
+    })
 }

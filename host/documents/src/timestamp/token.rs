@@ -1,7 +1,8 @@
 //! Checking a `TimeStampToken` (RFC 3161 §2.4.2, RFC 5652): its TSTInfo imprint is the hash of
 //! the signature value, its CMS signature verifies with the TSA certificate it includes, that
 //! certificate carries only the critical `timeStamping` extended key usage and chains (through
-//! the token's other certificates, if any) to a configured TSA root, all valid at genTime.
+//! the token's other certificates, if any) to a configured TSA root, all valid at genTime, and
+//! its ESS signing-certificate attribute names that certificate (`ess`).
 
 use std::time::{Duration, SystemTime};
 
@@ -18,7 +19,7 @@ use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::Certificate;
 use x509_tsp::TstInfo;
 
-use super::{TimestampError, TimestampInfo, TsaTrust};
+use super::{digest, TimestampError, TimestampInfo, TsaTrust};
 use crate::attributes::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
 
 const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
@@ -88,20 +89,6 @@ pub(crate) fn verify_token(
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn digest(algorithm: ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, TimestampError> {
-    use der::oid::db::rfc5912::{ID_SHA_256, ID_SHA_384, ID_SHA_512};
-    Ok(match algorithm {
-        ID_SHA_256 => Sha256::digest(data).to_vec(),
-        ID_SHA_384 => Sha384::digest(data).to_vec(),
-        ID_SHA_512 => Sha512::digest(data).to_vec(),
-        other => {
-            return Err(TimestampError::BadToken(format!(
-                "hash algorithm {other} is not SHA-256, SHA-384 or SHA-512"
-            )))
-        }
-    })
 }
 
 /// RSASSA-PKCS1-v1_5 with the hash `algorithm` names (a digest or an RSA signature OID).
@@ -178,7 +165,8 @@ fn signer_certificate<'c>(
         })
 }
 
-/// The signed attributes name a TSTInfo and its digest, and the TSA's key signed them.
+/// The signed attributes name a TSTInfo and its digest, the TSA's key signed them, and they
+/// name the TSA's certificate (ESS signing-certificate, [`super::ess`]).
 fn check_signer(
     signer: &SignerInfo,
     content: &[u8],
@@ -222,7 +210,7 @@ fn check_signer(
             "its signature does not verify with the TSA certificate".into(),
         ));
     }
-    Ok(())
+    super::ess::check_signing_certificate(attrs.as_slice(), tsa)
 }
 
 /// RFC 3161 §2.3: exactly one extended key usage, `timeStamping`, in a critical extension.

@@ -313,3 +313,41 @@ fn the_readme_layout_matches_the_crates() {
         );
     }
 }
+
+/// Product sources (under `host/`, not tests or the test-support crate) that embed a file of the
+/// test PKI with `include_bytes!`.
+fn test_pki_embedders(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_sources(&root.join("host"), &mut files);
+    let mut embedding: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let relative = f.strip_prefix(root).unwrap();
+            !relative.starts_with("host/test-support")
+                && !relative.components().any(|c| c.as_os_str() == "tests")
+        })
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            text.contains("include_bytes!") && text.contains("tests/fixtures/pki/")
+        })
+        .map(|f| {
+            f.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    embedding.sort();
+    embedding
+}
+
+/// The test PKI's keys and certificates (the simulated cards', the lab TSA's and CRL roots')
+/// are embedded by the lab's crate only, which the package build does not link
+/// ([`products`]); `tests/no_lab.rs` checks the package binary's bytes.
+#[test]
+fn only_the_lab_embeds_the_test_pki() {
+    assert_eq!(
+        test_pki_embedders(&workspace_root()),
+        ["host/simulator/src/lib.rs"]
+    );
+}

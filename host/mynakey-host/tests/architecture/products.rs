@@ -6,14 +6,17 @@ use std::collections::BTreeSet;
 use crate::cargo;
 
 /// Crates the person's host without the lab (what packages ship) must not link: the verifier,
-/// signed documents, their RSA and PDF code, and the service's async stack.
-const NOT_IN_THE_PERSONS_HOST: [&str; 9] = [
+/// signed documents, their RSA and PDF code, timestamps, and the service's async stack.
+const NOT_IN_THE_PERSONS_HOST: [&str; 11] = [
     "mynakey-verify",
     "mynakey-documents",
     "mynakey-verifyd",
     "ring",
     "lopdf",
     "cms",
+    // RFC 3161 types: the relying party's timestamps and the lab's test TSA only.
+    "x509-tsp",
+    "cmpv2",
     "tokio",
     // The relying party's TSA client: the person's host never talks to a TSA, not even the lab.
     "ureq",
@@ -54,7 +57,8 @@ fn the_persons_host_without_the_lab_links_no_verifier_pdf_or_async_code() {
     let product = tree(&["-p", "mynakey-host", "--no-default-features"]);
     assert!(product.contains("pcsc"), "{product:?}");
     assert_eq!(present(&product, &NOT_IN_THE_PERSONS_HOST), [""; 0]);
-    // The lab build plays the relying party in `demo`, so it does link them: the check sees them.
+    // The lab build plays the relying party in `demo`, with its own test TSA, so it does link
+    // them: the check sees them.
     let lab = tree(&["-p", "mynakey-host"]);
     assert_eq!(
         present(&lab, &NOT_IN_THE_PERSONS_HOST),
@@ -63,7 +67,9 @@ fn the_persons_host_without_the_lab_links_no_verifier_pdf_or_async_code() {
             "mynakey-documents",
             "ring",
             "lopdf",
-            "cms"
+            "cms",
+            "x509-tsp",
+            "cmpv2"
         ]
     );
 }
