@@ -134,8 +134,9 @@ extension() {
 browser() {
     # The tests load the built extension (extension/build.mjs bundles the sources, tldts included,
     # with esbuild into both variants).
-    # contract.test.mjs judges the downloaded PDF with pyHanko (the documents suite's venv).
-    cargo build -p mynakey-host -p mynakey-rp --quiet && pyhanko_venv &&
+    # contract.test.mjs judges the downloaded PDFs with pyHanko (the documents suite's venv) and
+    # makes the long-term one with the test TSA (mynakey-test-tsa).
+    cargo build -p mynakey-host -p mynakey-rp -p mynakey-test-support --quiet && pyhanko_venv &&
         extension_deps && node extension/build.mjs >/dev/null &&
         npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error &&
         PATH="$ROOT/target/pyhanko/bin:$PATH" node --test --test-concurrency=1 tests/browser/

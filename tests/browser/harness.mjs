@@ -5,6 +5,7 @@
 // Environment:
 //   MYNAKEY_HOST                the host binary (default target/debug/mynakey-host; relative to the repo)
 //   MYNAKEY_RP                  the relying party's tools (default target/debug/mynakey-rp; relative to the repo)
+//   MYNAKEY_TEST_TSA            the test TSA (default target/debug/mynakey-test-tsa; relative to the repo)
 //   MYNAKEY_BROWSER_TRANSPORT   how the host reaches a card:
 //                                 pcsc       the real PC/SC path: pcscd + vpcd + `mynakey-host simulate --vpcd` (default)
 //                                 simulator  `mynakey-host --simulator` (built-in simulated card, no pcscd)
@@ -33,6 +34,7 @@ export const repo = resolve(here, '../..');
 export const EXTENSION_ID = 'dedionhfdmdcponbglgdkifomcnkbdka';
 export const HOST_BINARY = resolve(repo, process.env.MYNAKEY_HOST || 'target/debug/mynakey-host');
 export const RP_BINARY = resolve(repo, process.env.MYNAKEY_RP || 'target/debug/mynakey-rp');
+export const TEST_TSA_BINARY = resolve(repo, process.env.MYNAKEY_TEST_TSA || 'target/debug/mynakey-test-tsa');
 export const TRANSPORT = process.env.MYNAKEY_BROWSER_TRANSPORT || 'pcsc';
 export const CHROMIUM = process.env.CHROMIUM
   || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p)) || '/usr/bin/chromium';
@@ -64,10 +66,44 @@ export function extensionBuild() {
 export const TRUST_DIR = testTrustDir();
 
 let tls;
-/** One relying-party server per test file. */
-export async function startRp() {
+/**
+ * One relying-party server per test file; `timestamps`: its TSA (rp/contract.mjs). What it logs
+ * goes to stderr as usual and is kept: `log()` gives it, for failure messages.
+ */
+export async function startRp({ timestamps } = {}) {
   tls ??= selfSignedCertificate();
-  return startServer({ port: 0, rpBinary: RP_BINARY, trustDir: TRUST_DIR, ...tls });
+  const lines = [];
+  const log = (line) => {
+    lines.push(line);
+    console.error(line);
+  };
+  const rp = await startServer({ port: 0, rpBinary: RP_BINARY, trustDir: TRUST_DIR, timestamps, log, ...tls });
+  return { ...rp, log: () => lines.join('\n') };
+}
+
+/**
+ * The test TSA (`mynakey-test-tsa`: OpenSSL's `openssl ts -reply` behind HTTP on loopback, with
+ * tests/fixtures/pki/tsa.der). Returns {url, stop()}.
+ */
+export async function startTestTsa() {
+  const tsa = spawn(TEST_TSA_BINARY, ['grant'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = '';
+    tsa.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolveUrl(out.trim());
+    });
+    tsa.once('error', reject);
+    tsa.once('exit', (code) => reject(new Error(`${TEST_TSA_BINARY} exited (${code}) before printing its URL`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (tsa.exitCode !== null) return;
+      tsa.kill('SIGTERM');
+      await new Promise((r) => tsa.once('exit', r));
+    },
+  };
 }
 
 /**
@@ -171,15 +207,58 @@ export const consentUrl = `chrome-extension://${EXTENSION_ID}/consent.html`;
 /**
  * Waits for the extension's consent window; `trigger` is what makes the page ask. Unless
  * `gateOpen: false`, also waits until the window's input gate (800 ms after it appeared) lets
- * buttons and Enter act.
+ * buttons and Enter act. With `page` (the relying party's page, whose #result says how its
+ * request ended) it fails at once when the page shows an error instead of a window opening; on
+ * any failure the message says what the page, every open window and `explain()` (the test's
+ * logs) showed, so a failure in CI says why.
  */
-export async function consentWindow(context, trigger, { gateOpen = true } = {}) {
+export async function consentWindow(context, trigger, { gateOpen = true, page, explain } = {}) {
   const popup = context.waitForEvent('page', { predicate: (p) => p.url().startsWith(consentUrl), timeout: 15000 });
-  const [win] = await Promise.all([popup, trigger()]);
+  const watching = { on: true };
+  let win;
+  try {
+    const opened = Promise.all([popup, trigger()]);
+    [win] = await (page ? Promise.race([opened, pageShowsError(page, watching)]) : opened);
+  } catch (e) {
+    throw new Error(`${e.message}\n${await whatWasShown(context, page, explain)}`, { cause: e });
+  } finally {
+    watching.on = false;
+  }
   await win.waitForLoadState('domcontentloaded');
   await win.locator('#main[aria-busy="false"]').waitFor({ timeout: 10000 });
   if (gateOpen) await waitGateOpen(win);
   return win;
+}
+
+/** Rejects once `page`'s #result shows an error (polled while `watching.on`). */
+async function pageShowsError(page, watching) {
+  while (watching.on) {
+    const text = await page.evaluate(() => document.querySelector('#result[data-state="error"]')?.textContent)
+      .catch(() => null);
+    if (text) throw new Error(`the page shows an error instead of opening a consent window: ${text}`);
+    await sleep(100);
+  }
+  return new Promise(() => {});
+}
+
+/** What the page, every open window and the test's logs (`explain()`) showed, for a failure message. */
+async function whatWasShown(context, page, explain) {
+  const text = (p, selector) => p.locator(selector).first().textContent({ timeout: 1000 }).then((t) => t.trim(), () => '?');
+  const lines = [];
+  if (page) lines.push(`page #result (${await page.locator('#result').getAttribute('data-state', { timeout: 1000 }).catch(() => '?')}): ${await text(page, '#result')}`);
+  for (const p of context.pages()) {
+    lines.push(`open: ${p.url()}`);
+    if (p.url().startsWith(consentUrl)) {
+      lines.push(`  action: ${await text(p, '#action')} | status: ${await text(p, '#status')} | alert: ${await text(p, '#alert')} | busy: ${await p.locator('#main').getAttribute('aria-busy', { timeout: 1000 }).catch(() => '?')}`);
+      // The test build's records: when the input gate armed and what it ignored (an Enter that
+      // came too soon does nothing), and the flow's steps.
+      const records = await p.evaluate(() => JSON.stringify({ gate: globalThis.mynakeyGateLog, timeline: globalThis.mynakeyTimeline, now: performance.now() }))
+        .catch((e) => String(e));
+      lines.push(`  ${records}`);
+    }
+  }
+  if (explain) lines.push(await explain());
+  return lines.join('\n');
 }
 
 /** Opens a page of the relying party and waits until its module has loaded. */

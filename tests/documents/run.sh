@@ -62,33 +62,11 @@ tamper() { python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read())
 # NAME.tst and NAME.data: the signature-time-stamp token of the first signature of FILE (KIND
 # pdf or p7s) and the signature value it covers, read with asn1crypto (pyHanko's).
 signature_token() { # KIND FILE NAME
-    python3 - "$@" <<'PY' || fail "no timestamp token in $2"
-import sys
-from asn1crypto import cms
-from pyhanko.pdf_utils.reader import PdfFileReader
-kind, path, name = sys.argv[1:]
-if kind == "pdf":
-    with open(path, "rb") as f:
-        signer = PdfFileReader(f).embedded_signatures[0].signer_info
-else:
-    signer = cms.ContentInfo.load(open(path, "rb").read())["content"]["signer_infos"][0]
-open(name + ".data", "wb").write(signer["signature"].native)
-[token] = [a["values"][0] for a in signer["unsigned_attrs"] if a["type"].dotted == "1.2.840.113549.1.9.16.2.14"]
-open(name + ".tst", "wb").write(token.dump())
-PY
+    python3 "$ROOT/tests/documents/timestamp-tokens.py" signature "$@" || fail "no timestamp token in $2"
 }
 # NAME.tst and NAME.data: PDF's last document timestamp and the bytes its /ByteRange covers.
 document_timestamp() { # PDF NAME
-    python3 - "$@" <<'PY' || fail "no document timestamp in $1"
-import re, sys, binascii
-from asn1crypto import cms
-pdf, name = open(sys.argv[1], "rb").read(), sys.argv[2]
-a, b, c, d = map(int, re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)[-1])
-open(name + ".data", "wb").write(pdf[a:a + b] + pdf[c:c + d])
-token = cms.ContentInfo.load(binascii.unhexlify(pdf[b + 1:c - 1]), strict=False)
-assert token["content"]["encap_content_info"]["content_type"].dotted == "1.2.840.113549.1.9.16.1.4"
-open(name + ".tst", "wb").write(token.dump())
-PY
+    python3 "$ROOT/tests/documents/timestamp-tokens.py" document "$@" || fail "no document timestamp in $1"
 }
 # `openssl ts -verify`: NAME.tst covers NAME.data under the TEST TSA root, not other bytes, and
 # not under another root.

@@ -2,9 +2,14 @@
 // and document signatures. Node's standard library only; copy what you need.
 //
 //   node tests/browser/rp/server.mjs [--port 8443] [--rp-binary target/debug/mynakey-rp]
-//                                    [--trust DIR | --jlis]
+//                                    [--trust DIR | --jlis] [--tsa URL [--tsa-trust DIR] [--crl FILE]...]
 //     (default: the test PKI's roots, for the simulated card; --jlis: the real J-LIS roots)
 //   then open https://127.0.0.1:8443/ in a browser with the mynakey extension.
+//   --tsa: an RFC 3161 time-stamping authority for the contract page (4. below; e.g. the test TSA,
+//   `target/debug/mynakey-test-tsa` prints its URL), whose roots are in --tsa-trust DIR (default
+//   with the test PKI: its test TSA root). The CRLs embedded in the long-term PDF are --crl FILEs,
+//   read again for each contract (keep them current); with the test PKI and no --crl, CRLs the
+//   test roots issue at that moment (rp/testpki.mjs).
 //
 // What it shows:
 //   1. Login: the server issues a challenge (32 random bytes, base64), single use, bound to the
@@ -19,10 +24,13 @@
 //      builds "signed attributes" that include the certificate's hash and returns their hash, the
 //      page signs that hash with the same certificate (no second password entry), the server
 //      verifies.
-//   4. A signed PDF contract (PAdES) the person downloads (/contract): certificate first, the
-//      server prepares the PDF with `mynakey-rp document prepare` (stateless, JSON in/out; the
-//      prepared state stays in the session), the page signs the one hash, the server finishes
-//      with `mynakey-rp document finish`, checks the result with `verify --pdf`, and serves it.
+//   4. A signed PDF contract (PAdES) the person downloads (/contract, rp/contract.mjs):
+//      certificate first, the server prepares the PDF with `mynakey-rp document prepare`
+//      (stateless, JSON in/out; the prepared state stays in the session), the page signs the one
+//      hash, the server finishes with `mynakey-rp document finish`, checks the result with
+//      `verify --pdf`, and serves it. With a TSA configured (startServer's `timestamps`), the
+//      signed PDF carries a trusted timestamp (B-T) and the page offers a second download, the
+//      long-term PDF (B-LTA, `document ltv`), to keep for years.
 //
 // Verification runs the relying party's tools (`mynakey-rp`, no card code, no PC/SC) as a separate
 // process, so any language can do the same:
@@ -32,16 +40,21 @@
 // Without --trust the verifier trusts the real J-LIS roots; the tests pass the test PKI.
 //
 // Values from the page are data, never file names or options: each is checked as strict base64
-// of bounded length (isStrictBase64, LIMITS) before the verifier sees it, and the verifier's
-// stderr goes to this server's log, never to the browser (which gets a generic code).
+// of bounded length (isStrictBase64, LIMITS in rp/verifier.mjs) before the verifier sees it, and
+// the verifier's stderr goes to this server's log, never to the browser (which gets a generic
+// code).
 
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { handleContract, serveContractFile } from './contract.mjs';
+import { readJson, send } from './http.mjs';
+import { isStrictBase64, LIMITS, runVerifier } from './verifier.mjs';
+
+export { isStrictBase64, LIMITS } from './verifier.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -83,49 +96,7 @@ function takeChallenge(s) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The verifier: `mynakey-rp verify … --json`, exit 0 = valid.
-
-// Everything the page sends is data for the verifier, never anything else: each value must be
-// strict, canonical base64 of bounded length before it goes near the command line (the
-// verifier's caps are certificate 16 KiB, token 64 KiB). The verifier's stderr is for the
-// operator's log only: the browser gets a generic code.
-
-export const LIMITS = Object.freeze({
-  certificateBytes: 16 * 1024, // the verifier's --certificate cap
-  signatureBytes: 1024, // RSA-2048 signatures are 256 bytes; 8192-bit keys would be 1024
-  tokenChars: 10_000, // the verifier refuses longer tokens (TOKEN_SIZE)
-});
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Whether `value` is non-empty standard base64 (padded, canonical) of at most `maxBytes` bytes. */
-export function isStrictBase64(value, maxBytes) {
-  if (typeof value !== 'string' || value.length === 0) return false;
-  if (value.length > Math.ceil(maxBytes / 3) * 4 || !BASE64.test(value)) return false;
-  const bytes = Buffer.from(value, 'base64');
-  return bytes.length <= maxBytes && bytes.toString('base64') === value;
-}
-
-function runVerifier(config, args, stdin) {
-  return new Promise((resolveRun) => {
-    const trust = config.trustDir ? ['--trust', config.trustDir] : [];
-    const child = execFile(config.rpBinary, ['verify', ...args, ...trust, '--json'],
-      { timeout: 15000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-        let verdict;
-        try {
-          verdict = JSON.parse(stdout);
-        } catch {
-          // Usage or setup errors (exit 2): log the details here, never send them to the browser.
-          console.error(`relying party: the verifier failed: ${String(stderr || err).slice(0, 4000)}`);
-          verdict = { valid: false, error: { code: 'VERIFIER_FAILED', message: 'the value could not be verified' } };
-        }
-        verdict.valid = verdict.valid === true && !err; // exit status 0 is what counts
-        resolveRun(verdict);
-      });
-    child.stdin.on('error', () => {}); // the signature check reads no stdin and may exit first (EPIPE)
-    child.stdin.end(stdin ?? '');
-  });
-}
+// The verifier (rp/verifier.mjs): `mynakey-rp verify … --json`, exit 0 = valid.
 
 function verifyLogin(config, token, challenge) {
   return runVerifier(config, ['--origin', config.origin, '--challenge', challenge], JSON.stringify(token));
@@ -163,70 +134,6 @@ function makeSignedAttributes(document, certificate) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The PDF contract: `mynakey-rp document prepare|finish` (docs/documents.md), JSON in and out.
-
-const CONTRACT = { name: '契約書（テスト）.pdf', file: join(repo, 'tests/fixtures/documents/contract-xref-table.pdf') };
-
-function runDocument(config, step, input) {
-  return new Promise((resolveRun) => {
-    const child = execFile(config.rpBinary, ['document', step], { timeout: 15000, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => {
-        if (err) console.error(`relying party: document ${step} failed: ${String(stderr || err).slice(0, 4000)}`);
-        try {
-          resolveRun(err ? null : JSON.parse(stdout));
-        } catch {
-          resolveRun(null);
-        }
-      });
-    child.stdin.on('error', () => {});
-    child.stdin.end(JSON.stringify(input));
-  });
-}
-
-async function verifyPdf(config, pdf) {
-  const dir = mkdtempSync(join(tmpdir(), 'rp-contract-'));
-  try {
-    writeFileSync(join(dir, 'signed.pdf'), pdf);
-    return await runVerifier(config, ['--pdf', join(dir, 'signed.pdf')]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function handleContract(config, path, req, res, s) {
-  if (path === '/api/contract/prepare') {
-    const { certificate } = await readJson(req);
-    if (!isStrictBase64(certificate, LIMITS.certificateBytes)) {
-      return send(res, 400, { error: 'certificate must be base64', code: 'BAD_INPUT' });
-    }
-    const document = readFileSync(CONTRACT.file).toString('base64');
-    const out = await runDocument(config, 'prepare', { format: 'pdf', document, certificate, reason: 'mynakey example contract' });
-    if (!out) return send(res, 500, { error: 'cannot prepare the contract' });
-    s.contract = { certificate, prepared: out.prepared, signed: null };
-    return send(res, 200, { hashAlgorithm: out.hashAlgorithm, hash: out.hash, documentName: CONTRACT.name });
-  }
-  if (path === '/api/contract/finish') {
-    const { certificate, signature } = await readJson(req);
-    const c = s.contract;
-    if (!c || !c.prepared) return send(res, 400, { error: 'no contract prepared' });
-    const prepared = c.prepared;
-    c.prepared = null;
-    if (certificate !== c.certificate) return send(res, 400, { error: 'signed with another certificate' });
-    if (!isStrictBase64(signature, LIMITS.signatureBytes)) {
-      return send(res, 400, { error: 'signature must be base64', code: 'BAD_INPUT' });
-    }
-    const out = await runDocument(config, 'finish', { prepared, signature });
-    if (!out) return send(res, 401, { error: 'signature rejected' });
-    const pdf = Buffer.from(out.signed, 'base64');
-    const verdict = await verifyPdf(config, pdf);
-    if (!verdict.valid) return send(res, 401, { error: 'signed PDF rejected', verdict });
-    c.signed = pdf;
-    return send(res, 200, { ok: true, signer: verdict.result.signatures[0].signer, download: '/contract/signed.pdf' });
-  }
-  return send(res, 404, { error: 'not found' });
-}
-
-// ------------------------------------------------------------------------------------------------
 // HTTP plumbing.
 
 const STATIC = {
@@ -241,28 +148,6 @@ const STATIC = {
   '/contract': ['contract.html', 'text/html; charset=utf-8'],
   '/contract.js': ['contract.js', 'text/javascript; charset=utf-8'],
 };
-
-function send(res, status, body, type = 'application/json; charset=utf-8') {
-  res.writeHead(status, {
-    'Content-Type': type,
-    'Cache-Control': 'no-store',
-    // The page library is an ordinary same-origin script; nothing inline is needed.
-    'Content-Security-Policy': "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
-}
-
-async function readJson(req) {
-  let size = 0;
-  const chunks = [];
-  for await (const c of req) {
-    size += c.length;
-    if (size > 256 * 1024) throw new Error('body too large');
-    chunks.push(c);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-}
 
 // ------------------------------------------------------------------------------------------------
 // The API.
@@ -351,13 +236,17 @@ async function handleApi(config, req, res, s) {
 
 /**
  * Starts the relying party. `origin` must be what browsers see (https://host:port): it is the
- * origin login proofs are checked against.
+ * origin login proofs are checked against. `timestamps` ({tsa, tsaTrust, crls}, rp/contract.mjs):
+ * the contract page's time-stamping authority; without it the contract has no timestamp and no
+ * long-term PDF. `log(line)`: the operator's log (default stderr).
  */
-export function startServer({ port = 8443, host = '127.0.0.1', key, cert, rpBinary, trustDir, pageLibrary } = {}) {
+export function startServer({ port = 8443, host = '127.0.0.1', key, cert, rpBinary, trustDir, pageLibrary, timestamps, log } = {}) {
   const config = {
     rpBinary: rpBinary || process.env.MYNAKEY_RP || join(repo, 'target/debug/mynakey-rp'),
     trustDir, // undefined: the J-LIS roots built into the verifier
     pageLibrary: pageLibrary || join(repo, 'extension/page/mynakey.js'),
+    timestamps,
+    log: log || ((line) => console.error(line)),
     origin: null,
   };
   const server = createServer({ key, cert }, async (req, res) => {
@@ -368,16 +257,12 @@ export function startServer({ port = 8443, host = '127.0.0.1', key, cert, rpBina
       if (req.method !== 'GET') return send(res, 405, { error: 'method not allowed' });
       if (path === '/mynakey.js') return send(res, 200, readFileSync(config.pageLibrary), 'text/javascript; charset=utf-8');
       if (path === '/api/me') return send(res, 200, { user: s.user });
-      if (path === '/contract/signed.pdf') {
-        if (!s.contract || !s.contract.signed) return send(res, 404, { error: 'nothing signed yet' });
-        res.setHeader('Content-Disposition', "attachment; filename=\"contract-signed.pdf\"");
-        return send(res, 200, s.contract.signed, 'application/pdf');
-      }
+      if (serveContractFile(path, res, s)) return;
       const entry = STATIC[path];
       if (!entry) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
       return send(res, 200, readFileSync(join(here, 'public', entry[0])), entry[1]);
     } catch (e) {
-      console.error(`relying party: ${req.method} ${path}: ${e && e.stack || e}`);
+      config.log(`relying party: ${req.method} ${path}: ${e && e.stack || e}`);
       return send(res, 500, { error: 'internal error' });
     }
   });
@@ -395,17 +280,24 @@ export function startServer({ port = 8443, host = '127.0.0.1', key, cert, rpBina
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { selfSignedCertificate } = await import('./tls.mjs');
-  const { testTrustDir } = await import('./testpki.mjs');
+  const { testCrls, testTrustDir, testTsaTrustDir } = await import('./testpki.mjs');
   const arg = (name) => {
     const i = process.argv.indexOf(name);
     return i > 0 ? process.argv[i + 1] : undefined;
   };
+  const testPki = !process.argv.includes('--jlis');
+  const crlFiles = process.argv.flatMap((a, i) => (a === '--crl' ? [process.argv[i + 1]] : []));
   const tls = selfSignedCertificate();
   const { origin } = await startServer({
     port: Number(arg('--port') || 8443),
     rpBinary: arg('--rp-binary'),
     // This example serves the simulated card, so it trusts the test PKI unless told otherwise.
-    trustDir: process.argv.includes('--jlis') ? undefined : arg('--trust') || testTrustDir(),
+    trustDir: testPki ? arg('--trust') || testTrustDir() : undefined,
+    timestamps: arg('--tsa') && {
+      tsa: arg('--tsa'),
+      tsaTrust: arg('--tsa-trust') || (testPki ? testTsaTrustDir() : undefined),
+      crls: async () => (crlFiles.length || !testPki ? crlFiles : testCrls()),
+    },
     ...tls,
   });
   console.log(`relying party on ${origin}/ (self-signed certificate)`);
