@@ -125,9 +125,17 @@ fn the_dss_holds_only_the_crls_that_cover_a_certificate_of_the_file() {
     let other_issuer = make_crl("auth-root-2", now, &[]).unwrap();
     let other_partition = partition("fullname = URI:http://127.0.0.1:9/jpki-test/other.crl");
     let mut data = validation_data(now, &[]);
-    data.crls = vec![other_issuer.clone(), root_crl.clone(), other_partition.clone()];
+    data.crls = vec![
+        other_issuer.clone(),
+        root_crl.clone(),
+        other_partition.clone(),
+    ];
     let b_lt = add_validation_data(&b_t, &data).unwrap();
-    assert!(dss_crls(&b_lt) == [root_crl], "{} CRL(s)", dss_crls(&b_lt).len());
+    assert!(
+        dss_crls(&b_lt) == [root_crl],
+        "{} CRL(s)",
+        dss_crls(&b_lt).len()
+    );
     assert_eq!(level(&verify(&b_lt, now).unwrap()), Level::BLT);
 
     // The signer's partition, named by either name of its distribution point, goes in; one

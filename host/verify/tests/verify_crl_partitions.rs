@@ -360,13 +360,22 @@ fn crl_covers_answers_as_the_verifier_checks() {
     }
     // Another issuer's complete CRL covers none of this issuer's certificates.
     assert_eq!(crl_covers(&pki("sign.crl"), &in_a()), Ok(false));
-    assert_eq!(crl_covers(&pki("sign.crl"), &pki("card1-sign.der")), Ok(true));
+    assert_eq!(
+        crl_covers(&pki("sign.crl"), &pki("card1-sign.der")),
+        Ok(true)
+    );
     // What the verifier refuses to load is an error, whatever the certificate.
     let mut indirect = idp(None);
     indirect.indirect_crl = true;
     let refused = crl(Some(&indirect), "2026-01-15T00:00:00Z", false);
     let code = |r: Result<bool, VerifyError>| r.unwrap_err().code();
-    assert_eq!(code(crl_covers(&refused, &pki("card1-sign.der"))), "CRL_PARSE");
+    assert_eq!(
+        code(crl_covers(&refused, &pki("card1-sign.der"))),
+        "CRL_PARSE"
+    );
     assert_eq!(code(crl_covers(b"\x30\x00", &in_a())), "CRL_PARSE");
-    assert_eq!(code(crl_covers(&pki("auth.crl"), b"\x30\x00")), "CERTIFICATE_PARSE");
+    assert_eq!(
+        code(crl_covers(&pki("auth.crl"), b"\x30\x00")),
+        "CERTIFICATE_PARSE"
+    );
 }

@@ -17,8 +17,8 @@ use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::{Decode, Encode};
-use mynakey_verify::{crl_covers, VerifyError};
 use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
+use mynakey_verify::{crl_covers, VerifyError};
 use x509_cert::Certificate;
 
 use super::byte_range::{fill, PLACEHOLDER};
