@@ -79,7 +79,6 @@ fn an_https_tsa_under_an_untrusted_ca_or_a_bad_root_file_signs_nothing() {
         assert_eq!((code, &out["error"]["code"]), (1, &json!("TSA_UNREACHABLE")));
         let message = out["error"]["message"].as_str().unwrap();
         assert!(message.contains("TLS certificate is not trusted"), "{out}");
-        eprintln!("{message}");
         assert!(message.contains("--tsa-tls-root"), "{out}");
         assert!(out.get("signed").is_none(), "{out}");
     }
