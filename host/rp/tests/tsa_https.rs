@@ -10,8 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use mynakey_rp::cli::{DocumentStep, FinishArgs, LtvArgs};
 use mynakey_test_support::pki::*;
-use mynakey_test_support::tsa::{TestTsa, TsaMode};
 use mynakey_test_support::scratch_dir;
+use mynakey_test_support::tsa::{TestTsa, TsaMode};
 use serde_json::{json, Value};
 
 mod common;
@@ -65,7 +65,10 @@ fn finish_over_https_with_the_private_tls_root_makes_b_t() {
         let pdf = signed(&finished);
         let (code, verdict) = verify(&["--tsa-trust", &trust_dir], &[("--pdf", &pdf)]);
         assert_eq!(code, 0, "{verdict}");
-        assert_eq!(verdict["result"]["signatures"][0]["level"], "B-T", "{verdict}");
+        assert_eq!(
+            verdict["result"]["signatures"][0]["level"], "B-T",
+            "{verdict}"
+        );
     }
 }
 
@@ -76,19 +79,30 @@ fn an_https_tsa_under_an_untrusted_ca_or_a_bad_root_file_signs_nothing() {
     // The Mozilla roots alone, and with a root that did not issue the TSA's TLS certificate.
     for roots in [vec![], vec![pem(&dir, "tsa-root.der")]] {
         let (code, out) = finish_over(&tsa, &roots, &contract());
-        assert_eq!((code, &out["error"]["code"]), (1, &json!("TSA_UNREACHABLE")));
+        assert_eq!(
+            (code, &out["error"]["code"]),
+            (1, &json!("TSA_UNREACHABLE"))
+        );
         let message = out["error"]["message"].as_str().unwrap();
         assert!(message.contains("TLS certificate is not trusted"), "{out}");
         assert!(message.contains("--tsa-tls-root"), "{out}");
         assert!(out.get("signed").is_none(), "{out}");
     }
     let garbage = dir.join("not-a-root.pem");
-    std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &garbage,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     let missing = dir.join("missing.pem");
     let private_key = pki_dir().join("tsa-tls.key.der");
     for bad in [garbage, missing, private_key] {
-        let (code, out) = finish_over(&tsa, &[bad.clone()], &contract());
-        assert_eq!((code, &out["error"]["code"]), (1, &json!("BAD_INPUT")), "{out}");
+        let (code, out) = finish_over(&tsa, std::slice::from_ref(&bad), &contract());
+        assert_eq!(
+            (code, &out["error"]["code"]),
+            (1, &json!("BAD_INPUT")),
+            "{out}"
+        );
         let message = out["error"]["message"].as_str().unwrap();
         assert!(message.contains(&bad.display().to_string()), "{out}");
         assert!(out.get("signed").is_none(), "{out}");
@@ -100,7 +114,7 @@ fn ltv_over_https_with_the_private_tls_root_archives_the_pdf() {
     let tsa = TestTsa::start_https(TsaMode::Grant).unwrap();
     let dir = scratch_dir("rp-tls-roots").unwrap();
     let root = pem(&dir, "tsa-tls-root.der");
-    let (code, finished) = finish_over(&tsa, &[root.clone()], &contract());
+    let (code, finished) = finish_over(&tsa, std::slice::from_ref(&root), &contract());
     assert_eq!(code, 0, "{finished}");
     let args = LtvArgs {
         tsa: tsa.url().to_owned(),
@@ -112,7 +126,11 @@ fn ltv_over_https_with_the_private_tls_root_archives_the_pdf() {
     };
     let input = json!({"document": finished["signed"]});
     let (code, archived) = step(DocumentStep::Ltv(args.clone()), &input);
-    assert_eq!((code, &archived["level"]), (0, &json!("B-LTA")), "{archived}");
+    assert_eq!(
+        (code, &archived["level"]),
+        (0, &json!("B-LTA")),
+        "{archived}"
+    );
     let trust_dir = tsa_trust_dir();
     let pdf = signed(&archived);
     let (code, verdict) = verify(&["--tsa-trust", &trust_dir], &[("--pdf", &pdf)]);
@@ -125,6 +143,10 @@ fn ltv_over_https_with_the_private_tls_root_archives_the_pdf() {
         ..args
     };
     let (code, out) = step(DocumentStep::Ltv(untrusted), &input);
-    assert_eq!((code, &out["error"]["code"]), (1, &json!("TSA_UNREACHABLE")), "{out}");
+    assert_eq!(
+        (code, &out["error"]["code"]),
+        (1, &json!("TSA_UNREACHABLE")),
+        "{out}"
+    );
     assert!(out.get("signed").is_none(), "{out}");
 }
