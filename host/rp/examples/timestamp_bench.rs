@@ -102,7 +102,7 @@ struct Setup {
 fn setup(extra_crl_entries: u32) -> Setup {
     let tsa = TestTsa::start(TsaMode::Grant).unwrap();
     let client = Timed(
-        HttpTsa::new(tsa.url(), Duration::from_secs(10)).unwrap(),
+        HttpTsa::new(tsa.url(), Duration::from_secs(10), &[]).unwrap(),
         Cell::new(Duration::ZERO),
     );
     let mut trust = Trust::empty();

@@ -38,9 +38,10 @@ const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two statel
     \"prepared\"}\n\n\
     finish: {\"prepared\": <from prepare>, \"signature\": BASE64} → {\"format\", \"signed\": BASE64} \
     (the signed PDF, or the .p7s of the document); with --tsa URL --tsa-trust DIR, a trusted \
-    timestamp over the signature is added first (PAdES B-T / CAdES-T); \"level\" says which was made\n\n\
-    ltv --tsa URL --tsa-trust DIR [--issuers DIR] [--crl FILE|DIR]...: {\"document\": BASE64 (a \
-    signed PDF)} → {\"format\": \"pdf\", \"signed\": BASE64, \"level\": \"B-LTA\"}: the DSS with the \
+    timestamp over the signature is added first (PAdES B-T / CAdES-T); \"level\" says which was made; an https TSA must have a TLS \
+    certificate under a Mozilla root, or under a private CA given with --tsa-tls-root FILE\n\n\
+    ltv --tsa URL --tsa-trust DIR [--tsa-tls-root FILE]... [--issuers DIR] [--crl FILE|DIR]...: {\"document\": BASE64 \
+    (a signed PDF)} → {\"format\": \"pdf\", \"signed\": BASE64, \"level\": \"B-LTA\"}: the DSS with the \
     certificates and the CRLs that cover them, then a document timestamp (again later: renewal)";
 
 /// The two steps of `mynakey-rp document`.
@@ -68,6 +69,11 @@ pub struct LtvArgs {
     /// Give up on the TSA after SECONDS (connect, send and read together).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TSA_TIMEOUT_SECONDS)]
     pub tsa_timeout: u64,
+    /// For an https TSA whose TLS certificate a private CA issued: trust the CA certificates
+    /// in FILE (PEM, one or more; or one DER) besides the Mozilla roots (repeatable). An
+    /// http:// TSA ignores them.
+    #[arg(long = "tsa-tls-root", value_name = "FILE")]
+    pub tsa_tls_roots: Vec<PathBuf>,
     /// The signers' roots and intermediates (DER or PEM files in DIR, e.g. the --trust
     /// directory of verify): those that issued a certificate in the file are embedded.
     #[arg(long, value_name = "DIR")]
@@ -92,6 +98,11 @@ pub struct FinishArgs {
     /// Give up on the TSA after SECONDS (connect, send and read together).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TSA_TIMEOUT_SECONDS, requires = "tsa")]
     pub tsa_timeout: u64,
+    /// For an https TSA whose TLS certificate a private CA issued: trust the CA certificates
+    /// in FILE (PEM, one or more; or one DER) besides the Mozilla roots (repeatable). An
+    /// http:// TSA ignores them.
+    #[arg(long = "tsa-tls-root", value_name = "FILE", requires = "tsa")]
+    pub tsa_tls_roots: Vec<PathBuf>,
 }
 
 /// The default bound on one exchange with a TSA.
@@ -104,6 +115,7 @@ impl Default for FinishArgs {
             tsa: None,
             tsa_trust: None,
             tsa_timeout: DEFAULT_TSA_TIMEOUT_SECONDS,
+            tsa_tls_roots: Vec::new(),
         }
     }
 }
@@ -235,6 +247,23 @@ mod tests {
         assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/"]).is_err());
         assert!(parse(&["finish", "--tsa-trust", "dir"]).is_err());
         assert!(parse(&["finish", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", "d"]).is_ok());
+        assert!(parse(&["finish", "--tsa-tls-root", "r.pem"]).is_err());
+        let https = ["--tsa", "https://127.0.0.1:1/", "--tsa-trust", "d"];
+        let roots = ["--tsa-tls-root", "a.pem", "--tsa-tls-root", "b.pem"];
+        for step in ["finish", "ltv"] {
+            let Ok(Cli {
+                command: Command::Document { step },
+            }) = parse(&[&[step][..], &https, &roots].concat())
+            else {
+                panic!("document {step} with two TLS roots did not parse")
+            };
+            let parsed = match step {
+                DocumentStep::Finish(a) => a.tsa_tls_roots,
+                DocumentStep::Ltv(a) => a.tsa_tls_roots,
+                DocumentStep::Prepare => Vec::new(),
+            };
+            assert_eq!(parsed, [PathBuf::from("a.pem"), PathBuf::from("b.pem")]);
+        }
         // ltv needs a TSA and its roots.
         assert!(parse(&["ltv"]).is_err());
         assert!(parse(&["ltv", "--tsa", "http://127.0.0.1:1/"]).is_err());

@@ -145,7 +145,7 @@ fn finish(raw: &[u8], args: &FinishArgs) -> Result<FinishOutput, Refusal> {
     let signature = base64(&input.signature, "signature")?;
     let refused = |e: mynakey_documents::DocumentError| (e.code(), e.to_string());
     let tsa = match (&args.tsa, &args.tsa_trust) {
-        (Some(url), Some(dir)) => Some(tsa(url, dir, args.tsa_timeout)?),
+        (Some(url), Some(dir)) => Some(tsa(url, dir, args.tsa_timeout, &args.tsa_tls_roots)?),
         _ => None,
     };
     let mut options = FinishOptions::new();

@@ -1,7 +1,7 @@
 //! What the `document` steps share: the refusal they report, base64 fields, the document
 //! format and the TSA client with its roots.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -21,10 +21,15 @@ pub(crate) enum Format {
 /// A refused input: a stable code and the reason.
 pub(crate) type Refusal = (&'static str, String);
 
-/// The TSA client and its roots.
-pub(crate) fn tsa(url: &str, dir: &Path, timeout: u64) -> Result<(HttpTsa, TsaTrust), Refusal> {
-    let client =
-        HttpTsa::new(url, std::time::Duration::from_secs(timeout)).map_err(|e| ("BAD_INPUT", e))?;
+/// The TSA client (its TLS roots: the Mozilla roots and `tls_roots`) and its signing roots.
+pub(crate) fn tsa(
+    url: &str,
+    dir: &Path,
+    timeout: u64,
+    tls_roots: &[PathBuf],
+) -> Result<(HttpTsa, TsaTrust), Refusal> {
+    let timeout = std::time::Duration::from_secs(timeout);
+    let client = HttpTsa::new(url, timeout, tls_roots).map_err(|e| ("BAD_INPUT", e))?;
     let trust = TsaTrust::from_dir(dir).map_err(|e| (e.code(), e.to_string()))?;
     Ok((client, trust))
 }

@@ -36,7 +36,12 @@ pub(crate) struct LtvOutput {
 pub(crate) fn ltv(raw: &[u8], args: &LtvArgs) -> Result<LtvOutput, Refusal> {
     let input: LtvInput = serde_json::from_slice(raw).map_err(|e| ("BAD_INPUT", e.to_string()))?;
     let pdf = base64(&input.document, "document")?;
-    let (client, trust) = tsa(&args.tsa, &args.tsa_trust, args.tsa_timeout)?;
+    let (client, trust) = tsa(
+        &args.tsa,
+        &args.tsa_trust,
+        args.tsa_timeout,
+        &args.tsa_tls_roots,
+    )?;
     let mut data = ValidationData::default();
     for dir in std::iter::once(&args.tsa_trust).chain(&args.issuers) {
         data.issuers.extend(certificates(dir)?);

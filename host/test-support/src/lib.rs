@@ -9,7 +9,8 @@
 //! - `hostile_pdf` (feature `pdf`): hostile PDFs written byte by byte;
 //! - [`tsa`]: OpenSSL's own RFC 3161 TSA behind a loopback HTTP handler (also the
 //!   `mynakey-test-tsa` binary), misbehaving on demand; [`crl`]: CRLs made at test time by a
-//!   root of the test PKI (both run `openssl`).
+//!   root of the test PKI (both run `openssl`); `tsa_https` (feature `https`): the same TSA
+//!   over https, its certificate under a private test TLS root.
 //!
 //! The heavy parts (RSA, X.509, the verifier) sit behind features, so a test that only starts
 //! the host does not build them.
@@ -22,6 +23,8 @@ pub mod launcher;
 #[cfg(feature = "pki")]
 pub mod pki;
 pub mod tsa;
+#[cfg(feature = "https")]
+pub mod tsa_https;
 
 pub use launcher::{HostLauncher, HOST_VARIABLE, PREFIX_VARIABLE};
 

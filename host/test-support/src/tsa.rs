@@ -1,11 +1,12 @@
 //! A real RFC 3161 time-stamping authority for tests: OpenSSL's own (`openssl ts -reply`, with
 //! the test TSA of `tests/fixtures/pki`) behind a minimal HTTP/1.1 handler on loopback. It can
 //! misbehave on demand ([`TsaMode`]) for the negative cases. One thread per server; each request
-//! runs `openssl` in a fresh directory. Used by the documents and rp tests and, through the
+//! runs `openssl` in a fresh directory. With the `https` feature it also serves https
+//! (`tsa_https`: its TLS certificate under the private test TLS root). Used by the documents and rp tests and, through the
 //! `mynakey-test-tsa` binary, by the shell suites.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,7 +67,7 @@ pub(crate) fn pki_dir() -> PathBuf {
 /// A running test TSA; it serves until the process ends.
 #[derive(Debug)]
 pub struct TestTsa {
-    url: String,
+    pub(crate) url: String,
 }
 
 impl TestTsa {
@@ -79,7 +80,7 @@ impl TestTsa {
         Ok(Self { url })
     }
 
-    /// Its URL (`http://127.0.0.1:PORT/tsa`).
+    /// Its URL (`http://127.0.0.1:PORT/tsa`, or `https://` from `start_https`).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -219,9 +220,14 @@ fn openssl(args: &[&str], input: &Path, output: &Path) -> std::io::Result<()> {
     }
 }
 
-/// One request: `POST` with `Content-Length`, the body an RFC 3161 query.
-fn handle(stream: TcpStream, setup: &OpenSslTsa, mode: TsaMode) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+/// One request: `POST` with `Content-Length`, the body an RFC 3161 query; over plain TCP or
+/// TLS.
+pub(crate) fn handle(
+    mut stream: impl Read + Write,
+    setup: &OpenSslTsa,
+    mode: TsaMode,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(&mut stream);
     let mut length = 0;
     let mut line = String::new();
     while reader.read_line(&mut line)? > 2 {
@@ -234,9 +240,10 @@ fn handle(stream: TcpStream, setup: &OpenSslTsa, mode: TsaMode) -> std::io::Resu
     }
     let mut query = vec![0; length.min(1 << 16)];
     reader.read_exact(&mut query)?;
+    drop(reader);
     match setup.answer(&query, mode) {
-        Ok(body) => respond(stream, 200, &body),
-        Err(code) => respond(stream, code, b"test TSA error"),
+        Ok(body) => respond(&mut stream, 200, &body),
+        Err(code) => respond(&mut stream, code, b"test TSA error"),
     }
 }
 
@@ -251,7 +258,7 @@ fn flip_imprint(mut query: Vec<u8>) -> Vec<u8> {
     query
 }
 
-fn respond(mut stream: TcpStream, code: u16, body: &[u8]) -> std::io::Result<()> {
+fn respond(stream: &mut impl Write, code: u16, body: &[u8]) -> std::io::Result<()> {
     let kind = if code == 200 {
         "application/timestamp-reply"
     } else {
