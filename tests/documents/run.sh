@@ -22,7 +22,8 @@
 #     -verify` accepts the PDF's and the .p7s's signature timestamps and the document timestamp,
 #     and refuses them over other bytes or with another root; `verify` reports B-LTA and B-T
 #   - long-term validation: `document ltv` adds the DSS (certificates, CRLs made here with
-#     `openssl ca -gencrl` after the timestamp) and a document timestamp; pyHanko's AdES
+#     `openssl ca -gencrl` after the timestamp, given as a directory with a CRL of another
+#     issuer that must stay out) and a document timestamp; pyHanko's AdES
 #     long-term validation (`adesverify`: embedded data and the two roots only, no network)
 #     accepts the B-LTA and renewed files, and the one whose signer was revoked after the
 #     timestamp (so does `verify`: "revoked after signing"); `openssl ts -verify` accepts the
@@ -269,7 +270,12 @@ ltv() { # IN OUT URL ARGS...
 sleep 1 # the CRLs' thisUpdate after the signature timestamp's genTime (whole seconds)
 make_crl sign.crl sign-root-2
 make_crl tsa.crl tsa-root
-ltv bt.pdf lta.pdf "$TSA_URL" --crl sign.crl --crl tsa.crl || { cat ltv.json; fail "document ltv"; }
+# A directory of CRLs, as a relying party keeps J-LIS's set: only those that cover a
+# certificate of the file go into the DSS (auth.crl, of another issuer, does not).
+mkdir -p crls && cp sign.crl tsa.crl "$PKI/auth.crl" crls/
+ltv bt.pdf lta.pdf "$TSA_URL" --crl crls || { cat ltv.json; fail "document ltv"; }
+python3 -c 'import sys; pdf=open("lta.pdf","rb").read(); held=[open(f,"rb").read() in pdf for f in sys.argv[1:]]; sys.exit(held != [True, True, False])' \
+    sign.crl tsa.crl "$PKI/auth.crl" || fail "document ltv --crl DIR: the DSS does not hold exactly the covering CRLs"
 grep -q '"level":"B-LTA"' ltv.json || { cat ltv.json; fail "document ltv: not B-LTA"; }
 cmp -n "$(stat -c %s bt.pdf)" bt.pdf lta.pdf || fail "document ltv changed the signed bytes"
 ltv lta.pdf renewed.pdf "$TSA_URL" --crl sign.crl --crl tsa.crl || { cat ltv.json; fail "document ltv (renewal)"; }

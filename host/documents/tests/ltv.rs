@@ -9,7 +9,7 @@ use mynakey_documents::{
     DocumentError, FinishOptions, Level, PdfSigning, PdfVerification, Timestamping, TsaTrust,
     Validation, ValidationData,
 };
-use mynakey_test_support::crl::{make_crl, Revoked};
+use mynakey_test_support::crl::{make_crl, make_partition_crl, Revoked};
 use mynakey_test_support::fixtures::fixture;
 use mynakey_test_support::pki::{pki, sign_digest, signature_trust as trust};
 use mynakey_test_support::tsa::{OpenSslTsa, TsaMode};
@@ -98,6 +98,71 @@ fn the_dss_makes_b_lt_and_a_document_timestamp_b_lta_then_renewal_keeps_it() {
     assert_eq!(report.document_timestamps.len(), 2);
     assert!(!report.document_timestamps[0].covers_whole_document);
     assert!(report.document_timestamps[1].covers_whole_document);
+}
+
+/// The DSS's `/CRLs`, as stored.
+fn dss_crls(pdf: &[u8]) -> Vec<Vec<u8>> {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let follow = |o: &lopdf::Object| doc.dereference(o).unwrap().1.clone();
+    let dss = follow(doc.catalog().unwrap().get(b"DSS").unwrap());
+    let crls = follow(dss.as_dict().unwrap().get(b"CRLs").unwrap());
+    let streams = crls.as_array().unwrap().iter().map(follow);
+    let bytes = |s: &lopdf::Stream| s.decompressed_content().unwrap_or(s.content.clone());
+    streams.map(|s| bytes(s.as_stream().unwrap())).collect()
+}
+
+/// The test signing certificates' CRL distribution point, as a directory name
+/// (tests/fixtures/pki/README.md), in OpenSSL's settings.
+const SIGN_DP_DIRNAME: &str = "fullname = dirName:dp\n[dp]\nC = JP\nO = JPKI-TEST\n\
+    1.OU = JPKI for digital signature (TEST)\n2.OU = CRL Distribution Points (TEST)";
+
+#[test]
+fn the_dss_holds_only_the_crls_that_cover_a_certificate_of_the_file() {
+    let b_t = b_t_pdf();
+    let now = SystemTime::now() + Duration::from_secs(5);
+    let partition = |idp: &str| make_partition_crl("sign-root-2", now, &[], idp).unwrap();
+    let root_crl = make_crl("sign-root-2", now, &[]).unwrap();
+    let other_issuer = make_crl("auth-root-2", now, &[]).unwrap();
+    let other_partition = partition("fullname = URI:http://127.0.0.1:9/jpki-test/other.crl");
+    let mut data = validation_data(now, &[]);
+    data.crls = vec![
+        other_issuer.clone(),
+        root_crl.clone(),
+        other_partition.clone(),
+    ];
+    let b_lt = add_validation_data(&b_t, &data).unwrap();
+    assert!(
+        dss_crls(&b_lt) == [root_crl],
+        "{} CRL(s)",
+        dss_crls(&b_lt).len()
+    );
+    assert_eq!(level(&verify(&b_lt, now).unwrap()), Level::BLT);
+
+    // The signer's partition, named by either name of its distribution point, goes in; one
+    // of its distribution point only for CA certificates does not.
+    let ca_only = partition(&format!("onlyCA = TRUE\n{SIGN_DP_DIRNAME}"));
+    for idp in [
+        SIGN_DP_DIRNAME,
+        "fullname = URI:http://127.0.0.1:9/jpki-test/sign.crl\nonlyuser = TRUE",
+    ] {
+        let own = partition(idp);
+        data.crls = vec![other_partition.clone(), own.clone(), ca_only.clone()];
+        let b_lt = add_validation_data(&b_t, &data).unwrap();
+        let held = dss_crls(&b_lt);
+        assert!(held == [own], "{idp}: {} CRL(s)", held.len());
+        let report = verify(&b_lt, now).unwrap();
+        assert_eq!(level(&report), Level::BLT, "{idp}: {report:?}");
+    }
+
+    // The TSA's chain counts too: its root's CRL covers the TSA certificate.
+    let tsa_crl = make_crl("tsa-root", now, &[]).unwrap();
+    data.crls = vec![other_issuer, tsa_crl.clone()];
+    let held = dss_crls(&add_validation_data(&b_t, &data).unwrap());
+    assert!(held == [tsa_crl], "{} CRL(s)", held.len());
+    // What is not a CRL stays an error.
+    data.crls = vec![b"not a CRL".to_vec()];
+    let err = add_validation_data(&b_t, &data).unwrap_err();
+    assert_eq!(err.code(), "CRL_PARSE", "{err}");
 }
 
 #[test]

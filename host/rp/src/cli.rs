@@ -40,9 +40,9 @@ const DOCUMENT_HELP: &str = "Signed documents for relying parties, in two statel
     (the signed PDF, or the .p7s of the document); with --tsa URL --tsa-trust DIR, a trusted \
     timestamp over the signature is added first (PAdES B-T / CAdES-T); \"level\" says which was made; an https TSA must have a TLS \
     certificate under a Mozilla root, or under a private CA given with --tsa-tls-root FILE\n\n\
-    ltv --tsa URL --tsa-trust DIR [--tsa-tls-root FILE]... [--issuers DIR] [--crl FILE]...: {\"document\": BASE64 (a signed \
-    PDF)} → {\"format\": \"pdf\", \"signed\": BASE64, \"level\": \"B-LTA\"}: the DSS with the \
-    certificates and CRLs, then a document timestamp (again later: renewal)";
+    ltv --tsa URL --tsa-trust DIR [--tsa-tls-root FILE]... [--issuers DIR] [--crl FILE|DIR]...: {\"document\": BASE64 \
+    (a signed PDF)} → {\"format\": \"pdf\", \"signed\": BASE64, \"level\": \"B-LTA\"}: the DSS with the \
+    certificates and the CRLs that cover them, then a document timestamp (again later: renewal)";
 
 /// The two steps of `mynakey-rp document`.
 #[derive(Debug, Clone, Subcommand)]
@@ -78,8 +78,10 @@ pub struct LtvArgs {
     /// directory of verify): those that issued a certificate in the file are embedded.
     #[arg(long, value_name = "DIR")]
     pub issuers: Option<PathBuf>,
-    /// A CRL (DER) to embed as the revocation data used (repeatable).
-    #[arg(long = "crl", value_name = "FILE")]
+    /// A CRL (DER), or a directory of them (every `*.crl` and `*.der` file in it, e.g. a whole
+    /// set of partitioned CRLs), offered as revocation data (repeatable): only the CRLs that
+    /// cover a certificate in the DSS are embedded.
+    #[arg(long = "crl", value_name = "FILE|DIR")]
     pub crls: Vec<PathBuf>,
 }
 

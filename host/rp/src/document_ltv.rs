@@ -1,7 +1,8 @@
 //! `mynakey-rp document ltv`: a signed PDF made long-term (PAdES B-LT, then B-LTA) — its
-//! DSS with the signers' and TSAs' certificates and the CRLs given, then a document timestamp.
+//! DSS with the signers' and TSAs' certificates and those of the CRLs given that cover them,
+//! then a document timestamp.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD;
@@ -45,13 +46,15 @@ pub(crate) fn ltv(raw: &[u8], args: &LtvArgs) -> Result<LtvOutput, Refusal> {
     for dir in std::iter::once(&args.tsa_trust).chain(&args.issuers) {
         data.issuers.extend(certificates(dir)?);
     }
-    for file in &args.crls {
-        let bytes = read_capped(file, FILE_MAX_BYTES)
-            .map_err(|e| ("BAD_INPUT", format!("--crl {}: {e}", file.display())))?;
-        if bytes.starts_with(b"-----") {
-            return Err(("BAD_INPUT", format!("--crl {}: give DER", file.display())));
+    for path in &args.crls {
+        for file in crl_files(path)? {
+            let bytes = read_capped(&file, FILE_MAX_BYTES)
+                .map_err(|e| ("BAD_INPUT", format!("--crl {}: {e}", file.display())))?;
+            if bytes.starts_with(b"-----") {
+                return Err(("BAD_INPUT", format!("--crl {}: give DER", file.display())));
+            }
+            data.crls.push(bytes);
         }
-        data.crls.push(bytes);
     }
     let refused = |e: mynakey_documents::DocumentError| (e.code(), e.to_string());
     let with_data = add_validation_data(&pdf, &data).map_err(refused)?;
@@ -66,6 +69,25 @@ pub(crate) fn ltv(raw: &[u8], args: &LtvArgs) -> Result<LtvOutput, Refusal> {
         signed: STANDARD.encode(archived),
         level: Level::BLTA,
     })
+}
+
+/// `path` itself, or for a directory every `*.crl` and `*.der` file in it (not recursive),
+/// sorted: a relying party may give its whole set of partitions.
+fn crl_files(path: &Path) -> Result<Vec<PathBuf>, Refusal> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| ("BAD_INPUT", format!("--crl {}: {e}", path.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            p.is_file() && ["crl", "der"].contains(&ext.to_ascii_lowercase().as_str())
+        })
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Every certificate file (DER or PEM) in `dir`.

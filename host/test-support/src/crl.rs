@@ -24,6 +24,26 @@ pub fn make_crl(
     this_update: SystemTime,
     revoked: &[Revoked<'_>],
 ) -> std::io::Result<Vec<u8>> {
+    gencrl(issuer, this_update, revoked, None)
+}
+
+/// As [`make_crl`], a partition: a critical issuingDistributionPoint whose OpenSSL settings
+/// (the `[idp]` section, e.g. `fullname = URI:http://…`, and any sections it names) are `idp`.
+pub fn make_partition_crl(
+    issuer: &str,
+    this_update: SystemTime,
+    revoked: &[Revoked<'_>],
+    idp: &str,
+) -> std::io::Result<Vec<u8>> {
+    gencrl(issuer, this_update, revoked, Some(idp))
+}
+
+fn gencrl(
+    issuer: &str,
+    this_update: SystemTime,
+    revoked: &[Revoked<'_>],
+    idp: Option<&str>,
+) -> std::io::Result<Vec<u8>> {
     let dir = scratch_dir("crl")?;
     let pki = pki_dir();
     let convert = |kind: &str, from: &str, to: &str| -> std::io::Result<()> {
@@ -49,11 +69,15 @@ pub fn make_crl(
     std::fs::write(dir.join("index.txt"), index)?;
     std::fs::write(dir.join("crlnumber"), "10\n")?;
     let d = dir.display();
+    let partition = idp.map_or(String::new(), |idp| {
+        format!("issuingDistributionPoint = critical, @idp\n[idp]\n{idp}\n")
+    });
     std::fs::write(
         dir.join("ca.cnf"),
         format!(
             "[ca]\ndefault_ca = c\n[c]\ndatabase = {d}/index.txt\ncrlnumber = {d}/crlnumber\n\
-             default_md = sha256\ncrl_extensions = e\n[e]\nauthorityKeyIdentifier = keyid:always\n"
+             default_md = sha256\ncrl_extensions = e\n[e]\nauthorityKeyIdentifier = keyid:always\n\
+             {partition}"
         ),
     )?;
     let next = this_update + std::time::Duration::from_secs(365 * 86_400);

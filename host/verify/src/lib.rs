@@ -51,7 +51,7 @@ pub use token::{
     check_challenge, check_origin, parse_challenge, parse_origin, TOKEN_ALGORITHM, TOKEN_FORMAT,
     TOKEN_MAX_LEN, TOKEN_MIN_LEN,
 };
-pub use trust::{certificate_der, CrlInfo, Purpose, RootInfo, Trust};
+pub use trust::{certificate_der, crl_covers, CrlInfo, Purpose, RootInfo, Trust};
 pub use x509::parse_rfc3339;
 
 use x509::ParsedCert;

@@ -17,6 +17,7 @@ use x509_cert::ext::pkix::{
 use x509_cert::ext::Extension;
 use x509_cert::name::{Name, RelativeDistinguishedName};
 use x509_cert::time::Time;
+use x509_cert::{Certificate, TbsCertificate};
 
 use super::crl::{self, RawCrl, RevokedIndex};
 use super::x509::{self, ParsedCert};
@@ -267,8 +268,7 @@ fn dp_names(dp: &DistributionPointName, crl_issuer: &Name) -> Result<Vec<Vec<u8>
 
 /// The names of the certificate's CRL distribution points (distribution points that name
 /// another CRL issuer are left out: indirect CRLs are refused). Empty when it has none.
-fn cert_dp_names(cert: &ParsedCert) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let tbs = &cert.cert.tbs_certificate;
+fn cert_dp_names(tbs: &TbsCertificate) -> Result<Vec<Vec<u8>>, VerifyError> {
     let dps = tbs
         .get::<CrlDistributionPoints>()
         .map_err(|e| VerifyError::CrlParse(format!("certificate's cRLDistributionPoints: {e}")))?;
@@ -732,21 +732,47 @@ impl Trust {
         root: &Root,
         cert: &ParsedCert,
     ) -> Result<Vec<&LoadedCrl>, VerifyError> {
-        let names = cert_dp_names(cert)?;
-        let is_ca = cert
-            .cert
-            .tbs_certificate
-            .get::<BasicConstraints>()
-            .ok()
-            .flatten()
-            .is_some_and(|(_, bc)| bc.ca);
+        let tbs = &cert.cert.tbs_certificate;
+        let names = cert_dp_names(tbs)?;
         Ok(self
             .crls
             .iter()
             .filter(|c| c.purpose == purpose && c.root_fingerprint == root.fingerprint)
-            .filter(|c| c.scope.covers(&names, is_ca))
+            .filter(|c| c.scope.covers(&names, is_ca(tbs)))
             .collect())
     }
+}
+
+/// Whether the certificate says it is a CA (basicConstraints cA).
+fn is_ca(tbs: &TbsCertificate) -> bool {
+    tbs.get::<BasicConstraints>()
+        .ok()
+        .flatten()
+        .is_some_and(|(_, bc)| bc.ca)
+}
+
+/// Whether the DER CRL `crl_der` is one that covers the DER certificate `certificate_der`, by
+/// the rule [`Trust`] applies when it checks revocation: the CRL's issuer is the certificate's
+/// issuer (same DER name), and the CRL is complete or a partition whose issuingDistributionPoint
+/// names one of the certificate's cRLDistributionPoints and whose onlyContainsUserCerts /
+/// onlyContainsCACerts allow it. Use it to choose, among many partitions, the ones to keep or
+/// embed for a certificate (e.g. a PDF's document security store).
+///
+/// Nothing is verified: neither signature is checked and times are not looked at. A CRL that
+/// is not DER, a delta CRL, or one of a kind [`Trust::add_crl`] refuses is
+/// [`VerifyError::CrlParse`] whatever the certificate; a certificate that is not DER X.509 is
+/// [`VerifyError::CertificateParse`] (any key type is accepted).
+pub fn crl_covers(crl_der: &[u8], certificate_der: &[u8]) -> Result<bool, VerifyError> {
+    let list = crl::parse(crl_der).map_err(VerifyError::CrlParse)?;
+    let scope = crl_scope(&list.issuer, &list.extensions)?;
+    let certificate = Certificate::from_der(certificate_der)
+        .map_err(|e| VerifyError::CertificateParse(format!("not a DER certificate: {e}")))?;
+    let tbs = &certificate.tbs_certificate;
+    let same_issuer = matches!(
+        (list.issuer.to_der(), tbs.issuer.to_der()),
+        (Ok(crl_issuer), Ok(cert_issuer)) if crl_issuer == cert_issuer
+    );
+    Ok(same_issuer && scope.covers(&cert_dp_names(tbs)?, is_ca(tbs)))
 }
 
 /// What a CRL covers: complete, or the partition its issuingDistributionPoint names. Delta CRLs

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use mynakey_test_support::fixtures::*;
 use mynakey_test_support::pki::*;
-use mynakey_verify::{verify_login, RevocationReason, Trust, VerifyError};
+use mynakey_verify::{crl_covers, verify_login, RevocationReason, Trust, VerifyError};
 use x509_cert::crl::{CertificateList, RevokedCert};
 use x509_cert::der::asn1::{BitString, OctetString};
 use x509_cert::der::flagset::FlagSet;
@@ -335,4 +335,47 @@ fn partitions_this_verifier_does_not_evaluate_are_refused_at_load() {
     // A trust store that refused the CRL still has none: nothing is silently accepted.
     let mut trust = Trust::empty();
     assert!(trust.add_crl(b"\x30\x00").is_err());
+}
+
+/// `crl_covers` is the verifier's own rule: a listing CRL it says covers the certificate
+/// revokes it, one it says does not leaves it uncovered.
+#[test]
+fn crl_covers_answers_as_the_verifier_checks() {
+    let scoped = |dp: Option<DistributionPointName>, ca_only: bool| {
+        let mut scope = idp(dp);
+        scope.only_contains_ca_certs = ca_only;
+        crl(Some(&scope), "2026-01-15T00:00:00Z", true)
+    };
+    let cases = [
+        (crl(None, "2026-01-15T00:00:00Z", true), true),
+        (scoped(Some(full(vec![partition('A')])), false), true),
+        (scoped(Some(full(vec![partition('B')])), false), false),
+        (scoped(Some(full(vec![partition('A')])), true), false),
+        (scoped(None, false), true),
+    ];
+    for (i, (list, covers)) in cases.iter().enumerate() {
+        assert_eq!(crl_covers(list, &in_a()), Ok(*covers), "case {i}");
+        let r = verdict(&in_a(), std::slice::from_ref(list));
+        assert_eq!(is_revoked(&r), *covers, "case {i}: {r:?}");
+    }
+    // Another issuer's complete CRL covers none of this issuer's certificates.
+    assert_eq!(crl_covers(&pki("sign.crl"), &in_a()), Ok(false));
+    assert_eq!(
+        crl_covers(&pki("sign.crl"), &pki("card1-sign.der")),
+        Ok(true)
+    );
+    // What the verifier refuses to load is an error, whatever the certificate.
+    let mut indirect = idp(None);
+    indirect.indirect_crl = true;
+    let refused = crl(Some(&indirect), "2026-01-15T00:00:00Z", false);
+    let code = |r: Result<bool, VerifyError>| r.unwrap_err().code();
+    assert_eq!(
+        code(crl_covers(&refused, &pki("card1-sign.der"))),
+        "CRL_PARSE"
+    );
+    assert_eq!(code(crl_covers(b"\x30\x00", &in_a())), "CRL_PARSE");
+    assert_eq!(
+        code(crl_covers(&pki("auth.crl"), b"\x30\x00")),
+        "CERTIFICATE_PARSE"
+    );
 }

@@ -3,7 +3,9 @@
 //!
 //! - the document security store (`/DSS` in the catalog): `/Certs` with every certificate the
 //!   file's signatures and timestamps carry, completed with their issuers from the caller's
-//!   certificates, and `/CRLs` with the CRLs the relying party used (B-LT);
+//!   certificates, and `/CRLs` with those of the relying party's CRLs that cover one of these
+//!   certificates, by the verifier's rule (`mynakey_verify::crl_covers`): of a JPKI CRL set
+//!   partitioned by distribution point, only the partitions the file needs (B-LT);
 //! - a document timestamp: a `/DocTimeStamp` signature dictionary, `/SubFilter /ETSI.RFC3161`,
 //!   whose `/Contents` is an RFC 3161 token over the SHA-256 of its `/ByteRange`, the whole
 //!   file but itself (B-LTA). Another one later, after a DSS update with the validation data
@@ -16,6 +18,7 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::{Decode, Encode};
 use lopdf::{dictionary, Dictionary, Document, Object, Stream, StringFormat};
+use mynakey_verify::{crl_covers, VerifyError};
 use x509_cert::Certificate;
 
 use super::byte_range::{fill, PLACEHOLDER};
@@ -36,13 +39,15 @@ pub struct ValidationData {
     /// TSAs); only those that issued a certificate in the file, or one of those, are embedded
     /// (anything else offered is ignored).
     pub issuers: Vec<Vec<u8>>,
-    /// DER CRLs the relying party used, embedded as given.
+    /// DER CRLs offered (a whole set of partitions may be given): only those that cover a
+    /// certificate embedded in the DSS ([`mynakey_verify::crl_covers`]) are embedded, as given.
+    /// One the verifier cannot read is an error.
     pub crls: Vec<Vec<u8>>,
 }
 
 /// B-LT: `pdf` followed by an update whose `/DSS` holds what was there before, every
 /// certificate of the file's signatures and timestamps with their issuers among
-/// `data.issuers`, and `data.crls`.
+/// `data.issuers`, and those of `data.crls` that cover one of these certificates.
 pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, DocumentError> {
     let mut update = start_update(pdf)?;
     let prev = update.get_prev_documents();
@@ -57,6 +62,7 @@ pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>,
     let (mut cert_refs, held_certs) = existing(prev, b"Certs");
     let (mut crl_refs, held_crls) = existing(prev, b"CRLs");
     let certificates = with_issuers(file_certificates(prev)?, &data.issuers)?;
+    let crls = covering(&data.crls, &certificates)?;
     update
         .opt_clone_object_to_new_document(root)
         .map_err(pdf_err("catalog"))?;
@@ -67,7 +73,7 @@ pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>,
                 .into(),
         );
     }
-    for der in data.crls.iter().filter(|c| !held_crls.contains(c)) {
+    for der in crls.into_iter().filter(|c| !held_crls.contains(*c)) {
         crl_refs.push(
             doc.add_object(Stream::new(Dictionary::new(), der.clone()))
                 .into(),
@@ -165,6 +171,28 @@ pub(crate) fn signed_data_certificates(
         signed_data_certificates(&token.to_der().map_err(bad)?, found)?;
     }
     Ok(())
+}
+
+/// The `crls` that cover at least one of `certificates`, in their order; a CRL that the
+/// verifier cannot read is an error naming its position (from 1).
+fn covering<'c>(
+    crls: &'c [Vec<u8>],
+    certificates: &[Vec<u8>],
+) -> Result<Vec<&'c Vec<u8>>, DocumentError> {
+    let mut kept = Vec::new();
+    for (at, crl) in crls.iter().enumerate() {
+        for certificate in certificates {
+            let covers = crl_covers(crl, certificate).map_err(|e| match e {
+                VerifyError::CrlParse(m) => VerifyError::CrlParse(format!("CRL {}: {m}", at + 1)),
+                other => other,
+            })?;
+            if covers {
+                kept.push(crl);
+                break;
+            }
+        }
+    }
+    Ok(kept)
 }
 
 /// `found` completed with the `issuers` that issued one of them (by name), as DER.
