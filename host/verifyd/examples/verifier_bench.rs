@@ -74,7 +74,15 @@ fn issue(count: u64, seconds: f64) {
     let per = (cpu() - cpu0) * 1e6 / (n - count) as f64;
     each.sort_by(f64::total_cmp);
     let p999 = each[each.len() * 999 / 1000];
-    println!("{} {fill:.2} {per:.2} {p999:.1} {rss:.0}", store.len());
+    report(format_args!(
+        "{} {fill:.2} {per:.2} {p999:.1} {rss:.0}",
+        store.len()
+    ));
+}
+
+/// One line of the report, written to a locked stdout like the token.
+fn report(line: std::fmt::Arguments) {
+    writeln!(std::io::stdout().lock(), "{line}").expect("write the report to stdout");
 }
 
 fn main() {
@@ -100,7 +108,9 @@ fn main() {
             drop(bytes);
             let (rss, hwm) = memory();
             let entries = trust.crls(now)[0].entries;
-            println!("{entries} {secs:.3} {cpu_secs:.3} {rss:.1} {hwm:.1}");
+            report(format_args!(
+                "{entries} {secs:.3} {cpu_secs:.3} {rss:.1} {hwm:.1}"
+            ));
         }
         Some("rate") => {
             let seconds: f64 = args[1].parse().unwrap();
@@ -120,7 +130,7 @@ fn main() {
             let (secs, cpu_secs) = (start.elapsed().as_secs_f64(), cpu() - cpu0);
             let per = |t: f64| (n as f64 / t, t * 1e6 / n as f64);
             let ((wall_rate, _), (cpu_rate, cpu_us)) = (per(secs), per(cpu_secs));
-            println!("{cpu_rate:.0} {cpu_us:.1} {wall_rate:.0}");
+            report(format_args!("{cpu_rate:.0} {cpu_us:.1} {wall_rate:.0}"));
         }
         Some("token") => writeln!(
             std::io::stdout(),
